@@ -1,0 +1,1 @@
+"""Le cœur du bot : tout sauf Discord."""

@@ -1,0 +1,93 @@
+"""Command line: `python -m bot [run | sandbox | migrate | invite]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.db import Database, MigrationError
+
+NO_TOKEN = (
+    "DISCORD_TOKEN manquant : créez une application sur https://discord.com/developers/applications "
+    "(onglet Bot → Reset Token) et mettez le jeton dans .env — ou essayez sans jeton : python -m bot sandbox"
+)
+
+
+def configure_logging(level: int) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    logging.getLogger("discord").setLevel(max(level, logging.INFO))
+
+
+def fail(message: str, code: int = 2) -> int:
+    print(message, file=sys.stderr)
+    return code
+
+
+async def migrate(settings: Settings) -> int:
+    async with Database(settings.database_path) as db:
+        try:
+            applied = await db.migrate()
+        except MigrationError as exc:
+            return fail(f"Migration impossible : {exc}")
+        version = await db.schema_version()
+    done = ", ".join(f"{v:04d}" for v in applied) if applied else "aucune"
+    print(f"{settings.database_path} : migrations appliquées : {done} ; schéma en version {version}.")
+    return 0
+
+
+def invite(settings: Settings, client_id: int | None) -> int:
+    from bot.client import REQUIRED_PERMISSIONS, application_id_from_token, invite_url
+
+    token = settings.discord_token.get_secret_value() if settings.discord_token else None
+    application_id = client_id or (application_id_from_token(token) if token else None)
+    if application_id is None:
+        return fail("Donnez l'identifiant de l'application (--client-id) ou un DISCORD_TOKEN valide.")
+    print(invite_url(application_id))
+    print("Permissions demandées :")
+    for name, why in REQUIRED_PERMISSIONS.items():
+        print(f"  {name} : {why}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m bot", description="Bot Discord de l'habitat participatif")
+    commands = root.add_subparsers(dest="command")
+    commands.add_parser("run", help="lancer le bot (par défaut)")
+    sandbox = commands.add_parser("sandbox", help="essayer le bot hors ligne, dans un Discord local")
+    sandbox.add_argument("--database", help="fichier SQLite (par défaut : un fichier temporaire)")
+    commands.add_parser("migrate", help="appliquer les migrations de la base")
+    invite_cmd = commands.add_parser("invite", help="afficher le lien d'invitation du bot")
+    invite_cmd.add_argument("--client-id", type=int, help="identifiant de l'application Discord")
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return fail(str(exc))
+    configure_logging(settings.log_level_number)
+    command = args.command or "run"
+    if command == "migrate":
+        return asyncio.run(migrate(settings))
+    if command == "invite":
+        return invite(settings, args.client_id)
+    if command == "sandbox":
+        from bot.sandbox.console import run_console
+
+        return asyncio.run(run_console(settings, database=args.database))
+    if settings.discord_token is None:
+        return fail(NO_TOKEN, code=1)
+    from bot.client import serve
+
+    problem = asyncio.run(serve(settings))
+    return fail(problem) if problem else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""HabitatBot: the Discord client that wires the stores, the translator and every cog."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import pkgutil
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+import cogs
+from bot import i18n
+from bot.clock import Clock, utc_now
+from bot.config import Settings
+from bot.db import Database, MigrationError
+from bot.guild_settings import GuildSettingsStore
+from cogs.ui.errors import report_error
+
+log = logging.getLogger(__name__)
+
+# What the bot needs on a server, and why: the invite asks for exactly these.
+REQUIRED_PERMISSIONS: dict[str, str] = {
+    "view_channel": "voir les salons où il répond et publie",
+    "send_messages": "publier annonces, rappels et petites annonces",
+    "send_messages_in_threads": "répondre dans les fils des petites annonces",
+    "create_public_threads": "ouvrir un fil par petite annonce dans le forum",
+    "create_private_threads": "ouvrir un fil privé quand deux foyers acceptent une mise en lien",
+    "manage_threads": "fermer et archiver le fil d'une annonce retirée ou expirée",
+    "manage_channels": "créer les étiquettes (catégorie, région) du forum des annonces",
+    "embed_links": "présenter projets, annonces et événements en fiches",
+    "attach_files": "joindre les calendriers .ics et les exports CSV",
+    "read_message_history": "retrouver ses propres annonces après un redémarrage",
+    "manage_events": "créer les événements Discord du serveur (JPO, plénières…)",
+}
+SCOPES = ("bot", "applications.commands")
+MEMBERS_INTENT_OFF = (
+    "Discord refuse l'intent « Server Members » : dans le portail développeur, onglet Bot, "
+    "activez « SERVER MEMBERS INTENT » (Privileged Gateway Intents), puis relancez."
+)
+
+
+def required_permissions() -> discord.Permissions:
+    return discord.Permissions(**dict.fromkeys(REQUIRED_PERMISSIONS, True))
+
+
+def application_id_from_token(token: str) -> int | None:
+    """A bot token starts with its user id in base64, which is also the application id."""
+    head = token.split(".", 1)[0]
+    try:
+        return int(base64.b64decode(head + "=" * (-len(head) % 4), validate=True).decode())
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(application_id, permissions=required_permissions(), scopes=SCOPES)
+
+
+def cog_extensions() -> list[str]:
+    """Every module directly under `cogs/` is an extension; `cogs/ui` is shared code, not one."""
+    return [f"cogs.{module.name}" for module in pkgutil.iter_modules(cogs.__path__) if not module.ispkg]
+
+
+class HabitatTranslator(app_commands.Translator):
+    """Command names, descriptions, options and choices: French source, English from the catalogue."""
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        return i18n.translate(string.message, locale.value)
+
+
+class HabitatTree(app_commands.CommandTree["HabitatBot"]):
+    async def on_error(
+        self, interaction: discord.Interaction[HabitatBot], error: app_commands.AppCommandError, /
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class HabitatBot(commands.Bot):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        db: Database | None = None,
+        clock: Clock = utc_now,
+        extensions: Sequence[str] | None = None,
+        **options: Any,
+    ) -> None:
+        intents = discord.Intents.default()
+        intents.members = True  # privileged: greeting newcomers needs member joins
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=HabitatTree,
+            help_command=None,
+            **options,
+        )
+        self.settings = settings
+        self.clock = clock
+        self.db = db or Database(settings.database_path, clock=clock)
+        self.guild_settings = GuildSettingsStore(self.db, default_timezone=settings.default_tz)
+        self.extensions_to_load = list(extensions) if extensions is not None else cog_extensions()
+        self.command_ids: dict[str, int] = {}
+
+    async def setup_hook(self) -> None:
+        if not self.db.is_connected:
+            await self.db.connect()
+        await self.db.migrate()
+        await self.tree.set_translator(HabitatTranslator())
+        for extension in self.extensions_to_load:
+            await self.load_extension(extension)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """To the development server at once when DEV_GUILD_ID is set; globally otherwise."""
+        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        synced = await self.tree.sync(guild=guild)
+        self.command_ids = {command.name: command.id for command in synced}
+        log.info("%d commandes synchronisées (%s)", len(synced), f"serveur {guild.id}" if guild else "global")
+
+    def mention(self, qualified_name: str) -> str:
+        """A clickable `</projet chercher:id>` when the command's id is known, plain text otherwise."""
+        command_id = self.command_ids.get(qualified_name.split(" ", 1)[0])
+        return f"</{qualified_name}:{command_id}>" if command_id else f"/{qualified_name}"
+
+    async def on_ready(self) -> None:
+        assert self.user is not None
+        log.info("connecté en tant que %s (%s) sur %d serveurs", self.user, self.user.id, len(self.guilds))
+
+    async def close(self) -> None:
+        await super().close()
+        await self.db.close()
+
+
+async def serve(settings: Settings) -> str | None:
+    """Run the bot until it stops; a problem the owner must fix comes back as one line."""
+    if settings.discord_token is None:
+        raise ValueError("serve() needs DISCORD_TOKEN")
+    bot = HabitatBot(settings)
+    try:
+        async with bot:
+            await bot.start(settings.discord_token.get_secret_value())
+    except discord.LoginFailure:
+        return (
+            "DISCORD_TOKEN refusé par Discord : régénérez le jeton dans le portail développeur (onglet Bot)."
+        )
+    except discord.PrivilegedIntentsRequired:
+        return MEMBERS_INTENT_OFF
+    except MigrationError as exc:
+        return f"Base de données non migrée : {exc}"
+    return None
+
+
+def walk_commands(tree: app_commands.CommandTree[Any]) -> Iterable[app_commands.Command[Any, ..., Any]]:
+    """Every invocable slash command of the tree, groups unfolded, in registration order."""
+    for command in tree.get_commands(type=discord.AppCommandType.chat_input):
+        if isinstance(command, app_commands.Group):
+            yield from (sub for sub in command.walk_commands() if isinstance(sub, app_commands.Command))
+        elif isinstance(command, app_commands.Command):
+            yield command

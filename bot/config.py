@@ -1,0 +1,69 @@
+"""Settings of the bot, read from the environment and `.env` (see `.env.example`)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    discord_token: SecretStr | None = None
+    database_path: Path = Path("data/habitat.sqlite3")
+    dev_guild_id: int | None = Field(default=None, gt=0)
+    log_level: str = "INFO"
+    web_port: int | None = Field(default=None, ge=1, le=65535)
+    default_tz: str = "Europe/Paris"
+
+    @field_validator("discord_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("dev_guild_id", "web_port", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"niveau inconnu, choisir parmi {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("default_tz")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("fuseau horaire IANA inconnu (exemple : Europe/Paris)") from None
+        return value
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelNamesMapping()[self.log_level]
+
+
+def load_settings(env_file: Path | str | None = ".env") -> Settings:
+    """Read the settings, turning pydantic's report into one line that names the setting."""
+    try:
+        return Settings(_env_file=env_file)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "?"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"Réglage {name} invalide : {message} (reçu « {error.get('input')} »).") from None

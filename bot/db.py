@@ -1,0 +1,197 @@
+"""The database: one aiosqlite connection (WAL, foreign keys), transactions and numbered migrations.
+
+One connection serves the whole bot; a lock serialises its use so that one task's open
+transaction is never seen, or joined, by another task. A task that already holds the
+transaction may read and write through the same helpers without deadlocking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import Clock, to_db, utc_now
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 5000
+_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+Params = Sequence[Any] | dict[str, Any]
+
+_holder: contextvars.ContextVar[Database | None] = contextvars.ContextVar("db_holder", default=None)
+
+
+class MigrationError(Exception):
+    """A migration failed; the database was left as it was before it."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    path: Path
+
+
+def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    migrations = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise MigrationError(f"{path.name}: a migration is named NNNN_name.sql")
+        migrations.append(Migration(int(match.group(1)), match.group(2), path))
+    versions = [m.version for m in migrations]
+    if len(set(versions)) != len(versions):
+        raise MigrationError("two migrations share a number")
+    return migrations
+
+
+class Database:
+    def __init__(self, path: Path | str, *, clock: Clock = utc_now) -> None:
+        self.path = Path(path)
+        self.clock = clock
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def connect(self) -> None:
+        if self.path.parent != Path():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        self._conn = conn
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    async def __aenter__(self) -> Database:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    @property
+    def is_connected(self) -> bool:
+        return self._conn is not None
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("Database.connect() was not called")
+        return self._conn
+
+    @asynccontextmanager
+    async def _use(self) -> AsyncIterator[aiosqlite.Connection]:
+        if _holder.get() is self:
+            yield self.conn
+            return
+        async with self._lock:
+            token = _holder.set(self)
+            try:
+                yield self.conn
+            finally:
+                _holder.reset(token)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Commit when the block ends, roll back if it raises. Nested blocks are savepoints."""
+        async with self._use() as conn:
+            if conn.in_transaction:
+                await conn.execute("SAVEPOINT nested")
+                try:
+                    yield conn
+                except BaseException:
+                    await conn.execute("ROLLBACK TO nested")
+                    await conn.execute("RELEASE nested")
+                    raise
+                await conn.execute("RELEASE nested")
+                return
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; returns the last inserted row id."""
+        async with self._use() as conn:
+            cursor = await conn.execute(sql, params)
+            return cursor.lastrowid or 0
+
+    async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
+        async with self.transaction() as conn:
+            await conn.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        async with self._use() as conn, conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        async with self._use() as conn, conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def schema_version(self) -> int:
+        async with self._use() as conn:
+            if not await self._has_version_table(conn):
+                return 0
+            async with conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version") as cursor:
+                row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    @staticmethod
+    async def _has_version_table(conn: aiosqlite.Connection) -> bool:
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        async with conn.execute(sql) as cursor:
+            return await cursor.fetchone() is not None
+
+    async def migrate(self, directory: Path = MIGRATIONS_DIR) -> list[int]:
+        """Apply the migrations not yet recorded, each in its own transaction; returns their numbers."""
+        applied: list[int] = []
+        async with self._use() as conn:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            async with conn.execute("SELECT version FROM schema_version") as cursor:
+                done = {int(row[0]) for row in await cursor.fetchall()}
+            for migration in discover_migrations(directory):
+                if migration.version in done:
+                    continue
+                await self._apply(conn, migration)
+                applied.append(migration.version)
+                log.info("migration %04d_%s appliquée", migration.version, migration.name)
+        return applied
+
+    async def _apply(self, conn: aiosqlite.Connection, migration: Migration) -> None:
+        sql = migration.path.read_text(encoding="utf-8")
+        # executescript runs the whole file; BEGIN/COMMIT around it makes it all-or-nothing,
+        # since SQLite's DDL is transactional.
+        script = (
+            f"BEGIN IMMEDIATE;\n{sql}\n;"
+            f"INSERT INTO schema_version (version, name, applied_at) "
+            f"VALUES ({migration.version}, '{migration.name}', '{to_db(self.clock())}');\nCOMMIT;"
+        )
+        try:
+            await conn.executescript(script)
+        except Exception as exc:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            raise MigrationError(f"migration {migration.path.name} : {exc}") from exc

@@ -1,0 +1,83 @@
+"""Run the real HabitatBot against the emulator, in this event loop: for tests, the sandbox and benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.client import HabitatBot, cog_extensions
+from bot.clock import Clock, utc_now
+from bot.config import Settings
+from bot.sandbox.demo import DemoServer, build_demo
+from bot.sandbox.driver import Driver
+from bot.sandbox.emulator import Emulator
+
+READY_GUARD_SECONDS = 30.0
+# discord.py waits this long after the last GUILD_CREATE before it is ready (2 s by default);
+# the emulator sends them all at once, so waiting longer only slows every test down.
+GUILD_READY_TIMEOUT = 0.05
+PROBE_EXTENSION = "bot.sandbox.probe"
+
+
+@dataclass
+class Sandbox:
+    emulator: Emulator
+    driver: Driver
+    bot: HabitatBot
+    demo: DemoServer
+
+
+@asynccontextmanager
+async def running_bot(
+    emulator: Emulator,
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    extensions: Sequence[str] | None = None,
+) -> AsyncIterator[HabitatBot]:
+    """Start the bot on the emulator, wait until it is ready, stop it cleanly afterwards."""
+    bot = HabitatBot(settings, clock=clock, extensions=extensions, guild_ready_timeout=GUILD_READY_TIMEOUT)
+    runner = asyncio.create_task(bot.start(emulator.token), name="sandbox-bot")
+    ready = asyncio.create_task(bot.wait_until_ready())
+    done, _ = await asyncio.wait(
+        {runner, ready}, timeout=READY_GUARD_SECONDS, return_when=asyncio.FIRST_COMPLETED
+    )
+    if ready not in done:
+        ready.cancel()
+        await bot.close()
+        if runner.done() and runner.exception():
+            raise runner.exception()  # type: ignore[misc]
+        raise TimeoutError("the bot did not become ready on the emulator")
+    try:
+        yield bot
+    finally:
+        await bot.close()
+        await asyncio.wait({runner}, timeout=READY_GUARD_SECONDS)
+
+
+@asynccontextmanager
+async def sandbox(
+    database: Path,
+    *,
+    clock: Clock = utc_now,
+    emulator: Emulator | None = None,
+    with_probe: bool = False,
+    dev_guild: bool = True,
+    settings: Settings | None = None,
+) -> AsyncIterator[Sandbox]:
+    """An emulator with the demo server, the bot connected to it, and a driver to act as members."""
+    emulator = emulator or Emulator()
+    async with emulator:
+        demo = build_demo(emulator)
+        base = settings or Settings(_env_file=None)
+        settings = base.model_copy(
+            update={"database_path": database, "dev_guild_id": demo.guild.id if dev_guild else None}
+        )
+        extensions = [*cog_extensions(), *([PROBE_EXTENSION] if with_probe else [])]
+        async with running_bot(emulator, settings, clock=clock, extensions=extensions) as bot:
+            driver = Driver(emulator)
+            driver.bot_sequence = lambda: bot.ws.sequence if bot.ws else None
+            yield Sandbox(emulator, driver, bot, demo)

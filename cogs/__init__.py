@@ -1,0 +1,1 @@
+"""La face Discord du bot : un cog par domaine."""

@@ -1,0 +1,43 @@
+"""Views shared by every cog: errors reported the house way, and buttons only their owner may press."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import discord
+
+from cogs.ui.errors import report_error
+from cogs.ui.text import reply, t
+
+
+class HabitatView(discord.ui.View):
+    """A view whose errors reach the member as a clear message, never a traceback."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any], /
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class OwnedView(HabitatView):
+    """A view that answers only the member it was shown to; its buttons go away on timeout."""
+
+    def __init__(self, owner_id: int, *, timeout: float | None = 600) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+        self.message: discord.Message | discord.InteractionMessage | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await reply(
+            interaction, t(interaction, "Ces boutons sont réservés à la personne qui a lancé la commande.")
+        )
+        return False
+
+    async def on_timeout(self) -> None:
+        if self.message is not None:
+            # The message may be gone, or the interaction token expired: then there is nothing to tidy.
+            with contextlib.suppress(discord.HTTPException):
+                await self.message.edit(view=None)

@@ -1,0 +1,26 @@
+"""End-to-end fixtures: the real bot, connected to the emulator, with the demo server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.emulator import Emulator
+from bot.sandbox.harness import Sandbox, sandbox
+from tests.support import ManualClock
+
+
+@pytest.fixture
+def emulator_clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def sb(tmp_path: Path, emulator_clock: ManualClock) -> AsyncIterator[Sandbox]:
+    """Fails the test if the bot sent anything Discord would refuse or the emulator does not know."""
+    emulator = Emulator(clock=emulator_clock)
+    async with sandbox(tmp_path / "bot.sqlite3", emulator=emulator, with_probe=True) as box:
+        yield box
+        assert box.emulator.problems == [], "\n".join(box.emulator.problems)

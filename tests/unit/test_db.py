@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.db import MIGRATIONS_DIR, Database, MigrationError, discover_migrations
+
+
+async def tables(db: Database) -> set[str]:
+    rows = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {row["name"] for row in rows}
+
+
+async def test_fresh_database_gets_every_migration(tmp_path: Path) -> None:
+    async with Database(tmp_path / "a.sqlite3") as db:
+        applied = await db.migrate()
+        assert applied == [m.version for m in discover_migrations()]
+        assert await db.schema_version() == applied[-1]
+        assert {"guild_settings", "guild_reminder_offsets", "schema_version"} <= await tables(db)
+
+
+async def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
+    async with Database(tmp_path / "a.sqlite3") as db:
+        await db.migrate()
+        before = await db.fetchall("SELECT * FROM schema_version")
+        assert await db.migrate() == []
+        assert [tuple(r) for r in await db.fetchall("SELECT * FROM schema_version")] == [
+            tuple(r) for r in before
+        ]
+
+
+async def test_failed_migration_leaves_database_as_it_was(tmp_path: Path) -> None:
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "0001_good.sql").write_text("CREATE TABLE kept (id INTEGER PRIMARY KEY);", encoding="utf-8")
+    (migrations / "0002_broken.sql").write_text(
+        "CREATE TABLE half_done (id INTEGER PRIMARY KEY);\nINSERT INTO kept VALUES (1);\nTHIS IS NOT SQL;",
+        encoding="utf-8",
+    )
+    async with Database(tmp_path / "a.sqlite3") as db:
+        with pytest.raises(MigrationError, match="0002_broken"):
+            await db.migrate(migrations)
+        assert await db.schema_version() == 1
+        assert "half_done" not in await tables(db)
+        assert await db.fetchall("SELECT * FROM kept") == []
+        # Once fixed, the same migration applies.
+        (migrations / "0002_broken.sql").write_text("CREATE TABLE half_done (id INTEGER);", encoding="utf-8")
+        assert await db.migrate(migrations) == [2]
+
+
+def test_migration_files_are_numbered_without_gaps() -> None:
+    versions = [m.version for m in discover_migrations(MIGRATIONS_DIR)]
+    assert versions == list(range(1, len(versions) + 1))
+
+
+async def test_bad_migration_name_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "initial.sql").write_text("SELECT 1;", encoding="utf-8")
+    with pytest.raises(MigrationError, match="NNNN_name"):
+        discover_migrations(tmp_path)
+
+
+async def test_wal_foreign_keys_and_busy_timeout_are_on(db: Database) -> None:
+    assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"  # type: ignore[index]
+    assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
+    assert (await db.fetchone("PRAGMA busy_timeout"))[0] == 5000  # type: ignore[index]
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.execute("INSERT INTO guild_reminder_offsets (guild_id, minutes) VALUES (999, 10)")
+
+
+async def test_transaction_rolls_back_on_error(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            await db.execute("INSERT INTO guild_settings (guild_id, updated_at) VALUES (1, 'x')")
+            raise RuntimeError("boom")
+    assert await db.fetchall("SELECT * FROM guild_settings") == []
+
+
+async def test_transaction_commits(db: Database) -> None:
+    async with db.transaction():
+        await db.execute("INSERT INTO guild_settings (guild_id, updated_at) VALUES (1, 'x')")
+    assert len(await db.fetchall("SELECT * FROM guild_settings")) == 1
+
+
+async def test_nested_block_rolls_back_alone(db: Database) -> None:
+    async with db.transaction():
+        await db.execute("INSERT INTO guild_settings (guild_id, updated_at) VALUES (1, 'x')")
+        with pytest.raises(ValueError):
+            async with db.transaction():
+                await db.execute("INSERT INTO guild_settings (guild_id, updated_at) VALUES (2, 'x')")
+                raise ValueError
+    rows = await db.fetchall("SELECT guild_id FROM guild_settings")
+    assert [r["guild_id"] for r in rows] == [1]
+
+
+async def test_other_tasks_never_see_an_open_transaction(db: Database) -> None:
+    inside = asyncio.Event()
+    release = asyncio.Event()
+    seen: list[int] = []
+
+    async def writer() -> None:
+        async with db.transaction():
+            await db.execute("INSERT INTO guild_settings (guild_id, updated_at) VALUES (1, 'x')")
+            inside.set()
+            await release.wait()
+            raise RuntimeError("rolled back")
+
+    async def reader() -> None:
+        await inside.wait()
+        task = asyncio.create_task(db.fetchall("SELECT * FROM guild_settings"))
+        await asyncio.sleep(0)  # let the read queue behind the open transaction
+        release.set()
+        seen.append(len(await task))
+
+    results = await asyncio.gather(writer(), reader(), return_exceptions=True)
+    assert isinstance(results[0], RuntimeError)
+    assert seen == [0]

@@ -1,0 +1,54 @@
+"""French first, English complete: every French string shown to members has an English translation."""
+
+from __future__ import annotations
+
+import ast
+import string
+from pathlib import Path
+
+import pytest
+
+from bot.i18n import catalogue, gettext, language_of
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATED_CALLS = {"t": 1, "gettext": 0, "UserError": 0}
+
+
+def source_strings() -> set[str]:
+    """First string arguments of t(…, "…"), gettext("…") and UserError("…") in the bot's code."""
+    found: set[str] = set()
+    for path in [*ROOT.glob("bot/**/*.py"), *ROOT.glob("cogs/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            position = TRANSLATED_CALLS.get(name)
+            if position is None or len(node.args) <= position:
+                continue
+            argument = node.args[position]
+            if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                found.add(argument.value)
+    return found
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_message_has_an_english_translation() -> None:
+    missing = sorted(source_strings() - catalogue("en").keys())
+    assert missing == []
+
+
+@pytest.mark.parametrize(("source", "english"), sorted(catalogue("en").items()))
+def test_translation_keeps_placeholders(source: str, english: str) -> None:
+    assert placeholders(source) == placeholders(english)
+
+
+def test_locale_picks_language() -> None:
+    assert language_of("en-US") == "en"
+    assert language_of("en-GB") == "en"
+    assert language_of("fr") == "fr"
+    assert language_of("de") == "fr"  # French is the network's language and the fallback
+    assert gettext("Page {n} sur {total}", "en-US", n=2, total=3) == "Page 2 of 3"
+    assert gettext("Page {n} sur {total}", "fr", n=2, total=3) == "Page 2 sur 3"
