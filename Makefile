@@ -21,7 +21,7 @@ sandbox: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot cogs tests bench
+	$(BIN)/mypy bot cogs tests bench scripts
 
 test: lint
 	$(BIN)/pytest
