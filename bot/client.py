@@ -18,7 +18,9 @@ from bot import i18n
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.db import Database, MigrationError
+from bot.geo import geography
 from bot.guild_settings import GuildSettingsStore
+from bot.projects import ProjectStore
 from cogs.ui.errors import report_error
 
 log = logging.getLogger(__name__)
@@ -109,6 +111,8 @@ class HabitatBot(commands.Bot):
         self.clock = clock
         self.db = db or Database(settings.database_path, clock=clock)
         self.guild_settings = GuildSettingsStore(self.db, default_timezone=settings.default_tz)
+        self.geo = geography()
+        self.projects = ProjectStore(self.db, self.geo)
         self.extensions_to_load = list(extensions) if extensions is not None else cog_extensions()
         self.command_ids: dict[str, int] = {}
 
@@ -153,9 +157,7 @@ async def serve(settings: Settings) -> str | None:
         async with bot:
             await bot.start(settings.discord_token.get_secret_value())
     except discord.LoginFailure:
-        return (
-            "DISCORD_TOKEN refusé par Discord : régénérez le jeton dans le portail développeur (onglet Bot)."
-        )
+        return "DISCORD_TOKEN refusé par Discord : régénérez le jeton dans le portail développeur (onglet Bot)."
     except discord.PrivilegedIntentsRequired:
         return MEMBERS_INTENT_OFF
     except MigrationError as exc:

@@ -20,6 +20,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import Clock, to_db, utc_now
+from bot.text import stemmed
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,8 @@ class Database:
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA synchronous = NORMAL")
+        # The full-text triggers call this, so every connection that writes must know it.
+        await conn.create_function("fts_fr", -1, stemmed, deterministic=True)
         self._conn = conn
 
     async def close(self) -> None:

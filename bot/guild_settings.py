@@ -69,9 +69,7 @@ def parse_offsets(text: str) -> tuple[int, ...]:
     for part in parts:
         match = _OFFSET.match(part.strip().rstrip(",;"))
         if not match:
-            raise UserError(
-                "« {delai} » n'est pas un délai compris : écrivez par exemple 7j, 2h ou 30min.", delai=part
-            )
+            raise UserError("« {delai} » n'est pas un délai compris : écrivez par exemple 7j, 2h ou 30min.", delai=part)
         value = int(match.group(1)) * _UNITS[match.group(2)]
         if not 0 < value <= MAX_REMINDER_MINUTES:
             raise UserError("Un délai de rappel va de 1 minute à 60 jours (reçu « {delai} »).", delai=part)

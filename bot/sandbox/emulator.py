@@ -265,9 +265,7 @@ class Emulator:
 
     def messages_in(self, channel: Channel | int) -> list[dict[str, Any]]:
         channel_id = channel if isinstance(channel, int) else channel.id
-        return [
-            self.messages[mid] for mid in self.channel_messages.get(channel_id, []) if mid in self.messages
-        ]
+        return [self.messages[mid] for mid in self.channel_messages.get(channel_id, []) if mid in self.messages]
 
     def dms_to(self, user: User) -> list[dict[str, Any]]:
         channel_id = self._dm_by_user.get(user.id)
@@ -392,9 +390,7 @@ class Emulator:
         """Record violations of Discord's limits and refuse the request as Discord would."""
         if violations:
             self.problems.extend(f"{where} : {violation}" for violation in violations)
-            raise DiscordError(
-                400, 50035, "Invalid Form Body", {"_errors": [{"message": v} for v in violations]}
-            )
+            raise DiscordError(400, 50035, "Invalid Form Body", {"_errors": [{"message": v} for v in violations]})
 
     # ----------------------------------------------------------------- lookups
 
@@ -545,9 +541,7 @@ class Emulator:
     def _apply_edit(self, message: dict[str, Any], call: Call) -> None:
         for key in ("content", "embeds", "components", "flags", "allowed_mentions"):
             if key in call.body:
-                message[key] = (
-                    call.body[key] if call.body[key] is not None else ([] if key != "content" else "")
-                )
+                message[key] = call.body[key] if call.body[key] is not None else ([] if key != "content" else "")
         if "attachments" in call.body or call.files:
             kept = {str(a.get("id")) for a in call.body.get("attachments", [])}
             message["attachments"] = [a for a in message["attachments"] if a["id"] in kept]
@@ -779,11 +773,7 @@ class Emulator:
             raise DiscordError(400, 50024, "Cannot execute action on this channel type")
         forum = parent.type == GUILD_FORUM
         self.check(call.route, limits.check_thread(call.body, forum=forum))
-        kind = (
-            PUBLIC_THREAD
-            if forum or "message_id" in call.params
-            else int(call.body.get("type", PRIVATE_THREAD))
-        )
+        kind = PUBLIC_THREAD if forum or "message_id" in call.params else int(call.body.get("type", PRIVATE_THREAD))
         thread = self.add_channel(guild, call.body["name"], type=kind, parent=parent)
         thread.owner_id = self.bot_user.id
         thread.thread_members.add(self.bot_user.id)

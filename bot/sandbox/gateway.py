@@ -94,9 +94,7 @@ class Gateway:
         await ws.prepare(request)
         connection = Connection(ws, Compressor(request.query.get("compress")))
         session: Session | None = None
-        await connection.send(
-            {"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}, "s": None, "t": None}
-        )
+        await connection.send({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}, "s": None, "t": None})
         try:
             async for message in ws:
                 if message.type is not WSMsgType.TEXT:

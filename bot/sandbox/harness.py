@@ -42,9 +42,7 @@ async def running_bot(
     bot = HabitatBot(settings, clock=clock, extensions=extensions, guild_ready_timeout=GUILD_READY_TIMEOUT)
     runner = asyncio.create_task(bot.start(emulator.token), name="sandbox-bot")
     ready = asyncio.create_task(bot.wait_until_ready())
-    done, _ = await asyncio.wait(
-        {runner, ready}, timeout=READY_GUARD_SECONDS, return_when=asyncio.FIRST_COMPLETED
-    )
+    done, _ = await asyncio.wait({runner, ready}, timeout=READY_GUARD_SECONDS, return_when=asyncio.FIRST_COMPLETED)
     if ready not in done:
         ready.cancel()
         await bot.close()

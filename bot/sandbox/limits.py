@@ -277,9 +277,7 @@ def _bounds(least: int, most: int) -> str:
     return f"between {least} and {most}" if least else f"at most {most}"
 
 
-def _text(
-    out: list[str], path: str, value: object, most: int, *, least: int = 0, required: bool = False
-) -> str | None:
+def _text(out: list[str], path: str, value: object, most: int, *, least: int = 0, required: bool = False) -> str | None:
     """Checks an optional string's length; returns it when it is a string."""
     if _absent(out, path, value, required=required):
         return None
@@ -300,9 +298,7 @@ def _text_rule(least: int, most: int) -> _Check:
     return check
 
 
-def _int(
-    out: list[str], path: str, value: object, least: int, most: int, *, required: bool = False
-) -> int | None:
+def _int(out: list[str], path: str, value: object, least: int, most: int, *, required: bool = False) -> int | None:
     """Checks an optional integer's range; returns it only when it is in range."""
     if _absent(out, path, value, required=required):
         return None
@@ -315,9 +311,7 @@ def _int(
     return value
 
 
-def _enum(
-    out: list[str], path: str, value: object, allowed: Sequence[int], *, required: bool = False
-) -> int | None:
+def _enum(out: list[str], path: str, value: object, allowed: Sequence[int], *, required: bool = False) -> int | None:
     """Checks an integer enum; returns the value only when it is allowed."""
     if _absent(out, path, value, required=required):
         return None
@@ -570,9 +564,7 @@ def _check_select(out: list[str], path: str, select: Mapping[str, Any]) -> None:
     _ordered(out, path, "min_values", low, "max_values", high)
     if _kind(select) != STRING_SELECT:
         return
-    options = _objects(
-        out, _at(path, "options"), select.get("options"), SELECT_OPTIONS_MAX, least=1, required=True
-    )
+    options = _objects(out, _at(path, "options"), select.get("options"), SELECT_OPTIONS_MAX, least=1, required=True)
     for where, option in options:
         for key in ("label", "value"):
             _text(out, _at(where, key), option.get(key), SELECT_OPTION_TEXT_MAX, least=1, required=True)
@@ -601,9 +593,7 @@ def _check_modal(out: list[str], path: str, value: object) -> None:
             _text(out, _at(where, "content"), node.get("content"), TEXT_DISPLAY_MAX, least=1, required=True)
         else:
             got = _show(node.get("type"))
-            _report(
-                out, _at(where, "type"), f"must be 1 (action row), 18 (label) or 10 (text display), not {got}"
-            )
+            _report(out, _at(where, "type"), f"must be 1 (action row), 18 (label) or 10 (text display), not {got}")
     _unique_key(out, nodes, "custom_id", "custom_id")
 
 

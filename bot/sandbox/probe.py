@@ -19,6 +19,7 @@ class Probe(commands.Cog):
         self.gate = asyncio.Event()
 
     @app_commands.command(name="echo", description="Répète le texte (sonde de latence)")
+    @app_commands.describe(texte="Texte à répéter")
     async def echo(self, interaction: discord.Interaction[HabitatBot], texte: str) -> None:
         await interaction.response.send_message(texte, ephemeral=True)
 
@@ -27,11 +28,10 @@ class Probe(commands.Cog):
         raise RuntimeError("panne simulée")
 
     @app_commands.command(name="pages", description="Montre des pages numérotées (sonde du paginateur)")
-    async def pages(
-        self, interaction: discord.Interaction[HabitatBot], nombre: app_commands.Range[int, 1, 10]
-    ) -> None:
+    @app_commands.describe(nombre="Nombre de pages")
+    async def pages(self, interaction: discord.Interaction[HabitatBot], nombre: app_commands.Range[int, 1, 10]) -> None:
         embeds = [discord.Embed(title=f"Page {n}") for n in range(1, nombre + 1)]
-        await Paginator(interaction.user.id, embeds).send(interaction)
+        await Paginator.of(interaction.user.id, embeds).send(interaction)
 
     @app_commands.command(name="attente", description="Répond quand le test ouvre la porte")
     async def attente(self, interaction: discord.Interaction[HabitatBot]) -> None:

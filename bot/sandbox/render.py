@@ -70,7 +70,4 @@ def render_modal(modal: dict[str, Any]) -> str:
 
 
 def render_choices(choices: list[dict[str, Any]]) -> str:
-    return (
-        "\n".join(f"  • {choice['name']}  → {choice['value']}" for choice in choices)
-        or "  (aucune proposition)"
-    )
+    return "\n".join(f"  • {choice['name']}  → {choice['value']}" for choice in choices) or "  (aucune proposition)"

@@ -21,15 +21,7 @@ VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 ALL_PERMISSIONS = (1 << 51) - 1
 MEMBER_PERMISSIONS = (
-    VIEW_CHANNEL
-    | SEND_MESSAGES
-    | (1 << 6)
-    | (1 << 14)
-    | (1 << 15)
-    | (1 << 16)
-    | (1 << 31)
-    | (1 << 35)
-    | (1 << 38)
+    VIEW_CHANNEL | SEND_MESSAGES | (1 << 6) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 31) | (1 << 35) | (1 << 38)
 )  # view, send, add reactions, embed links, attach files, read history, use commands, threads
 
 
@@ -154,9 +146,7 @@ class Channel:
         if self.type in (GUILD_TEXT, GUILD_NEWS, GUILD_FORUM):
             data.update(topic=self.topic, rate_limit_per_user=0, last_message_id=None)
         if self.type == GUILD_FORUM:
-            data.update(
-                available_tags=self.available_tags, default_reaction_emoji=None, default_sort_order=None
-            )
+            data.update(available_tags=self.available_tags, default_reaction_emoji=None, default_sort_order=None)
         if self.type in THREAD_TYPES:
             data.update(
                 owner_id=str(self.owner_id) if self.owner_id else None,
@@ -262,9 +252,7 @@ class Guild:
             # Discord sends only the bot itself: the rest comes by chunk requests (op 8).
             "members": [bot_member.to_json()],
             "channels": [c.to_json() for c in self.channels.values() if c.type not in THREAD_TYPES],
-            "threads": [
-                c.to_json() for c in self.channels.values() if c.type in THREAD_TYPES and not c.archived
-            ],
+            "threads": [c.to_json() for c in self.channels.values() if c.type in THREAD_TYPES and not c.archived],
             "presences": [],
             "voice_states": [],
             "stage_instances": [],

@@ -7,9 +7,11 @@ the traceback under the same id.
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -18,6 +20,7 @@ from bot.errors import UserError
 from cogs.ui.text import reply, t
 
 log = logging.getLogger("bot.errors")
+T = TypeVar("T")
 
 PERMISSION_NAMES = {
     "administrator": "Administrateur",
@@ -40,24 +43,16 @@ def describe(interaction: discord.Interaction[Any], error: BaseException) -> str
     if isinstance(original, app_commands.TransformerError):
         if isinstance(original.__cause__, UserError):
             return t(interaction, original.__cause__.message, **original.__cause__.params)
-        return t(
-            interaction, "La valeur « {valeur} » ne convient pas pour cette option.", valeur=original.value
-        )
+        return t(interaction, "La valeur « {valeur} » ne convient pas pour cette option.", valeur=original.value)
     if isinstance(original, app_commands.MissingPermissions | app_commands.BotMissingPermissions):
-        names = ", ".join(
-            t(interaction, PERMISSION_NAMES.get(name, name)) for name in original.missing_permissions
-        )
+        names = ", ".join(t(interaction, PERMISSION_NAMES.get(name, name)) for name in original.missing_permissions)
         if isinstance(original, app_commands.BotMissingPermissions):
-            return t(
-                interaction, "Il me manque la permission « {permissions} » sur ce serveur.", permissions=names
-            )
+            return t(interaction, "Il me manque la permission « {permissions} » sur ce serveur.", permissions=names)
         return t(interaction, "Cette commande demande la permission « {permissions} ».", permissions=names)
     if isinstance(original, app_commands.NoPrivateMessage):
         return t(interaction, "Cette commande s'utilise sur un serveur, pas en message privé.")
     if isinstance(original, app_commands.CommandOnCooldown):
-        return t(
-            interaction, "Doucement : réessayez dans {secondes} s.", secondes=round(original.retry_after)
-        )
+        return t(interaction, "Doucement : réessayez dans {secondes} s.", secondes=round(original.retry_after))
     if isinstance(original, app_commands.CheckFailure):
         return t(interaction, "Vous n'avez pas les droits nécessaires pour cette action.")
     error_id = new_error_id()
@@ -69,6 +64,22 @@ def describe(interaction: discord.Interaction[Any], error: BaseException) -> str
         "si elle revient, donnez cette référence aux modérateurs.",
         ref=error_id,
     )
+
+
+Callback = Callable[[T, discord.Interaction[Any]], Coroutine[Any, Any, None]]
+
+
+def reported(callback: Callback[T]) -> Callback[T]:
+    """For callbacks outside a view we own (persistent buttons): errors reach the member."""
+
+    @functools.wraps(callback)
+    async def wrapper(self: T, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await callback(self, interaction)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    return wrapper
 
 
 async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:

@@ -1,55 +1,69 @@
-"""Pages of embeds with ◀ ▶ buttons that only the asker can press."""
+"""Pages of embeds with ◀ ▶ buttons that only the asker can press; pages are built when shown."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import discord
 
 from cogs.ui.views import OwnedView
 
+PageRenderer = Callable[[int], Awaitable[discord.Embed]]
+
 
 class Paginator(OwnedView):
-    def __init__(self, owner_id: int, pages: Sequence[discord.Embed], *, timeout: float | None = 600) -> None:
-        if not pages:
+    def __init__(self, owner_id: int, page_count: int, render: PageRenderer, *, timeout: float | None = 600) -> None:
+        if page_count < 1:
             raise ValueError("a paginator needs at least one page")
         super().__init__(owner_id, timeout=timeout)
-        self.pages = list(pages)
+        self.page_count = page_count
+        self.render = render
         self.index = 0
-        self._sync_buttons()
 
-    @property
-    def page(self) -> discord.Embed:
-        return self.pages[self.index]
+    @classmethod
+    def of(cls, owner_id: int, embeds: Sequence[discord.Embed]) -> Paginator:
+        """Pages already built."""
+        pages = list(embeds)
 
-    def _sync_buttons(self) -> None:
+        async def render(index: int) -> discord.Embed:
+            return pages[index]
+
+        return cls(owner_id, len(pages), render)
+
+    async def prepare(self, index: int) -> discord.Embed:
+        """Move to page `index`; subclasses also refresh their own items for it."""
+        self.index = max(0, min(index, self.page_count - 1))
         self.previous.disabled = self.index == 0
-        self.next.disabled = self.index >= len(self.pages) - 1
-        self.counter.label = f"{self.index + 1} / {len(self.pages)}"
+        self.next.disabled = self.index >= self.page_count - 1
+        self.counter.label = f"{self.index + 1} / {self.page_count}"
+        return await self.render(self.index)
 
     async def send(self, interaction: discord.Interaction[Any], *, ephemeral: bool = False) -> None:
-        """Answer with the first page; a single page goes without buttons."""
-        if len(self.pages) == 1:
+        """Answer with the first page; a single page goes without the page buttons."""
+        embed = await self.prepare(0)
+        if self.page_count == 1:
+            for button in (self.previous, self.counter, self.next):
+                self.remove_item(button)
+        if not self.children:
             self.stop()
-            await interaction.response.send_message(embed=self.page, ephemeral=ephemeral)
+            await interaction.response.send_message(embed=embed, ephemeral=ephemeral)
             return
-        await interaction.response.send_message(embed=self.page, view=self, ephemeral=ephemeral)
+        await interaction.response.send_message(embed=embed, view=self, ephemeral=ephemeral)
         self.message = await interaction.original_response()
 
     async def _show(self, interaction: discord.Interaction[Any], index: int) -> None:
-        self.index = max(0, min(index, len(self.pages) - 1))
-        self._sync_buttons()
-        await interaction.response.edit_message(embed=self.page, view=self)
+        embed = await self.prepare(index)
+        await interaction.response.edit_message(embed=embed, view=self)
 
-    @discord.ui.button(emoji="◀", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(emoji="◀", style=discord.ButtonStyle.secondary, row=4)
     async def previous(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Paginator]) -> None:
         await self._show(interaction, self.index - 1)
 
-    @discord.ui.button(label="1 / 1", style=discord.ButtonStyle.secondary, disabled=True)
+    @discord.ui.button(label="1 / 1", style=discord.ButtonStyle.secondary, disabled=True, row=4)
     async def counter(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Paginator]) -> None:
         await interaction.response.defer()
 
-    @discord.ui.button(emoji="▶", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(emoji="▶", style=discord.ButtonStyle.secondary, row=4)
     async def next(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Paginator]) -> None:
         await self._show(interaction, self.index + 1)

@@ -20,6 +20,14 @@ class HabitatView(discord.ui.View):
         await report_error(interaction, error)
 
 
+class HabitatModal(discord.ui.Modal):
+    """A modal whose errors reach the member as a clear message, never a traceback."""
+
+    # discord.py's Modal narrows View.on_error's signature itself; this follows Modal's.
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:  # type: ignore[override]
+        await report_error(interaction, error)
+
+
 class OwnedView(HabitatView):
     """A view that answers only the member it was shown to; its buttons go away on timeout."""
 
@@ -31,9 +39,7 @@ class OwnedView(HabitatView):
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         if interaction.user.id == self.owner_id:
             return True
-        await reply(
-            interaction, t(interaction, "Ces boutons sont réservés à la personne qui a lancé la commande.")
-        )
+        await reply(interaction, t(interaction, "Ces boutons sont réservés à la personne qui a lancé la commande."))
         return False
 
     async def on_timeout(self) -> None:

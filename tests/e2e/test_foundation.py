@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
@@ -29,6 +30,26 @@ async def test_bot_registers_valid_commands_with_english_names(sb: Sandbox) -> N
     assert config["default_member_permissions"] == str(1 << 3)
     for option in config["options"]:
         assert option["description_localizations"]["en-US"], option["name"]
+
+
+def untranslated(entries: list[dict[str, Any]], path: str = "") -> list[str]:
+    """Names, descriptions and choices of registered commands that have no English localisation."""
+    missing = []
+    for entry in entries:
+        where = f"{path}/{entry['name']}"
+        if "en-US" not in (entry.get("name_localizations") or {}):
+            missing.append(f"{where} (name)")
+        if entry.get("description") and "en-US" not in (entry.get("description_localizations") or {}):
+            missing.append(f"{where} (description)")
+        for choice in entry.get("choices") or []:
+            if "en-US" not in (choice.get("name_localizations") or {}):
+                missing.append(f"{where}: {choice['name']}")
+        missing += untranslated(entry.get("options") or [], where)
+    return missing
+
+
+async def test_every_command_option_and_choice_is_translated(sb: Sandbox) -> None:
+    assert untranslated(list(sb.emulator.guild_commands[sb.demo.guild.id].values())) == []
 
 
 async def test_members_are_chunked_after_guild_create(sb: Sandbox) -> None:
@@ -94,9 +115,7 @@ async def test_config_stores_a_valid_time_zone(sb: Sandbox) -> None:
     assert reply.ephemeral
     assert "America/Martinique" in reply.content
     assert (await sb.bot.guild_settings.get(sb.demo.guild.id)).timezone == "America/Martinique"
-    row = await sb.bot.db.fetchone(
-        "SELECT timezone FROM guild_settings WHERE guild_id = ?", (sb.demo.guild.id,)
-    )
+    row = await sb.bot.db.fetchone("SELECT timezone FROM guild_settings WHERE guild_id = ?", (sb.demo.guild.id,))
     assert row is not None and row["timezone"] == "America/Martinique"
 
 
@@ -201,9 +220,7 @@ async def test_a_dropped_gateway_is_resumed_without_losing_events(sb: Sandbox) -
     assert sb.emulator.gateway.identified == 1
 
 
-async def test_a_late_first_answer_is_refused_as_discord_does(
-    sb: Sandbox, emulator_clock: ManualClock
-) -> None:
+async def test_a_late_first_answer_is_refused_as_discord_does(sb: Sandbox, emulator_clock: ManualClock) -> None:
     task = asyncio.create_task(sb.driver.slash(sb.demo.user("alex"), "attente"))
     for _ in range(100):
         await asyncio.sleep(0)  # let the interaction reach the bot
@@ -264,9 +281,7 @@ async def test_missing_members_intent_is_one_clear_line(tmp_path: Path) -> None:
     emulator = Emulator()
     emulator.allowed_privileged_intents = 0
     async with emulator:
-        settings = Settings(
-            _env_file=None, discord_token=emulator.token, database_path=tmp_path / "b.sqlite3"
-        )
+        settings = Settings(_env_file=None, discord_token=emulator.token, database_path=tmp_path / "b.sqlite3")
         assert await serve(settings) == MEMBERS_INTENT_OFF
 
 

@@ -37,9 +37,7 @@ def test_malformed_setting_stops_with_one_line(
     assert "WEB_PORT" in err
 
 
-def test_migrate_twice(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_migrate_twice(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
     assert main(["migrate"]) == 0
     assert "0001" in capsys.readouterr().out

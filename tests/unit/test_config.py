@@ -61,9 +61,7 @@ def test_token_never_shows_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
         ("DEFAULT_TZ", "Europe/Lutece"),
     ],
 )
-def test_malformed_setting_gives_one_line_naming_it(
-    monkeypatch: pytest.MonkeyPatch, name: str, value: str
-) -> None:
+def test_malformed_setting_gives_one_line_naming_it(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError) as caught:
         load_settings(env_file=None)

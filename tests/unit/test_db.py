@@ -27,9 +27,7 @@ async def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
         await db.migrate()
         before = await db.fetchall("SELECT * FROM schema_version")
         assert await db.migrate() == []
-        assert [tuple(r) for r in await db.fetchall("SELECT * FROM schema_version")] == [
-            tuple(r) for r in before
-        ]
+        assert [tuple(r) for r in await db.fetchall("SELECT * FROM schema_version")] == [tuple(r) for r in before]
 
 
 async def test_failed_migration_leaves_database_as_it_was(tmp_path: Path) -> None:

@@ -32,8 +32,6 @@ def test_the_core_knows_no_discord() -> None:
 
 def test_no_sql_in_cogs() -> None:
     offenders = [
-        str(p.relative_to(ROOT))
-        for p in ROOT.glob("cogs/**/*.py")
-        if SQL.search(p.read_text(encoding="utf-8"))
+        str(p.relative_to(ROOT)) for p in ROOT.glob("cogs/**/*.py") if SQL.search(p.read_text(encoding="utf-8"))
     ]
     assert offenders == []

@@ -52,3 +52,9 @@ def test_locale_picks_language() -> None:
     assert language_of("de") == "fr"  # French is the network's language and the fallback
     assert gettext("Page {n} sur {total}", "en-US", n=2, total=3) == "Page 2 of 3"
     assert gettext("Page {n} sur {total}", "fr", n=2, total=3) == "Page 2 sur 3"
+
+
+def test_every_vocabulary_label_has_an_english_translation() -> None:
+    from bot.vocabulary import LABELS
+
+    assert sorted(set(LABELS.values()) - catalogue("en").keys()) == []

@@ -361,9 +361,7 @@ def test_a_realistic_modal_passes() -> None:
         _case("no components", ("components",), [], "components"),
         _case("six components", ("components",), [_text_display("Bienvenue")] * 6, "components"),
         _case("unknown top type", ("components", 3, "type"), 2, "type"),
-        _case(
-            "two inputs in a row", ("components", 0, "components"), [TEXT_INPUT, SECOND_INPUT], "components"
-        ),
+        _case("two inputs in a row", ("components", 0, "components"), [TEXT_INPUT, SECOND_INPUT], "components"),
         _case("button in a row", INPUT, _button("valider"), "components"),
         _case("input custom_id", (*INPUT, "custom_id"), DELETE, "custom_id"),
         _case("input style", (*INPUT, "style"), 3, "style"),
@@ -476,9 +474,7 @@ COMMANDS: list[Json] = [
                 "type": 2,
                 "name": "rappels",
                 "description": "Rappels avant l'évènement",
-                "options": [
-                    {"type": 1, "name": "activer", "description": "Activer les rappels", "options": []}
-                ],
+                "options": [{"type": 1, "name": "activer", "description": "Activer les rappels", "options": []}],
             },
         ],
     },
@@ -515,9 +511,7 @@ def test_realistic_commands_pass() -> None:
         _case("missing description", (0, "description"), DELETE, "description"),
         _case("unknown locale", (0, "name_localizations"), {"fr-FR": "évènement"}, "fr-FR"),
         _case("uppercase localisation", (0, "name_localizations", "en-US"), "Event", "name_localizations"),
-        _case(
-            "empty localisation", (0, "description_localizations", "en-US"), "", "description_localizations"
-        ),
+        _case("empty localisation", (0, "description_localizations", "en-US"), "", "description_localizations"),
         _case("command type", (0, "type"), 5, "type"),
         _case("context name long", (3, "name"), "n" * 33, "name"),
         _case("context description", (2, "description"), "Voir le profil", "description"),
@@ -584,9 +578,7 @@ def test_command_violations(path: KeyPath, value: object, field: str) -> None:
     _assert_names(check_commands(_with(COMMANDS, path, value)), field)
 
 
-@pytest.mark.parametrize(
-    ("kind", "limit", "word"), [(1, 100, "chat-input"), (2, 15, "user"), (3, 15, "message")]
-)
+@pytest.mark.parametrize(("kind", "limit", "word"), [(1, 100, "chat-input"), (2, 15, "user"), (3, 15, "message")])
 def test_commands_per_type(kind: int, limit: int, word: str) -> None:
     def commands(count: int) -> list[Json]:
         description = "Commande de test" if kind == 1 else ""
@@ -674,9 +666,7 @@ def test_realistic_interaction_responses_pass(body: Json) -> None:
         pytest.param({"type": 5, "data": {"content": "Patience"}}, "data.content", id="deferred content"),
         pytest.param({"type": 7, "data": {"embeds": [{"title": "t" * 257}]}}, "title", id="update title"),
         pytest.param({"type": 8, "data": {}}, "choices", id="autocomplete without choices"),
-        pytest.param(
-            {"type": 8, "data": {"choices": [{"name": "", "value": "a"}]}}, "name", id="choice name"
-        ),
+        pytest.param({"type": 8, "data": {"choices": [{"name": "", "value": "a"}]}}, "name", id="choice name"),
         pytest.param({"type": 9}, "data", id="modal without data"),
         pytest.param({"type": 9, "data": _with(MODAL, ("title",), "t" * 46)}, "data.title", id="modal title"),
     ],
@@ -859,9 +849,7 @@ VALID = [
 
 def _paths(value: Any, prefix: KeyPath = ()) -> list[KeyPath]:
     """Every place in a payload that holds a value."""
-    children = (
-        value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
-    )
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
     found = [prefix] if prefix else []
     for key, child in children:
         found += _paths(child, (*prefix, key))

@@ -1,0 +1,80 @@
+"""Text as people type it: folding for lookups, French stems for full-text search."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer  # type: ignore[import-untyped]
+
+_SEPARATORS = re.compile(r"[\s'’‘`´\-‐‑‒–—_/.,;:!?()\[\]{}«»\"“”]+")
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+_WORD = re.compile(r"\w+")
+_stemmer = snowballstemmer.stemmer("french")
+# Words too common to help a search; they would only make every AND query stricter.
+STOPWORDS = frozenset(
+    [
+        "a",
+        "au",
+        "aux",
+        "avec",
+        "ce",
+        "ces",
+        "d",
+        "dans",
+        "de",
+        "des",
+        "du",
+        "en",
+        "et",
+        "il",
+        "ils",
+        "l",
+        "la",
+        "le",
+        "les",
+        "leur",
+        "leurs",
+        "ou",
+        "par",
+        "pour",
+        "qu",
+        "que",
+        "qui",
+        "sa",
+        "se",
+        "ses",
+        "son",
+        "sur",
+        "un",
+        "une",
+        "y",
+    ]
+)
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def fold(text: str) -> str:
+    """Case, accents, hyphens, apostrophes and "St"/"Ste" folded away: "St-Étienne" → "saint etienne"."""
+    words = _SEPARATORS.split(strip_accents(text).casefold())
+    return " ".join(_ABBREVIATIONS.get(word, word) for word in words if word)
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return str(_stemmer.stemWord(word))
+
+
+def stems(text: str) -> list[str]:
+    """Folded French stems of the words of `text`: "Coopératives d'habitants" → ["cooper", "habit"]."""
+    return [_stem(word) for word in _WORD.findall(fold(text)) if word not in STOPWORDS]
+
+
+def stemmed(*parts: str | None) -> str:
+    """The text that the full-text index holds for these parts."""
+    return " ".join(stem for part in parts if part for stem in stems(part))

@@ -1,0 +1,732 @@
+"""`/projet`: search the national database, read a record, propose and update one, moderate, import
+and export; and the yearly "is this still true?" DM that keeps records alive."""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+from typing import Any, ClassVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.client import HabitatBot
+from bot.errors import UserError
+from bot.projects import ImportError_, Nudge, Project, ProjectDraft, SearchFilters, parse_csv
+from bot.vocabulary import Etape, FormeJuridique, Initiative, Public, label
+from cogs.ui.errors import reported
+from cogs.ui.members import is_moderator, is_organiser, send_dm
+from cogs.ui.paginator import Paginator
+from cogs.ui.places import commune_choices, departement_choices, region_choices
+from cogs.ui.projects import PER_PAGE, ProjectModal, fiche_embed, moderation_embed, results_embed
+from cogs.ui.text import reply, t
+from cogs.ui.views import HabitatModal, HabitatView
+
+log = logging.getLogger(__name__)
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+NUDGE_EVERY_HOURS = 6
+
+ETAPES = [app_commands.Choice(name=label(e), value=e.value) for e in Etape]
+INITIATIVES = [app_commands.Choice(name=label(i), value=i.value) for i in Initiative]
+FORMES = [app_commands.Choice(name=label(f), value=f.value) for f in FormeJuridique]
+PUBLICS = [app_commands.Choice(name=label(p), value=p.value) for p in Public]
+
+
+def bot_of(interaction: discord.Interaction[Any]) -> HabitatBot:
+    client = interaction.client
+    assert isinstance(client, HabitatBot)
+    return client
+
+
+# ---------------------------------------------------------------------- results
+
+
+class ResultsView(Paginator):
+    """Pages of five results, and a menu to open one of the page's records."""
+
+    def __init__(
+        self, interaction: discord.Interaction[Any], bot: HabitatBot, filters: SearchFilters, hits: list[Any]
+    ) -> None:
+        self.bot = bot
+        self.hits = hits
+        self.asker = interaction
+        pages = max(1, math.ceil(len(hits) / PER_PAGE))
+        super().__init__(interaction.user.id, pages, self._render)
+        self.opener: discord.ui.Select[ResultsView] = discord.ui.Select(
+            placeholder=t(interaction, "Ouvrir la fiche d'un projet"), row=0
+        )
+        self.opener.callback = self._open  # type: ignore[method-assign]
+        self.add_item(self.opener)
+        self.projects: dict[int, Project] = {}
+
+    async def _render(self, index: int) -> discord.Embed:
+        page_hits = self.hits[index * PER_PAGE : (index + 1) * PER_PAGE]
+        projects = await self.bot.projects.get_many([hit.project_id for hit in page_hits])
+        self.projects = {p.id: p for p in projects}
+        self.opener.options = [
+            discord.SelectOption(label=p.nom[:100], value=str(p.id), description=f"{p.commune} ({p.departement})"[:100])
+            for p in projects
+        ]
+        zone = await self._zone()
+        return results_embed(
+            self.asker, projects, page_hits, page=index, total=len(self.hits), now=self.bot.clock(), zone=zone
+        )
+
+    async def _zone(self) -> Any:
+        if self.asker.guild_id is None:
+            return (await self.bot.guild_settings.get(0)).zone
+        return (await self.bot.guild_settings.get(self.asker.guild_id)).zone
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        # Anyone may open a record from the menu; only the asker turns the pages.
+        if interaction.data and interaction.data.get("component_type") == 3:
+            return True
+        return await super().interaction_check(interaction)
+
+    async def _open(self, interaction: discord.Interaction[Any]) -> None:
+        project = await self.bot.projects.get(int(self.opener.values[0]))
+        if project is None or not project.published:
+            raise UserError("Ce projet n'existe plus.")
+        await show_fiche(interaction, project)
+
+
+# ---------------------------------------------------------------------- the record
+
+
+async def can_edit(interaction: discord.Interaction[Any], project: Project) -> bool:
+    bot = bot_of(interaction)
+    if interaction.user.id in project.referents:
+        return True
+    if interaction.guild_id is None:
+        return False
+    return is_moderator(interaction.user, await bot.guild_settings.get(interaction.guild_id))
+
+
+async def show_fiche(interaction: discord.Interaction[Any], project: Project) -> None:
+    bot = bot_of(interaction)
+    zone = (await bot.guild_settings.get(interaction.guild_id or 0)).zone
+    view = FicheView(interaction, project, editable=await can_edit(interaction, project))
+    await interaction.response.send_message(
+        embed=fiche_embed(interaction, project, bot.clock(), zone), view=view, ephemeral=True
+    )
+
+
+class FicheView(HabitatView):
+    def __init__(self, interaction: discord.Interaction[Any], project: Project, *, editable: bool) -> None:
+        super().__init__(timeout=900)
+        self.project_id = project.id
+        self.contact.label = t(interaction, "Contacter les référents")
+        if not project.referents:
+            self.remove_item(self.contact)
+        if editable:
+            self.edit.label = t(interaction, "Modifier")
+        else:
+            self.remove_item(self.edit)
+
+    @discord.ui.button(label="Contacter", style=discord.ButtonStyle.primary, emoji="✉️")
+    async def contact(self, interaction: discord.Interaction[Any], _: discord.ui.Button[FicheView]) -> None:
+        await interaction.response.send_modal(ContactModal(interaction, self.project_id))
+
+    @discord.ui.button(label="Modifier", style=discord.ButtonStyle.secondary, emoji="✏️")
+    async def edit(self, interaction: discord.Interaction[Any], _: discord.ui.Button[FicheView]) -> None:
+        await open_edit_form(interaction, self.project_id, {})
+
+
+class ContactModal(HabitatModal):
+    def __init__(self, interaction: discord.Interaction[Any], project_id: int) -> None:
+        super().__init__(title=t(interaction, "Écrire aux référents")[:45])
+        self.project_id = project_id
+        self.message: discord.ui.TextInput[ContactModal] = discord.ui.TextInput(
+            label=t(interaction, "Votre message")[:45],
+            style=discord.TextStyle.paragraph,
+            min_length=10,
+            max_length=1500,
+        )
+        self.add_item(self.message)
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        bot = bot_of(interaction)
+        project = await bot.projects.get(self.project_id)
+        if project is None or not project.referents:
+            raise UserError("Ce projet n'a pas de référent joignable sur Discord.")
+        embed = discord.Embed(
+            title=f"✉️ {project.nom}"[:256], description=self.message.value, colour=discord.Colour.blurple()
+        )
+        embed.set_author(name=interaction.user.display_name)
+        # The référent sees who writes (so they can answer); the asker never sees the référents' ids.
+        content = f"Message de {interaction.user.mention} à propos de votre projet « {project.nom} » :"
+        delivered = 0
+        for referent in project.referents:
+            delivered += await send_dm(bot, referent, content=content[:2000], embed=embed)
+        if not delivered:
+            raise UserError("Les référents de ce projet ne peuvent pas recevoir de message privé pour l'instant.")
+        await reply(interaction, t(interaction, "Message transmis aux référents du projet."))
+
+
+# ---------------------------------------------------------------------- proposing and editing
+
+
+async def open_edit_form(interaction: discord.Interaction[Any], project_id: int, changes: dict[str, Any]) -> None:
+    bot = bot_of(interaction)
+    project = await bot.projects.get(project_id)
+    if project is None:
+        raise UserError("Ce projet n'existe plus.")
+    if not await can_edit(interaction, project):
+        raise UserError("Seuls les référents du projet et les modérateurs peuvent le modifier.")
+    base = project.model_dump(
+        include={"code_insee", "etape", "initiative", "forme_juridique", "logements", "recrute", "site"}
+    )
+    base.update(changes)
+
+    async def save(submitted: discord.Interaction[Any], draft: ProjectDraft) -> None:
+        updated = await bot.projects.update(project_id, draft, editor_id=submitted.user.id, guild_id=submitted.guild_id)
+        if updated.pending is not None:
+            await post_for_moderation(submitted, updated)
+            message = t(
+                submitted,
+                "Modifications enregistrées. Le changement de nom, de commune ou d'étape "
+                "attend la validation d'un modérateur.",
+            )
+        else:
+            message = t(submitted, "Modifications enregistrées.")
+        await reply(submitted, message)
+
+    await interaction.response.send_modal(ProjectModal(interaction, base, save, current=project))
+
+
+async def post_for_moderation(interaction: discord.Interaction[Any], project: Project) -> bool:
+    """Put a new project or change in the moderation queue of the server it came from."""
+    bot = bot_of(interaction)
+    if interaction.guild_id is None:
+        return False
+    settings = await bot.guild_settings.get(interaction.guild_id)
+    channel = bot.get_channel(settings.modqueue_channel_id or 0)
+    if not isinstance(channel, discord.TextChannel | discord.Thread):
+        return False
+    view = discord.ui.View(timeout=None)
+    view.add_item(PublishButton(project.id))
+    view.add_item(RefuseButton(project.id))
+    await channel.send(embed=moderation_embed(project), view=view)
+    return True
+
+
+async def ensure_moderator(interaction: discord.Interaction[Any]) -> None:
+    bot = bot_of(interaction)
+    settings = await bot.guild_settings.get(interaction.guild_id or 0)
+    if not is_moderator(interaction.user, settings):
+        raise UserError("Seuls les modérateurs peuvent valider les projets.")
+
+
+class PublishButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"projet:publier:(?P<id>\d+)"):
+    def __init__(self, project_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Publier", style=discord.ButtonStyle.success, custom_id=f"projet:publier:{project_id}"
+            )
+        )
+        self.project_id = project_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
+    ) -> PublishButton:
+        return cls(int(match["id"]))
+
+    @reported
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await ensure_moderator(interaction)
+        bot = bot_of(interaction)
+        before = await bot.projects.get(self.project_id)
+        if before is None or (before.published and before.pending is None):
+            raise UserError("Ce projet a déjà été traité.")
+        project = await bot.projects.publish(self.project_id)
+        author = before.pending.proposed_by if before.pending else before.proposed_by
+        if author:
+            await send_dm(bot, author, content=f"✅ Votre projet « {project.nom} » est publié dans la base nationale.")
+        embed = moderation_embed(before).set_footer(text=f"Publié par {interaction.user.display_name}")
+        embed.colour = discord.Colour.green()
+        await interaction.response.edit_message(embed=embed, view=None)
+
+
+class RefuseButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"projet:refuser:(?P<id>\d+)"):
+    def __init__(self, project_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Refuser", style=discord.ButtonStyle.danger, custom_id=f"projet:refuser:{project_id}"
+            )
+        )
+        self.project_id = project_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
+    ) -> RefuseButton:
+        return cls(int(match["id"]))
+
+    @reported
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await ensure_moderator(interaction)
+        await interaction.response.send_modal(RefuseModal(interaction, self.project_id))
+
+
+class RefuseModal(HabitatModal):
+    def __init__(self, interaction: discord.Interaction[Any], project_id: int) -> None:
+        super().__init__(title=t(interaction, "Refuser")[:45])
+        self.project_id = project_id
+        self.reason: discord.ui.TextInput[RefuseModal] = discord.ui.TextInput(
+            label=t(interaction, "Raison (envoyée à la personne)")[:45],
+            style=discord.TextStyle.paragraph,
+            min_length=5,
+            max_length=1000,
+        )
+        self.add_item(self.reason)
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        await ensure_moderator(interaction)
+        bot = bot_of(interaction)
+        before = await bot.projects.get(self.project_id)
+        if before is None or (before.published and before.pending is None) or before.statut == "refuse":
+            raise UserError("Ce projet a déjà été traité.")
+        await bot.projects.refuse(self.project_id)
+        author = before.pending.proposed_by if before.pending else before.proposed_by
+        what = "La modification de votre projet" if before.pending else "Votre projet"
+        if author:
+            await send_dm(
+                bot,
+                author,
+                content=f"❌ {what} « {before.nom} » n'a pas été retenu(e). Raison : {self.reason.value}"[:2000],
+            )
+        embed = moderation_embed(before).set_footer(
+            text=f"Refusé par {interaction.user.display_name} : {self.reason.value}"[:2048]
+        )
+        embed.colour = discord.Colour.red()
+        await interaction.response.edit_message(embed=embed, view=None)
+
+
+# ---------------------------------------------------------------------- keeping records alive
+
+
+class NudgeButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"projet:(?P<action>ok|recrute-non|maj):(?P<id>\d+)"
+):
+    LABELS: ClassVar[dict[str, str]] = {
+        "ok": "Toujours d'actualité",
+        "recrute-non": "Nous ne recrutons plus",
+        "maj": "Mettre à jour",
+    }
+    STYLES: ClassVar[dict[str, discord.ButtonStyle]] = {
+        "ok": discord.ButtonStyle.success,
+        "recrute-non": discord.ButtonStyle.secondary,
+        "maj": discord.ButtonStyle.primary,
+    }
+
+    def __init__(self, action: str, project_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=self.LABELS[action], style=self.STYLES[action], custom_id=f"projet:{action}:{project_id}"
+            )
+        )
+        self.action = action
+        self.project_id = project_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
+    ) -> NudgeButton:
+        return cls(match["action"], int(match["id"]))
+
+    @reported
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot = bot_of(interaction)
+        project = await bot.projects.get(self.project_id)
+        if project is None or interaction.user.id not in project.referents:
+            raise UserError("Seuls les référents du projet peuvent répondre.")
+        if self.action == "maj":
+            await open_edit_form(interaction, self.project_id, {})
+            return
+        recrute = False if self.action == "recrute-non" else (True if project.recrute else None)
+        await bot.projects.confirm(self.project_id, recrute=recrute)
+        await interaction.response.edit_message(
+            content=t(interaction, "Merci ! La fiche « {nom} » est confirmée.", nom=project.nom), view=None, embed=None
+        )
+
+
+def nudge_message(project: Project, kind: str) -> dict[str, Any]:
+    view = discord.ui.View(timeout=None)
+    view.add_item(NudgeButton("ok", project.id))
+    if kind == "recrute":
+        view.add_item(NudgeButton("recrute-non", project.id))
+        text = (
+            f"Votre projet « {project.nom} » indique depuis plus de six mois qu'il cherche de nouveaux foyers. "
+            "Est-ce toujours le cas ?"
+        )
+    else:
+        text = (
+            f"La fiche de votre projet « {project.nom} » n'a pas été confirmée depuis un an. "
+            "Est-elle toujours d'actualité ?"
+        )
+    view.add_item(NudgeButton("maj", project.id))
+    return {"content": text, "view": view}
+
+
+# ---------------------------------------------------------------------- the cog
+
+
+@app_commands.guild_only()
+class Projects(
+    commands.GroupCog, group_name="projet", group_description="La base nationale des projets d'habitat participatif"
+):
+    def __init__(self, bot: HabitatBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(PublishButton, RefuseButton, NudgeButton)
+        self.nudge_loop.start()
+
+    async def cog_unload(self) -> None:
+        self.nudge_loop.cancel()
+
+    @tasks.loop(hours=NUDGE_EVERY_HOURS)
+    async def nudge_loop(self) -> None:
+        await self.send_nudges()
+
+    @nudge_loop.before_loop
+    async def _wait_ready(self) -> None:
+        await self.bot.wait_until_ready()
+
+    async def send_nudges(self) -> int:
+        """DM the référents of stale records: claim, send (same nonce on a retry), mark. Returns how many."""
+        sent = 0
+        for nudge in await self.bot.projects.due_nudges(self.bot.clock()):
+            if await self._deliver(nudge):
+                sent += 1
+        return sent
+
+    async def _deliver(self, nudge: Nudge) -> bool:
+        projects = self.bot.projects
+        if not await projects.claim_nudge(nudge.id, self.bot.clock()):
+            return False
+        project = await projects.get(nudge.project_id)
+        if project is not None:
+            for referent in project.referents:
+                # Closed DMs are noted in the log and not retried: the record will show "non confirmé".
+                await send_dm(self.bot, referent, nonce=f"nudge-{nudge.id}", **nudge_message(project, nudge.kind))
+        await projects.mark_nudge_sent(nudge.id, self.bot.clock())
+        return True
+
+    # ------------------------------------------------------------------ search
+
+    @app_commands.command(name="chercher", description="Chercher des projets par mots, lieu, étape, public…")
+    @app_commands.describe(
+        texte="Mots à chercher dans le nom, la commune et la description",
+        departement="Numéro ou nom du département",
+        region="Région, actuelle ou ancienne (Auvergne, Midi-Pyrénées…)",
+        pres_de="Commune ou code postal",
+        rayon_km="Distance autour de la commune (30 km par défaut)",
+        etape="Étape du projet",
+        initiative="Qui porte le projet",
+        forme_juridique="Forme juridique",
+        public="Public accueilli",
+        recrute="Seulement les projets qui cherchent de nouveaux foyers",
+    )
+    @app_commands.choices(etape=ETAPES, initiative=INITIATIVES, forme_juridique=FORMES, public=PUBLICS)
+    async def chercher(
+        self,
+        interaction: discord.Interaction[Any],
+        texte: app_commands.Range[str, 1, 200] | None = None,
+        departement: str | None = None,
+        region: str | None = None,
+        pres_de: str | None = None,
+        rayon_km: app_commands.Range[int, 1, 300] = 30,
+        etape: str | None = None,
+        initiative: str | None = None,
+        forme_juridique: str | None = None,
+        public: str | None = None,
+        recrute: bool | None = None,
+    ) -> None:
+        filters = self._filters(
+            texte, departement, region, pres_de, rayon_km, etape, initiative, forme_juridique, public, recrute
+        )
+        hits = await self.bot.projects.search(filters)
+        if not hits:
+            await interaction.response.send_message(
+                t(interaction, "Aucun projet ne correspond. Essayez moins de mots ou un rayon plus large."),
+                ephemeral=True,
+            )
+            return
+        await ResultsView(interaction, self.bot, filters, hits).send(interaction)
+
+    def _filters(
+        self,
+        texte: str | None,
+        departement: str | None,
+        region: str | None,
+        pres_de: str | None,
+        rayon_km: int,
+        etape: str | None,
+        initiative: str | None,
+        forme_juridique: str | None,
+        public: str | None,
+        recrute: bool | None,
+    ) -> SearchFilters:
+        geo = self.bot.geo
+        return SearchFilters(
+            texte=texte,
+            departement=geo.departement(departement).code if departement else None,
+            departements=geo.region(region).departements if region else None,
+            pres_de=geo.resolve_commune(pres_de) if pres_de else None,
+            rayon_km=float(rayon_km),
+            etape=Etape(etape) if etape else None,
+            initiative=Initiative(initiative) if initiative else None,
+            forme_juridique=FormeJuridique(forme_juridique) if forme_juridique else None,
+            public=Public(public) if public else None,
+            recrute=recrute,
+        )
+
+    @chercher.autocomplete("pres_de")
+    async def _commune_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return commune_choices(self.bot.geo, current)
+
+    @chercher.autocomplete("departement")
+    async def _departement_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return departement_choices(self.bot.geo, current)
+
+    @chercher.autocomplete("region")
+    async def _region_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return region_choices(self.bot.geo, current, interaction)
+
+    # ------------------------------------------------------------------ one record
+
+    @app_commands.command(name="fiche", description="La fiche complète d'un projet")
+    @app_commands.describe(projet="Nom du projet")
+    async def fiche(self, interaction: discord.Interaction[Any], projet: str) -> None:
+        project = await self._project_from_option(projet)
+        if not project.published and not await can_edit(interaction, project):
+            raise UserError("Ce projet attend encore la validation d'un modérateur.")
+        await show_fiche(interaction, project)
+
+    async def _project_from_option(self, value: str) -> Project:
+        project = await self.bot.projects.get(int(value)) if value.isdigit() else None
+        if project is None:
+            matches = await self.bot.projects.names_like(value, limit=2)
+            project = await self.bot.projects.get(matches[0][0]) if len(matches) == 1 else None
+        if project is None:
+            raise UserError(
+                "Je ne trouve pas le projet « {projet} » : choisissez-le dans la liste proposée.", projet=value
+            )
+        return project
+
+    @fiche.autocomplete("projet")
+    async def _project_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        found = await self.bot.projects.names_like(current)
+        return [app_commands.Choice(name=f"{nom} — {commune}"[:100], value=str(pid)) for pid, nom, commune in found]
+
+    # ------------------------------------------------------------------ proposing and editing
+
+    @app_commands.command(name="proposer", description="Proposer un projet pour la base nationale")
+    @app_commands.describe(
+        commune="Commune du projet",
+        etape="Étape du projet",
+        initiative="Qui porte le projet",
+        forme_juridique="Forme juridique",
+        logements="Nombre de logements prévus ou existants",
+        recrute="Le projet cherche-t-il de nouveaux foyers ?",
+        site="Site web (https://…)",
+    )
+    @app_commands.choices(etape=ETAPES, initiative=INITIATIVES, forme_juridique=FORMES)
+    async def proposer(
+        self,
+        interaction: discord.Interaction[Any],
+        commune: str,
+        etape: str,
+        initiative: str = Initiative.citoyenne.value,
+        forme_juridique: str = FormeJuridique.autre.value,
+        logements: app_commands.Range[int, 1, 5000] | None = None,
+        recrute: bool = False,
+        site: app_commands.Range[str, 1, 300] | None = None,
+    ) -> None:
+        place = self.bot.geo.resolve_commune(commune)
+        base = {
+            "code_insee": place.insee,
+            "etape": etape,
+            "initiative": initiative,
+            "forme_juridique": forme_juridique,
+            "logements": logements,
+            "recrute": recrute,
+            "site": site,
+        }
+        bot = self.bot
+
+        async def save(submitted: discord.Interaction[Any], draft: ProjectDraft) -> None:
+            project = await bot.projects.propose(draft, proposer_id=submitted.user.id, guild_id=submitted.guild_id)
+            if await post_for_moderation(submitted, project):
+                message = t(
+                    submitted,
+                    "Merci ! « {nom} » attend la validation d'un modérateur ; "
+                    "vous en serez prévenu·e en message privé.",
+                    nom=project.nom,
+                )
+            else:
+                message = t(
+                    submitted,
+                    "« {nom} » est enregistré et attend une validation, mais ce serveur "
+                    "n'a pas de salon de modération : prévenez un administrateur (/config salons).",
+                    nom=project.nom,
+                )
+            await reply(submitted, message)
+
+        await interaction.response.send_modal(ProjectModal(interaction, base, save))
+
+    @proposer.autocomplete("commune")
+    async def _proposer_commune(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return commune_choices(self.bot.geo, current)
+
+    @app_commands.command(name="modifier", description="Mettre à jour la fiche d'un projet dont vous êtes référent")
+    @app_commands.describe(
+        projet="Le projet à modifier",
+        commune="Nouvelle commune",
+        etape="Nouvelle étape",
+        initiative="Qui porte le projet",
+        forme_juridique="Forme juridique",
+        logements="Nombre de logements",
+        recrute="Le projet cherche-t-il de nouveaux foyers ?",
+        site="Site web (https://…)",
+    )
+    @app_commands.choices(etape=ETAPES, initiative=INITIATIVES, forme_juridique=FORMES)
+    async def modifier(
+        self,
+        interaction: discord.Interaction[Any],
+        projet: str,
+        commune: str | None = None,
+        etape: str | None = None,
+        initiative: str | None = None,
+        forme_juridique: str | None = None,
+        logements: app_commands.Range[int, 1, 5000] | None = None,
+        recrute: bool | None = None,
+        site: app_commands.Range[str, 1, 300] | None = None,
+    ) -> None:
+        project = await self._project_from_option(projet)
+        changes: dict[str, Any] = {
+            key: value
+            for key, value in {
+                "etape": etape,
+                "initiative": initiative,
+                "forme_juridique": forme_juridique,
+                "logements": logements,
+                "recrute": recrute,
+                "site": site,
+            }.items()
+            if value is not None
+        }
+        if commune:
+            changes["code_insee"] = self.bot.geo.resolve_commune(commune).insee
+        await open_edit_form(interaction, project.id, changes)
+
+    @modifier.autocomplete("projet")
+    async def _own_project_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        settings = await self.bot.guild_settings.get(interaction.guild_id or 0)
+        owner = None if is_moderator(interaction.user, settings) else interaction.user.id
+        found = await self.bot.projects.names_like(current, user_id=owner)
+        return [app_commands.Choice(name=f"{nom} — {commune}"[:100], value=str(pid)) for pid, nom, commune in found]
+
+    @modifier.autocomplete("commune")
+    async def _modifier_commune(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return commune_choices(self.bot.geo, current)
+
+    # ------------------------------------------------------------------ import and export
+
+    async def _ensure_organiser(self, interaction: discord.Interaction[Any]) -> None:
+        settings = await self.bot.guild_settings.get(interaction.guild_id or 0)
+        if not is_organiser(interaction.user, settings):
+            raise UserError("Réservé aux organisateurs et aux modérateurs du serveur.")
+
+    @app_commands.command(name="importer", description="Importer des projets depuis un fichier CSV (organisateurs)")
+    @app_commands.describe(fichier="Fichier CSV en UTF-8, avec l'en-tête de l'export")
+    async def importer(self, interaction: discord.Interaction[Any], fichier: discord.Attachment) -> None:
+        await self._ensure_organiser(interaction)
+        if fichier.size > MAX_IMPORT_BYTES:
+            raise UserError("Fichier trop gros (5 Mo au plus).")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            text = (await fichier.read()).decode("utf-8")
+        except UnicodeDecodeError:
+            raise UserError("Le fichier n'est pas en UTF-8 : réenregistrez-le en « CSV UTF-8 ».") from None
+        try:
+            drafts = parse_csv(text, self.bot.geo)
+        except ImportError_ as error:
+            raise UserError(error.message, **error.params) from None
+        report = await self.bot.projects.import_drafts(drafts)
+        await interaction.followup.send(
+            t(
+                interaction,
+                "Import terminé : {crees} créé(s), {maj} mis à jour, {inchanges} inchangé(s).",
+                crees=report.created,
+                maj=report.updated,
+                inchanges=report.unchanged,
+            ),
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="exporter", description="Exporter en CSV les projets d'une recherche (organisateurs)")
+    @app_commands.describe(
+        texte="Mots à chercher",
+        departement="Numéro ou nom du département",
+        region="Région, actuelle ou ancienne",
+        etape="Étape du projet",
+        recrute="Seulement les projets qui cherchent de nouveaux foyers",
+    )
+    @app_commands.choices(etape=ETAPES)
+    async def exporter(
+        self,
+        interaction: discord.Interaction[Any],
+        texte: app_commands.Range[str, 1, 200] | None = None,
+        departement: str | None = None,
+        region: str | None = None,
+        etape: str | None = None,
+        recrute: bool | None = None,
+    ) -> None:
+        await self._ensure_organiser(interaction)
+        filtered = any(v is not None for v in (texte, departement, region, etape, recrute))
+        filters = (
+            self._filters(texte, departement, region, None, 30, etape, None, None, None, recrute) if filtered else None
+        )
+        text = await self.bot.projects.export(filters)
+        count = text.count("\n") - 1
+        file = discord.File(io.BytesIO(text.encode("utf-8")), filename="projets.csv")
+        await interaction.response.send_message(
+            t(interaction, "{n} projet(s) exporté(s).", n=count), file=file, ephemeral=True
+        )
+
+    @exporter.autocomplete("departement")
+    async def _export_departement(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return departement_choices(self.bot.geo, current)
+
+    @exporter.autocomplete("region")
+    async def _export_region(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return region_choices(self.bot.geo, current, interaction)
+
+
+async def setup(bot: HabitatBot) -> None:
+    await bot.add_cog(Projects(bot))
