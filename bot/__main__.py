@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run | sandbox | migrate | invite]`."""
+"""Command line: `python -m bot [run | sandbox | migrate | invite | import-projects | export-projects]`."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.db import Database, MigrationError
+from bot.geo import geography
+from bot.projects import ImportError_, ImportReport, ProjectStore, parse_csv
 
 NO_TOKEN = (
     "DISCORD_TOKEN manquant : créez une application sur https://discord.com/developers/applications "
@@ -39,6 +42,45 @@ async def migrate(settings: Settings) -> int:
     return 0
 
 
+def import_projects(settings: Settings, path: Path) -> int:
+    """All rows validated first; one bad row and nothing is written."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return fail(f"Lecture impossible de {path} : {exc}")
+    geo = geography()
+    try:
+        drafts = parse_csv(text, geo)
+    except ImportError_ as error:
+        for line, reason in error.problems:
+            print(f"{path}:{line}: {reason}", file=sys.stderr)
+        return fail(f"Import refusé : {len(error.problems)} ligne(s) en erreur, rien n'a été enregistré.", code=1)
+
+    async def write() -> ImportReport:
+        async with Database(settings.database_path) as db:
+            await db.migrate()
+            return await ProjectStore(db, geo).import_drafts(drafts)
+
+    report = asyncio.run(write())
+    print(f"{report.created} créé(s), {report.updated} mis à jour, {report.unchanged} inchangé(s).")
+    return 0
+
+
+def export_projects(settings: Settings, path: Path | None) -> int:
+    async def read() -> str:
+        async with Database(settings.database_path) as db:
+            await db.migrate()
+            return await ProjectStore(db, geography()).export()
+
+    text = asyncio.run(read())
+    if path is None:
+        sys.stdout.write(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+        print(f"{text.count(chr(10)) - 1} projet(s) exporté(s) dans {path}.", file=sys.stderr)
+    return 0
+
+
 def invite(settings: Settings, client_id: int | None) -> int:
     from bot.client import REQUIRED_PERMISSIONS, application_id_from_token, invite_url
 
@@ -60,6 +102,10 @@ def parser() -> argparse.ArgumentParser:
     sandbox = commands.add_parser("sandbox", help="essayer le bot hors ligne, dans un Discord local")
     sandbox.add_argument("--database", help="fichier SQLite (par défaut : un fichier temporaire)")
     commands.add_parser("migrate", help="appliquer les migrations de la base")
+    importing = commands.add_parser("import-projects", help="importer des projets depuis un CSV UTF-8")
+    importing.add_argument("file", type=Path)
+    exporting = commands.add_parser("export-projects", help="exporter les projets publiés en CSV")
+    exporting.add_argument("file", type=Path, nargs="?", help="fichier (par défaut : la sortie standard)")
     invite_cmd = commands.add_parser("invite", help="afficher le lien d'invitation du bot")
     invite_cmd.add_argument("--client-id", type=int, help="identifiant de l'application Discord")
     return root
@@ -75,6 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "run"
     if command == "migrate":
         return asyncio.run(migrate(settings))
+    if command == "import-projects":
+        return import_projects(settings, args.file)
+    if command == "export-projects":
+        return export_projects(settings, args.file)
     if command == "invite":
         return invite(settings, args.client_id)
     if command == "sandbox":

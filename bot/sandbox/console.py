@@ -17,7 +17,7 @@ from typing import Any
 from bot.config import Settings
 from bot.sandbox.demo import DemoServer
 from bot.sandbox.driver import Driver, DriverError, Message, Reply
-from bot.sandbox.harness import sandbox
+from bot.sandbox.harness import furnish, sandbox
 from bot.sandbox.render import render_choices
 
 HELP = """Commandes de la console :
@@ -151,6 +151,7 @@ async def run_console(settings: Settings, *, database: str | None = None) -> int
     with tempfile.TemporaryDirectory(prefix="habitat-sandbox-") as scratch:
         path = Path(database) if database else Path(scratch) / "sandbox.sqlite3"
         async with sandbox(path, settings=settings) as box:
+            await furnish(box)
             console = Console(box.driver, box.demo)
             print("Bac à sable hors ligne : un Discord local avec un serveur de démonstration.")
             print("Tapez /aide pour commencer, :aide pour les commandes de la console, :quitter pour sortir.")

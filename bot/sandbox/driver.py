@@ -233,7 +233,10 @@ class Driver:
         locale: str | None = None,
     ) -> Reply:
         component = message.select(select)
-        allowed = {option["value"] for option in component.get("options") or []}
+        # A value may be named by its option's label, as a member sees it.
+        by_label = {option["label"]: option["value"] for option in component.get("options") or []}
+        values = [by_label.get(value, value) for value in values]
+        allowed = set(by_label.values())
         if component.get("type") == 3 and not set(values) <= allowed:
             raise DriverError(f"valeurs hors du menu : {sorted(set(values) - allowed)}")
         low, high = int(component.get("min_values", 1)), int(component.get("max_values", 1))

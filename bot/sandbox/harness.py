@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.client import HabitatBot, cog_extensions
 from bot.clock import Clock, utc_now
 from bot.config import Settings
+from bot.projects import parse_csv
 from bot.sandbox.demo import DemoServer, build_demo
 from bot.sandbox.driver import Driver
 from bot.sandbox.emulator import Emulator
@@ -79,3 +80,20 @@ async def sandbox(
             driver = Driver(emulator)
             driver.bot_sequence = lambda: bot.ws.sequence if bot.ws else None
             yield Sandbox(emulator, driver, bot, demo)
+
+
+DEMO_PROJECTS = Path(__file__).resolve().parents[2] / "data" / "demo" / "projects.csv"
+
+
+async def furnish(box: Sandbox) -> None:
+    """What a newcomer's first try needs: the demo projects and a configured server."""
+    demo = box.demo
+    await box.bot.projects.import_drafts(parse_csv(DEMO_PROJECTS.read_text(encoding="utf-8"), box.bot.geo))
+    await box.bot.guild_settings.update(
+        demo.guild.id,
+        announce_channel_id=demo.channel("annonces").id,
+        ads_forum_id=demo.channel("petites-annonces").id,
+        modqueue_channel_id=demo.channel("moderation").id,
+        organiser_role_id=demo.roles["organisateurs"].id,
+        moderator_role_id=demo.roles["moderateurs"].id,
+    )

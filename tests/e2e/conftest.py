@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox.emulator import Emulator
-from bot.sandbox.harness import Sandbox, sandbox
-from tests.support import ManualClock
+from bot.sandbox.harness import Sandbox, furnish, sandbox
+from tests.support import ManualClock, ManualDateClock
 
 
 @pytest.fixture
@@ -18,9 +18,22 @@ def emulator_clock() -> ManualClock:
 
 
 @pytest.fixture
-async def sb(tmp_path: Path, emulator_clock: ManualClock) -> AsyncIterator[Sandbox]:
+def clock() -> ManualDateClock:
+    """The bot's clock: time moves only when a test says so."""
+    return ManualDateClock()
+
+
+@pytest.fixture
+async def sb(tmp_path: Path, emulator_clock: ManualClock, clock: ManualDateClock) -> AsyncIterator[Sandbox]:
     """Fails the test if the bot sent anything Discord would refuse or the emulator does not know."""
     emulator = Emulator(clock=emulator_clock)
-    async with sandbox(tmp_path / "bot.sqlite3", emulator=emulator, with_probe=True) as box:
+    async with sandbox(tmp_path / "bot.sqlite3", emulator=emulator, clock=clock, with_probe=True) as box:
         yield box
         assert box.emulator.problems == [], "\n".join(box.emulator.problems)
+
+
+@pytest.fixture
+async def furnished(sb: Sandbox) -> Sandbox:
+    """The demo server configured (channels, roles) with the 60 demo projects."""
+    await furnish(sb)
+    return sb

@@ -74,3 +74,41 @@ def test_invite_reads_the_application_id_from_the_token(
 def test_every_cog_module_is_an_extension() -> None:
     assert {"cogs.admin", "cogs.onboarding"} <= set(cog_extensions())
     assert "cogs.ui" not in cog_extensions()
+
+
+CSV_TEXT = (
+    "nom,commune,code_insee,etape,initiative,forme_juridique,logements,recrute,publics,espaces_partages,"
+    "description,site,contact\n"
+    "Les Hirondelles,Clermont-Ferrand,63113,realisation,citoyenne,cooperative_habitants,14,oui,familles,jardin,"
+    "Bois et paille,,\n"
+)
+
+
+def test_import_and_export_projects(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    source = tmp_path / "in.csv"
+    source.write_text(CSV_TEXT, encoding="utf-8")
+    assert main(["import-projects", str(source)]) == 0
+    assert "1 créé(s)" in capsys.readouterr().out
+    assert main(["import-projects", str(source)]) == 0
+    assert "0 créé(s), 0 mis à jour, 1 inchangé(s)" in capsys.readouterr().out
+    assert main(["export-projects"]) == 0
+    assert capsys.readouterr().out == CSV_TEXT.replace(",familles,jardin,", ",familles,jardin,")
+    target = tmp_path / "out.csv"
+    assert main(["export-projects", str(target)]) == 0
+    assert target.read_text(encoding="utf-8") == CSV_TEXT
+
+
+def test_a_bad_import_says_which_lines_and_writes_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    source = tmp_path / "in.csv"
+    source.write_text(CSV_TEXT + "Autre,Nulle part,00000,emergence,,,,non,,,,,\n", encoding="utf-8")
+    assert main(["import-projects", str(source)]) == 1
+    err = capsys.readouterr().err
+    assert f"{source}:3:" in err and "00000" in err
+    assert main(["export-projects"]) == 0
+    assert capsys.readouterr().out.count("\n") == 1  # the header only
