@@ -1,42 +1,44 @@
-"""Dates as the network reads them: in the server's time zone, in French (or English) words."""
+"""Dates as the network reads and writes them: French words, the server's time zone.
+
+`parse_when` reads what organisers type ("12/04/2027 14h30", "samedi 14h", "2027-04-12 14:30",
+"12 avril 14h", "demain 9h"), in the server's zone, and refuses impossible, past or nonexistent
+times (the hour skipped when clocks go forward) with a clear message.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.errors import UserError
 from bot.i18n import language_of
+from bot.text import strip_accents
 
 MONTHS = {
     "fr": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
+        "janvier", "février", "mars", "avril", "mai", "juin",
+        "juillet", "août", "septembre", "octobre", "novembre", "décembre",
     ],
     "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
     ],
+}  # fmt: skip
+WEEKDAYS = {
+    "fr": ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
 }
+_MONTH_NUMBER = {strip_accents(name): number for number, name in enumerate(MONTHS["fr"], start=1)}
+_MONTH_NUMBER |= {"fev": 2, "fevr": 2, "janv": 1, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11, "dec": 12}
+_WEEKDAY_NUMBER = {name: number for number, name in enumerate(WEEKDAYS["fr"])}
+
+_TIME = re.compile(r"(?:^|\s)(?:a\s+)?(?P<h>\d{1,2})\s*(?:h|:)\s*(?P<m>\d{2})?(?:\s|$)|(?P<word>midi|minuit)")
+_SLASHED = re.compile(r"\b(?P<d>\d{1,2})[/.](?P<m>\d{1,2})(?:[/.](?P<y>\d{2}|\d{4}))?\b")
+_ISO = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[t ](?P<h>\d{2}):(?P<mi>\d{2}))?\b")
+_WRITTEN = re.compile(r"\b(?P<d>\d{1,2})(?:er)?\s+(?P<month>[a-z]+)\.?(?:\s+(?P<y>\d{4}))?\b")
+_WEEKDAY = re.compile(r"\b(?P<day>lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b(?P<next>\s+prochain)?")
+_RELATIVE = {"aujourd'hui": 0, "aujourd hui": 0, "demain": 1, "apres-demain": 2, "apres demain": 2}
 
 
 def format_month(moment: datetime, zone: ZoneInfo, locale: str | None = None) -> str:
@@ -48,4 +50,122 @@ def format_month(moment: datetime, zone: ZoneInfo, locale: str | None = None) ->
 def format_day(moment: datetime, zone: ZoneInfo, locale: str | None = None) -> str:
     """ "12 mars 2026" / "12 March 2026"."""
     local = moment.astimezone(zone)
-    return f"{local.day} {format_month(moment, zone, locale)}"
+    day = "1er" if local.day == 1 and language_of(locale) == "fr" else str(local.day)
+    return f"{day} {format_month(moment, zone, locale)}"
+
+
+def format_when(moment: datetime, zone: ZoneInfo, locale: str | None = None) -> str:
+    """ "samedi 12 avril 2027 à 14h30" / "Saturday 12 April 2027 at 14:30"."""
+    local = moment.astimezone(zone)
+    language = language_of(locale)
+    weekday = WEEKDAYS[language][local.weekday()]
+    if language == "en":
+        return f"{weekday} {format_day(moment, zone, locale)} at {local:%H:%M}"
+    return f"{weekday} {format_day(moment, zone, locale)} à {local.hour}h{local:%M}"
+
+
+def format_time(moment: datetime, zone: ZoneInfo, locale: str | None = None) -> str:
+    local = moment.astimezone(zone)
+    return f"{local:%H:%M}" if language_of(locale) == "en" else f"{local.hour}h{local:%M}"
+
+
+def local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """A wall-clock time in `zone`; the hour skipped in spring does not exist, the one repeated in
+    autumn is taken the first time."""
+    local = datetime.combine(day, at, tzinfo=zone)
+    back = local.astimezone(UTC).astimezone(zone)
+    if (back.hour, back.minute) != (at.hour, at.minute):
+        raise UserError(
+            "{heure} n'existe pas le {jour} : c'est l'heure sautée au passage à l'heure d'été.",
+            heure=f"{at.hour}h{at.minute:02d}",
+            jour=f"{day:%d/%m/%Y}",
+        )
+    return local.astimezone(UTC)
+
+
+def _time_of(text: str) -> time | None:
+    match = _TIME.search(text)
+    if match is None:
+        return None
+    if match.group("word"):
+        return time(12) if match.group("word") == "midi" else time(0)
+    hour, minute = int(match.group("h")), int(match.group("m") or 0)
+    if hour > 23 or minute > 59:
+        raise UserError("« {heure} » n'est pas une heure valable.", heure=match.group(0).strip())
+    return time(hour, minute)
+
+
+def _year(text: str | None, fallback: int) -> int:
+    if not text:
+        return fallback
+    return 2000 + int(text) if len(text) == 2 else int(text)
+
+
+def _make_date(year: int, month: int, day: int, typed: str) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise UserError("« {date} » n'est pas une date qui existe.", date=typed) from None
+
+
+def _day_of(text: str, today: date, at: time) -> tuple[date, bool]:
+    """The day meant, and whether the year was given (if not, the next such day is meant)."""
+    if match := _ISO.search(text):
+        return _make_date(int(match["y"]), int(match["m"]), int(match["d"]), match.group(0)), True
+    if match := _SLASHED.search(text):
+        year = _year(match["y"], today.year)
+        return _make_date(year, int(match["m"]), int(match["d"]), match.group(0)), bool(match["y"])
+    for match in _WRITTEN.finditer(text):
+        month = _MONTH_NUMBER.get(match["month"])
+        if month:
+            year = _year(match["y"], today.year)
+            return _make_date(year, month, int(match["d"]), match.group(0)), bool(match["y"])
+    for word, offset in _RELATIVE.items():
+        if word in text:
+            return today + timedelta(days=offset), True
+    if match := _WEEKDAY.search(text):
+        ahead = (_WEEKDAY_NUMBER[match["day"]] - today.weekday()) % 7
+        if match["next"] and ahead == 0:
+            ahead = 7
+        return today + timedelta(days=ahead), False
+    raise UserError(
+        "Je ne comprends pas la date « {date} » : écrivez par exemple 12/04/2027 14h30 ou samedi 14h.", date=text
+    )
+
+
+def parse_when(typed: str, zone: ZoneInfo, now: datetime, *, after: datetime | None = None) -> datetime:
+    """The moment meant by `typed`, in UTC. A bare time ("17h") is on the day of `after` (an event's
+    start, when reading its end); a date without a year is the next one to come."""
+    text = " ".join(strip_accents(typed).casefold().split())
+    if after is not None and not _names_a_day(text):
+        at = _time_of(text)
+        if at is None:
+            raise UserError("Je ne comprends pas l'heure « {heure} ».", heure=typed)
+        return local_to_utc(after.astimezone(zone).date(), at, zone)
+    iso = _ISO.search(text)
+    at = time(int(iso["h"]), int(iso["mi"])) if iso and iso["h"] else _time_of(_without_dates(text))
+    if at is None:
+        raise UserError("Indiquez aussi l'heure, par exemple « {exemple} 14h ».", exemple=typed.strip())
+    local_now = now.astimezone(zone)
+    day, fixed = _day_of(text, local_now.date(), at)
+    moment = local_to_utc(day, at, zone)
+    if moment <= now and not fixed:
+        # "12/04" or "samedi" already past this year or this week: the next one.
+        day = day.replace(year=day.year + 1) if not _WEEKDAY.search(text) else day + timedelta(days=7)
+        moment = local_to_utc(day, at, zone)
+    if moment <= now:
+        raise UserError("Le {date} est déjà passé.", date=format_when(moment, zone))
+    return moment
+
+
+def _names_a_day(text: str) -> bool:
+    if any(pattern.search(text) for pattern in (_SLASHED, _ISO, _WEEKDAY)):
+        return True
+    return any(_MONTH_NUMBER.get(m["month"]) for m in _WRITTEN.finditer(text)) or any(w in text for w in _RELATIVE)
+
+
+def _without_dates(text: str) -> str:
+    """The text with its dates removed, so that "12/04" is not read as a time."""
+    for pattern in (_ISO, _SLASHED, _WRITTEN):
+        text = pattern.sub(" ", text)
+    return text

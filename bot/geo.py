@@ -11,6 +11,7 @@ import bisect
 import csv
 import gzip
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from bot.text import fold
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "geo"
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
+_ARTICLE = re.compile(r"^(la|le|les|l) ")
 CHOICE_PREFIX = "insee:"  # autocomplete values: a postal code may be another commune's INSEE code
 
 
@@ -76,9 +78,12 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
-    """(min lat, max lat, min lon, max lon) of a box that holds every point within `radius_km`."""
-    dlat = radius_km / KM_PER_DEGREE
-    dlon = radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    """(min lat, max lat, min lon, max lon) of a box that holds every point within `radius_km`: the
+    longitude span is that of the spherical cap (wider than a flat approximation away from the equator)."""
+    angle = radius_km / EARTH_RADIUS_KM
+    dlat = math.degrees(angle)
+    spread = math.sin(angle) / max(math.cos(math.radians(lat)), 1e-9)
+    dlon = math.degrees(math.asin(spread)) if spread < 1 else 180.0
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
@@ -88,7 +93,9 @@ class Geography:
     ) -> None:
         self.communes: dict[str, Commune] = {c.insee: c for c in communes}
         self.departements: dict[str, Departement] = {d.code: d for d in departements}
-        self.regions: dict[str, Region] = {fold(r.nom): r for r in regions}
+        self.regions: dict[str, Region] = {fold(r.nom): r for r in regions if not r.ancienne}
+        self.old_regions: dict[str, Region] = {fold(r.nom): r for r in regions if r.ancienne}
+        self._region_aliases = {"paca": "provence alpes cote d azur", "idf": "ile de france"}
         self._by_postal: dict[str, list[Commune]] = defaultdict(list)
         self._by_name: dict[str, list[Commune]] = defaultdict(list)
         self._grid: dict[tuple[int, int], list[Commune]] = defaultdict(list)
@@ -102,6 +109,9 @@ class Geography:
             found.sort(key=lambda c: (-c.population, c.insee))
         self._names = sorted(self._by_name)
         self._departement_names = {fold(d.nom): d for d in self.departements.values()}
+        # "Réunion" for "La Réunion", "Manche" is already bare: names without their article.
+        for d in self.departements.values():
+            self._departement_names.setdefault(_ARTICLE.sub("", fold(d.nom)), d)
 
     # ----------------------------------------------------------------- communes
 
@@ -138,6 +148,8 @@ class Geography:
         single commune, an INSEE code, a unique name or "Nom (dép)"; otherwise a UserError naming
         the candidates."""
         text = typed.strip()
+        if not fold(text):
+            raise UserError("Je ne trouve pas la commune « {commune} ».", commune=typed)
         if text.startswith(CHOICE_PREFIX):
             exact = self.commune(text.removeprefix(CHOICE_PREFIX))
             if exact:
@@ -210,15 +222,26 @@ class Geography:
     def region(self, typed: str) -> Region:
         """A région by name, current or before 2016 ("Auvergne", "Midi-Pyrénées"), or by INSEE code."""
         key = fold(typed)
-        found = self.regions.get(key) or next((r for r in self.regions.values() if r.code == typed.strip()), None)
+        key = self._region_aliases.get(key, key)
+        # Five old régions share their name with a current one (Bretagne…): the current one wins.
+        found = (
+            self.regions.get(key)
+            or self.old_regions.get(key)
+            or next((r for r in self.regions.values() if r.code == typed.strip()), None)
+        )
         if found is None:
             raise UserError("Je ne connais pas la région « {region} ».", region=typed)
         return found
 
     def find_regions(self, typed: str, limit: int = 25) -> list[Region]:
         key = fold(typed)
-        matches = [r for name, r in self.regions.items() if name.startswith(key) or f" {key}" in f" {name}"]
-        return sorted(matches, key=lambda r: (r.ancienne, r.nom))[:limit]
+        current = [r for name, r in self.regions.items() if name.startswith(key) or f" {key}" in f" {name}"]
+        old = [
+            r
+            for name, r in self.old_regions.items()
+            if (name.startswith(key) or f" {key}" in f" {name}") and name not in self.regions
+        ]
+        return [*sorted(current, key=lambda r: r.nom), *sorted(old, key=lambda r: r.nom)][:limit]
 
 
 def _dedupe(communes: list[Commune]) -> list[Commune]:

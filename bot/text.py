@@ -59,9 +59,12 @@ def strip_accents(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+
+
 def fold(text: str) -> str:
-    """Case, accents, hyphens, apostrophes and "St"/"Ste" folded away: "St-Étienne" → "saint etienne"."""
-    words = _SEPARATORS.split(strip_accents(text).casefold())
+    """Case, accents, ligatures, hyphens, apostrophes and "St"/"Ste" folded away: "St-Étienne" → "saint etienne"."""
+    words = _SEPARATORS.split(strip_accents(text).casefold().translate(_LIGATURES))
     return " ".join(_ABBREVIATIONS.get(word, word) for word in words if word)
 
 

@@ -60,37 +60,69 @@ class EspacePartage(StrEnum):
     autre = "autre"
 
 
-LABELS: dict[StrEnum, str] = {
-    Etape.emergence: "Émergence",
-    Etape.realisation: "Réalisation",
-    Etape.vivre_ensemble: "Vivre ensemble",
-    Initiative.citoyenne: "Citoyenne",
-    Initiative.institutionnelle: "Institutionnelle",
-    Initiative.professionnelle: "Professionnelle",
-    FormeJuridique.cooperative_habitants: "Coopérative d'habitants",
-    FormeJuridique.scia: "Société civile immobilière d'attribution (SCIA)",
-    FormeJuridique.sci: "Société civile immobilière (SCI)",
-    FormeJuridique.sas: "SAS",
-    FormeJuridique.copropriete: "Copropriété",
-    FormeJuridique.brs: "Bail réel solidaire (BRS)",
-    FormeJuridique.locatif_social: "Locatif social (HLM)",
-    FormeJuridique.association: "Association",
-    FormeJuridique.autre: "Autre",
-    Public.tous: "Tous publics",
-    Public.seniors: "Seniors",
-    Public.familles: "Familles",
-    Public.intergenerationnel: "Intergénérationnel",
-    Public.handicap: "Personnes en situation de handicap",
-    Public.jeunes: "Jeunes",
-    EspacePartage.salle_commune: "Salle commune",
-    EspacePartage.jardin: "Jardin",
-    EspacePartage.potager: "Potager",
-    EspacePartage.atelier: "Atelier",
-    EspacePartage.buanderie: "Buanderie",
-    EspacePartage.chambre_amis: "Chambre d'amis",
-    EspacePartage.bureau_partage: "Bureau partagé",
-    EspacePartage.local_velos: "Local vélos",
-    EspacePartage.autre: "Autre espace",
+class EventKind(StrEnum):
+    pleniere = "pleniere"
+    jpo = "jpo"
+    rnhp = "rnhp"
+    atelier = "atelier"
+    visite = "visite"
+    reunion_publique = "reunion_publique"
+    webinaire = "webinaire"
+    autre = "autre"
+
+
+# French labels, one table per vocabulary: the same slug ("autre", "atelier") can mean different things.
+LABELS: dict[type[StrEnum], dict[str, str]] = {
+    EventKind: {
+        EventKind.pleniere: "Plénière",
+        EventKind.jpo: "Journée portes ouvertes",
+        EventKind.rnhp: "Rencontres nationales (RNHP)",
+        EventKind.atelier: "Atelier",
+        EventKind.visite: "Visite",
+        EventKind.reunion_publique: "Réunion publique",
+        EventKind.webinaire: "Webinaire",
+        EventKind.autre: "Autre événement",
+    },
+    Etape: {
+        Etape.emergence: "Émergence",
+        Etape.realisation: "Réalisation",
+        Etape.vivre_ensemble: "Vivre ensemble",
+    },
+    Initiative: {
+        Initiative.citoyenne: "Citoyenne",
+        Initiative.institutionnelle: "Institutionnelle",
+        Initiative.professionnelle: "Professionnelle",
+    },
+    FormeJuridique: {
+        FormeJuridique.cooperative_habitants: "Coopérative d'habitants",
+        FormeJuridique.scia: "Société civile immobilière d'attribution (SCIA)",
+        FormeJuridique.sci: "Société civile immobilière (SCI)",
+        FormeJuridique.sas: "SAS",
+        FormeJuridique.copropriete: "Copropriété",
+        FormeJuridique.brs: "Bail réel solidaire (BRS)",
+        FormeJuridique.locatif_social: "Locatif social (HLM)",
+        FormeJuridique.association: "Association",
+        FormeJuridique.autre: "Autre",
+    },
+    Public: {
+        Public.tous: "Tous publics",
+        Public.seniors: "Seniors",
+        Public.familles: "Familles",
+        Public.intergenerationnel: "Intergénérationnel",
+        Public.handicap: "Personnes en situation de handicap",
+        Public.jeunes: "Jeunes",
+    },
+    EspacePartage: {
+        EspacePartage.salle_commune: "Salle commune",
+        EspacePartage.jardin: "Jardin",
+        EspacePartage.potager: "Potager",
+        EspacePartage.atelier: "Atelier",
+        EspacePartage.buanderie: "Buanderie",
+        EspacePartage.chambre_amis: "Chambre d'amis",
+        EspacePartage.bureau_partage: "Bureau partagé",
+        EspacePartage.local_velos: "Local vélos",
+        EspacePartage.autre: "Autre espace",
+    },
 }
 
 # Other ways people write the same thing.
@@ -111,14 +143,19 @@ _ALIASES: dict[str, StrEnum] = {
 
 
 def label(value: StrEnum) -> str:
-    return LABELS[value]
+    return LABELS[type(value)][value]
+
+
+def all_labels() -> set[str]:
+    return {text for table in LABELS.values() for text in table.values()}
 
 
 def parse(kind: type[E], text: str) -> E:
     """The member of `kind` meant by a slug or a French label, in any case, with or without accents."""
     key = fold(text)
     for member in kind:
-        if key in (fold(member.value), fold(LABELS[member]), fold(LABELS[member].split(" (")[0])):
+        shown = label(member)
+        if key in (fold(member.value), fold(shown), fold(shown.split(" (")[0])):
             return member
     alias = _ALIASES.get(key)
     if isinstance(alias, kind):

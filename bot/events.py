@@ -1,0 +1,542 @@
+"""The network's one agenda: events, their workshops (sessions), registrations and waiting lists.
+
+A registration is a household's: "we will be 3" takes 3 seats. With a capacity, who does not fit
+waits, in order; when seats free up, the waiting list moves up in that order and stops at the
+first household that does not fit yet (no one overtakes). Every change runs in one transaction,
+so concurrent registrations never exceed the capacity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from bot.clock import from_db, to_db
+from bot.db import Database
+from bot.errors import UserError
+from bot.geo import Geography, bounding_box, distance_km
+from bot.reminders import ReminderPolicy, ReminderStore
+from bot.vocabulary import EventKind
+
+MAX_SEATS = 20
+
+
+class EventDraft(BaseModel):
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    guild_id: int
+    kind: EventKind
+    title: str = Field(min_length=3, max_length=100)
+    description: str = Field(default="", max_length=1000)
+    starts_at: datetime
+    ends_at: datetime
+    code_insee: str | None = None
+    online_url: str | None = Field(default=None, max_length=300)
+    capacity: int | None = Field(default=None, ge=1, le=100_000)
+    organiser_id: int
+
+    @model_validator(mode="after")
+    def _coherent(self) -> EventDraft:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("la fin doit venir après le début")
+        if self.code_insee is None and self.online_url is None:
+            raise ValueError("indiquez une commune ou un lien")
+        if self.online_url is not None and not self.online_url.startswith(("https://", "http://")):
+            raise ValueError("le lien doit commencer par https://")
+        return self
+
+
+class Event(EventDraft):
+    id: int
+    commune: str | None
+    departement: str | None
+    region: str | None
+    lat: float | None
+    lon: float | None
+    series_id: int | None
+    status: str
+    cancel_reason: str | None
+    discord_event_id: int | None
+    announce_channel_id: int | None
+    announce_message_id: int | None
+    seats_taken: int = 0
+    waiting: int = 0
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == "annule"
+
+    @property
+    def seats_left(self) -> int | None:
+        return None if self.capacity is None else max(0, self.capacity - self.seats_taken)
+
+    @property
+    def place(self) -> str:
+        if self.commune:
+            return f"{self.commune} ({self.departement})"
+        return self.online_url or ""
+
+
+class Session(BaseModel):
+    id: int
+    event_id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    place: str | None
+    capacity: int | None
+    seats_taken: int = 0
+
+
+class Registration(BaseModel):
+    id: int
+    event_id: int
+    session_id: int | None
+    user_id: int | None
+    guest_name: str | None
+    seats: int
+    status: str
+    remind: bool
+    locale: str
+    registered_by: int | None
+    dm_closed: bool
+    created_at: datetime
+
+    @property
+    def waiting(self) -> bool:
+        return self.status == "attente"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a registration did: the member's row, their place in line if waiting, and who moved up."""
+
+    registration: Registration | None
+    position: int | None
+    promoted: tuple[Registration, ...]
+    created: bool
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    kind: EventKind | None = None
+    departement: str | None = None
+    departements: tuple[str, ...] | None = None
+    online: bool | None = None
+    user_id: int | None = None  # "mes inscriptions"
+    near: tuple[float, float] | None = None
+    radius_km: float = 30.0
+
+
+class EventStore:
+    def __init__(self, db: Database, geo: Geography, reminders: ReminderStore) -> None:
+        self.db = db
+        self.geo = geo
+        self.reminders = reminders
+
+    # ----------------------------------------------------------------- events
+
+    async def create(self, draft: EventDraft, occurrences: Sequence[tuple[datetime, datetime]]) -> list[Event]:
+        """One event per occurrence (a series shares the first one's id)."""
+        commune = self.geo.commune(draft.code_insee) if draft.code_insee else None
+        if draft.code_insee and commune is None:
+            raise UserError("Je ne trouve pas la commune « {commune} ».", commune=draft.code_insee)
+        now = to_db(self.db.clock())
+        ids: list[int] = []
+        async with self.db.transaction():
+            for starts_at, ends_at in occurrences:
+                event_id = await self.db.execute(
+                    "INSERT INTO events (guild_id, kind, title, description, starts_at, ends_at, code_insee, commune,"
+                    " departement, region, lat, lon, online_url, capacity, organiser_id, series_id, created_at,"
+                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        draft.guild_id, draft.kind.value, draft.title, draft.description, to_db(starts_at),
+                        to_db(ends_at), draft.code_insee, commune.nom if commune else None,
+                        commune.departement if commune else None, commune.region if commune else None,
+                        commune.lat if commune else None, commune.lon if commune else None, draft.online_url,
+                        draft.capacity, draft.organiser_id, ids[0] if ids else None, now, now,
+                    ),
+                )  # fmt: skip
+                ids.append(event_id)
+            if len(ids) > 1:
+                await self.db.execute("UPDATE events SET series_id = ? WHERE id = ?", (ids[0], ids[0]))
+        return await self.get_many(ids)
+
+    async def get(self, event_id: int) -> Event | None:
+        found = await self.get_many([event_id])
+        return found[0] if found else None
+
+    async def must_get(self, event_id: int) -> Event:
+        event = await self.get(event_id)
+        if event is None:
+            raise UserError("Cet événement n'existe pas.")
+        return event
+
+    async def get_many(self, ids: Sequence[int]) -> list[Event]:
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = await self.db.fetchall(
+            "SELECT e.*,"
+            " COALESCE((SELECT SUM(seats) FROM registrations r WHERE r.event_id = e.id AND r.session_id IS NULL"
+            "   AND r.status = 'inscrit'), 0) AS seats_taken,"
+            " (SELECT COUNT(*) FROM registrations r WHERE r.event_id = e.id AND r.session_id IS NULL"
+            "   AND r.status = 'attente') AS waiting"
+            f" FROM events e WHERE e.id IN ({marks})",
+            tuple(ids),
+        )
+        by_id = {row["id"]: _event(row) for row in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    async def update(self, event_id: int, policy: ReminderPolicy, **changes: Any) -> tuple[Event, list[Registration]]:
+        """Change an event; a larger capacity moves the waiting list up, a new time moves reminders."""
+        allowed = {"title", "description", "starts_at", "ends_at", "code_insee", "online_url", "capacity"}
+        if set(changes) - allowed:
+            raise ValueError(f"unknown event fields: {sorted(set(changes) - allowed)}")
+        async with self.db.transaction():
+            current = await self.must_get(event_id)
+            if current.cancelled:
+                raise UserError("Cet événement est annulé.")
+            draft = EventDraft.model_validate(current.model_dump(include=set(EventDraft.model_fields)) | changes)
+            if draft.capacity is not None and draft.capacity < current.seats_taken:
+                raise UserError(
+                    "Déjà {n} places réservées : la capacité ne peut pas descendre en dessous.", n=current.seats_taken
+                )
+            commune = self.geo.commune(draft.code_insee) if draft.code_insee else None
+            await self.db.execute(
+                "UPDATE events SET title = ?, description = ?, starts_at = ?, ends_at = ?, code_insee = ?, commune = ?,"
+                " departement = ?, region = ?, lat = ?, lon = ?, online_url = ?, capacity = ?, updated_at = ?"
+                " WHERE id = ?",
+                (
+                    draft.title, draft.description, to_db(draft.starts_at), to_db(draft.ends_at), draft.code_insee,
+                    commune.nom if commune else None, commune.departement if commune else None,
+                    commune.region if commune else None, commune.lat if commune else None,
+                    commune.lon if commune else None, draft.online_url, draft.capacity, to_db(self.db.clock()),
+                    event_id,
+                ),
+            )  # fmt: skip
+            promoted = await self._promote(event_id, None)
+            if draft.starts_at != current.starts_at or draft.ends_at != current.ends_at:
+                await self.reminders.reschedule_event(event_id, draft.starts_at, policy, draft.ends_at)
+        return await self.must_get(event_id), promoted
+
+    async def cancel(self, event_id: int, reason: str) -> tuple[Event, list[Registration]]:
+        """Cancel an event; returns everyone registered (confirmed or waiting) to tell them."""
+        async with self.db.transaction():
+            current = await self.must_get(event_id)
+            if current.cancelled:
+                raise UserError("Cet événement est déjà annulé.")
+            await self.db.execute(
+                "UPDATE events SET status = 'annule', cancel_reason = ?, updated_at = ? WHERE id = ?",
+                (reason, to_db(self.db.clock()), event_id),
+            )
+            await self.reminders.cancel_event(event_id)
+            registrations = await self.participants(event_id, sessions=True)
+        return await self.must_get(event_id), registrations
+
+    async def set_discord_refs(
+        self,
+        event_id: int,
+        *,
+        discord_event_id: int | None = None,
+        channel_id: int | None = None,
+        message_id: int | None = None,
+    ) -> None:
+        await self.db.execute(
+            "UPDATE events SET discord_event_id = COALESCE(?, discord_event_id),"
+            " announce_channel_id = COALESCE(?, announce_channel_id),"
+            " announce_message_id = COALESCE(?, announce_message_id) WHERE id = ?",
+            (discord_event_id, channel_id, message_id, event_id),
+        )
+
+    async def upcoming(self, filters: EventFilters, now: datetime, limit: int = 500) -> list[Event]:
+        """Events not yet over and not cancelled, soonest first."""
+        clauses = ["e.status = 'prevu'", "e.ends_at > ?"]
+        params: list[Any] = [to_db(now)]
+        if filters.kind is not None:
+            clauses.append("e.kind = ?")
+            params.append(filters.kind.value)
+        if filters.departement:
+            clauses.append("e.departement = ?")
+            params.append(filters.departement)
+        if filters.departements:
+            clauses.append(f"e.departement IN ({','.join('?' * len(filters.departements))})")
+            params.extend(filters.departements)
+        if filters.online is not None:
+            clauses.append("e.online_url IS NOT NULL" if filters.online else "e.code_insee IS NOT NULL")
+        if filters.user_id is not None:
+            clauses.append("EXISTS (SELECT 1 FROM registrations r WHERE r.event_id = e.id AND r.user_id = ?)")
+            params.append(filters.user_id)
+        if filters.near is not None:
+            min_lat, max_lat, min_lon, max_lon = bounding_box(*filters.near, filters.radius_km)
+            clauses.append("e.lat BETWEEN ? AND ? AND e.lon BETWEEN ? AND ?")
+            params.extend((min_lat, max_lat, min_lon, max_lon))
+        rows = await self.db.fetchall(
+            f"SELECT e.id, e.lat, e.lon FROM events e WHERE {' AND '.join(clauses)} ORDER BY e.starts_at, e.id LIMIT ?",
+            (*params, limit),
+        )
+        ids = [
+            row["id"]
+            for row in rows
+            if filters.near is None or distance_km(*filters.near, row["lat"], row["lon"]) <= filters.radius_km
+        ]
+        return await self.get_many(ids)
+
+    async def titles_like(self, typed: str, now: datetime, *, organiser_id: int | None = None) -> list[Event]:
+        """Upcoming events whose title holds `typed` (an organiser's own when given), for autocomplete."""
+        clauses = ["status = 'prevu'", "ends_at > ?", "title LIKE ?"]
+        params: list[Any] = [to_db(now), f"%{typed.strip()}%"]
+        if organiser_id is not None:
+            clauses.append("organiser_id = ?")
+            params.append(organiser_id)
+        rows = await self.db.fetchall(
+            f"SELECT id FROM events WHERE {' AND '.join(clauses)} ORDER BY starts_at LIMIT 25", params
+        )
+        return await self.get_many([row["id"] for row in rows])
+
+    # ----------------------------------------------------------------- sessions
+
+    async def add_session(
+        self, event_id: int, title: str, starts_at: datetime, ends_at: datetime, place: str | None, capacity: int | None
+    ) -> Session:
+        event = await self.must_get(event_id)
+        if not event.starts_at <= starts_at < ends_at <= event.ends_at:
+            raise UserError("Un atelier se tient pendant l'événement, et finit après avoir commencé.")
+        session_id = await self.db.execute(
+            "INSERT INTO event_sessions (event_id, title, starts_at, ends_at, place, capacity)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (event_id, title, to_db(starts_at), to_db(ends_at), place, capacity),
+        )
+        return (await self.sessions(event_id, only=session_id))[0]
+
+    async def sessions(self, event_id: int, *, only: int | None = None) -> list[Session]:
+        rows = await self.db.fetchall(
+            "SELECT s.*, COALESCE((SELECT SUM(seats) FROM registrations r WHERE r.session_id = s.id"
+            " AND r.status = 'inscrit'), 0) AS seats_taken FROM event_sessions s"
+            " WHERE s.event_id = ? AND (? IS NULL OR s.id = ?) ORDER BY s.starts_at, s.id",
+            (event_id, only, only),
+        )
+        return [
+            Session(
+                id=row["id"],
+                event_id=row["event_id"],
+                title=row["title"],
+                starts_at=from_db(row["starts_at"]),
+                ends_at=from_db(row["ends_at"]),
+                place=row["place"],
+                capacity=row["capacity"],
+                seats_taken=row["seats_taken"],
+            )
+            for row in rows
+        ]
+
+    # ----------------------------------------------------------------- registrations
+
+    async def register(
+        self,
+        event_id: int,
+        *,
+        seats: int,
+        user_id: int | None = None,
+        guest_name: str | None = None,
+        session_id: int | None = None,
+        remind: bool = True,
+        locale: str = "fr",
+        registered_by: int | None = None,
+        policy: ReminderPolicy | None = None,
+    ) -> Outcome:
+        """Register a household, or update its registration (never a second row)."""
+        if not 1 <= seats <= MAX_SEATS:
+            raise UserError("Une inscription compte de 1 à {n} personnes.", n=MAX_SEATS)
+        if (user_id is None) == (guest_name is None):
+            raise ValueError("a registration is for a member or for a named guest")
+        now = self.db.clock()
+        async with self.db.transaction():
+            event = await self.must_get(event_id)
+            if event.cancelled:
+                raise UserError("Cet événement est annulé.")
+            if event.ends_at <= now:
+                raise UserError("Cet événement est terminé.")
+            capacity, starts_at, ends_at = event.capacity, event.starts_at, event.ends_at
+            if session_id is not None:
+                found = await self.sessions(event_id, only=session_id)
+                if not found:
+                    raise UserError("Cet atelier n'existe pas.")
+                capacity, starts_at, ends_at = found[0].capacity, found[0].starts_at, found[0].ends_at
+            existing = await self._existing(event_id, session_id, user_id) if user_id is not None else None
+            taken = await self._seats_taken(event_id, session_id)
+            created = existing is None
+            if existing is None:
+                fits = capacity is None or taken + seats <= capacity
+                registration_id = await self.db.execute(
+                    "INSERT INTO registrations (event_id, session_id, user_id, guest_name, seats, status, remind,"
+                    " locale, registered_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        event_id, session_id, user_id, guest_name, seats, "inscrit" if fits else "attente",
+                        int(remind), locale, registered_by, to_db(now),
+                    ),
+                )  # fmt: skip
+            else:
+                registration_id = existing.id
+                if not existing.waiting and capacity is not None and taken - existing.seats + seats > capacity:
+                    raise UserError(
+                        "Plus assez de places pour passer à {n} personnes ; "
+                        "votre inscription pour {avant} reste valable.",
+                        n=seats,
+                        avant=existing.seats,
+                    )
+                await self.db.execute(
+                    "UPDATE registrations SET seats = ?, remind = ?, locale = ? WHERE id = ?",
+                    (seats, int(remind), locale, registration_id),
+                )
+            promoted = await self._promote(event_id, session_id)
+            registration = await self._registration(registration_id)
+            if policy is not None and registration.user_id is not None:
+                await self.reminders.schedule(registration, starts_at, ends_at, policy if remind else None)
+            position = await self._position(registration) if registration.waiting else None
+        return Outcome(registration, position, tuple(promoted), created)
+
+    async def unregister(self, registration_id: int) -> list[Registration]:
+        """Remove a registration; returns those who moved up from the waiting list."""
+        async with self.db.transaction():
+            registration = await self._registration(registration_id)
+            await self.db.execute("DELETE FROM registrations WHERE id = ?", (registration_id,))
+            return await self._promote(registration.event_id, registration.session_id)
+
+    async def registration_of(self, event_id: int, user_id: int, session_id: int | None = None) -> Registration | None:
+        return await self._existing(event_id, session_id, user_id)
+
+    async def participants(self, event_id: int, *, sessions: bool = False) -> list[Registration]:
+        """Confirmed first, then the waiting list in order."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM registrations WHERE event_id = ? AND (? OR session_id IS NULL)"
+            " ORDER BY status = 'attente', created_at, id",
+            (event_id, int(sessions)),
+        )
+        return [_registration(row) for row in rows]
+
+    async def _existing(self, event_id: int, session_id: int | None, user_id: int | None) -> Registration | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM registrations WHERE event_id = ? AND COALESCE(session_id, 0) = ? AND user_id = ?",
+            (event_id, session_id or 0, user_id),
+        )
+        return _registration(row) if row else None
+
+    async def _registration(self, registration_id: int) -> Registration:
+        row = await self.db.fetchone("SELECT * FROM registrations WHERE id = ?", (registration_id,))
+        if row is None:
+            raise UserError("Cette inscription n'existe plus.")
+        return _registration(row)
+
+    async def _seats_taken(self, event_id: int, session_id: int | None) -> int:
+        row = await self.db.fetchone(
+            "SELECT COALESCE(SUM(seats), 0) FROM registrations WHERE event_id = ? AND COALESCE(session_id, 0) = ?"
+            " AND status = 'inscrit'",
+            (event_id, session_id or 0),
+        )
+        return int(row[0]) if row else 0
+
+    async def _capacity(self, event_id: int, session_id: int | None) -> int | None:
+        if session_id is None:
+            row = await self.db.fetchone("SELECT capacity FROM events WHERE id = ?", (event_id,))
+        else:
+            row = await self.db.fetchone("SELECT capacity FROM event_sessions WHERE id = ?", (session_id,))
+        return row["capacity"] if row else None
+
+    async def _position(self, registration: Registration) -> int:
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM registrations WHERE event_id = ? AND COALESCE(session_id, 0) = ?"
+            " AND status = 'attente' AND (created_at < ? OR (created_at = ? AND id <= ?))",
+            (
+                registration.event_id, registration.session_id or 0, to_db(registration.created_at),
+                to_db(registration.created_at), registration.id,
+            ),
+        )  # fmt: skip
+        return int(row[0]) if row else 1
+
+    async def _promote(self, event_id: int, session_id: int | None) -> list[Registration]:
+        """Move the waiting list up in order while the next household fits."""
+        capacity = await self._capacity(event_id, session_id)
+        taken = await self._seats_taken(event_id, session_id)
+        rows = await self.db.fetchall(
+            "SELECT * FROM registrations WHERE event_id = ? AND COALESCE(session_id, 0) = ? AND status = 'attente'"
+            " ORDER BY created_at, id",
+            (event_id, session_id or 0),
+        )
+        promoted = []
+        for row in rows:
+            waiting = _registration(row)
+            if capacity is not None and taken + waiting.seats > capacity:
+                break
+            await self.db.execute("UPDATE registrations SET status = 'inscrit' WHERE id = ?", (waiting.id,))
+            taken += waiting.seats
+            promoted.append(waiting.model_copy(update={"status": "inscrit"}))
+        return promoted
+
+    # ----------------------------------------------------------------- members' own reminder delays
+
+    async def member_offsets(self, user_id: int) -> tuple[int, ...] | None:
+        rows = await self.db.fetchall(
+            "SELECT minutes FROM member_reminder_offsets WHERE user_id = ? ORDER BY minutes DESC", (user_id,)
+        )
+        return tuple(row["minutes"] for row in rows) or None
+
+    async def set_member_offsets(self, user_id: int, offsets: tuple[int, ...] | None) -> None:
+        """None: back to the server's delays; () is not allowed (use remind=False to get none)."""
+        async with self.db.transaction():
+            await self.db.execute("DELETE FROM member_reminder_offsets WHERE user_id = ?", (user_id,))
+            await self.db.execute_many(
+                "INSERT INTO member_reminder_offsets (user_id, minutes) VALUES (?, ?)",
+                [(user_id, minutes) for minutes in offsets or ()],
+            )
+
+
+def _event(row: aiosqlite.Row) -> Event:
+    return Event(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        kind=row["kind"],
+        title=row["title"],
+        description=row["description"],
+        starts_at=from_db(row["starts_at"]),
+        ends_at=from_db(row["ends_at"]),
+        code_insee=row["code_insee"],
+        online_url=row["online_url"],
+        capacity=row["capacity"],
+        organiser_id=row["organiser_id"],
+        commune=row["commune"],
+        departement=row["departement"],
+        region=row["region"],
+        lat=row["lat"],
+        lon=row["lon"],
+        series_id=row["series_id"],
+        status=row["status"],
+        cancel_reason=row["cancel_reason"],
+        discord_event_id=row["discord_event_id"],
+        announce_channel_id=row["announce_channel_id"],
+        announce_message_id=row["announce_message_id"],
+        seats_taken=row["seats_taken"],
+        waiting=row["waiting"],
+    )
+
+
+def _registration(row: aiosqlite.Row) -> Registration:
+    return Registration(
+        id=row["id"],
+        event_id=row["event_id"],
+        session_id=row["session_id"],
+        user_id=row["user_id"],
+        guest_name=row["guest_name"],
+        seats=row["seats"],
+        status=row["status"],
+        remind=bool(row["remind"]),
+        locale=row["locale"],
+        registered_by=row["registered_by"],
+        dm_closed=bool(row["dm_closed"]),
+        created_at=from_db(row["created_at"]),
+    )

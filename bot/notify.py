@@ -1,0 +1,41 @@
+"""What the core may ask Discord to do, without knowing Discord (rule 1 of the house).
+
+The Discord layer implements `Notifier`; tests of the core may pass their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
+
+
+class Delivery(Enum):
+    SENT = "sent"
+    CLOSED = "closed"  # the member's DMs are closed, or the channel is gone: retrying will not help
+    FAILED = "failed"  # Discord failed this time: worth retrying later
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    custom_id: str
+    style: str = "secondary"  # primary, secondary, success, danger
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message in plain data: text, an optional card (title, lines) and buttons."""
+
+    content: str
+    title: str | None = None
+    lines: tuple[str, ...] = ()
+    buttons: tuple[Button, ...] = field(default_factory=tuple)
+
+
+class Notifier(Protocol):
+    async def dm(self, user_id: int, message: Outgoing, *, nonce: str) -> Delivery: ...
+
+    async def post(
+        self, channel_id: int, message: Outgoing, *, nonce: str, mention_role_id: int | None = None
+    ) -> Delivery: ...
