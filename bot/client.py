@@ -8,6 +8,7 @@ import logging
 import pkgutil
 from collections.abc import Iterable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
@@ -18,10 +19,15 @@ from bot import i18n
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.db import Database, MigrationError
+from bot.events import EventStore
 from bot.geo import geography
 from bot.guild_settings import GuildSettingsStore
 from bot.projects import ProjectStore
+from bot.reminders import AnnouncementService, AnnouncementStore, ReminderService, ReminderStore
+from bot.scheduler import Scheduler
+from bot.web import WebServer, make_app
 from cogs.ui.errors import report_error
+from cogs.ui.notifier import DiscordNotifier
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +119,18 @@ class HabitatBot(commands.Bot):
         self.guild_settings = GuildSettingsStore(self.db, default_timezone=settings.default_tz)
         self.geo = geography()
         self.projects = ProjectStore(self.db, self.geo)
+        self.reminders = ReminderStore(self.db)
+        self.events = EventStore(self.db, self.geo, self.reminders)
+        self.announcements = AnnouncementStore(self.db)
+        notifier = DiscordNotifier(self)
+        self.scheduler = Scheduler(
+            [
+                ReminderService(self.reminders, notifier, clock),
+                AnnouncementService(self.announcements, notifier, clock),
+            ],
+            clock,
+        )
+        self.web: WebServer | None = None
         self.extensions_to_load = list(extensions) if extensions is not None else cog_extensions()
         self.command_ids: dict[str, int] = {}
 
@@ -142,8 +160,18 @@ class HabitatBot(commands.Bot):
     async def on_ready(self) -> None:
         assert self.user is not None
         log.info("connecté en tant que %s (%s) sur %d serveurs", self.user, self.user.id, len(self.guilds))
+        if not self.scheduler.started:
+            # Reminders go out once Discord is there to take them; what fell due while away goes first.
+            await self.scheduler.start()
+        if self.settings.web_port and self.web is None:
+            zone = ZoneInfo(self.settings.default_tz)
+            self.web = WebServer(make_app(self.events, self.geo, self.clock, zone), self.settings.web_port)
+            await self.web.start()
 
     async def close(self) -> None:
+        await self.scheduler.stop()
+        if self.web is not None:
+            await self.web.stop()
         await super().close()
         await self.db.close()
 

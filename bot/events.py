@@ -408,6 +408,10 @@ class EventStore:
             await self.db.execute("DELETE FROM registrations WHERE id = ?", (registration_id,))
             return await self._promote(registration.event_id, registration.session_id)
 
+    async def registration_by_id(self, registration_id: int) -> Registration | None:
+        row = await self.db.fetchone("SELECT * FROM registrations WHERE id = ?", (registration_id,))
+        return _registration(row) if row else None
+
     async def registration_of(self, event_id: int, user_id: int, session_id: int | None = None) -> Registration | None:
         return await self._existing(event_id, session_id, user_id)
 
@@ -481,19 +485,42 @@ class EventStore:
     # ----------------------------------------------------------------- members' own reminder delays
 
     async def member_offsets(self, user_id: int) -> tuple[int, ...] | None:
+        """A member's own delays; () means no reminders at all; None means the server's."""
         rows = await self.db.fetchall(
             "SELECT minutes FROM member_reminder_offsets WHERE user_id = ? ORDER BY minutes DESC", (user_id,)
         )
-        return tuple(row["minutes"] for row in rows) or None
+        if not rows:
+            return None
+        return tuple(row["minutes"] for row in rows if row["minutes"] > 0)
 
     async def set_member_offsets(self, user_id: int, offsets: tuple[int, ...] | None) -> None:
-        """None: back to the server's delays; () is not allowed (use remind=False to get none)."""
+        """None: back to the server's delays; (): no reminders (stored as a single 0)."""
         async with self.db.transaction():
             await self.db.execute("DELETE FROM member_reminder_offsets WHERE user_id = ?", (user_id,))
-            await self.db.execute_many(
-                "INSERT INTO member_reminder_offsets (user_id, minutes) VALUES (?, ?)",
-                [(user_id, minutes) for minutes in offsets or ()],
-            )
+            if offsets is not None:
+                await self.db.execute_many(
+                    "INSERT INTO member_reminder_offsets (user_id, minutes) VALUES (?, ?)",
+                    [(user_id, minutes) for minutes in offsets or (0,)],
+                )
+
+    async def times_of(self, registration: Registration) -> tuple[datetime, datetime]:
+        """When the thing registered for takes place: the workshop's times, or the event's."""
+        if registration.session_id is not None:
+            [session] = await self.sessions(registration.event_id, only=registration.session_id)
+            return session.starts_at, session.ends_at
+        event = await self.must_get(registration.event_id)
+        return event.starts_at, event.ends_at
+
+    async def upcoming_registrations(self, user_id: int, now: datetime) -> list[tuple[Registration, Event]]:
+        """A member's registrations to events not yet begun, with their event."""
+        rows = await self.db.fetchall(
+            "SELECT r.* FROM registrations r JOIN events e ON e.id = r.event_id"
+            " WHERE r.user_id = ? AND e.status = 'prevu' AND e.starts_at > ? ORDER BY e.starts_at",
+            (user_id, to_db(now)),
+        )
+        registrations = [_registration(row) for row in rows]
+        events = {e.id: e for e in await self.get_many(sorted({r.event_id for r in registrations}))}
+        return [(r, events[r.event_id]) for r in registrations]
 
 
 def _event(row: aiosqlite.Row) -> Event:

@@ -34,6 +34,8 @@ class GuildSettings(BaseModel):
     moderator_role_id: int | None = None
     timezone: str = "Europe/Paris"
     reminder_offsets: tuple[int, ...] = DEFAULT_REMINDER_OFFSETS
+    quiet_start: int = 22
+    quiet_end: int = 8
 
     @property
     def zone(self) -> ZoneInfo:
@@ -109,12 +111,16 @@ class GuildSettingsStore:
 
     async def update(self, guild_id: int, **changes: int | str | None) -> GuildSettings:
         """Set the given columns (channels, roles, time zone); the others keep their value."""
-        allowed = {*CHANNEL_FIELDS, *ROLE_FIELDS, "timezone"}
+        allowed = {*CHANNEL_FIELDS, *ROLE_FIELDS, "timezone", "quiet_start", "quiet_end"}
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"unknown guild settings: {sorted(unknown)}")
         if "timezone" in changes:
             changes["timezone"] = validate_timezone(str(changes["timezone"]))
+        for hour in ("quiet_start", "quiet_end"):
+            value = changes.get(hour, 0)
+            if not isinstance(value, int) or not 0 <= value <= 23:
+                raise UserError("Une heure va de 0 à 23.")
         async with self.db.transaction():
             await self._ensure_row(guild_id)
             if changes:

@@ -81,6 +81,21 @@ class DueReminder:
     zone: ZoneInfo
 
 
+async def _next_due(db: Database, table: str, live: str, column: str) -> datetime | None:
+    """The soonest moment a row of `table` may be taken: its due time, or the end of a claim's lease
+    (a claim left by a crash must not make the scheduler spin until it expires)."""
+    row = await db.fetchone(
+        f"SELECT (SELECT MIN({column}) FROM {table} WHERE {live} AND claimed_at IS NULL),"
+        f" (SELECT MIN(claimed_at) FROM {table} WHERE {live} AND claimed_at IS NOT NULL)"
+    )
+    if row is None:
+        return None
+    candidates = [from_db(row[0])] if row[0] else []
+    if row[1]:
+        candidates.append(from_db(row[1]) + LEASE)
+    return min(candidates, default=None)
+
+
 class ReminderStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -134,8 +149,7 @@ class ReminderStore:
         )
 
     async def next_due(self) -> datetime | None:
-        row = await self.db.fetchone("SELECT MIN(due_at) FROM reminders WHERE status = 'attente'")
-        return from_db(row[0]) if row and row[0] else None
+        return await _next_due(self.db, "reminders", "status = 'attente'", "due_at")
 
     async def due(self, now: datetime, limit: int = BATCH) -> list[DueReminder]:
         rows = await self.db.fetchall(
@@ -244,6 +258,9 @@ class ReminderService:
         self.notifier = notifier
         self.clock = clock
 
+    async def next_due(self) -> datetime | None:
+        return await self.store.next_due()
+
     async def run_due(self) -> int:
         """Send every reminder that is due; returns how many went out."""
         sent = 0
@@ -338,8 +355,7 @@ class AnnouncementStore:
             return cursor.rowcount == 1
 
     async def next_due(self) -> datetime | None:
-        row = await self.db.fetchone("SELECT MIN(next_at) FROM announcements WHERE active = 1")
-        return from_db(row[0]) if row and row[0] else None
+        return await _next_due(self.db, "announcements", "active = 1", "next_at")
 
     async def due(self, now: datetime) -> list[Announcement]:
         rows = await self.db.fetchall(
@@ -418,6 +434,9 @@ class AnnouncementService:
         self.store = store
         self.notifier = notifier
         self.clock = clock
+
+    async def next_due(self) -> datetime | None:
+        return await self.store.next_due()
 
     async def run_due(self) -> int:
         sent = 0

@@ -1,0 +1,58 @@
+"""The optional HTTP side (`WEB_PORT`): the agenda as a calendar feed anyone can subscribe to, and a
+health check. `/agenda.ics?region=Bretagne&type=jpo&departement=35`."""
+
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from bot.clock import Clock
+from bot.errors import UserError
+from bot.events import EventFilters, EventStore
+from bot.geo import Geography
+from bot.ics import to_ics
+from bot.vocabulary import EventKind, parse
+
+log = logging.getLogger(__name__)
+
+
+def make_app(events: EventStore, geo: Geography, clock: Clock, zone: ZoneInfo) -> web.Application:
+    async def agenda(request: web.Request) -> web.Response:
+        query = request.query
+        try:
+            filters = EventFilters(
+                kind=parse(EventKind, query["type"]) if query.get("type") else None,
+                departement=geo.departement(query["departement"]).code if query.get("departement") else None,
+                departements=geo.region(query["region"]).departements if query.get("region") else None,
+            )
+        except UserError as error:
+            return web.Response(status=400, text=error.message.format(**error.params), content_type="text/plain")
+        body = to_ics(await events.upcoming(filters, clock()), zone, now=clock())
+        return web.Response(body=body, content_type="text/calendar", charset="utf-8")
+
+    async def health(_: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_get("/agenda.ics", agenda)
+    app.router.add_get("/healthz", health)
+    return app
+
+
+class WebServer:
+    def __init__(self, app: web.Application, port: int, host: str = "0.0.0.0") -> None:
+        self.app, self.port, self.host = app, port, host
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, self.port).start()
+        log.info("agenda servi sur http://%s:%s/agenda.ics", self.host, self.port)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None

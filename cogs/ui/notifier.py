@@ -1,0 +1,76 @@
+"""The Discord side of `bot.notify.Notifier`: DMs and channel posts for the core's deliveries."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+
+from bot.notify import Delivery, Outgoing
+
+log = logging.getLogger(__name__)
+
+STYLES = {
+    "primary": discord.ButtonStyle.primary,
+    "secondary": discord.ButtonStyle.secondary,
+    "success": discord.ButtonStyle.success,
+    "danger": discord.ButtonStyle.danger,
+}
+
+
+def render(message: Outgoing) -> dict[str, Any]:
+    """Plain data to discord.py: content, a card, buttons whose custom ids persistent items answer."""
+    rendered: dict[str, Any] = {"content": message.content[:2000]}
+    if message.title or message.lines:
+        embed = discord.Embed(title=(message.title or "")[:256] or None, description="\n".join(message.lines)[:4096])
+        rendered["embed"] = embed
+    if message.buttons:
+        view = discord.ui.View(timeout=None)
+        for button in message.buttons[:25]:
+            view.add_item(
+                discord.ui.Button(label=button.label[:80], custom_id=button.custom_id, style=STYLES[button.style])
+            )
+        rendered["view"] = view
+    return rendered
+
+
+class DiscordNotifier:
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def dm(self, user_id: int, message: Outgoing, *, nonce: str) -> Delivery:
+        try:
+            user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
+            channel = user.dm_channel or await user.create_dm()
+            await channel.send(nonce=nonce, **render(message))
+        except (discord.Forbidden, discord.NotFound) as error:
+            log.info("MP impossible vers %s : %s", user_id, error)
+            return Delivery.CLOSED
+        except discord.HTTPException as error:
+            log.warning("MP vers %s échoué, à réessayer : %s", user_id, error)
+            return Delivery.FAILED
+        return Delivery.SENT
+
+    async def post(
+        self, channel_id: int, message: Outgoing, *, nonce: str, mention_role_id: int | None = None
+    ) -> Delivery:
+        rendered = render(message)
+        if mention_role_id is not None:
+            # The only mention ever allowed: the role the organiser chose, nothing in the text.
+            rendered["content"] = f"<@&{mention_role_id}> {rendered['content']}"[:2000]
+            rendered["allowed_mentions"] = discord.AllowedMentions(
+                everyone=False, users=False, roles=[discord.Object(mention_role_id)]
+            )
+        try:
+            channel = self.client.get_channel(channel_id) or await self.client.fetch_channel(channel_id)
+            if not isinstance(channel, discord.abc.Messageable):
+                return Delivery.CLOSED
+            await channel.send(nonce=nonce, **rendered)
+        except (discord.Forbidden, discord.NotFound) as error:
+            log.warning("publication impossible dans %s : %s", channel_id, error)
+            return Delivery.CLOSED
+        except discord.HTTPException as error:
+            log.warning("publication dans %s échouée, à réessayer : %s", channel_id, error)
+            return Delivery.FAILED
+        return Delivery.SENT
