@@ -145,6 +145,11 @@ def parse_when(typed: str, zone: ZoneInfo, now: datetime, *, after: datetime | N
     iso = _ISO.search(text)
     at = time(int(iso["h"]), int(iso["mi"])) if iso and iso["h"] else _time_of(_without_dates(text))
     if at is None:
+        if not _names_a_day(text):
+            raise UserError(
+                "Je ne comprends pas la date « {date} » : écrivez par exemple 12/04/2027 14h30 ou samedi 14h.",
+                date=typed,
+            )
         raise UserError("Indiquez aussi l'heure, par exemple « {exemple} 14h ».", exemple=typed.strip())
     local_now = now.astimezone(zone)
     day, fixed = _day_of(text, local_now.date(), at)

@@ -372,7 +372,10 @@ class EventStore:
             taken = await self._seats_taken(event_id, session_id)
             created = existing is None
             if existing is None:
-                fits = capacity is None or taken + seats <= capacity
+                # Nobody overtakes a household already waiting, even a smaller one that would fit.
+                fits = capacity is None or (
+                    taken + seats <= capacity and not await self._anyone_waiting(event_id, session_id)
+                )
                 registration_id = await self.db.execute(
                     "INSERT INTO registrations (event_id, session_id, user_id, guest_name, seats, status, remind,"
                     " locale, registered_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -444,6 +447,13 @@ class EventStore:
             (event_id, session_id or 0),
         )
         return int(row[0]) if row else 0
+
+    async def _anyone_waiting(self, event_id: int, session_id: int | None) -> bool:
+        row = await self.db.fetchone(
+            "SELECT 1 FROM registrations WHERE event_id = ? AND COALESCE(session_id, 0) = ? AND status = 'attente'",
+            (event_id, session_id or 0),
+        )
+        return row is not None
 
     async def _capacity(self, event_id: int, session_id: int | None) -> int | None:
         if session_id is None:

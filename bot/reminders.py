@@ -155,7 +155,8 @@ class ReminderStore:
         rows = await self.db.fetchall(
             "SELECT r.id, r.registration_id, r.offset_minutes, r.due_at, g.user_id, g.locale,"
             " e.title, COALESCE(s.starts_at, e.starts_at) AS starts_at, COALESCE(s.ends_at, e.ends_at) AS ends_at,"
-            " COALESCE(s.place, e.commune) AS place, e.online_url, s.title AS session_title,"
+            " COALESCE(s.place, e.commune || ' (' || e.departement || ')') AS place, e.online_url,"
+            " s.title AS session_title,"
             " COALESCE(gs.timezone, 'Europe/Paris') AS timezone"
             " FROM reminders r JOIN registrations g ON g.id = r.registration_id JOIN events e ON e.id = g.event_id"
             " LEFT JOIN event_sessions s ON s.id = g.session_id LEFT JOIN guild_settings gs ON gs.guild_id = e.guild_id"

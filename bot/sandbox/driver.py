@@ -463,7 +463,7 @@ class Driver:
             raise DriverError(f"/{command} : une sous-commande est attendue")
         resolved: dict[str, dict[str, Any]] = {}
         built = []
-        wanted = dict(options)
+        wanted = {name: value for name, value in options.items() if value is not None}  # Discord sends no nulls
         if focused is not None:
             wanted[focused[0]] = focused[1]
         for spec in leaf.get("options") or []:

@@ -263,9 +263,11 @@ class Emulator:
             self._dm_by_user[user.id] = channel.id
         return self.channels[self._dm_by_user[user.id]]
 
-    def messages_in(self, channel: Channel | int) -> list[dict[str, Any]]:
+    def messages_in(self, channel: Channel | int, *, ephemeral: bool = False) -> list[dict[str, Any]]:
+        """What the channel shows to everyone (ephemeral answers only when asked for)."""
         channel_id = channel if isinstance(channel, int) else channel.id
-        return [self.messages[mid] for mid in self.channel_messages.get(channel_id, []) if mid in self.messages]
+        found = [self.messages[mid] for mid in self.channel_messages.get(channel_id, []) if mid in self.messages]
+        return [m for m in found if ephemeral or not int(m.get("flags") or 0) & EPHEMERAL]
 
     def dms_to(self, user: User) -> list[dict[str, Any]]:
         channel_id = self._dm_by_user.get(user.id)

@@ -77,9 +77,14 @@ async def sandbox(
         )
         extensions = [*cog_extensions(), *([PROBE_EXTENSION] if with_probe else [])]
         async with running_bot(emulator, settings, clock=clock, extensions=extensions) as bot:
-            driver = Driver(emulator)
-            driver.bot_sequence = lambda: bot.ws.sequence if bot.ws else None
-            yield Sandbox(emulator, driver, bot, demo)
+            yield attach(emulator, bot, demo)
+
+
+def attach(emulator: Emulator, bot: HabitatBot, demo: DemoServer) -> Sandbox:
+    """A driver that knows when this bot has caught up with what the emulator sent it."""
+    driver = Driver(emulator)
+    driver.bot_sequence = lambda: bot.ws.sequence if bot.ws else None
+    return Sandbox(emulator, driver, bot, demo)
 
 
 DEMO_PROJECTS = Path(__file__).resolve().parents[2] / "data" / "demo" / "projects.csv"

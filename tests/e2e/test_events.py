@@ -1,0 +1,348 @@
+"""/evenement and /rappel through the real discord.py client and the emulator."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.config import Settings
+from bot.sandbox.demo import build_demo
+from bot.sandbox.driver import Message, Reply
+from bot.sandbox.emulator import Emulator
+from bot.sandbox.harness import Sandbox, attach, furnish, running_bot
+from bot.web import make_app
+from tests.support import ManualDateClock
+
+PARIS = ZoneInfo("Europe/Paris")
+START = datetime(2027, 4, 10, 12, 0, tzinfo=UTC)  # "10/04/2027 14h" in Paris, a Saturday
+
+
+async def create(sb: Sandbox, capacity: int | None = None, **options: Any) -> Reply:
+    values: dict[str, Any] = {
+        "type": "jpo",
+        "titre": "Portes ouvertes des Hirondelles",
+        "debut": "10/04/2027 14h",
+        "fin": "17h",
+        "commune": "insee:63113",
+        "description": "Visite du chantier et goûter partagé.",
+    }
+    if capacity is not None:
+        values["capacite"] = capacity
+    return await sb.driver.slash(sb.demo.user("dominique"), "evenement creer", **(values | options))
+
+
+async def only_event_id(sb: Sandbox) -> int:
+    row = await sb.bot.db.fetchone("SELECT id FROM events ORDER BY id LIMIT 1")
+    assert row is not None
+    return int(row["id"])
+
+
+def announcement(sb: Sandbox) -> Message:
+    return Message(sb.emulator, sb.emulator.messages_in(sb.demo.channel("annonces"))[-1])
+
+
+def dms(sb: Sandbox, name: str) -> list[str]:
+    return [m["content"] for m in sb.emulator.dms_to(sb.demo.user(name))]
+
+
+# ---------------------------------------------------------------------- organisers
+
+
+async def test_an_organiser_creates_an_event_announced_with_a_signup_button(furnished: Sandbox) -> None:
+    sb = furnished
+    reply = await create(sb, capacity=10)
+    assert reply.messages[-1].content.startswith(
+        "Événement créé : « Portes ouvertes des Hirondelles », samedi 10 avril 2027 à 14h00."
+    )
+    event = await sb.bot.events.must_get(await only_event_id(sb))
+    assert (event.starts_at, event.ends_at) == (START, START + timedelta(hours=3))
+    [scheduled] = sb.emulator.guilds[sb.demo.guild.id].scheduled_events.values()
+    assert scheduled["name"] == "Portes ouvertes des Hirondelles"
+    assert scheduled["entity_metadata"]["location"] == "Clermont-Ferrand (63)"
+    assert int(scheduled["id"]) == event.discord_event_id
+    card = announcement(sb)
+    assert "samedi 10 avril 2027 à 14h00 → 17h00" in card.text
+    assert card.button("S'inscrire")["custom_id"] == f"evt:inscrire:{event.id}"
+
+
+async def test_members_cannot_create_events(furnished: Sandbox) -> None:
+    reply = await furnished.driver.slash(
+        furnished.demo.user("alex"), "evenement creer", type="jpo", titre="Ma fête", debut="10/04/2027 14h", fin="17h",
+        commune="insee:63113",
+    )  # fmt: skip
+    assert reply.content == "Réservé aux organisateurs du serveur."
+    assert await furnished.bot.db.fetchall("SELECT * FROM events") == []
+
+
+@pytest.mark.parametrize(
+    ("debut", "fin", "message"),
+    [
+        ("31/02/2027 10h", "12h", "n'est pas une date qui existe"),
+        ("10/01/2027 10h", "12h", "est déjà passé"),
+        ("bientôt", "12h", "Je ne comprends pas la date"),
+        ("28/03/2027 2h30", "4h", "heure sautée"),
+        ("10/04/2027 14h", "12h", "la fin doit venir après le début"),
+    ],
+)
+async def test_bad_dates_get_a_clear_message_and_create_nothing(
+    furnished: Sandbox, debut: str, fin: str, message: str
+) -> None:
+    reply = await create(furnished, debut=debut, fin=fin)
+    assert reply.ephemeral
+    assert message in reply.text
+    assert await furnished.bot.db.fetchall("SELECT * FROM events") == []
+
+
+async def test_a_monthly_series_is_one_event_per_date_at_the_same_local_time(furnished: Sandbox) -> None:
+    sb = furnished
+    reply = await create(
+        sb, titre="Plénière régionale", debut="01/03/2027 18h", fin="20h", repetition="monthly_nth", occurrences=3
+    )
+    assert "3 dates créées" in reply.text
+    rows = await sb.bot.db.fetchall("SELECT starts_at, series_id FROM events ORDER BY starts_at")
+    local = [datetime.fromisoformat(r["starts_at"]).astimezone(PARIS) for r in rows]
+    assert [(d.day, d.month, d.hour, d.weekday()) for d in local] == [(1, 3, 18, 0), (5, 4, 18, 0), (3, 5, 18, 0)]
+    assert len({r["series_id"] for r in rows}) == 1
+    assert len(sb.emulator.guilds[sb.demo.guild.id].scheduled_events) == 3
+    assert len(sb.emulator.messages_in(sb.demo.channel("annonces"))) == 1  # one announcement for the series
+
+
+# ---------------------------------------------------------------------- members register
+
+
+async def test_the_button_registers_and_the_card_counts_seats(furnished: Sandbox) -> None:
+    sb = furnished
+    await create(sb, capacity=3)
+    reply = await sb.driver.click(sb.demo.user("alex"), announcement(sb), "S'inscrire")
+    assert reply.ephemeral
+    assert reply.content == "Inscription confirmée pour 1 personne(s) à « Portes ouvertes des Hirondelles »."
+    assert "2 place(s) libre(s) sur 3" in announcement(sb).text
+    again = await sb.driver.click(sb.demo.user("alex"), announcement(sb), "S'inscrire")
+    assert again.content.startswith("Inscription mise à jour")
+    assert len(await sb.bot.db.fetchall("SELECT * FROM registrations")) == 1
+
+
+async def test_waiting_list_position_then_promotion_by_dm(furnished: Sandbox) -> None:
+    sb = furnished
+    await create(sb, capacity=3)
+    event_id = await only_event_id(sb)
+    await sb.driver.slash(sb.demo.user("alex"), "evenement inscrire", evenement=str(event_id), personnes=3)
+    waiting = await sb.driver.slash(sb.demo.user("sam"), "evenement inscrire", evenement=str(event_id), personnes=2)
+    assert "You are number 1 on the waiting list" in waiting.content or "number 1" in waiting.content
+    left = await sb.driver.slash(sb.demo.user("alex"), "evenement desinscrire", evenement=str(event_id))
+    assert left.content == "Vous n'êtes plus inscrit·e à « Portes ouvertes des Hirondelles »."
+    assert any("A seat freed up" in text for text in dms(sb, "sam"))  # Sam registered with an English Discord
+    assert [(r.user_id, r.status) for r in await sb.bot.events.participants(event_id)] == [
+        (sb.demo.user("sam").id, "inscrit")
+    ]
+
+
+async def test_an_organiser_registers_a_member_and_a_guest(furnished: Sandbox) -> None:
+    sb = furnished
+    await create(sb, capacity=10)
+    event_id = await only_event_id(sb)
+    organiser = sb.demo.user("dominique")
+    await sb.driver.slash(organiser, "evenement inscrire", evenement=str(event_id), pour=sb.demo.user("alex"))
+    await sb.driver.slash(organiser, "evenement inscrire", evenement=str(event_id), invite="Jeanne Martin", personnes=2)
+    refused = await sb.driver.slash(sb.demo.user("sam"), "evenement inscrire", evenement=str(event_id), invite="Un ami")
+    assert refused.content == "For the server's organisers only."
+    listing = await sb.driver.slash(organiser, "evenement participants", evenement=str(event_id))
+    assert "3 personne(s) inscrite(s), 0 foyer(s) en attente" in listing.text
+    [attachment] = listing.messages[0].attachments
+    rows = list(csv.DictReader(io.StringIO(attachment.data.decode())))
+    assert sorted(row["nom"] for row in rows) == ["Alex", "Jeanne Martin"]
+
+
+async def test_workshops_have_their_own_seats(furnished: Sandbox) -> None:
+    sb = furnished
+    await create(sb, titre="Rencontres nationales", type="rnhp", debut="10/04/2027 9h", fin="18h")
+    event_id = await only_event_id(sb)
+    added = await sb.driver.slash(
+        sb.demo.user("dominique"), "evenement atelier", evenement=str(event_id), titre="Foncier solidaire",
+        debut="10/04/2027 10h", fin="11h30", lieu="Salle B", capacite=1,
+    )  # fmt: skip
+    session_id = int(added.content.split("n° ")[1].rstrip(")."))
+    ok = await sb.driver.slash(sb.demo.user("alex"), "evenement inscrire", evenement=str(event_id), atelier=session_id)
+    full = await sb.driver.slash(sb.demo.user("sam"), "evenement inscrire", evenement=str(event_id), atelier=session_id)
+    assert ok.content.startswith("Inscription confirmée")
+    assert "waiting list" in full.content
+    assert "Foncier solidaire" in announcement(sb).text
+
+
+async def test_list_near_me_and_my_registrations(furnished: Sandbox) -> None:
+    sb = furnished
+    await create(sb)
+    await create(sb, titre="JPO lyonnaise", commune="insee:69123")
+    alex = sb.demo.user("alex")
+    near = await sb.driver.slash(alex, "evenement liste", pres_de="insee:63430", rayon_km=60)
+    assert "Portes ouvertes des Hirondelles" in near.text and "JPO lyonnaise" not in near.text
+    everything = await sb.driver.slash(alex, "evenement liste")
+    assert "2 événement(s) à venir" in everything.text
+    mine = await sb.driver.slash(alex, "evenement liste", mes_inscriptions=True)
+    assert mine.content == "Aucun événement à venir ne correspond."
+
+
+async def test_calendar_file_parses_with_local_times(furnished: Sandbox) -> None:
+    sb = furnished
+    await create(sb)
+    reply = await sb.driver.slash(sb.demo.user("alex"), "evenement calendrier")
+    [attachment] = reply.messages[0].attachments
+    calendar = icalendar.Calendar.from_ical(attachment.data)
+    [entry] = list(calendar.walk("VEVENT"))
+    start = entry.decoded("dtstart")
+    assert start.tzinfo is not None and str(start.tzinfo) == "Europe/Paris"
+    assert (start.hour, start.minute) == (14, 0)
+    assert start.astimezone(UTC) == START
+    assert list(calendar.walk("VTIMEZONE"))
+
+
+async def test_agenda_feed_over_http(furnished: Sandbox, clock: ManualDateClock) -> None:
+    sb = furnished
+    await create(sb)
+    await sb.driver.slash(
+        sb.demo.user("dominique"), "evenement creer", type="webinaire", titre="Webinaire", debut="12/04/2027 18h",
+        fin="19h", lien="https://visio.exemple.org/abc",
+    )  # fmt: skip
+    app = make_app(sb.bot.events, sb.bot.geo, sb.bot.clock, PARIS)
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get("/agenda.ics", params={"region": "Auvergne"})
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/calendar")
+        body = await response.read()
+        titles = [str(e.get("summary")) for e in icalendar.Calendar.from_ical(body).walk("VEVENT")]
+        assert titles == ["Portes ouvertes des Hirondelles (Journée portes ouvertes)"]
+        assert (await client.get("/agenda.ics", params={"type": "webinaire"})).status == 200
+        assert (await client.get("/agenda.ics", params={"region": "Atlantide"})).status == 400
+        assert await (await client.get("/healthz")).text() == "ok"
+
+
+# ---------------------------------------------------------------------- changes and cancellation
+
+
+async def test_raising_capacity_promotes_and_syncs_discord(furnished: Sandbox) -> None:
+    sb = furnished
+    await create(sb, capacity=1)
+    event_id = await only_event_id(sb)
+    await sb.driver.slash(sb.demo.user("alex"), "evenement inscrire", evenement=str(event_id))
+    await sb.driver.slash(sb.demo.user("morgane"), "evenement inscrire", evenement=str(event_id))
+    changed = await sb.driver.slash(
+        sb.demo.user("dominique"), "evenement modifier", evenement=str(event_id), capacite=2, titre="JPO (2 places)"
+    )
+    assert changed.content == "Événement modifié."
+    assert any("Une place s'est libérée" in text for text in dms(sb, "morgane"))
+    [scheduled] = sb.emulator.guilds[sb.demo.guild.id].scheduled_events.values()
+    assert scheduled["name"] == "JPO (2 places)"
+    refused = await sb.driver.slash(sb.demo.user("sam"), "evenement modifier", evenement=str(event_id), capacite=5)
+    assert "Only the event's organiser" in refused.content
+
+
+async def test_cancelling_tells_registrants_why(furnished: Sandbox) -> None:
+    sb = furnished
+    await create(sb, capacity=1)
+    event_id = await only_event_id(sb)
+    await sb.driver.click(sb.demo.user("alex"), announcement(sb), "S'inscrire")
+    await sb.driver.click(sb.demo.user("morgane"), announcement(sb), "S'inscrire")  # waiting
+    done = await sb.driver.slash(
+        sb.demo.user("dominique"), "evenement annuler", evenement=str(event_id), raison="Tempête annoncée"
+    )
+    assert "2 inscrit(s) prévenu(s)" in done.text
+    assert any("Tempête annoncée" in text for text in dms(sb, "alex"))
+    assert any("Tempête annoncée" in text for text in dms(sb, "morgane"))
+    card = announcement(sb)
+    assert "ANNULÉ" in card.text and card.buttons == []
+    [scheduled] = sb.emulator.guilds[sb.demo.guild.id].scheduled_events.values()
+    assert scheduled["status"] == 4
+    assert (
+        "This event is cancelled."
+        in (await sb.driver.slash(sb.demo.user("sam"), "evenement inscrire", evenement=str(event_id))).text
+    )
+
+
+# ---------------------------------------------------------------------- reminders
+
+
+async def test_reminders_arrive_by_dm_and_the_button_unregisters(furnished: Sandbox, clock: ManualDateClock) -> None:
+    sb = furnished
+    await create(sb, capacity=5)
+    await sb.driver.click(sb.demo.user("alex"), announcement(sb), "S'inscrire")
+    clock.now = START - timedelta(days=1)
+    assert await sb.bot.scheduler.run_due() == 2  # the 7-day one (late but still ahead) and the 1-day one
+    [_, day] = [m for m in sb.emulator.dms_to(sb.demo.user("alex")) if "Rappel" in m["content"]]
+    assert "Clermont-Ferrand (63)" in day["embeds"][0]["description"]
+    assert "samedi 10 avril 2027 à 14h00" in day["embeds"][0]["description"]
+    left = await sb.driver.click(sb.demo.user("alex"), Message(sb.emulator, day), "Je ne viens plus")
+    assert left.content.startswith("Vous n'êtes plus inscrit·e")
+    clock.now = START - timedelta(hours=2)
+    assert await sb.bot.scheduler.run_due() == 0
+
+
+async def test_my_own_reminder_delays(furnished: Sandbox, clock: ManualDateClock) -> None:
+    sb = furnished
+    await create(sb)
+    await sb.driver.click(sb.demo.user("alex"), announcement(sb), "S'inscrire")
+    reply = await sb.driver.slash(sb.demo.user("alex"), "evenement mes-rappels", delais="3h")
+    assert reply.content == "Vos rappels : 3 h."
+    rows = await sb.bot.db.fetchall("SELECT offset_minutes FROM reminders WHERE status = 'attente'")
+    assert [r["offset_minutes"] for r in rows] == [180]
+    none = await sb.driver.slash(sb.demo.user("alex"), "evenement mes-rappels", delais="aucun")
+    assert none.content == "Vos rappels : aucun rappel."
+    assert await sb.bot.db.fetchall("SELECT * FROM reminders WHERE status = 'attente'") == []
+
+
+async def test_closed_dms_are_noted_and_not_retried(furnished: Sandbox, clock: ManualDateClock) -> None:
+    sb = furnished
+    await create(sb)
+    await sb.driver.click(sb.demo.user("alex"), announcement(sb), "S'inscrire")
+    sb.demo.user("alex").dms_open = False
+    clock.now = START - timedelta(days=7)
+    assert await sb.bot.scheduler.run_due() == 0
+    row = await sb.bot.db.fetchone("SELECT dm_closed FROM registrations")
+    assert row is not None and row["dm_closed"] == 1
+    clock.now = START - timedelta(hours=2)
+    assert await sb.bot.scheduler.run_due() == 0
+    assert await sb.bot.reminders.counts() == {"echec": 1, "annule": 2}
+
+
+async def test_a_restart_between_two_reminders_sends_each_exactly_once(
+    tmp_path: Path, clock: ManualDateClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot dies right after sending a reminder and before marking it; a new bot on the same
+    database and the same Discord sends the next ones, and the interrupted one is not sent twice."""
+    emulator = Emulator()
+    async with emulator:
+        demo = build_demo(emulator)
+        settings = Settings(_env_file=None, database_path=tmp_path / "bot.sqlite3", dev_guild_id=demo.guild.id)
+        async with running_bot(emulator, settings, clock=clock) as bot:
+            first = attach(emulator, bot, demo)
+            await furnish(first)
+            await create(first)
+            await first.driver.click(demo.user("alex"), announcement(first), "S'inscrire")
+            clock.now = START - timedelta(days=7)
+            assert await bot.scheduler.run_due() == 1
+
+            async def crash(*_: object) -> None:
+                raise RuntimeError("killed after sending, before marking")
+
+            clock.now = START - timedelta(days=1)
+            monkeypatch.setattr(bot.reminders, "mark", crash)
+            await bot.scheduler.run_due()  # the 1-day reminder goes out, the bot "dies"
+            monkeypatch.undo()
+        async with running_bot(emulator, settings, clock=clock) as again:
+            assert await again.scheduler.run_due() == 0  # still claimed by the dead bot
+            clock.advance(minutes=2)  # its lease is over
+            assert await again.scheduler.run_due() == 1  # sent again with the same nonce...
+            clock.now = START - timedelta(hours=2)
+            assert await again.scheduler.run_due() == 1
+        reminders = [m for m in emulator.dms_to(demo.user("alex")) if "Rappel" in m["content"]]
+        # ...so Discord kept the first message: three reminders, three messages, none twice.
+        assert len(reminders) == 3
+        assert len({m["nonce"] for m in reminders}) == 3
+        assert emulator.problems == []
