@@ -35,6 +35,9 @@ def settings_embed(interaction: discord.Interaction[Any], settings: GuildSetting
     embed.add_field(name=t(interaction, "Fuseau horaire"), value=settings.timezone)
     offsets = ", ".join(format_offset(minutes) for minutes in settings.reminder_offsets)
     embed.add_field(name=t(interaction, "Rappels avant un événement"), value=offsets, inline=False)
+    embed.add_field(
+        name=t(interaction, "Heures calmes (pas de rappel)"), value=f"{settings.quiet_start} h → {settings.quiet_end} h"
+    )
     return embed
 
 
@@ -147,6 +150,20 @@ class Config(commands.GroupCog, group_name="config", group_description="Réglage
         assert interaction.guild_id is not None
         settings = await self.bot.guild_settings.set_reminder_offsets(interaction.guild_id, parse_offsets(delais))
         await self._answer(interaction, settings, t(interaction, "Délais de rappel enregistrés."))
+
+    @app_commands.command(
+        name="heures-calmes", description="Heures sans rappel en message privé (22 h → 8 h par défaut)"
+    )
+    @app_commands.describe(debut="Heure où le calme commence (0 à 23)", fin="Heure où il finit (0 à 23)")
+    async def heures_calmes(
+        self,
+        interaction: discord.Interaction[Any],
+        debut: app_commands.Range[int, 0, 23],
+        fin: app_commands.Range[int, 0, 23],
+    ) -> None:
+        assert interaction.guild_id is not None
+        settings = await self.bot.guild_settings.update(interaction.guild_id, quiet_start=debut, quiet_end=fin)
+        await self._answer(interaction, settings, t(interaction, "Heures calmes enregistrées."))
 
 
 async def setup(bot: HabitatBot) -> None:

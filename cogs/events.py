@@ -24,7 +24,7 @@ from bot.ics import to_ics
 from bot.recurrence import Frequency, Rule, event_occurrences, nth_of_month
 from bot.reminders import ReminderPolicy
 from bot.vocabulary import EventKind, label
-from cogs.ui.errors import reported
+from cogs.ui.errors import Refused, reported
 from cogs.ui.events import PER_PAGE, event_embed, list_embed, participants_embed
 from cogs.ui.members import is_moderator, is_organiser, send_dm
 from cogs.ui.paginator import Paginator
@@ -727,7 +727,7 @@ class Announcements(commands.GroupCog, group_name="rappel", group_description="A
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         settings = await self.bot.guild_settings.get(interaction.guild_id or 0)
         if not is_organiser(interaction.user, settings):
-            raise UserError("Réservé aux organisateurs du serveur.")
+            raise Refused("Réservé aux organisateurs du serveur.")
         return True
 
     @app_commands.command(name="programmer", description="Programmer une annonce, une fois ou régulièrement")

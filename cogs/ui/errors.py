@@ -31,6 +31,14 @@ PERMISSION_NAMES = {
 }
 
 
+class Refused(app_commands.CheckFailure):
+    """A check that fails with its own message (a French source string), e.g. "organisers only"."""
+
+    def __init__(self, message: str, /, **params: Any) -> None:
+        super().__init__(message)
+        self.user_error = UserError(message, **params)
+
+
 def new_error_id() -> str:
     return secrets.token_hex(3)
 
@@ -38,6 +46,8 @@ def new_error_id() -> str:
 def describe(interaction: discord.Interaction[Any], error: BaseException) -> str:
     """The member's message for `error`; logs the unexpected ones with their id."""
     original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    if isinstance(original, Refused):
+        original = original.user_error
     if isinstance(original, UserError):
         return t(interaction, original.message, **original.params)
     if isinstance(original, app_commands.TransformerError):

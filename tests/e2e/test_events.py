@@ -346,3 +346,61 @@ async def test_a_restart_between_two_reminders_sends_each_exactly_once(
         assert len(reminders) == 3
         assert len({m["nonce"] for m in reminders}) == 3
         assert emulator.problems == []
+
+
+# ---------------------------------------------------------------------- scheduled announcements
+
+
+async def test_a_weekly_announcement_pings_only_its_role(furnished: Sandbox, clock: ManualDateClock) -> None:
+    sb = furnished
+    organisers = sb.demo.roles["organisateurs"]  # mentionable
+    reply = await sb.driver.slash(
+        sb.demo.user("dominique"), "rappel programmer", salon=sb.demo.channel("annonces"),
+        message="Plénière ce soir ! @everyone est bienvenu", quand="lundi 9h", repetition="weekly",
+        jours="lundi jeudi", role=organisers,
+    )  # fmt: skip
+    # It is Monday 1 March, 10:00 in Paris: "lundi 9h" is next Monday.
+    assert "programmée dans" in reply.content and "lundi 8 mars 2027 à 9h00" in reply.content
+    clock.now = datetime(2027, 3, 8, 8, 0, tzinfo=UTC)  # Monday 09:00 in Paris
+    assert await sb.bot.scheduler.run_due() == 1
+    [posted] = sb.emulator.messages_in(sb.demo.channel("annonces"))
+    assert posted["content"].startswith(f"<@&{organisers.id}> Plénière ce soir")
+    assert [int(role) for role in posted["allowed_mentions"]["roles"]] == [organisers.id]
+    assert "everyone" not in posted["allowed_mentions"]["parse"]
+    clock.now = datetime(2027, 3, 11, 8, 0, tzinfo=UTC)  # Thursday
+    assert await sb.bot.scheduler.run_due() == 1
+    listing = await sb.driver.slash(sb.demo.user("dominique"), "rappel liste")
+    assert "lundi 15 mars 2027 à 9h00" in listing.text
+    [announcement_id] = [r["id"] for r in await sb.bot.db.fetchall("SELECT id FROM announcements")]
+    choices = await sb.driver.autocomplete(sb.demo.user("dominique"), "rappel annuler", "annonce", "plénière")
+    assert [c["value"] for c in choices] == [str(announcement_id)]
+    stopped = await sb.driver.slash(sb.demo.user("dominique"), "rappel annuler", annonce=str(announcement_id))
+    assert stopped.content == f"Annonce n° {announcement_id} arrêtée."
+    clock.now = datetime(2027, 3, 15, 8, 0, tzinfo=UTC)
+    assert await sb.bot.scheduler.run_due() == 0
+
+
+async def test_announcements_refuse_a_role_the_organiser_may_not_ping(furnished: Sandbox) -> None:
+    sb = furnished
+    reply = await sb.driver.slash(
+        sb.demo.user("dominique"), "rappel programmer", salon=sb.demo.channel("annonces"), message="Bonjour",
+        quand="lundi 9h", role=sb.demo.roles["moderateurs"],
+    )  # fmt: skip
+    assert reply.content == "Vous ne pouvez pas mentionner le rôle Modérateurs."
+    assert await sb.bot.db.fetchall("SELECT * FROM announcements") == []
+
+
+async def test_members_cannot_schedule_announcements(furnished: Sandbox) -> None:
+    reply = await furnished.driver.slash(
+        furnished.demo.user("alex"), "rappel programmer", salon=furnished.demo.channel("annonces"),
+        message="Spam", quand="lundi 9h",
+    )  # fmt: skip
+    assert reply.content == "Réservé aux organisateurs du serveur."
+
+
+async def test_quiet_hours_are_a_server_setting(furnished: Sandbox) -> None:
+    sb = furnished
+    reply = await sb.driver.slash(sb.demo.user("camille"), "config heures-calmes", debut=23, fin=7)
+    assert "23 h → 7 h" in reply.text
+    settings = await sb.bot.guild_settings.get(sb.demo.guild.id)
+    assert (settings.quiet_start, settings.quiet_end) == (23, 7)
