@@ -14,6 +14,7 @@ import logging
 import re
 import secrets
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -142,6 +143,9 @@ class Emulator:
         self.problems: list[str] = []
         self.faults: list[Fault] = []
         self.allowed_privileged_intents = MEMBERS_INTENT
+        # Discord's global limit for a bot (50 requests a second), off unless a test or benchmark sets it.
+        self.global_rate_limit: int | None = None
+        self._recent: deque[float] = deque()
         self._nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
         self._dm_by_user: dict[int, int] = {}
         self.gateway = Gateway(self)
@@ -359,6 +363,9 @@ class Emulator:
         if needs_auth and request.headers.get("Authorization") != f"Bot {self.token}":
             record.status = 401
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        if needs_auth and (wait := self._global_wait()) is not None:
+            record.status = 429
+            return _fault_response(Fault(method, template, 429, 0, wait), global_limit=True)
         call = Call(method, path, template, params, dict(request.query), body, files, dict(request.headers))
         try:
             result = await handler(call)
@@ -373,6 +380,18 @@ class Emulator:
             return web.Response(status=204)
         record.status = 200
         return _json(result)
+
+    def _global_wait(self) -> float | None:
+        """Seconds to wait when the bot is over the global limit (a sliding second), else None."""
+        if self.global_rate_limit is None:
+            return None
+        now = time.monotonic()
+        while self._recent and now - self._recent[0] >= 1.0:
+            self._recent.popleft()
+        if len(self._recent) >= self.global_rate_limit:
+            return max(0.001, 1.0 - (now - self._recent[0]))
+        self._recent.append(now)
+        return None
 
     def _take_fault(self, method: str, route: str) -> Fault | None:
         for fault in self.faults:
@@ -893,7 +912,7 @@ def _json(data: Any, *, status: int = 200, headers: dict[str, str] | None = None
     )
 
 
-def _fault_response(fault: Fault) -> web.Response:
+def _fault_response(fault: Fault, *, global_limit: bool = False) -> web.Response:
     if fault.status == 429:
         headers = {
             "Retry-After": f"{fault.retry_after:.3f}",
@@ -902,10 +921,12 @@ def _fault_response(fault: Fault) -> web.Response:
             "X-RateLimit-Reset": f"{time.time() + fault.retry_after:.3f}",
             "X-RateLimit-Reset-After": f"{fault.retry_after:.3f}",
             "X-RateLimit-Bucket": f"emulated-{abs(hash(fault.route)) % 10**8}",
-            "X-RateLimit-Scope": "user",
+            "X-RateLimit-Scope": "global" if global_limit else "user",
             "Via": "1.1 google",  # Discord is behind Cloudflare; without it discord.py assumes a ban
         }
-        body = {"message": "You are being rate limited.", "retry_after": fault.retry_after, "global": False}
+        if global_limit:
+            headers["X-RateLimit-Global"] = "true"
+        body = {"message": "You are being rate limited.", "retry_after": fault.retry_after, "global": global_limit}
         return _json(body, status=429, headers=headers)
     return _json({"message": "500: Internal Server Error", "code": 0}, status=fault.status)
 

@@ -300,3 +300,15 @@ async def test_commands_sync_globally_without_a_dev_guild(tmp_path: Path) -> Non
         assert box.emulator.guild_commands == {}
         reply = await box.driver.slash(box.demo.user("alex"), "aide")
         assert reply.embeds
+
+
+async def test_the_global_rate_limit_is_waited_out(sb: Sandbox) -> None:
+    sb.emulator.global_rate_limit = 5
+    channel = sb.bot.get_channel(sb.demo.channel("annonces").id)
+    assert isinstance(channel, discord.TextChannel)
+    for n in range(8):
+        await channel.send(f"Annonce {n}")
+    assert [m["content"] for m in sb.emulator.messages_in(sb.demo.channel("annonces"))] == [
+        f"Annonce {n}" for n in range(8)
+    ]
+    assert 429 in [r.status for r in sb.emulator.requests]
