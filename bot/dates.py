@@ -33,12 +33,14 @@ _MONTH_NUMBER = {strip_accents(name): number for number, name in enumerate(MONTH
 _MONTH_NUMBER |= {"fev": 2, "fevr": 2, "janv": 1, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11, "dec": 12}
 _WEEKDAY_NUMBER = {name: number for number, name in enumerate(WEEKDAYS["fr"])}
 
-_TIME = re.compile(r"(?:^|\s)(?:a\s+)?(?P<h>\d{1,2})\s*(?:h|:)\s*(?P<m>\d{2})?(?:\s|$)|(?P<word>midi|minuit)")
+_TIME = re.compile(r"(?<![\d/.:-])(?P<h>\d{1,2})\s*(?:h|:)\s*(?P<m>\d{2})?(?![\d:])")
+_NOON = re.compile(r"(?<![\w-])(?P<word>midi|minuit)\b")
 _SLASHED = re.compile(r"\b(?P<d>\d{1,2})[/.](?P<m>\d{1,2})(?:[/.](?P<y>\d{2}|\d{4}))?\b")
 _ISO = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[t ](?P<h>\d{2}):(?P<mi>\d{2}))?\b")
 _WRITTEN = re.compile(r"\b(?P<d>\d{1,2})(?:er)?\s+(?P<month>[a-z]+)\.?(?:\s+(?P<y>\d{4}))?\b")
 _WEEKDAY = re.compile(r"\b(?P<day>lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b(?P<next>\s+prochain)?")
-_RELATIVE = {"aujourd'hui": 0, "aujourd hui": 0, "demain": 1, "apres-demain": 2, "apres demain": 2}
+# Longest first: "après-demain" holds "demain".
+_RELATIVE = {"apres-demain": 2, "apres demain": 2, "aujourd'hui": 0, "aujourd hui": 0, "demain": 1}
 
 
 def format_month(moment: datetime, zone: ZoneInfo, locale: str | None = None) -> str:
@@ -86,9 +88,8 @@ def local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
 def _time_of(text: str) -> time | None:
     match = _TIME.search(text)
     if match is None:
-        return None
-    if match.group("word"):
-        return time(12) if match.group("word") == "midi" else time(0)
+        noon = _NOON.search(text)  # "midi", but not the one in "après-midi"
+        return None if noon is None else time(12) if noon["word"] == "midi" else time(0)
     hour, minute = int(match.group("h")), int(match.group("m") or 0)
     if hour > 23 or minute > 59:
         raise UserError("« {heure} » n'est pas une heure valable.", heure=match.group(0).strip())
@@ -108,18 +109,33 @@ def _make_date(year: int, month: int, day: int, typed: str) -> date:
         raise UserError("« {date} » n'est pas une date qui existe.", date=typed) from None
 
 
+def _next_date(today: date, month: int, day: int, at: time, typed: str) -> date:
+    """A day and month without a year: this year's, or the next year that has it (29 February)."""
+    _make_date(2000, month, day, typed)  # a leap year: refuses only days that never exist
+    for year in range(today.year, today.year + 9):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if candidate >= today:
+            return candidate
+    raise UserError("« {date} » n'est pas une date qui existe.", date=typed)
+
+
 def _day_of(text: str, today: date, at: time) -> tuple[date, bool]:
     """The day meant, and whether the year was given (if not, the next such day is meant)."""
     if match := _ISO.search(text):
         return _make_date(int(match["y"]), int(match["m"]), int(match["d"]), match.group(0)), True
     if match := _SLASHED.search(text):
-        year = _year(match["y"], today.year)
-        return _make_date(year, int(match["m"]), int(match["d"]), match.group(0)), bool(match["y"])
+        if match["y"]:
+            return _make_date(_year(match["y"], today.year), int(match["m"]), int(match["d"]), match.group(0)), True
+        return _next_date(today, int(match["m"]), int(match["d"]), at, match.group(0)), False
     for match in _WRITTEN.finditer(text):
         month = _MONTH_NUMBER.get(match["month"])
         if month:
-            year = _year(match["y"], today.year)
-            return _make_date(year, month, int(match["d"]), match.group(0)), bool(match["y"])
+            if match["y"]:
+                return _make_date(_year(match["y"], today.year), month, int(match["d"]), match.group(0)), True
+            return _next_date(today, month, int(match["d"]), at, match.group(0)), False
     for word, offset in _RELATIVE.items():
         if word in text:
             return today + timedelta(days=offset), True
@@ -136,14 +152,20 @@ def _day_of(text: str, today: date, at: time) -> tuple[date, bool]:
 def parse_when(typed: str, zone: ZoneInfo, now: datetime, *, after: datetime | None = None) -> datetime:
     """The moment meant by `typed`, in UTC. A bare time ("17h") is on the day of `after` (an event's
     start, when reading its end); a date without a year is the next one to come."""
-    text = " ".join(strip_accents(typed).casefold().split())
+    text = " ".join(strip_accents(typed).casefold().replace("’", "'").split())
+    at: time | None
     if after is not None and not _names_a_day(text):
         at = _time_of(text)
         if at is None:
             raise UserError("Je ne comprends pas l'heure « {heure} ».", heure=typed)
         return local_to_utc(after.astimezone(zone).date(), at, zone)
     iso = _ISO.search(text)
-    at = time(int(iso["h"]), int(iso["mi"])) if iso and iso["h"] else _time_of(_without_dates(text))
+    if iso and iso["h"]:
+        if int(iso["h"]) > 23 or int(iso["mi"]) > 59:
+            raise UserError("« {heure} » n'est pas une heure valable.", heure=f"{iso['h']}:{iso['mi']}")
+        at = time(int(iso["h"]), int(iso["mi"]))
+    else:
+        at = _time_of(_without_dates(text))
     if at is None:
         if not _names_a_day(text):
             raise UserError(
@@ -156,7 +178,10 @@ def parse_when(typed: str, zone: ZoneInfo, now: datetime, *, after: datetime | N
     moment = local_to_utc(day, at, zone)
     if moment <= now and not fixed:
         # "12/04" or "samedi" already past this year or this week: the next one.
-        day = day.replace(year=day.year + 1) if not _WEEKDAY.search(text) else day + timedelta(days=7)
+        if _WEEKDAY.search(text):
+            day += timedelta(days=7)
+        else:
+            day = _next_date(day + timedelta(days=1), day.month, day.day, at, typed)
         moment = local_to_utc(day, at, zone)
     if moment <= now:
         raise UserError("Le {date} est déjà passé.", date=format_when(moment, zone))
@@ -171,6 +196,7 @@ def _names_a_day(text: str) -> bool:
 
 def _without_dates(text: str) -> str:
     """The text with its dates removed, so that "12/04" is not read as a time."""
-    for pattern in (_ISO, _SLASHED, _WRITTEN):
+    for pattern in (_ISO, _SLASHED):
         text = pattern.sub(" ", text)
-    return text
+    # "14 h" looks like a written date ("14 <month>"): only real months go.
+    return _WRITTEN.sub(lambda m: " " if m["month"] in _MONTH_NUMBER else m.group(0), text)

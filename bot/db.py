@@ -181,6 +181,8 @@ class Database:
                 await self._apply(conn, migration)
                 applied.append(migration.version)
                 log.info("migration %04d_%s appliquée", migration.version, migration.name)
+            # Fresh statistics for the query planner, as SQLite advises at each connection's start.
+            await conn.execute("PRAGMA optimize")
         return applied
 
     async def _apply(self, conn: aiosqlite.Connection, migration: Migration) -> None:

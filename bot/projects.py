@@ -364,7 +364,8 @@ class ProjectStore:
             query = fts_query(filters.texte)
             if query is None:
                 return []
-            source = "project_fts JOIN projects p ON p.id = project_fts.rowid"
+            # CROSS JOIN keeps the full-text index first: the other order re-runs the match per project.
+            source = "project_fts CROSS JOIN projects p ON p.id = project_fts.rowid"
             clauses.append("project_fts MATCH ?")
             params.append(query)
             score = "bm25(project_fts)"

@@ -74,7 +74,7 @@ class Rule:
                 last = calendar.monthrange(year, self.start.month)[1]
                 found.append(date(year, self.start.month, min(self.start.day, last)))
             return found
-        for months in range(25):
+        for months in range(MAX_OCCURRENCES + 2):
             year, month = _add_months(self.start, months)
             if self.frequency is Frequency.monthly_day:
                 assert self.monthday is not None
@@ -93,14 +93,19 @@ class Rule:
     def next_after(self, moment: datetime) -> datetime | None:
         """The first occurrence strictly after `moment` (UTC), or None when there is no more."""
         for day in self.days():
-            try:
-                candidate = local_to_utc(day, self.at, self.zone)
-            except UserError:
-                # The skipped spring hour: that day's occurrence goes out an hour later.
-                candidate = local_to_utc(day, self.at.replace(hour=(self.at.hour + 1) % 24), self.zone)
+            candidate = wall_time(day, self.at, self.zone)
             if candidate > moment:
                 return candidate
         return None
+
+
+def wall_time(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """A repeating time on `day`; in the hour skipped in spring, it happens an hour later."""
+    try:
+        return local_to_utc(day, at, zone)
+    except UserError:
+        later = datetime.combine(day, at) + timedelta(hours=1)
+        return local_to_utc(later.date(), later.time(), zone)
 
 
 def event_occurrences(
@@ -125,7 +130,7 @@ def event_occurrences(
         raise UserError("Trop d'occurrences pour cette répétition.")
     pairs = []
     for day in days:
-        begins = local_to_utc(day, rule.at, zone)
-        ends = local_to_utc(day + timedelta(days=length_days), local_end.time().replace(tzinfo=None), zone)
+        begins = wall_time(day, rule.at, zone)
+        ends = wall_time(day + timedelta(days=length_days), local_end.time().replace(tzinfo=None), zone)
         pairs.append((begins, ends))
     return pairs
