@@ -22,9 +22,12 @@ from bot.db import Database, MigrationError
 from bot.events import EventStore
 from bot.geo import geography
 from bot.guild_settings import GuildSettingsStore
+from bot.households import HouseholdStore, IntroductionStore
+from bot.privacy import MemberDataStore
 from bot.projects import ProjectStore
 from bot.reminders import AnnouncementService, AnnouncementStore, ReminderService, ReminderStore
 from bot.scheduler import Scheduler
+from bot.suggestions import SuggestionService
 from bot.web import WebServer, make_app
 from cogs.ui.errors import report_error
 from cogs.ui.notifier import DiscordNotifier
@@ -122,11 +125,16 @@ class HabitatBot(commands.Bot):
         self.reminders = ReminderStore(self.db)
         self.events = EventStore(self.db, self.geo, self.reminders)
         self.announcements = AnnouncementStore(self.db)
+        self.households = HouseholdStore(self.db, self.geo)
+        self.introductions = IntroductionStore(self.db)
+        self.member_data = MemberDataStore(self.db)
         notifier = DiscordNotifier(self)
+        self.suggestions = SuggestionService(self.households, self.introductions, self.projects, notifier, clock)
         self.scheduler = Scheduler(
             [
                 ReminderService(self.reminders, notifier, clock),
                 AnnouncementService(self.announcements, notifier, clock),
+                self.suggestions,
             ],
             clock,
         )

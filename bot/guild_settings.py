@@ -19,7 +19,13 @@ MAX_REMINDER_MINUTES = 60 * 24 * 60  # two months ahead is already far for a rem
 _UNITS = {"j": 24 * 60, "jour": 24 * 60, "jours": 24 * 60, "d": 24 * 60, "h": 60, "min": 1, "m": 1}
 _OFFSET = re.compile(r"^(\d{1,6})\s*(jours?|j|d|h|min|m)$")
 
-CHANNEL_FIELDS = ("announce_channel_id", "ads_forum_id", "modqueue_channel_id")
+CHANNEL_FIELDS = (
+    "announce_channel_id",
+    "ads_forum_id",
+    "modqueue_channel_id",
+    "welcome_channel_id",
+    "matching_channel_id",
+)
 ROLE_FIELDS = ("organiser_role_id", "moderator_role_id")
 
 
@@ -36,6 +42,8 @@ class GuildSettings(BaseModel):
     reminder_offsets: tuple[int, ...] = DEFAULT_REMINDER_OFFSETS
     quiet_start: int = 22
     quiet_end: int = 8
+    welcome_channel_id: int | None = None
+    matching_channel_id: int | None = None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -71,8 +71,116 @@ class EventKind(StrEnum):
     autre = "autre"
 
 
+class Horizon(StrEnum):
+    """When a household would move in."""
+
+    maintenant = "maintenant"
+    moins_1_an = "moins_1_an"
+    un_trois_ans = "un_trois_ans"
+    plus_tard = "plus_tard"
+
+
+class Milieu(StrEnum):
+    urbain = "urbain"
+    periurbain = "periurbain"
+    rural = "rural"
+
+
+class Statut(StrEnum):
+    """Tenure and means a household can consider."""
+
+    locatif_social = "locatif_social"
+    accession_sociale = "accession_sociale"
+    achat = "achat"
+    cooperative = "cooperative"
+    brs = "brs"
+
+
+class EtapeRejointe(StrEnum):
+    """The stage of a project a household would join."""
+
+    groupe_en_formation = "groupe_en_formation"
+    projet_en_cours = "projet_en_cours"
+    lieu_existant = "lieu_existant"
+
+
+class Valeur(StrEnum):
+    ecologie = "ecologie"
+    intergenerationnel = "intergenerationnel"
+    mixite_sociale = "mixite_sociale"
+    espaces_partages = "espaces_partages"
+    gouvernance_partagee = "gouvernance_partagee"
+    vieillir_chez_soi = "vieillir_chez_soi"
+    accessibilite = "accessibilite"
+    sobriete = "sobriete"
+    entraide = "entraide"
+    culture = "culture"
+
+
+class Apport(StrEnum):
+    """What a household brings to a group."""
+
+    menuiserie = "menuiserie"
+    maconnerie = "maconnerie"
+    jardinage = "jardinage"
+    electricite = "electricite"
+    architecture = "architecture"
+    comptabilite = "comptabilite"
+    juridique = "juridique"
+    animation = "animation"
+    communication = "communication"
+    informatique = "informatique"
+    cuisine = "cuisine"
+    soin = "soin"
+
+
 # French labels, one table per vocabulary: the same slug ("autre", "atelier") can mean different things.
 LABELS: dict[type[StrEnum], dict[str, str]] = {
+    Horizon: {
+        Horizon.maintenant: "dès maintenant",
+        Horizon.moins_1_an: "d'ici un an",
+        Horizon.un_trois_ans: "dans 1 à 3 ans",
+        Horizon.plus_tard: "plus tard",
+    },
+    Milieu: {Milieu.urbain: "urbain", Milieu.periurbain: "périurbain", Milieu.rural: "rural"},
+    Statut: {
+        Statut.locatif_social: "locatif social",
+        Statut.accession_sociale: "accession sociale",
+        Statut.achat: "achat",
+        Statut.cooperative: "coopérative d'habitants",
+        Statut.brs: "bail réel solidaire",
+    },
+    EtapeRejointe: {
+        EtapeRejointe.groupe_en_formation: "un groupe qui se forme",
+        EtapeRejointe.projet_en_cours: "un projet en cours",
+        EtapeRejointe.lieu_existant: "un lieu existant avec un logement libre",
+    },
+    Valeur: {
+        Valeur.ecologie: "écologie",
+        Valeur.intergenerationnel: "intergénérationnel",
+        Valeur.mixite_sociale: "mixité sociale",
+        Valeur.espaces_partages: "espaces partagés",
+        Valeur.gouvernance_partagee: "gouvernance partagée",
+        Valeur.vieillir_chez_soi: "bien vieillir chez soi",
+        Valeur.accessibilite: "accessibilité",
+        Valeur.sobriete: "sobriété",
+        Valeur.entraide: "entraide",
+        Valeur.culture: "culture",
+    },
+    Apport: {
+        Apport.menuiserie: "la menuiserie",
+        Apport.maconnerie: "la maçonnerie",
+        Apport.jardinage: "le jardinage",
+        Apport.electricite: "l'électricité",
+        Apport.architecture: "l'architecture",
+        Apport.comptabilite: "la comptabilité",
+        Apport.juridique: "le droit",
+        Apport.animation: "l'animation de groupe",
+        Apport.communication: "la communication",
+        Apport.informatique: "l'informatique",
+        Apport.cuisine: "la cuisine",
+        Apport.soin: "le soin",
+    },
     EventKind: {
         EventKind.pleniere: "Plénière",
         EventKind.jpo: "Journée portes ouvertes",

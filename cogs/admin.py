@@ -30,6 +30,8 @@ def settings_embed(interaction: discord.Interaction[Any], settings: GuildSetting
     embed.add_field(name=t(interaction, "Salon des annonces"), value=channel(settings.announce_channel_id))
     embed.add_field(name=t(interaction, "Forum des petites annonces"), value=channel(settings.ads_forum_id))
     embed.add_field(name=t(interaction, "File de modération"), value=channel(settings.modqueue_channel_id))
+    embed.add_field(name=t(interaction, "Salon d'accueil"), value=channel(settings.welcome_channel_id))
+    embed.add_field(name=t(interaction, "Salon des mises en lien"), value=channel(settings.matching_channel_id))
     embed.add_field(name=t(interaction, "Rôle des organisateurs"), value=role(settings.organiser_role_id))
     embed.add_field(name=t(interaction, "Rôle des modérateurs"), value=role(settings.moderator_role_id))
     embed.add_field(name=t(interaction, "Fuseau horaire"), value=settings.timezone)
@@ -41,11 +43,13 @@ def settings_embed(interaction: discord.Interaction[Any], settings: GuildSetting
     return embed
 
 
-def ensure_bot_can_write(channel: discord.abc.GuildChannel) -> None:
+def ensure_bot_can_write(channel: discord.abc.GuildChannel, purpose: str = "") -> None:
     permissions = channel.permissions_for(channel.guild.me)
     missing = [name for name in WRITE_PERMISSIONS if not getattr(permissions, name)]
     if isinstance(channel, discord.ForumChannel) and not permissions.create_public_threads:
         missing.append("create_public_threads")
+    if purpose == "matching_channel_id" and not permissions.create_private_threads:
+        missing.append("create_private_threads")
     if missing:
         raise UserError(
             "Je ne peux pas publier dans {salon} : donnez-moi les permissions {permissions} dans ce salon.",
@@ -81,6 +85,8 @@ class Config(commands.GroupCog, group_name="config", group_description="Réglage
         annonces="Salon des annonces d'événements et des rappels programmés",
         petites_annonces="Forum où chaque petite annonce devient un fil",
         moderation="Salon privé où arrivent projets et annonces à valider",
+        accueil="Salon où accueillir les nouveaux membres dont les messages privés sont fermés",
+        mise_en_lien="Salon où s'ouvrent les fils privés des mises en lien acceptées",
     )
     async def salons(
         self,
@@ -88,18 +94,22 @@ class Config(commands.GroupCog, group_name="config", group_description="Réglage
         annonces: discord.TextChannel | None = None,
         petites_annonces: discord.ForumChannel | None = None,
         moderation: discord.TextChannel | None = None,
+        accueil: discord.TextChannel | None = None,
+        mise_en_lien: discord.TextChannel | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         chosen = {
             "announce_channel_id": annonces,
             "ads_forum_id": petites_annonces,
             "modqueue_channel_id": moderation,
+            "welcome_channel_id": accueil,
+            "matching_channel_id": mise_en_lien,
         }
         changes = {column: channel for column, channel in chosen.items() if channel is not None}
         if not changes:
             raise UserError("Choisissez au moins un salon.")
-        for channel in changes.values():
-            ensure_bot_can_write(channel)
+        for purpose, channel in changes.items():
+            ensure_bot_can_write(channel, purpose)
         settings = await self.bot.guild_settings.update(
             interaction.guild_id, **{column: channel.id for column, channel in changes.items()}
         )

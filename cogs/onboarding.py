@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
+from pydantic import ValidationError
 
 from bot.client import HabitatBot, walk_commands
+from bot.errors import UserError
+from bot.households import HouseholdMakeup, WhatMatters, WhereWhen, parse_budget, parse_place
+from bot.i18n import gettext
+from cogs.ui.errors import reported
+from cogs.ui.households import StepModal, known_values, profile_embed
 from cogs.ui.paginator import Paginator
-from cogs.ui.text import t
+from cogs.ui.text import reply, t
 
+log = logging.getLogger(__name__)
 EMBED_COLOUR = discord.Colour.from_rgb(46, 125, 50)
 PAGE_BUDGET = 3500  # characters of command lines per page, well under an embed's 6,000
 
@@ -93,13 +101,236 @@ def _chunks(lines: list[str], limit: int) -> list[str]:
     return chunks
 
 
+def bot_of(interaction: discord.Interaction[Any]) -> HabitatBot:
+    client = interaction.client
+    assert isinstance(client, HabitatBot)
+    return client
+
+
+def _number(typed: Any, default: int | None = None) -> int | None:
+    text = str(typed or "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise UserError("« {valeur} » n'est pas un nombre.", valeur=text)
+    return int(text)
+
+
+def build_step(bot: HabitatBot, step: int, typed: dict[str, Any]) -> WhereWhen | HouseholdMakeup | WhatMatters:
+    """The typed answers of one step as a validated model, or a UserError saying what is wrong."""
+    try:
+        if step == 1:
+            code_insee, departements = parse_place(str(typed["lieu"]), bot.geo)
+            return WhereWhen(
+                code_insee=code_insee,
+                departements=departements,
+                radius_km=_number(typed.get("rayon"), 30),
+                horizon=typed["horizon"],
+                etapes=frozenset(typed.get("etapes") or ()),
+                milieux=frozenset(typed.get("milieux") or ()),
+            )
+        if step == 2:
+            low, high = parse_budget(str(typed.get("budget") or ""))
+            return HouseholdMakeup(
+                adults=_number(typed.get("adultes")),
+                children=_number(typed.get("enfants"), 0),
+                seniors=_number(typed.get("seniors"), 0),
+                statuts=frozenset(typed.get("statuts") or ()),
+                budget_min=low,
+                budget_max=high,
+            )
+        return WhatMatters(
+            valeurs=frozenset(typed.get("valeurs") or ()),
+            apports=frozenset(typed.get("apports") or ()),
+            intro=str(typed.get("intro") or ""),
+            accessibility=typed.get("accessibilite") == "oui",
+            visibility=typed.get("visibilite") or "aucune",
+        )
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise UserError(
+            "Le champ « {champ} » ne convient pas : {raison}",
+            champ=".".join(str(p) for p in first["loc"]) or "?",
+            raison=str(first["msg"]).removeprefix("Value error, "),
+        ) from None
+
+
 class Onboarding(commands.Cog):
     def __init__(self, bot: HabitatBot) -> None:
         self.bot = bot
+        # What a member typed in a step that did not validate, so that the form comes back as typed.
+        self.typed: dict[tuple[int, int], dict[str, Any]] = {}
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(StepButton, ProfileNudgeButton)
 
     @app_commands.command(name="aide", description="Ce que fait le bot et comment commencer")
     async def aide(self, interaction: discord.Interaction[HabitatBot]) -> None:
         await Paginator.of(interaction.user.id, help_pages(self.bot, interaction)).send(interaction, ephemeral=True)
+
+    # ------------------------------------------------------------------ greeting newcomers
+
+    @commands.Cog.listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        if member.bot:
+            return
+        embed = discord.Embed(
+            title=gettext("Bienvenue dans le réseau de l'habitat participatif !", None),
+            description=gettext(
+                "Ici, on cherche des projets, on publie des petites annonces, on s'inscrit aux portes ouvertes "
+                "et on rencontre d'autres foyers. Présentez votre foyer en trois étapes : je vous proposerai "
+                "des foyers et des projets qui vous ressemblent, et ne mettrai personne en lien sans l'accord "
+                "des deux. /aide liste tout ce que je sais faire.",
+                None,
+            ),
+            colour=discord.Colour.from_rgb(239, 108, 0),
+        )
+        view = discord.ui.View(timeout=None)
+        view.add_item(StepButton(0))
+        try:
+            await member.send(embed=embed, view=view)
+            return
+        except discord.HTTPException:
+            log.info("accueil de %s : messages privés fermés", member.id)
+        settings = await self.bot.guild_settings.get(member.guild.id)
+        channel = member.guild.get_channel(settings.welcome_channel_id or 0)
+        if isinstance(channel, discord.TextChannel):
+            # The newcomer, and only them, is pinged: the one mention this greeting allows.
+            await channel.send(
+                content=f"{member.mention}",
+                embed=embed,
+                view=view,
+                allowed_mentions=discord.AllowedMentions(users=[member], roles=False, everyone=False),
+            )
+
+    # ------------------------------------------------------------------ the introduction
+
+    async def open_step(self, interaction: discord.Interaction[Any], step: int | None = None) -> None:
+        profile = await self.bot.households.get(interaction.user.id)
+        if step is None:
+            step = profile.step if profile is not None and not profile.complete else 1
+        known = known_values(profile) | self.typed.get((interaction.user.id, step), {})
+        await interaction.response.send_modal(StepModal(interaction, step, known, self.save_step))
+
+    async def save_step(self, interaction: discord.Interaction[Any], step: int, typed: dict[str, Any]) -> None:
+        key = (interaction.user.id, step)
+        try:
+            validated = build_step(self.bot, step, typed)
+            if isinstance(validated, WhereWhen):
+                await self.bot.households.save_where(
+                    interaction.user.id, validated, guild_id=interaction.guild_id, locale=interaction.locale.value
+                )
+            elif await self.bot.households.get(interaction.user.id) is None:
+                raise UserError("Commencez par la première étape de votre présentation.")
+            elif isinstance(validated, HouseholdMakeup):
+                await self.bot.households.save_household(interaction.user.id, validated)
+            else:
+                await self.bot.households.save_matters(interaction.user.id, validated)
+        except UserError as error:
+            self.typed[key] = typed
+            view = discord.ui.View(timeout=None)
+            view.add_item(StepButton(step, retry=True, interaction=interaction))
+            await reply(interaction, t(interaction, error.message, **error.params), view=view)
+            return
+        self.typed.pop(key, None)
+        if step < 3:
+            view = discord.ui.View(timeout=None)
+            view.add_item(StepButton(step + 1, interaction=interaction))
+            await reply(interaction, t(interaction, "Étape {n}/3 enregistrée.", n=step), view=view)
+            return
+        profile = await self.bot.households.get(interaction.user.id)
+        assert profile is not None
+        await self.bot.scheduler.rebuild()
+        await reply(
+            interaction,
+            t(interaction, "Présentation enregistrée ! Voyez vos suggestions avec /mise-en-lien suggestions."),
+            embed=profile_embed(interaction, profile),
+        )
+
+    presentation = app_commands.Group(name="presentation", description="Présenter votre foyer pour être mis en lien")
+
+    @presentation.command(name="creer", description="Présenter votre foyer, en trois étapes")
+    async def creer(self, interaction: discord.Interaction[Any]) -> None:
+        profile = await self.bot.households.get(interaction.user.id)
+        if profile is not None and profile.complete:
+            raise UserError("Votre foyer est déjà présenté : /presentation modifier pour le changer.")
+        await self.open_step(interaction)
+
+    @presentation.command(name="modifier", description="Modifier une étape de votre présentation")
+    @app_commands.describe(etape="L'étape à modifier")
+    @app_commands.choices(
+        etape=[
+            app_commands.Choice(name="Où et quand", value=1),
+            app_commands.Choice(name="Votre foyer", value=2),
+            app_commands.Choice(name="Ce qui compte et qui peut voir", value=3),
+        ]
+    )
+    async def modifier(self, interaction: discord.Interaction[Any], etape: int = 1) -> None:
+        profile = await self.bot.households.get(interaction.user.id)
+        if profile is None:
+            raise UserError("Vous n'avez pas encore présenté votre foyer : /presentation creer.")
+        await self.open_step(interaction, min(etape, profile.step))
+
+    @presentation.command(name="voir", description="Voir votre présentation telle que le bot la garde")
+    async def voir(self, interaction: discord.Interaction[Any]) -> None:
+        profile = await self.bot.households.get(interaction.user.id)
+        if profile is None:
+            raise UserError("Vous n'avez pas encore présenté votre foyer : /presentation creer.")
+        await interaction.response.send_message(embed=profile_embed(interaction, profile), ephemeral=True)
+
+
+class StepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"foyer:etape:(?P<step>[0-3])"):
+    """Opens a step of the introduction (0: wherever the member stopped)."""
+
+    def __init__(self, step: int, *, retry: bool = False, interaction: discord.Interaction[Any] | None = None) -> None:
+        if step == 0:
+            text = "Présenter mon foyer"
+        elif retry:
+            text = "Corriger l'étape {n}"
+        else:
+            text = "Continuer ({n}/3)"
+        label = t(interaction, text, n=step) if interaction else text.format(n=step)
+        super().__init__(
+            discord.ui.Button(label=label[:80], style=discord.ButtonStyle.primary, custom_id=f"foyer:etape:{step}")
+        )
+        self.step = step
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
+    ) -> StepButton:
+        return cls(int(match["step"]))
+
+    @reported
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        cog = bot_of(interaction).get_cog("Onboarding")
+        assert isinstance(cog, Onboarding)
+        await cog.open_step(interaction, self.step or None)
+
+
+class ProfileNudgeButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"foyer:(?P<action>ok|pause):(?P<id>\d+)"
+):
+    """The answer to "does your introduction still hold?"."""
+
+    def __init__(self, action: str, user_id: int) -> None:
+        super().__init__(discord.ui.Button(label=action, custom_id=f"foyer:{action}:{user_id}"))
+        self.action = action
+        self.user_id = user_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
+    ) -> ProfileNudgeButton:
+        return cls(match["action"], int(match["id"]))
+
+    @reported
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.user.id != self.user_id:
+            raise UserError("Ce bouton ne concerne que la personne qui a reçu ce message.")
+        await bot_of(interaction).households.set_flags(self.user_id, paused=self.action == "pause")
+        text = "Merci, votre présentation reste active." if self.action == "ok" else "Votre présentation est en pause."
+        await interaction.response.edit_message(content=t(interaction, text), view=None)
 
 
 async def setup(bot: HabitatBot) -> None:

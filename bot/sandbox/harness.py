@@ -101,4 +101,6 @@ async def furnish(box: Sandbox) -> None:
         modqueue_channel_id=demo.channel("moderation").id,
         organiser_role_id=demo.roles["organisateurs"].id,
         moderator_role_id=demo.roles["moderateurs"].id,
+        welcome_channel_id=demo.channel("accueil").id,
+        matching_channel_id=demo.channel("mise-en-lien").id,
     )

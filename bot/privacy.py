@@ -1,0 +1,90 @@
+"""Everything the bot holds about a member: seen as one JSON document, erased in one transaction.
+
+What others still need stays without the member's identity: an event keeps its head count (the
+registration loses its member), an event or scheduled announcement keeps existing (its author
+becomes 0, "unknown"), a project keeps its record (without its proposer or this référent).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.clock import to_db
+from bot.db import Database
+
+UNKNOWN = 0
+
+
+class MemberDataStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def _rows(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+        return [dict(row) for row in await self.db.fetchall(sql, params)]
+
+    async def export(self, user_id: int) -> dict[str, Any]:
+        me = (user_id,)
+        both = (user_id, user_id)
+        return {
+            "membre": str(user_id),
+            "exporte_le": to_db(self.db.clock()),
+            "presentation": await self._rows("SELECT * FROM household_profiles WHERE user_id = ?", me),
+            "presentation_choix": await self._rows("SELECT kind, value FROM household_tags WHERE user_id = ?", me),
+            "mises_en_lien": await self._rows(
+                "SELECT id, requester_id, target_user_id, project_id, status, created_at, answered_at"
+                " FROM introductions WHERE requester_id = ? OR target_user_id = ? OR answered_by = ?",
+                (user_id, user_id, user_id),
+            ),
+            "suggestions_vues": await self._rows("SELECT * FROM suggestions_seen WHERE user_id = ?", me),
+            "inscriptions": await self._rows(
+                "SELECT r.id, r.event_id, e.title, e.starts_at, r.session_id, r.guest_name, r.seats, r.status,"
+                " r.remind, r.created_at FROM registrations r JOIN events e ON e.id = r.event_id"
+                " WHERE r.user_id = ? OR r.registered_by = ?",
+                both,
+            ),
+            "rappels": await self._rows(
+                "SELECT m.offset_minutes, m.due_at, m.status FROM reminders m JOIN registrations r"
+                " ON r.id = m.registration_id WHERE r.user_id = ?",
+                me,
+            ),
+            "delais_de_rappel": await self._rows("SELECT minutes FROM member_reminder_offsets WHERE user_id = ?", me),
+            "projets_referent": await self._rows(
+                "SELECT p.id, p.nom, p.commune FROM projects p JOIN project_referents r ON r.project_id = p.id"
+                " WHERE r.user_id = ?",
+                me,
+            ),
+            "projets_proposes": await self._rows("SELECT id, nom, statut FROM projects WHERE proposed_by = ?", me),
+            "modifications_proposees": await self._rows("SELECT * FROM project_revisions WHERE proposed_by = ?", me),
+            "evenements_organises": await self._rows(
+                "SELECT id, title, starts_at, status FROM events WHERE organiser_id = ?", me
+            ),
+            "annonces_programmees": await self._rows(
+                "SELECT id, channel_id, content, next_at, active FROM announcements WHERE author_id = ?", me
+            ),
+        }
+
+    async def erase(self, user_id: int) -> None:
+        me = (user_id,)
+        async with self.db.transaction():
+            await self.db.execute("DELETE FROM household_profiles WHERE user_id = ?", me)
+            await self.db.execute(
+                "DELETE FROM suggestions_seen WHERE user_id = ? OR target_user_id = ?", (user_id, user_id)
+            )
+            await self.db.execute(
+                "DELETE FROM introductions WHERE requester_id = ? OR target_user_id = ?", (user_id, user_id)
+            )
+            await self.db.execute("UPDATE introductions SET answered_by = NULL WHERE answered_by = ?", me)
+            await self.db.execute(
+                "DELETE FROM reminders WHERE registration_id IN (SELECT id FROM registrations WHERE user_id = ?)", me
+            )
+            # The seats stay counted; nothing says any more whose they were.
+            await self.db.execute(
+                "UPDATE registrations SET user_id = NULL, guest_name = NULL, locale = 'fr' WHERE user_id = ?", me
+            )
+            await self.db.execute("UPDATE registrations SET registered_by = NULL WHERE registered_by = ?", me)
+            await self.db.execute("DELETE FROM member_reminder_offsets WHERE user_id = ?", me)
+            await self.db.execute("DELETE FROM project_referents WHERE user_id = ?", me)
+            await self.db.execute("DELETE FROM project_revisions WHERE proposed_by = ?", me)
+            await self.db.execute("UPDATE projects SET proposed_by = NULL WHERE proposed_by = ?", me)
+            await self.db.execute("UPDATE events SET organiser_id = ? WHERE organiser_id = ?", (UNKNOWN, user_id))
+            await self.db.execute("UPDATE announcements SET author_id = ? WHERE author_id = ?", (UNKNOWN, user_id))

@@ -1,0 +1,104 @@
+"""Suggestions for a household, from the stores through the pure scoring of bot/matching.py, and the
+rounds that keep matching alive: the weekly digest of new suggestions, the yearly "does your
+introduction still hold?" (then a pause), and the expiry of unanswered requests."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.households import HouseholdProfile, HouseholdStore, IntroductionStore
+from bot.i18n import gettext
+from bot.matching import Suggestion, suggest
+from bot.notify import Button, Delivery, Notifier, Outgoing
+from bot.projects import ProjectStore
+
+log = logging.getLogger(__name__)
+
+DIGEST_EVERY = timedelta(days=7)
+SUGGESTIONS = 5
+
+
+class SuggestionService:
+    def __init__(
+        self,
+        households: HouseholdStore,
+        introductions: IntroductionStore,
+        projects: ProjectStore,
+        notifier: Notifier,
+        clock: Clock,
+    ) -> None:
+        self.households = households
+        self.introductions = introductions
+        self.projects = projects
+        self.notifier = notifier
+        self.clock = clock
+
+    async def for_profile(
+        self, profile: HouseholdProfile, limit: int = SUGGESTIONS
+    ) -> tuple[list[Suggestion], list[Suggestion]]:
+        others = await self.households.candidate_households(profile)
+        projects = await self.projects.get_many(await self.households.candidate_project_ids(profile))
+        return suggest(profile, others, projects, limit)
+
+    # ----------------------------------------------------------------- the scheduler's rounds
+
+    async def next_due(self) -> datetime | None:
+        return await self.households.next_digest_due(DIGEST_EVERY)
+
+    async def run_due(self) -> int:
+        now = self.clock()
+        await self.introductions.expire(now)
+        done = await self._nudge_stale(now)
+        for user_id in await self.households.digest_due(now, DIGEST_EVERY):
+            if not await self.households.claim_digest(user_id, now, DIGEST_EVERY):
+                continue
+            profile = await self.households.get(user_id)
+            if profile is None:
+                continue
+            households, projects = await self.for_profile(profile)
+            fresh = await self.households.seen(
+                user_id, households=[s.target_id for s in households], projects=[s.target_id for s in projects]
+            )
+            if not fresh:
+                continue
+            message = Outgoing(
+                content=gettext(
+                    "🏡 {n} nouvelle(s) suggestion(s) de mise en lien cette semaine : tapez /mise-en-lien "
+                    "suggestions pour les voir. (/mise-en-lien pause pour ne plus recevoir ce message.)",
+                    profile.locale,
+                    n=len(fresh),
+                )
+            )
+            delivery = await self.notifier.dm(user_id, message, nonce=f"digest-{user_id}-{int(now.timestamp()) // 60}")
+            done += delivery is Delivery.SENT
+        return done
+
+    async def _nudge_stale(self, now: datetime) -> int:
+        ask, pause = await self.households.stale(now)
+        for user_id in pause:
+            await self.households.set_flags(user_id, paused=True)
+            log.info("présentation %s mise en pause faute de réponse", user_id)
+        sent = 0
+        for user_id in ask:
+            if not await self.households.mark_nudged(user_id, now):
+                continue
+            profile = await self.households.get(user_id)
+            locale = profile.locale if profile else "fr"
+            message = Outgoing(
+                content=gettext(
+                    "Votre présentation de foyer a un an. Est-elle toujours d'actualité ? Sans réponse d'ici un mois, "
+                    "elle sera mise en pause (plus proposée à personne).",
+                    locale,
+                ),
+                buttons=(
+                    Button(gettext("Toujours d'actualité", locale), f"foyer:ok:{user_id}", "success"),
+                    Button(gettext("Mettre en pause", locale), f"foyer:pause:{user_id}", "secondary"),
+                ),
+            )
+            delivery = await self.notifier.dm(
+                user_id, message, nonce=f"foyer-{user_id}-{int(now.timestamp()) // 86400}"
+            )
+            sent += delivery is Delivery.SENT
+        return sent
