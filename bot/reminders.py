@@ -453,7 +453,8 @@ class AnnouncementService:
                 continue
             if not await self.store.claim(announcement.id, now):
                 continue
-            nonce = f"annonce-{announcement.id}-{int(announcement.next_at.timestamp())}"
+            # One nonce per occurrence (at most 25 characters, as Discord allows).
+            nonce = f"a{announcement.id}-{int(announcement.next_at.timestamp())}"
             delivery = await self.notifier.post(
                 announcement.channel_id,
                 Outgoing(content=announcement.content),

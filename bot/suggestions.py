@@ -71,7 +71,7 @@ class SuggestionService:
                     n=len(fresh),
                 )
             )
-            delivery = await self.notifier.dm(user_id, message, nonce=f"digest-{user_id}-{int(now.timestamp()) // 60}")
+            delivery = await self.notifier.dm(user_id, message, nonce=f"digest-{int(now.timestamp()) // 60}")
             done += delivery is Delivery.SENT
         return done
 
@@ -97,8 +97,6 @@ class SuggestionService:
                     Button(gettext("Mettre en pause", locale), f"foyer:pause:{user_id}", "secondary"),
                 ),
             )
-            delivery = await self.notifier.dm(
-                user_id, message, nonce=f"foyer-{user_id}-{int(now.timestamp()) // 86400}"
-            )
+            delivery = await self.notifier.dm(user_id, message, nonce=f"foyer-{int(now.timestamp()) // 86400}")
             sent += delivery is Delivery.SENT
         return sent

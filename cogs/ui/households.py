@@ -78,6 +78,7 @@ class StepModal(HabitatModal):
                 ],
                 min_values=1,
                 max_values=1,
+                custom_id="foyer-visibilite",
             )
             self._add(interaction, "visibilite", "Qui peut voir votre présentation ?", visibility)
             access: discord.ui.Select[StepModal] = discord.ui.Select(
@@ -91,6 +92,7 @@ class StepModal(HabitatModal):
                 ],
                 min_values=1,
                 max_values=1,
+                custom_id="foyer-accessibilite",
             )
             self._add(interaction, "accessibilite", "Besoin d'un logement accessible ?", access)
 
