@@ -442,16 +442,16 @@ class EventStore:
 
     async def _seats_taken(self, event_id: int, session_id: int | None) -> int:
         row = await self.db.fetchone(
-            "SELECT COALESCE(SUM(seats), 0) FROM registrations WHERE event_id = ? AND COALESCE(session_id, 0) = ?"
+            "SELECT COALESCE(SUM(seats), 0) FROM registrations WHERE event_id = ? AND session_id IS ?"
             " AND status = 'inscrit'",
-            (event_id, session_id or 0),
+            (event_id, session_id),
         )
         return int(row[0]) if row else 0
 
     async def _anyone_waiting(self, event_id: int, session_id: int | None) -> bool:
         row = await self.db.fetchone(
-            "SELECT 1 FROM registrations WHERE event_id = ? AND COALESCE(session_id, 0) = ? AND status = 'attente'",
-            (event_id, session_id or 0),
+            "SELECT 1 FROM registrations WHERE event_id = ? AND session_id IS ? AND status = 'attente'",
+            (event_id, session_id),
         )
         return row is not None
 
@@ -464,10 +464,10 @@ class EventStore:
 
     async def _position(self, registration: Registration) -> int:
         row = await self.db.fetchone(
-            "SELECT COUNT(*) FROM registrations WHERE event_id = ? AND COALESCE(session_id, 0) = ?"
+            "SELECT COUNT(*) FROM registrations WHERE event_id = ? AND session_id IS ?"
             " AND status = 'attente' AND (created_at < ? OR (created_at = ? AND id <= ?))",
             (
-                registration.event_id, registration.session_id or 0, to_db(registration.created_at),
+                registration.event_id, registration.session_id, to_db(registration.created_at),
                 to_db(registration.created_at), registration.id,
             ),
         )  # fmt: skip
@@ -478,9 +478,9 @@ class EventStore:
         capacity = await self._capacity(event_id, session_id)
         taken = await self._seats_taken(event_id, session_id)
         rows = await self.db.fetchall(
-            "SELECT * FROM registrations WHERE event_id = ? AND COALESCE(session_id, 0) = ? AND status = 'attente'"
+            "SELECT * FROM registrations WHERE event_id = ? AND session_id IS ? AND status = 'attente'"
             " ORDER BY created_at, id",
-            (event_id, session_id or 0),
+            (event_id, session_id),
         )
         promoted = []
         for row in rows:

@@ -52,10 +52,10 @@ class Scheduler:
     async def stop(self) -> None:
         """Stop waking up, and let a round under way finish (it may be sending)."""
         self._stopped = True
-        if self._aps.running:
-            self._aps.shutdown(wait=False)
+        # Wait for the round under way first: shutting APScheduler down would cancel it mid-send.
         async with self._running:
-            pass
+            if self._aps.running:
+                self._aps.shutdown(wait=False)
 
     async def run_due(self) -> int:
         """Deliver everything that is due now, then wake up again at the next due time."""
