@@ -16,6 +16,7 @@ from discord.ext import commands
 
 import cogs
 from bot import i18n
+from bot.ads import AdService, AdStore
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.db import Database, MigrationError
@@ -128,13 +129,16 @@ class HabitatBot(commands.Bot):
         self.households = HouseholdStore(self.db, self.geo)
         self.introductions = IntroductionStore(self.db)
         self.member_data = MemberDataStore(self.db)
-        notifier = DiscordNotifier(self)
+        self.ads = AdStore(self.db, self.geo)
+        self.notifier = notifier = DiscordNotifier(self)
         self.suggestions = SuggestionService(self.households, self.introductions, self.projects, notifier, clock)
+        self.ad_service = AdService(self.ads, notifier, clock)
         self.scheduler = Scheduler(
             [
                 ReminderService(self.reminders, notifier, clock),
                 AnnouncementService(self.announcements, notifier, clock),
                 self.suggestions,
+                self.ad_service,
             ],
             clock,
         )

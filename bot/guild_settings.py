@@ -44,6 +44,8 @@ class GuildSettings(BaseModel):
     quiet_end: int = 8
     welcome_channel_id: int | None = None
     matching_channel_id: int | None = None
+    max_live_ads: int = 5
+    max_ads_per_day: int = 3
 
     @property
     def zone(self) -> ZoneInfo:
@@ -119,7 +121,15 @@ class GuildSettingsStore:
 
     async def update(self, guild_id: int, **changes: int | str | None) -> GuildSettings:
         """Set the given columns (channels, roles, time zone); the others keep their value."""
-        allowed = {*CHANNEL_FIELDS, *ROLE_FIELDS, "timezone", "quiet_start", "quiet_end"}
+        allowed = {
+            *CHANNEL_FIELDS,
+            *ROLE_FIELDS,
+            "timezone",
+            "quiet_start",
+            "quiet_end",
+            "max_live_ads",
+            "max_ads_per_day",
+        }
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"unknown guild settings: {sorted(unknown)}")

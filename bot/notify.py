@@ -39,3 +39,7 @@ class Notifier(Protocol):
     async def post(
         self, channel_id: int, message: Outgoing, *, nonce: str, mention_role_id: int | None = None
     ) -> Delivery: ...
+
+    async def close_thread(self, thread_id: int, message: Outgoing) -> Delivery:
+        """Say why in the thread, then archive and lock it (a forum post whose ad is closed)."""
+        ...

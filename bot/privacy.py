@@ -19,6 +19,14 @@ class MemberDataStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    async def live_ad_threads(self, user_id: int) -> list[int]:
+        """The forum posts of a member's open ads, to close before their rows go."""
+        rows = await self.db.fetchall(
+            "SELECT thread_id FROM ads WHERE author_id = ? AND thread_id IS NOT NULL AND post_closed = 0",
+            (user_id,),
+        )
+        return [row["thread_id"] for row in rows]
+
     async def _rows(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         return [dict(row) for row in await self.db.fetchall(sql, params)]
 
@@ -58,6 +66,14 @@ class MemberDataStore:
             "evenements_organises": await self._rows(
                 "SELECT id, title, starts_at, status FROM events WHERE organiser_id = ?", me
             ),
+            "petites_annonces": await self._rows(
+                "SELECT id, category, departement, commune, title, body, price, status, created_at, expires_at"
+                " FROM ads WHERE author_id = ?",
+                me,
+            ),
+            "signalements": await self._rows(
+                "SELECT ad_id, reason, created_at FROM ad_reports WHERE reporter_id = ?", me
+            ),
             "annonces_programmees": await self._rows(
                 "SELECT id, channel_id, content, next_at, active FROM announcements WHERE author_id = ?", me
             ),
@@ -67,6 +83,8 @@ class MemberDataStore:
         me = (user_id,)
         async with self.db.transaction():
             await self.db.execute("DELETE FROM household_profiles WHERE user_id = ?", me)
+            await self.db.execute("DELETE FROM ads WHERE author_id = ?", me)
+            await self.db.execute("DELETE FROM ad_reports WHERE reporter_id = ?", me)
             await self.db.execute(
                 "DELETE FROM suggestions_seen WHERE user_id = ? OR target_user_id = ?", (user_id, user_id)
             )

@@ -134,8 +134,25 @@ class Apport(StrEnum):
     soin = "soin"
 
 
+class AdCategory(StrEnum):
+    cherche_groupe = "cherche_groupe"
+    cherche_foyers = "cherche_foyers"
+    logement = "logement"
+    foncier = "foncier"
+    entraide = "entraide"
+    autre = "autre"
+
+
 # French labels, one table per vocabulary: the same slug ("autre", "atelier") can mean different things.
 LABELS: dict[type[StrEnum], dict[str, str]] = {
+    AdCategory: {
+        AdCategory.cherche_groupe: "Foyer cherche groupe",
+        AdCategory.cherche_foyers: "Groupe cherche foyers",
+        AdCategory.logement: "Logement",
+        AdCategory.foncier: "Foncier",
+        AdCategory.entraide: "Entraide",
+        AdCategory.autre: "Divers",
+    },
     Horizon: {
         Horizon.maintenant: "dès maintenant",
         Horizon.moins_1_an: "d'ici un an",

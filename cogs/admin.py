@@ -40,6 +40,10 @@ def settings_embed(interaction: discord.Interaction[Any], settings: GuildSetting
     embed.add_field(
         name=t(interaction, "Heures calmes (pas de rappel)"), value=f"{settings.quiet_start} h → {settings.quiet_end} h"
     )
+    embed.add_field(
+        name=t(interaction, "Petites annonces par membre"),
+        value=t(interaction, "{n} en cours, {m} par jour", n=settings.max_live_ads, m=settings.max_ads_per_day),
+    )
     return embed
 
 
@@ -160,6 +164,22 @@ class Config(commands.GroupCog, group_name="config", group_description="Réglage
         assert interaction.guild_id is not None
         settings = await self.bot.guild_settings.set_reminder_offsets(interaction.guild_id, parse_offsets(delais))
         await self._answer(interaction, settings, t(interaction, "Délais de rappel enregistrés."))
+
+    @app_commands.command(name="petites-annonces", description="Limites des petites annonces par membre")
+    @app_commands.describe(
+        en_cours="Annonces en cours par membre (5 par défaut)", par_jour="Annonces publiées par jour (3 par défaut)"
+    )
+    async def annonces(
+        self,
+        interaction: discord.Interaction[Any],
+        en_cours: app_commands.Range[int, 1, 100],
+        par_jour: app_commands.Range[int, 1, 100],
+    ) -> None:
+        assert interaction.guild_id is not None
+        settings = await self.bot.guild_settings.update(
+            interaction.guild_id, max_live_ads=en_cours, max_ads_per_day=par_jour
+        )
+        await self._answer(interaction, settings, t(interaction, "Limites des petites annonces enregistrées."))
 
     @app_commands.command(
         name="heures-calmes", description="Heures sans rappel en message privé (22 h → 8 h par défaut)"

@@ -11,6 +11,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import HabitatBot
+from bot.i18n import gettext
+from bot.notify import Outgoing
 from cogs.ui.text import t
 from cogs.ui.views import OwnedView
 
@@ -24,10 +26,13 @@ class EraseView(OwnedView):
 
     @discord.ui.button(label="Tout effacer", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction[Any], _: discord.ui.Button[EraseView]) -> None:
+        await interaction.response.defer()
+        for thread_id in await self.bot.member_data.live_ad_threads(interaction.user.id):
+            await self.bot.notifier.close_thread(thread_id, Outgoing(content=gettext("🔒 Annonce retirée.", None)))
         await self.bot.member_data.erase(interaction.user.id)
         await self.bot.scheduler.rebuild()
         self.stop()
-        await interaction.response.edit_message(
+        await interaction.edit_original_response(
             content=t(interaction, "C'est fait : le bot ne garde plus rien qui vous concerne."), view=None
         )
 

@@ -785,7 +785,14 @@ class Emulator:
             channel.applied_tags = [int(tag) for tag in body["applied_tags"]]
         if "name" in body:
             channel.name = str(body["name"])
+        event = "THREAD_UPDATE" if channel.type in (PUBLIC_THREAD, PRIVATE_THREAD) else "CHANNEL_UPDATE"
+        await self._tell_bot(event, channel.to_json())
         return channel.to_json()
+
+    async def _tell_bot(self, event: str, data: dict[str, Any]) -> None:
+        """What Discord also sends on the gateway after a change made through the API."""
+        if self.gateway.session is not None:
+            await self.gateway.dispatch(event, data)
 
     async def _create_thread(self, call: Call) -> dict[str, Any]:
         parent = self._channel(call.params["channel_id"])
@@ -802,6 +809,7 @@ class Emulator:
         data = thread.to_json()
         if forum:
             data["message"] = self.create_message(thread, self.bot_user, call.body["message"], call.files)
+        await self._tell_bot("THREAD_CREATE", thread.to_json() | {"newly_created": True})
         return data
 
     async def _add_thread_member(self, call: Call) -> None:

@@ -52,6 +52,22 @@ class DiscordNotifier:
             return Delivery.FAILED
         return Delivery.SENT
 
+    async def close_thread(self, thread_id: int, message: Outgoing) -> Delivery:
+        try:
+            thread = self.client.get_channel(thread_id) or await self.client.fetch_channel(thread_id)
+            if not isinstance(thread, discord.Thread):
+                return Delivery.CLOSED
+            if not thread.locked:
+                await thread.send(**render(message))
+            await thread.edit(archived=True, locked=True)
+        except (discord.Forbidden, discord.NotFound) as error:
+            log.warning("fil %s non fermé : %s", thread_id, error)
+            return Delivery.CLOSED
+        except discord.HTTPException as error:
+            log.warning("fil %s non fermé, à réessayer : %s", thread_id, error)
+            return Delivery.FAILED
+        return Delivery.SENT
+
     async def post(
         self, channel_id: int, message: Outgoing, *, nonce: str, mention_role_id: int | None = None
     ) -> Delivery:

@@ -48,6 +48,9 @@ class RecordingNotifier:
             self.sent.append((channel_id, nonce, message))
         return self.answer
 
+    async def close_thread(self, thread_id: int, message: Outgoing) -> Delivery:
+        return await self.post(thread_id, message, nonce="")
+
 
 @pytest.fixture
 def clock(db: Database) -> ManualDateClock:

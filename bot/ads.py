@@ -1,0 +1,404 @@
+"""Small ads ("petites annonces"): households looking for a group, groups looking for households,
+dwellings, land, mutual help. They expire, can be renewed, withdrawn, marked filled, reported and
+removed by a moderator; their forum post follows them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiosqlite
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.clock import Clock, from_db, to_db
+from bot.db import Database
+from bot.errors import UserError
+from bot.geo import Geography
+from bot.i18n import gettext
+from bot.notify import Button, Delivery, Notifier, Outgoing
+from bot.projects import fts_query
+from bot.text import fold
+from bot.vocabulary import AdCategory
+
+DURATIONS = (30, 60, 90)
+NOTICE_BEFORE = timedelta(days=3)
+LEASE = timedelta(seconds=60)
+PRICED = frozenset({AdCategory.logement, AdCategory.foncier})
+LIVE = ("publiee", "en_moderation")
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+class AdDraft(BaseModel):
+    """What a member publishes, validated before anything is stored."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    category: AdCategory
+    departement: str
+    title: str = Field(min_length=3, max_length=100)
+    body: str = Field(min_length=10, max_length=3000)
+    code_insee: str | None = None
+    price: int | None = Field(default=None, ge=0, le=100_000_000)
+    duration_days: int = 60
+
+    @field_validator("duration_days")
+    @classmethod
+    def _known_duration(cls, value: int) -> int:
+        if value not in DURATIONS:
+            raise ValueError("une annonce dure 30, 60 ou 90 jours")
+        return value
+
+    @field_validator("body")
+    @classmethod
+    def _not_only_a_link(cls, value: str) -> str:
+        if not _WORD.search(_URL.sub("", value)):
+            raise ValueError(
+                "une annonce ne peut pas être seulement un lien : dites en quelques mots de quoi il s'agit"
+            )
+        return value
+
+
+def body_key(title: str, body: str) -> str:
+    """What makes two ads "the same word for word": folded title and text."""
+    return fold(f"{title} {body}")
+
+
+class Ad(BaseModel):
+    id: int
+    author_id: int
+    guild_id: int
+    category: AdCategory
+    departement: str
+    region: str
+    code_insee: str | None
+    commune: str | None
+    title: str
+    body: str
+    price: int | None
+    status: str
+    closed_reason: str | None
+    created_at: datetime
+    expires_at: datetime
+    renewed_count: int
+    forum_channel_id: int | None
+    thread_id: int | None
+
+    @property
+    def live(self) -> bool:
+        return self.status in LIVE
+
+
+@dataclass(frozen=True)
+class Report:
+    id: int
+    ad_id: int
+    reporter_id: int
+    reason: str
+    status: str
+
+
+@dataclass(frozen=True)
+class AdFilters:
+    texte: str | None = None
+    category: AdCategory | None = None
+    departement: str | None = None
+    departements: tuple[str, ...] | None = None
+    author_id: int | None = None
+
+
+class AdStore:
+    def __init__(self, db: Database, geo: Geography) -> None:
+        self.db = db
+        self.geo = geo
+
+    async def publish(
+        self, draft: AdDraft, *, author_id: int, guild_id: int, max_live: int, max_per_day: int, moderated: bool = False
+    ) -> Ad:
+        """Store a new ad, or refuse it (over the limits, a word-for-word copy of a live ad of the author)."""
+        departement = self.geo.departements.get(draft.departement)
+        if departement is None:
+            raise UserError("Je ne connais pas le département « {departement} ».", departement=draft.departement)
+        commune = self.geo.commune(draft.code_insee) if draft.code_insee else None
+        if draft.code_insee and commune is None:
+            raise UserError("Je ne trouve pas la commune « {commune} ».", commune=draft.code_insee)
+        now = self.db.clock()
+        key = body_key(draft.title, draft.body)
+        async with self.db.transaction():
+            await self.expire_overdue(now)
+            live = await self.db.fetchone(
+                "SELECT COUNT(*) FROM ads WHERE author_id = ? AND status IN ('publiee', 'en_moderation')", (author_id,)
+            )
+            if live and live[0] >= max_live:
+                raise UserError(
+                    "Vous avez déjà {n} annonces en cours : retirez-en une avant d'en publier une autre.", n=max_live
+                )
+            today = await self.db.fetchone(
+                "SELECT COUNT(*) FROM ads WHERE author_id = ? AND created_at > ?",
+                (author_id, to_db(now - timedelta(days=1))),
+            )
+            if today and today[0] >= max_per_day:
+                raise UserError("Au plus {n} annonces par jour : réessayez demain.", n=max_per_day)
+            copy = await self.db.fetchone(
+                "SELECT 1 FROM ads WHERE author_id = ? AND body_key = ? AND status IN ('publiee', 'en_moderation')",
+                (author_id, key),
+            )
+            if copy is not None:
+                raise UserError("Vous avez déjà une annonce en cours avec exactement ce texte.")
+            ad_id = await self.db.execute(
+                "INSERT INTO ads (author_id, guild_id, category, departement, region, code_insee, commune, title, body,"
+                " body_key, price, status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    author_id, guild_id, draft.category.value, departement.code, departement.region, draft.code_insee,
+                    commune.nom if commune else None, draft.title, draft.body, key,
+                    draft.price if draft.category in PRICED else None, "en_moderation" if moderated else "publiee",
+                    to_db(now), to_db(now + timedelta(days=draft.duration_days)),
+                ),
+            )  # fmt: skip
+        return await self.must_get(ad_id)
+
+    async def get(self, ad_id: int) -> Ad | None:
+        found = await self.get_many([ad_id])
+        return found[0] if found else None
+
+    async def must_get(self, ad_id: int) -> Ad:
+        ad = await self.get(ad_id)
+        if ad is None:
+            raise UserError("Cette annonce n'existe plus.")
+        return ad
+
+    async def get_many(self, ids: Sequence[int]) -> list[Ad]:
+        if not ids:
+            return []
+        rows = await self.db.fetchall(f"SELECT * FROM ads WHERE id IN ({','.join('?' * len(ids))})", tuple(ids))
+        by_id = {row["id"]: _ad(row) for row in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    async def set_post(self, ad_id: int, forum_channel_id: int, thread_id: int) -> None:
+        await self.db.execute(
+            "UPDATE ads SET forum_channel_id = ?, thread_id = ? WHERE id = ?", (forum_channel_id, thread_id, ad_id)
+        )
+
+    async def search(self, filters: AdFilters, limit: int = 200) -> list[int]:
+        """Live, published ads matching every filter, newest first (expired ones never show)."""
+        clauses = ["a.status = 'publiee'", "a.expires_at > ?"]
+        params: list[Any] = [to_db(self.db.clock())]
+        source = "ads a"
+        if filters.texte:
+            query = fts_query(filters.texte)
+            if query is None:
+                return []
+            # The full-text index first: the other order would re-run the match for every ad.
+            source = "ad_fts CROSS JOIN ads a ON a.id = ad_fts.rowid"
+            clauses.append("ad_fts MATCH ?")
+            params.append(query)
+        if filters.category is not None:
+            clauses.append("a.category = ?")
+            params.append(filters.category.value)
+        if filters.departement:
+            clauses.append("a.departement = ?")
+            params.append(filters.departement)
+        if filters.departements:
+            clauses.append(f"a.departement IN ({','.join('?' * len(filters.departements))})")
+            params.extend(filters.departements)
+        if filters.author_id is not None:
+            clauses.append("a.author_id = ?")
+            params.append(filters.author_id)
+        rows = await self.db.fetchall(
+            f"SELECT a.id FROM {source} WHERE {' AND '.join(clauses)} ORDER BY a.created_at DESC, a.id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [row["id"] for row in rows]
+
+    async def of_author(self, author_id: int) -> list[Ad]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM ads WHERE author_id = ? AND status IN ('publiee', 'en_moderation') ORDER BY created_at DESC",
+            (author_id,),
+        )
+        return [_ad(row) for row in rows]
+
+    async def close(self, ad_id: int, status: str, reason: str | None = None) -> Ad:
+        """Withdrawn by its author, filled, removed by a moderator, or expired: it no longer shows."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE ads SET status = ?, closed_reason = ? WHERE id = ? AND status IN ('publiee', 'en_moderation')",
+                (status, reason, ad_id),
+            )
+            if cursor.rowcount != 1:
+                raise UserError("Cette annonce est déjà close.")
+        return await self.must_get(ad_id)
+
+    async def approve(self, ad_id: int) -> Ad:
+        await self.db.execute("UPDATE ads SET status = 'publiee' WHERE id = ? AND status = 'en_moderation'", (ad_id,))
+        return await self.must_get(ad_id)
+
+    async def renew(self, ad_id: int, days: int = 60) -> Ad:
+        """Push the expiry `days` further from now (a closed ad cannot be renewed)."""
+        if days not in DURATIONS:
+            raise UserError("Une annonce dure 30, 60 ou 90 jours.")
+        now = self.db.clock()
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE ads SET expires_at = ?, renewed_count = renewed_count + 1, notice_claimed_at = NULL,"
+                " notice_sent_at = NULL WHERE id = ? AND status IN ('publiee', 'en_moderation')",
+                (to_db(max(now, (await self.must_get(ad_id)).expires_at) + timedelta(days=days)), ad_id),
+            )
+            if cursor.rowcount != 1:
+                raise UserError("Cette annonce est close : publiez-en une nouvelle.")
+        return await self.must_get(ad_id)
+
+    async def report(self, ad_id: int, reporter_id: int, reason: str) -> Report:
+        ad = await self.must_get(ad_id)
+        if not ad.live:
+            raise UserError("Cette annonce est déjà close.")
+        report_id = await self.db.execute(
+            "INSERT INTO ad_reports (ad_id, reporter_id, reason, created_at) VALUES (?, ?, ?, ?)",
+            (ad_id, reporter_id, reason, to_db(self.db.clock())),
+        )
+        return Report(report_id, ad_id, reporter_id, reason, "ouvert")
+
+    async def settle_report(self, report_id: int, *, remove: bool) -> Report:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE ad_reports SET status = ? WHERE id = ? AND status = 'ouvert'",
+                ("supprime" if remove else "garde", report_id),
+            )
+            if cursor.rowcount != 1:
+                raise UserError("Ce signalement a déjà été traité.")
+        row = await self.db.fetchone("SELECT * FROM ad_reports WHERE id = ?", (report_id,))
+        assert row is not None
+        return Report(row["id"], row["ad_id"], row["reporter_id"], row["reason"], row["status"])
+
+    # ----------------------------------------------------------------- expiry (rows, claimed before acting)
+
+    async def expire_overdue(self, now: datetime) -> None:
+        """Expired ads stop counting and showing at once, even before their post is archived."""
+        await self.db.execute(
+            "UPDATE ads SET status = 'expiree', closed_reason = 'expiration'"
+            " WHERE status IN ('publiee', 'en_moderation') AND expires_at <= ?",
+            (to_db(now),),
+        )
+
+    async def notices_due(self, now: datetime) -> list[Ad]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM ads WHERE status = 'publiee' AND notice_sent_at IS NULL AND expires_at <= ?"
+            " AND expires_at > ? AND (notice_claimed_at IS NULL OR notice_claimed_at < ?) ORDER BY expires_at",
+            (to_db(now + NOTICE_BEFORE), to_db(now), to_db(now - LEASE)),
+        )
+        return [_ad(row) for row in rows]
+
+    async def posts_to_close(self, now: datetime) -> list[Ad]:
+        """Ads closed (or expired) whose forum post is still open."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM ads WHERE status IN ('expiree', 'retiree', 'pourvue', 'supprimee') AND thread_id IS NOT NULL"
+            " AND post_closed = 0 AND (close_claimed_at IS NULL OR close_claimed_at < ?)",
+            (to_db(now - LEASE),),
+        )
+        return [_ad(row) for row in rows]
+
+    async def claim(self, ad_id: int, column: str, now: datetime) -> bool:
+        if column not in ("notice_claimed_at", "close_claimed_at"):
+            raise ValueError(column)
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                f"UPDATE ads SET {column} = ? WHERE id = ? AND ({column} IS NULL OR {column} < ?)",
+                (to_db(now), ad_id, to_db(now - LEASE)),
+            )
+            return cursor.rowcount == 1
+
+    async def mark_notice_sent(self, ad_id: int, now: datetime) -> None:
+        await self.db.execute("UPDATE ads SET notice_sent_at = ? WHERE id = ?", (to_db(now), ad_id))
+
+    async def mark_post_closed(self, ad_id: int) -> None:
+        await self.db.execute("UPDATE ads SET post_closed = 1 WHERE id = ?", (ad_id,))
+
+    async def next_due(self) -> datetime | None:
+        row = await self.db.fetchone("SELECT MIN(expires_at) FROM ads WHERE status = 'publiee'")
+        notice = await self.db.fetchone(
+            "SELECT MIN(expires_at) FROM ads WHERE status = 'publiee' AND notice_sent_at IS NULL"
+        )
+        moments = [from_db(row[0])] if row and row[0] else []
+        if notice and notice[0]:
+            moments.append(from_db(notice[0]) - NOTICE_BEFORE)
+        return min(moments, default=None)
+
+
+def _ad(row: aiosqlite.Row) -> Ad:
+    return Ad(
+        id=row["id"],
+        author_id=row["author_id"],
+        guild_id=row["guild_id"],
+        category=row["category"],
+        departement=row["departement"],
+        region=row["region"],
+        code_insee=row["code_insee"],
+        commune=row["commune"],
+        title=row["title"],
+        body=row["body"],
+        price=row["price"],
+        status=row["status"],
+        closed_reason=row["closed_reason"],
+        created_at=from_db(row["created_at"]),
+        expires_at=from_db(row["expires_at"]),
+        renewed_count=row["renewed_count"],
+        forum_channel_id=row["forum_channel_id"],
+        thread_id=row["thread_id"],
+    )
+
+
+class AdService:
+    """The scheduler's round for ads: a notice three days before expiry, then closing what expired."""
+
+    def __init__(self, store: AdStore, notifier: Notifier, clock: Clock) -> None:
+        self.store = store
+        self.notifier = notifier
+        self.clock = clock
+
+    async def next_due(self) -> datetime | None:
+        return await self.store.next_due()
+
+    async def run_due(self) -> int:
+        now = self.clock()
+        await self.store.expire_overdue(now)
+        done = 0
+        for ad in await self.store.notices_due(now):
+            if not await self.store.claim(ad.id, "notice_claimed_at", now):
+                continue
+            message = Outgoing(
+                content=gettext(
+                    "Votre annonce « {titre} » expire le {date}. Renouvelez-la si elle est toujours d'actualité.",
+                    None,
+                    titre=ad.title,
+                    date=f"{ad.expires_at:%d/%m/%Y}",
+                ),
+                buttons=(Button(gettext("Renouveler (60 jours)", None), f"annonce:renouveler:{ad.id}", "primary"),),
+            )
+            delivery = await self.notifier.dm(ad.author_id, message, nonce=f"annonce-{ad.id}-{ad.renewed_count}")
+            if delivery is not Delivery.FAILED:
+                await self.store.mark_notice_sent(ad.id, now)
+                done += delivery is Delivery.SENT
+        for ad in await self.store.posts_to_close(now):
+            done += await self.close_post(ad)
+        return done
+
+    async def close_post(self, ad: Ad) -> bool:
+        """Close and lock an ad's forum post with a line that says why; once."""
+        if ad.thread_id is None or not await self.store.claim(ad.id, "close_claimed_at", self.clock()):
+            return False
+        why = CLOSING_LINES.get(ad.status, CLOSING_LINES["retiree"])
+        delivery = await self.notifier.close_thread(ad.thread_id, Outgoing(content=gettext(why, None)))
+        if delivery is not Delivery.FAILED:
+            await self.store.mark_post_closed(ad.id)
+        return delivery is Delivery.SENT
+
+
+CLOSING_LINES = {
+    "retiree": "🔒 Annonce retirée par son auteur·ice.",
+    "pourvue": "✅ Annonce pourvue : merci à toutes et à tous !",
+    "expiree": "⌛ Annonce expirée.",
+    "supprimee": "🚫 Annonce retirée par la modération.",
+}
