@@ -203,6 +203,8 @@ class Geography:
         if found is None:
             head = text.split("—")[0].strip().upper()
             found = self.departements.get(head)
+        if found is None and len(matches := self.find_departements(text, limit=2)) == 1:
+            found = matches[0]  # a unique beginning ("finist") is not a guess
         if found is None:
             raise UserError("Je ne connais pas le département « {departement} ».", departement=typed)
         return found

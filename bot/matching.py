@@ -8,8 +8,9 @@ A suggestion scores from 0 to 100 as the weighted sum of soft criteria, each bet
     fit       25  households: complementary skills (either way) and a shared stage to join;
                   projects: its publics and shared spaces meeting the household's make-up and values
 
-Hard limits come first and no soft score overrides them: outside the area (either household's, for
-two households), no tenure in common (a project offers the tenures of its legal form), a stage the
+Hard limits come first and no soft score overrides them: areas that do not meet (two households'
+circles farther apart than both radii together; a project outside the household's circle or
+départements), no tenure in common (a project offers the tenures of its legal form), a stage the
 household would not join, a project that does not recruit, a household that is not visible to
 households, a paused profile, a pair already declined or in touch (the stores filter those two).
 Ties are broken by distance, then by id, so the same inputs always give the same order.

@@ -101,16 +101,20 @@ class AdModal(HabitatModal):
         self.category = category
         self.departement = departement
         self.titre: discord.ui.TextInput[AdModal] = discord.ui.TextInput(
-            label=t(interaction, "Titre")[:45], min_length=3, max_length=100
+            label=t(interaction, "Titre")[:45], min_length=3, max_length=100, custom_id="annonce-titre"
         )
         self.texte: discord.ui.TextInput[AdModal] = discord.ui.TextInput(
             label=t(interaction, "Texte de l'annonce")[:45],
             style=discord.TextStyle.paragraph,
             min_length=10,
             max_length=3000,
+            custom_id="annonce-texte",
         )
         self.commune: discord.ui.TextInput[AdModal] = discord.ui.TextInput(
-            label=t(interaction, "Commune ou code postal (facultatif)")[:45], required=False, max_length=100
+            label=t(interaction, "Commune ou code postal (facultatif)")[:45],
+            required=False,
+            max_length=100,
+            custom_id="annonce-commune",
         )
         self.add_item(self.titre)
         self.add_item(self.texte)
@@ -118,7 +122,10 @@ class AdModal(HabitatModal):
         self.prix: discord.ui.TextInput[AdModal] | None = None
         if is_priced(category):
             self.prix = discord.ui.TextInput(
-                label=t(interaction, "Prix ou budget en € (facultatif)")[:45], required=False, max_length=12
+                label=t(interaction, "Prix ou budget en € (facultatif)")[:45],
+                required=False,
+                max_length=12,
+                custom_id="annonce-prix",
             )
             self.add_item(self.prix)
         self.duree: discord.ui.Select[AdModal] = discord.ui.Select(

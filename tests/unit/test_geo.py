@@ -393,7 +393,7 @@ def test_departement(geo: Geography, typed: str, code: str, nom: str) -> None:
     assert (found.code, found.nom) == (code, nom)
 
 
-@pytest.mark.parametrize("typed", ["99", "0", "00", "20", "975", "", "xyz", "Puy", "2C"], ids=readable)
+@pytest.mark.parametrize("typed", ["99", "0", "00", "20", "975", "", "xyz", "Haute", "2C"], ids=readable)
 def test_unknown_departement(geo: Geography, typed: str) -> None:
     with pytest.raises(UserError) as caught:
         geo.departement(typed)
@@ -624,3 +624,8 @@ def test_within_keeps_a_commune_just_past_the_box() -> None:
     assert point_lon > 3.0
     far = Commune("99999", "Loin", (), "01", "84", 1, point_lat, point_lon)
     assert [c.insee for c, _ in Geography([far], [], []).within(lat, lon, radius)] == ["99999"]
+
+
+@pytest.mark.parametrize(("typed", "code"), [("finist", "29"), ("Puy", "63"), ("morbi", "56")], ids=readable)
+def test_a_unique_beginning_names_a_departement(geo: Geography, typed: str, code: str) -> None:
+    assert geo.departement(typed).code == code
