@@ -303,12 +303,7 @@ class AdStore:
     async def claim(self, ad_id: int, column: str, now: datetime) -> bool:
         if column not in ("notice_claimed_at", "close_claimed_at"):
             raise ValueError(column)
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                f"UPDATE ads SET {column} = ? WHERE id = ? AND ({column} IS NULL OR {column} < ?)",
-                (to_db(now), ad_id, to_db(now - LEASE)),
-            )
-            return cursor.rowcount == 1
+        return await self.db.claim("ads", ad_id, now, LEASE, column=column)
 
     async def mark_notice_sent(self, ad_id: int, now: datetime) -> None:
         await self.db.execute("UPDATE ads SET notice_sent_at = ? WHERE id = ?", (to_db(now), ad_id))

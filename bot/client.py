@@ -205,6 +205,13 @@ async def serve(settings: Settings) -> str | None:
     return None
 
 
+def bot_of(interaction: discord.Interaction[Any]) -> HabitatBot:
+    """The bot behind an interaction, typed (persistent buttons and modals reach it this way)."""
+    client = interaction.client
+    assert isinstance(client, HabitatBot)
+    return client
+
+
 def walk_commands(tree: app_commands.CommandTree[Any]) -> Iterable[app_commands.Command[Any, ..., Any]]:
     """Every invocable slash command of the tree, groups unfolded, in registration order."""
     for command in tree.get_commands(type=discord.AppCommandType.chat_input):

@@ -14,6 +14,7 @@ import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,19 @@ class Database:
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
         async with self._use() as conn, conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
+
+    async def claim(
+        self, table: str, row_id: int, now: datetime, lease: timedelta, *, column: str = "claimed_at", live: str = "1"
+    ) -> bool:
+        """Claim a row for delivery (rule 4): only one worker wins, and a claim left by a crash is
+        taken again once `lease` has passed. `table`, `column` and `live` come from the code, never
+        from input."""
+        async with self.transaction() as conn:
+            cursor = await conn.execute(
+                f"UPDATE {table} SET {column} = ? WHERE id = ? AND ({live}) AND ({column} IS NULL OR {column} < ?)",
+                (to_db(now), row_id, to_db(now - lease)),
+            )
+            return cursor.rowcount == 1
 
     async def schema_version(self) -> int:
         async with self._use() as conn:

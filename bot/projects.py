@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.clock import from_db, to_db
 from bot.db import Database
-from bot.errors import UserError
+from bot.errors import UserError, first_problem
 from bot.geo import Commune, Geography, bounding_box, distance_km
 from bot.text import fold, stems
 from bot.vocabulary import EspacePartage, Etape, FormeJuridique, Initiative, Public, parse
@@ -223,9 +223,8 @@ def _reason(error: Exception) -> str:
     if isinstance(error, UserError):
         return error.message.format(**error.params)
     if isinstance(error, ValidationError):
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        return f"{field} : {str(first['msg']).removeprefix('Value error, ')}"
+        field, reason = first_problem(error)
+        return f"{field} : {reason}"
     return str(error)
 
 
@@ -252,6 +251,34 @@ def to_csv(projects: Iterable[Project]) -> str:
             ]
         )
     return output.getvalue()
+
+
+# The columns a draft fills, in this order, for both the INSERT and the UPDATE below.
+RECORD_COLUMNS = (
+    "nom, nom_cle, code_insee, commune, departement, region, lat, lon, etape, initiative, forme_juridique,"
+    " logements, recrute, description, site, contact"
+)
+
+
+def _record_values(draft: ProjectDraft, commune: Commune) -> tuple[Any, ...]:
+    return (
+        draft.nom,
+        fold(draft.nom),
+        draft.code_insee,
+        commune.nom,
+        commune.departement,
+        commune.region,
+        commune.lat,
+        commune.lon,
+        draft.etape.value,
+        draft.initiative.value,
+        draft.forme_juridique.value,
+        draft.logements,
+        int(draft.recrute),
+        draft.description,
+        draft.site,
+        draft.contact,
+    )
 
 
 class ProjectStore:
@@ -466,27 +493,11 @@ class ProjectStore:
         if duplicate is not None:
             raise UserError("Un projet « {nom} » existe déjà à {commune}.", nom=draft.nom, commune=commune.nom)
         project_id = await self.db.execute(
-            "INSERT INTO projects (nom, nom_cle, code_insee, commune, departement, region, lat, lon, etape,"
-            " initiative, forme_juridique, logements, recrute, description, site, contact, statut, guild_id,"
+            f"INSERT INTO projects ({RECORD_COLUMNS}, statut, guild_id,"
             " proposed_by, created_at, updated_at, confirmed_at, recrute_confirmed_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                draft.nom,
-                fold(draft.nom),
-                draft.code_insee,
-                commune.nom,
-                commune.departement,
-                commune.region,
-                commune.lat,
-                commune.lon,
-                draft.etape.value,
-                draft.initiative.value,
-                draft.forme_juridique.value,
-                draft.logements,
-                int(draft.recrute),
-                draft.description,
-                draft.site,
-                draft.contact,
+                *_record_values(draft, commune),
                 statut,
                 guild_id,
                 proposer_id,
@@ -561,27 +572,10 @@ class ProjectStore:
         if draft.recrute and not current.recrute:
             recrute_since = now
         await self.db.execute(
-            "UPDATE projects SET nom = ?, nom_cle = ?, code_insee = ?, commune = ?, departement = ?, region = ?,"
-            " lat = ?, lon = ?, etape = ?, initiative = ?, forme_juridique = ?, logements = ?, recrute = ?,"
-            " description = ?, site = ?, contact = ?, updated_at = ?, confirmed_at = ?, recrute_confirmed_at = ?"
-            " WHERE id = ?",
+            f"UPDATE projects SET ({RECORD_COLUMNS}, updated_at, confirmed_at, recrute_confirmed_at)"
+            " = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE id = ?",
             (
-                draft.nom,
-                fold(draft.nom),
-                draft.code_insee,
-                commune.nom,
-                commune.departement,
-                commune.region,
-                commune.lat,
-                commune.lon,
-                draft.etape.value,
-                draft.initiative.value,
-                draft.forme_juridique.value,
-                draft.logements,
-                int(draft.recrute),
-                draft.description,
-                draft.site,
-                draft.contact,
+                *_record_values(draft, commune),
                 now,
                 now,
                 recrute_since if draft.recrute else None,
@@ -695,13 +689,7 @@ class ProjectStore:
 
     async def claim_nudge(self, nudge_id: int, now: datetime, lease: timedelta = timedelta(minutes=10)) -> bool:
         """Take a nudge for sending; a claim left by a crash is retaken after the lease."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE project_nudges SET claimed_at = ? WHERE id = ? AND sent_at IS NULL"
-                " AND (claimed_at IS NULL OR claimed_at < ?)",
-                (to_db(now), nudge_id, to_db(now - lease)),
-            )
-            return cursor.rowcount == 1
+        return await self.db.claim("project_nudges", nudge_id, now, lease, live="sent_at IS NULL")
 
     async def mark_nudge_sent(self, nudge_id: int, now: datetime) -> None:
         await self.db.execute("UPDATE project_nudges SET sent_at = ? WHERE id = ?", (to_db(now), nudge_id))

@@ -184,13 +184,7 @@ class ReminderStore:
         ]
 
     async def claim(self, reminder_id: int, now: datetime) -> bool:
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE reminders SET claimed_at = ? WHERE id = ? AND status = 'attente'"
-                " AND (claimed_at IS NULL OR claimed_at < ?)",
-                (to_db(now), reminder_id, to_db(now - LEASE)),
-            )
-            return cursor.rowcount == 1
+        return await self.db.claim("reminders", reminder_id, now, LEASE, live="status = 'attente'")
 
     async def mark(self, reminder: DueReminder, delivery: Delivery, now: datetime) -> None:
         async with self.db.transaction():
@@ -367,13 +361,7 @@ class AnnouncementStore:
         return [_announcement(row) for row in rows]
 
     async def claim(self, announcement_id: int, now: datetime) -> bool:
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE announcements SET claimed_at = ? WHERE id = ? AND active = 1"
-                " AND (claimed_at IS NULL OR claimed_at < ?)",
-                (to_db(now), announcement_id, to_db(now - LEASE)),
-            )
-            return cursor.rowcount == 1
+        return await self.db.claim("announcements", announcement_id, now, LEASE, live="active = 1")
 
     async def advance(self, announcement: Announcement, *, sent: bool, after: datetime) -> None:
         """Move to the next occurrence after `after` (or retire a one-off)."""

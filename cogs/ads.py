@@ -12,8 +12,8 @@ from discord.ext import commands
 from pydantic import ValidationError
 
 from bot.ads import Ad, AdDraft, AdFilters
-from bot.client import HabitatBot
-from bot.errors import UserError
+from bot.client import HabitatBot, bot_of
+from bot.errors import UserError, invalid
 from bot.guild_settings import GuildSettings
 from bot.vocabulary import AdCategory, label
 from cogs.ui.ads import CATEGORY_TAGS, PER_PAGE, ad_embed, duration_options, is_priced, region_tag, search_embed
@@ -28,12 +28,6 @@ log = logging.getLogger(__name__)
 
 CATEGORIES = [app_commands.Choice(name=label(category), value=category.value) for category in AdCategory]
 FORUM_TAG_LIMIT = 20
-
-
-def bot_of(interaction: discord.Interaction[Any]) -> HabitatBot:
-    client = interaction.client
-    assert isinstance(client, HabitatBot)
-    return client
 
 
 def post_view(ad_id: int) -> discord.ui.View:
@@ -151,12 +145,7 @@ class AdModal(HabitatModal):
                 duration_days=int(self.duree.values[0]) if self.duree.values else 60,
             )
         except ValidationError as error:
-            first = error.errors()[0]
-            raise UserError(
-                "Le champ « {champ} » ne convient pas : {raison}",
-                champ=".".join(str(p) for p in first["loc"]),
-                raison=str(first["msg"]).removeprefix("Value error, "),
-            ) from None
+            raise invalid(error) from None
         settings = await bot.guild_settings.get(interaction.guild.id)
         forum = interaction.guild.get_channel(settings.ads_forum_id or 0)
         queue = interaction.guild.get_channel(settings.modqueue_channel_id or 0)

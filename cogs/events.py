@@ -13,10 +13,11 @@ from typing import Any
 import discord
 from discord import app_commands
 from discord.ext import commands
+from pydantic import ValidationError
 
-from bot.client import HabitatBot
+from bot.client import HabitatBot, bot_of
 from bot.dates import format_when, parse_when
-from bot.errors import UserError
+from bot.errors import UserError, first_problem
 from bot.events import Event, EventDraft, EventFilters, Outcome, Registration
 from bot.guild_settings import GuildSettings, format_offset, parse_offsets
 from bot.i18n import gettext
@@ -47,12 +48,6 @@ ANNOUNCEMENT_REPEATS = [
     app_commands.Choice(name="Chaque mois, même rang (ex. 1er lundi)", value=Frequency.monthly_nth.value),
 ]
 WEEKDAY_WORDS = {"lun": 0, "mar": 1, "mer": 2, "jeu": 3, "ven": 4, "sam": 5, "dim": 6}
-
-
-def bot_of(interaction: discord.Interaction[Any]) -> HabitatBot:
-    client = interaction.client
-    assert isinstance(client, HabitatBot)
-    return client
 
 
 def policy_for(settings: GuildSettings, own: tuple[int, ...] | None) -> ReminderPolicy:
@@ -327,8 +322,8 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
                 capacity=capacite,
                 organiser_id=interaction.user.id,
             )
-        except ValueError as error:
-            raise UserError("L'événement ne convient pas : {raison}", raison=_first_error(error)) from None
+        except ValidationError as error:
+            raise UserError("L'événement ne convient pas : {raison}", raison=first_problem(error)[1]) from None
         frequency = Frequency(repetition) if repetition else Frequency.once
         count = occurrences or (1 if frequency is Frequency.once else 4)
         pairs = event_occurrences(starts_at, ends_at, frequency, count, settings.zone)
@@ -443,8 +438,8 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
             raise UserError("Indiquez au moins une chose à changer.")
         try:
             updated, promoted = await self.bot.events.update(event.id, policy_for(settings, None), **changes)
-        except ValueError as error:
-            raise UserError("L'événement ne convient pas : {raison}", raison=_first_error(error)) from None
+        except ValidationError as error:
+            raise UserError("L'événement ne convient pas : {raison}", raison=first_problem(error)[1]) from None
         await self.bot.scheduler.rebuild()
         await reply(interaction, t(interaction, "Événement modifié."))
         await self.sync_discord_event(interaction.guild, updated)
@@ -833,13 +828,6 @@ class Announcements(commands.GroupCog, group_name="rappel", group_description="A
 
 def label_of_repeat(frequency: Frequency) -> str:
     return next(choice.name for choice in ANNOUNCEMENT_REPEATS if choice.value == frequency.value)
-
-
-def _first_error(error: ValueError) -> str:
-    errors = getattr(error, "errors", None)
-    if callable(errors):
-        return str(errors()[0]["msg"]).removeprefix("Value error, ")
-    return str(error)
 
 
 async def setup(bot: HabitatBot) -> None:

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import HabitatBot
+from bot.client import HabitatBot, bot_of
 from bot.errors import UserError
 from bot.households import Introduction
 from bot.i18n import gettext
@@ -21,12 +21,6 @@ from cogs.ui.text import reply, t
 from cogs.ui.views import OwnedView
 
 log = logging.getLogger(__name__)
-
-
-def bot_of(interaction: discord.Interaction[Any]) -> HabitatBot:
-    client = interaction.client
-    assert isinstance(client, HabitatBot)
-    return client
 
 
 class SuggestionsView(OwnedView):

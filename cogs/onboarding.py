@@ -10,8 +10,8 @@ from discord import app_commands
 from discord.ext import commands
 from pydantic import ValidationError
 
-from bot.client import HabitatBot, walk_commands
-from bot.errors import UserError
+from bot.client import HabitatBot, bot_of, walk_commands
+from bot.errors import UserError, invalid
 from bot.households import HouseholdMakeup, WhatMatters, WhereWhen, parse_budget, parse_place
 from bot.i18n import gettext
 from cogs.ui.errors import reported
@@ -101,12 +101,6 @@ def _chunks(lines: list[str], limit: int) -> list[str]:
     return chunks
 
 
-def bot_of(interaction: discord.Interaction[Any]) -> HabitatBot:
-    client = interaction.client
-    assert isinstance(client, HabitatBot)
-    return client
-
-
 def _number(typed: Any, default: int | None = None) -> int | None:
     text = str(typed or "").strip()
     if not text:
@@ -147,12 +141,7 @@ def build_step(bot: HabitatBot, step: int, typed: dict[str, Any]) -> WhereWhen |
             visibility=typed.get("visibilite") or "aucune",
         )
     except ValidationError as error:
-        first = error.errors()[0]
-        raise UserError(
-            "Le champ « {champ} » ne convient pas : {raison}",
-            champ=".".join(str(p) for p in first["loc"]) or "?",
-            raison=str(first["msg"]).removeprefix("Value error, "),
-        ) from None
+        raise invalid(error) from None
 
 
 class Onboarding(commands.Cog):

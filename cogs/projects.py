@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.client import HabitatBot
+from bot.client import HabitatBot, bot_of
 from bot.errors import UserError
 from bot.projects import ImportError_, Nudge, Project, ProjectDraft, SearchFilters, parse_csv
 from bot.vocabulary import Etape, FormeJuridique, Initiative, Public, label
@@ -33,12 +33,6 @@ ETAPES = [app_commands.Choice(name=label(e), value=e.value) for e in Etape]
 INITIATIVES = [app_commands.Choice(name=label(i), value=i.value) for i in Initiative]
 FORMES = [app_commands.Choice(name=label(f), value=f.value) for f in FormeJuridique]
 PUBLICS = [app_commands.Choice(name=label(p), value=p.value) for p in Public]
-
-
-def bot_of(interaction: discord.Interaction[Any]) -> HabitatBot:
-    client = interaction.client
-    assert isinstance(client, HabitatBot)
-    return client
 
 
 # ---------------------------------------------------------------------- results

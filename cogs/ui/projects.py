@@ -11,7 +11,7 @@ import discord
 from pydantic import ValidationError
 
 from bot.dates import format_day, format_month
-from bot.errors import UserError
+from bot.errors import invalid
 from bot.projects import Project, ProjectDraft, SearchHit
 from bot.vocabulary import EspacePartage, Public, label
 from cogs.ui.text import t
@@ -224,10 +224,5 @@ class ProjectModal(HabitatModal):
                 espaces_partages=frozenset(EspacePartage(v) for v in self.espaces.values),
             )
         except ValidationError as error:
-            first = error.errors()[0]
-            raise UserError(
-                "Le champ « {champ} » ne convient pas : {raison}",
-                champ=".".join(str(p) for p in first["loc"]),
-                raison=str(first["msg"]).removeprefix("Value error, "),
-            ) from None
+            raise invalid(error) from None
         await self.on_draft(interaction, draft)
