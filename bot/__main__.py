@@ -23,6 +23,7 @@ NO_TOKEN = (
 def configure_logging(level: int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     logging.getLogger("discord").setLevel(max(level, logging.INFO))
+    logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
 
 
 def fail(message: str, code: int = 2) -> int:

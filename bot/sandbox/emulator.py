@@ -650,6 +650,11 @@ class Emulator:
         if interaction.response_type is None:
             raise DiscordError(404, 10015, "Unknown Webhook")
         self.check(call.route, limits.check_message(_with_files(call), creating=True))
+        original = self.messages.get(interaction.response_message_id or 0)
+        if original is not None and int(original.get("flags") or 0) & LOADING:
+            # After "the bot is thinking…", Discord turns that message into the first follow-up.
+            self._apply_edit(original, call)
+            return original
         channel = self._channel(interaction.channel_id)
         message = self.create_message(
             channel,

@@ -10,6 +10,7 @@ import discord
 
 from bot.ads import DURATIONS, PRICED, Ad
 from bot.dates import format_day
+from bot.geo import geography
 from bot.i18n import gettext
 from bot.vocabulary import AdCategory, label
 
@@ -43,6 +44,13 @@ def region_tag(name: str) -> str:
     return SHORT_REGIONS.get(name, name)[:20]
 
 
+def place_text(ad: Ad) -> str:
+    if ad.commune:
+        return f"{ad.commune} ({ad.departement})"
+    departement = geography().departements.get(ad.departement)
+    return departement.label if departement else ad.departement
+
+
 def price_text(ad: Ad, locale: str | None) -> str | None:
     if ad.price is None:
         return None
@@ -54,8 +62,7 @@ def ad_embed(ad: Ad, zone: ZoneInfo, locale: str | None) -> discord.Embed:
     """The card under an ad's text: what, where, how much, until when. Never who (the author stays hidden)."""
     embed = discord.Embed(title=f"{CATEGORY_EMOJI[ad.category]} {ad.title}"[:256], colour=COLOUR)
     embed.add_field(name=gettext("Catégorie", locale), value=gettext(label(ad.category), locale))
-    place = f"{ad.commune} ({ad.departement})" if ad.commune else ad.departement
-    embed.add_field(name=gettext("Où", locale), value=place)
+    embed.add_field(name=gettext("Où", locale), value=place_text(ad))
     price = price_text(ad, locale)
     if price:
         embed.add_field(name=gettext("Prix ou budget", locale), value=price)
@@ -71,8 +78,7 @@ def search_embed(ads: Sequence[Ad], zone: ZoneInfo, locale: str | None, *, page:
     embed = discord.Embed(title=gettext("Petites annonces", locale), colour=COLOUR)
     embed.description = gettext("{n} annonce(s)", locale, n=total)
     for number, ad in enumerate(ads, start=page * PER_PAGE + 1):
-        place = f"{ad.commune} ({ad.departement})" if ad.commune else ad.departement
-        facts = [gettext(label(ad.category), locale), place]
+        facts = [gettext(label(ad.category), locale), place_text(ad)]
         price = price_text(ad, locale)
         if price:
             facts.append(price)
