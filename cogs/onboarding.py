@@ -22,6 +22,18 @@ from cogs.ui.text import reply, t
 log = logging.getLogger(__name__)
 EMBED_COLOUR = discord.Colour.from_rgb(46, 125, 50)
 PAGE_BUDGET = 3500  # characters of command lines per page, well under an embed's 6,000
+# Newcomers' order: getting started, then finding, then taking part; the server's settings last.
+SECTION_ORDER = (
+    "",
+    "projet",
+    "annonce",
+    "evenement",
+    "presentation",
+    "mise-en-lien",
+    "rappel",
+    "mes-donnees",
+    "config",
+)
 
 
 def usable_by(command: app_commands.Command[Any, ..., Any], interaction: discord.Interaction[Any]) -> bool:
@@ -54,9 +66,12 @@ def help_pages(bot: HabitatBot, interaction: discord.Interaction[Any]) -> list[d
                 command_line(bot, command, interaction)
             )
 
+    def rank(key: str) -> tuple[int, str]:
+        return (SECTION_ORDER.index(key) if key in SECTION_ORDER else len(SECTION_ORDER), key)
+
     grouped: list[list[tuple[str, list[str]]]] = [[]]
     used = 0
-    for title, lines in sections.values():
+    for _, (title, lines) in sorted(sections.items(), key=lambda item: rank(item[0])):
         size = sum(len(line) + 1 for line in lines)
         if grouped[-1] and used + size > PAGE_BUDGET:
             grouped.append([])
