@@ -74,10 +74,20 @@ async def test_help_in_english_for_an_english_discord(sb: Sandbox) -> None:
     assert "What the bot does" in reply.text
 
 
-async def test_help_shows_admin_commands_to_admins(sb: Sandbox) -> None:
-    reply = await sb.driver.slash(sb.demo.user("camille"), "aide")
-    assert "/config voir" in reply.text
-    assert "Réglages du bot sur ce serveur" in reply.text
+async def test_help_shows_admin_commands_to_admins_on_its_pages(sb: Sandbox) -> None:
+    camille = sb.demo.user("camille")
+    reply = await sb.driver.slash(camille, "aide")
+    assert reply.message is not None
+    pages = [reply.message.text]
+    while not reply.message.button("▶").get("disabled"):
+        await sb.driver.click(camille, reply.message, "▶")
+        pages.append(reply.message.text)
+    assert len(pages) > 1
+    assert "Page 1 sur" in pages[0]
+    everything = "\n".join(pages)
+    assert "/config voir" in everything
+    assert "Réglages du bot sur ce serveur" in everything
+    assert pages[0].index("/aide") < pages[0].index("/projet chercher")  # getting started comes first
 
 
 async def test_paginator_only_answers_its_owner(sb: Sandbox) -> None:
