@@ -192,9 +192,13 @@ class AdStore:
             query = fts_query(filters.texte)
             if query is None:
                 return []
-            # The full-text index first: the other order would re-run the match for every ad.
-            source = "ad_fts CROSS JOIN ads a ON a.id = ad_fts.rowid"
-            clauses.append("ad_fts MATCH ?")
+            if filters.departement or filters.departements:
+                # A département's live ads are few: walk them by index (newest first), and keep those
+                # in the match, computed once. Joining the match first would read every ad in France.
+                clauses.append("a.id IN (SELECT rowid FROM ad_fts WHERE ad_fts MATCH ?)")
+            else:
+                source = "ad_fts CROSS JOIN ads a ON a.id = ad_fts.rowid"
+                clauses.append("ad_fts MATCH ?")
             params.append(query)
         if filters.category is not None:
             clauses.append("a.category = ?")

@@ -54,9 +54,17 @@ STOPWORDS = frozenset(
 )
 
 
+def _stripped(char: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+
+
+# Latin letters with accents, the bulk of French text, stripped by one table lookup each.
+_LATIN = str.maketrans({chr(code): _stripped(chr(code)) for code in range(0xC0, 0x250)})
+
+
 def strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    text = text.translate(_LATIN)
+    return text if text.isascii() else _stripped(text)
 
 
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
