@@ -8,6 +8,7 @@ visible to other households and to projects.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ STALE_AFTER = timedelta(days=365)
 PAUSE_AFTER_NUDGE = timedelta(days=30)
 REQUEST_LIFETIME = timedelta(days=14)
 MAX_PENDING_REQUESTS = 10
+CANDIDATES = 1000  # households scored per request: loading and scoring is the cost, nearest first
 VISIBILITY = {"aucune": (False, False), "foyers": (True, False), "projets": (False, True), "tous": (True, True)}
 
 
@@ -203,7 +205,8 @@ class HouseholdStore:
 
     def _profile(self, row: aiosqlite.Row, tags: dict[str, set[str]]) -> HouseholdProfile:
         commune = self.geo.commune(row["code_insee"]) if row["code_insee"] else None
-        return HouseholdProfile(
+        # Rows were validated on the way in; building thousands per search, validation is the cost.
+        return HouseholdProfile.model_construct(
             user_id=row["user_id"],
             guild_id=row["guild_id"],
             step=row["step"],
@@ -214,7 +217,7 @@ class HouseholdStore:
             radius_km=row["radius_km"],
             departements=frozenset(tags.get("departement", ())),
             milieux=frozenset(Milieu(v) for v in tags.get("milieu", ())),
-            horizon=row["horizon"],
+            horizon=Horizon(row["horizon"]) if row["horizon"] else None,
             etapes=frozenset(EtapeRejointe(v) for v in tags.get("etape", ())),
             adults=row["adults"],
             children=row["children"],
@@ -322,22 +325,34 @@ class HouseholdStore:
 
     # ----------------------------------------------------------------- candidates
 
-    async def candidate_households(self, profile: HouseholdProfile, limit: int = 2000) -> list[HouseholdProfile]:
+    async def candidate_households(self, profile: HouseholdProfile, limit: int = CANDIDATES) -> list[HouseholdProfile]:
         """Complete, visible, unpaused households sharing a département with `profile`, not yet
-        declined or already put in touch with it."""
+        declined or already put in touch with it: the nearest first (the freshest, without a centre),
+        so that a dense area's cap keeps the best placed rather than the oldest."""
         if not profile.departements:
             return []
         marks = ",".join("?" * len(profile.departements))
+        if profile.has_centre:
+            assert profile.lat is not None and profile.lon is not None
+            # Squared flat distance: enough to rank neighbours; the exact one is computed when scoring.
+            order = "p.lat IS NULL, (p.lat - ?) * (p.lat - ?) + (p.lon - ?) * (p.lon - ?) * ?"
+            shrink = math.cos(math.radians(profile.lat)) ** 2
+            order_params: tuple[Any, ...] = (profile.lat, profile.lat, profile.lon, profile.lon, shrink)
+        else:
+            order, order_params = "p.updated_at DESC", ()
         rows = await self.db.fetchall(
-            "SELECT DISTINCT p.user_id FROM household_tags t JOIN household_profiles p ON p.user_id = t.user_id"
-            f" WHERE t.kind = 'departement' AND t.value IN ({marks}) AND p.user_id != ? AND p.step = ?"
+            "SELECT p.user_id FROM household_profiles p WHERE p.user_id IN (SELECT t.user_id FROM household_tags t"
+            f" WHERE t.kind = 'departement' AND t.value IN ({marks})) AND p.user_id != ? AND p.step = ?"
             " AND p.paused = 0 AND p.visible_households = 1"
             " AND NOT EXISTS (SELECT 1 FROM introductions i WHERE i.status IN ('declinee', 'acceptee', 'attente')"
             "   AND ((i.requester_id = ? AND i.target_user_id = p.user_id)"
             "     OR (i.requester_id = p.user_id AND i.target_user_id = ?)))"
-            " LIMIT ?",
-            (*sorted(profile.departements), profile.user_id, COMPLETE, profile.user_id, profile.user_id, limit),
-        )
+            f" ORDER BY {order}, p.user_id LIMIT ?",
+            (
+                *sorted(profile.departements), profile.user_id, COMPLETE, profile.user_id, profile.user_id,
+                *order_params, limit,
+            ),
+        )  # fmt: skip
         return await self.get_many([row["user_id"] for row in rows])
 
     async def candidate_project_ids(self, profile: HouseholdProfile) -> list[int]:
@@ -387,11 +402,13 @@ class HouseholdStore:
             )
             return cursor.rowcount == 1
 
-    async def digest_due(self, now: datetime, every: timedelta = timedelta(days=7)) -> list[int]:
+    async def digest_due(self, now: datetime, every: timedelta = timedelta(days=7), limit: int = 20) -> list[int]:
+        """Profiles whose weekly digest is due (a week after the last, or after the profile was made),
+        a few at a time: each costs a full suggestion search, and a large network spreads over the week."""
         rows = await self.db.fetchall(
             "SELECT user_id FROM household_profiles WHERE step = ? AND paused = 0 AND digest = 1"
-            " AND (last_digest_at IS NULL OR last_digest_at < ?)",
-            (COMPLETE, to_db(now - every)),
+            " AND COALESCE(last_digest_at, created_at) < ? ORDER BY COALESCE(last_digest_at, created_at) LIMIT ?",
+            (COMPLETE, to_db(now - every), limit),
         )
         return [row["user_id"] for row in rows]
 
@@ -399,7 +416,7 @@ class HouseholdStore:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE household_profiles SET last_digest_at = ? WHERE user_id = ?"
-                " AND (last_digest_at IS NULL OR last_digest_at < ?)",
+                " AND COALESCE(last_digest_at, created_at) < ?",
                 (to_db(now), user_id, to_db(now - every)),
             )
             return cursor.rowcount == 1

@@ -127,3 +127,13 @@ async def test_a_declined_pair_is_no_longer_a_candidate(
     me = await households.get(1)
     assert me is not None
     assert await households.candidate_households(me) == []
+
+
+async def test_a_capped_candidate_list_keeps_the_nearest(households: HouseholdStore) -> None:
+    await complete(households, 1, insee="63113")  # Clermont-Ferrand
+    for user_id, insee in ((2, "63430"), (3, "63178"), (4, "63300"), (5, "03310")):  # Thiers, Issoire, Riom, Vichy
+        await complete(households, user_id, insee=insee)
+    me = await households.get(1)
+    assert me is not None
+    nearest = [p.user_id for p in await households.candidate_households(me, limit=2)]
+    assert nearest == [4, 3]  # Riom (~14 km), then Issoire (~31 km): not the oldest two
