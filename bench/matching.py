@@ -26,7 +26,7 @@ from typing import Any
 
 from bot.clock import to_db, utc_now
 from bot.geo import Commune, Geography, bounding_box, distance_km, geography
-from bot.households import COMPLETE, VISIBILITY, HouseholdMakeup, WhatMatters, WhereWhen
+from bot.households import CANDIDATES, COMPLETE, VISIBILITY, HouseholdMakeup, WhatMatters, WhereWhen
 from bot.matching import suggest
 from bot.projects import ProjectDraft
 from bot.sandbox.emulator import Emulator, Interaction
@@ -48,7 +48,6 @@ from bot.vocabulary import (
 
 WARM_UP = 20
 MIN_RADIUS_KM, MAX_RADIUS_KM = 10, 80
-CANDIDATE_CAP = 2000  # candidate_households' default limit
 # Visible to households: "foyers" and "tous", 70 % together.
 VISIBILITY_WEIGHTS = {"tous": 55, "foyers": 15, "projets": 20, "aucune": 10}
 INTROS = (
@@ -469,8 +468,8 @@ def main() -> None:
     )
     print(f"database: {r.db_bytes / 1e6:.1f} MB of pages in use")
     print(
-        "the bot's scheduler was stopped before the inserts: its 5-minute tick would otherwise start the weekly "
-        "digest of every new profile (never digested, hence due), hours of for_profile calls during the measure"
+        "the bot's scheduler was stopped before the inserts: its weekly digests (20 profiles a round) would "
+        "otherwise compete with the measured interactions"
     )
     print()
     values = r.answer_ms
@@ -485,10 +484,10 @@ def main() -> None:
         f"{sum(h + p == 0 for h, p in zip(r.shown_households, r.shown_projects, strict=True))} answers empty"
     )
     sample = len(r.candidate_households)
-    capped = sum(n >= CANDIDATE_CAP for n in r.candidate_households)
+    capped = sum(n >= CANDIDATES for n in r.candidate_households)
     print(
         f"candidates (sample of {sample} members, outside the timed loop): "
-        f"{mean(r.candidate_households):.0f} households on average ({capped} at the {CANDIDATE_CAP} cap), "
+        f"{mean(r.candidate_households):.0f} households on average ({capped} at the {CANDIDATES} cap), "
         f"{mean(r.candidate_projects):.1f} project ids on average"
     )
     for name, timings in r.parts_ms.items():
