@@ -25,7 +25,7 @@ from bot.geo import geography
 from bot.guild_settings import GuildSettingsStore
 from bot.households import HouseholdStore, IntroductionStore
 from bot.privacy import MemberDataStore
-from bot.projects import ProjectStore
+from bot.projects import ProjectNudgeService, ProjectStore
 from bot.reminders import AnnouncementService, AnnouncementStore, ReminderService, ReminderStore
 from bot.scheduler import Scheduler
 from bot.suggestions import SuggestionService
@@ -139,6 +139,7 @@ class HabitatBot(commands.Bot):
                 AnnouncementService(self.announcements, notifier, clock),
                 self.suggestions,
                 self.ad_service,
+                ProjectNudgeService(self.projects, notifier, clock),
             ],
             clock,
         )

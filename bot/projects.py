@@ -18,10 +18,12 @@ from typing import Any
 import aiosqlite
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.clock import from_db, to_db
+from bot.clock import Clock, from_db, to_db
 from bot.db import Database
 from bot.errors import UserError, first_problem
 from bot.geo import Commune, Geography, bounding_box, distance_km
+from bot.i18n import gettext
+from bot.notify import Button, Delivery, Notifier, Outgoing
 from bot.text import fold, stems
 from bot.vocabulary import EspacePartage, Etape, FormeJuridique, Initiative, Public, parse
 
@@ -691,5 +693,81 @@ class ProjectStore:
         """Take a nudge for sending; a claim left by a crash is retaken after the lease."""
         return await self.db.claim("project_nudges", nudge_id, now, lease, live="sent_at IS NULL")
 
+    async def next_nudge_due(self) -> datetime | None:
+        """When the next record falls stale (a year unconfirmed, or six months still recruiting)."""
+        row = await self.db.fetchone(
+            "SELECT (SELECT MIN(confirmed_at) FROM projects WHERE statut = 'publie'"
+            "   AND NOT EXISTS (SELECT 1 FROM project_nudges n WHERE n.project_id = projects.id AND n.kind = 'fiche'"
+            "   AND n.since = projects.confirmed_at)),"
+            " (SELECT MIN(recrute_confirmed_at) FROM projects WHERE statut = 'publie' AND recrute = 1"
+            "   AND NOT EXISTS (SELECT 1 FROM project_nudges n WHERE n.project_id = projects.id AND n.kind = 'recrute'"
+            "   AND n.since = projects.recrute_confirmed_at)),"
+            " (SELECT 1 FROM project_nudges WHERE sent_at IS NULL LIMIT 1)"
+        )
+        if row is None:
+            return None
+        moments = []
+        if row[0]:
+            moments.append(from_db(row[0]) + STALE_AFTER)
+        if row[1]:
+            moments.append(from_db(row[1]) + RECRUTE_STALE_AFTER)
+        if row[2]:
+            moments.append(self.db.clock())
+        return min(moments, default=None)
+
     async def mark_nudge_sent(self, nudge_id: int, now: datetime) -> None:
         await self.db.execute("UPDATE project_nudges SET sent_at = ? WHERE id = ?", (to_db(now), nudge_id))
+
+
+class ProjectNudgeService:
+    """The scheduler's round that keeps records alive: the référents of a stale record are asked,
+    once per confirmation, whether it still holds (claim, send with a nonce, mark)."""
+
+    def __init__(self, store: ProjectStore, notifier: Notifier, clock: Clock) -> None:
+        self.store = store
+        self.notifier = notifier
+        self.clock = clock
+
+    async def next_due(self) -> datetime | None:
+        return await self.store.next_nudge_due()
+
+    async def run_due(self) -> int:
+        sent = 0
+        for nudge in await self.store.due_nudges(self.clock()):
+            if not await self.store.claim_nudge(nudge.id, self.clock()):
+                continue
+            project = await self.store.get(nudge.project_id)
+            if project is not None:
+                message = nudge_message(project, nudge.kind)
+                for referent in project.referents:
+                    # Closed DMs are noted in the log and not retried: the record shows "non confirmé".
+                    delivery = await self.notifier.dm(referent, message, nonce=f"nudge-{nudge.id}")
+                    sent += delivery is Delivery.SENT
+            await self.store.mark_nudge_sent(nudge.id, self.clock())
+        return sent
+
+
+def nudge_message(project: Project, kind: str) -> Outgoing:
+    extra: tuple[Button, ...] = ()
+    if kind == "recrute":
+        text = gettext(
+            "Votre projet « {nom} » indique depuis plus de six mois qu'il cherche de nouveaux foyers. "
+            "Est-ce toujours le cas ?",
+            None,
+            nom=project.nom,
+        )
+        extra = (Button(gettext("Nous ne recrutons plus", None), f"projet:recrute-non:{project.id}"),)
+    else:
+        text = gettext(
+            "La fiche de votre projet « {nom} » n'a pas été confirmée depuis un an. Est-elle toujours d'actualité ?",
+            None,
+            nom=project.nom,
+        )
+    return Outgoing(
+        content=text,
+        buttons=(
+            Button(gettext("Toujours d'actualité", None), f"projet:ok:{project.id}", "success"),
+            *extra,
+            Button(gettext("Mettre à jour", None), f"projet:maj:{project.id}", "primary"),
+        ),
+    )

@@ -10,11 +10,11 @@ from typing import Any, ClassVar
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot.client import HabitatBot, bot_of
 from bot.errors import UserError
-from bot.projects import ImportError_, Nudge, Project, ProjectDraft, SearchFilters, parse_csv
+from bot.projects import ImportError_, Project, ProjectDraft, SearchFilters, parse_csv
 from bot.vocabulary import Etape, FormeJuridique, Initiative, Public, label
 from cogs.ui.errors import reported
 from cogs.ui.members import is_moderator, is_organiser, send_dm
@@ -27,7 +27,6 @@ from cogs.ui.views import HabitatModal, HabitatView
 log = logging.getLogger(__name__)
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
-NUDGE_EVERY_HOURS = 6
 
 ETAPES = [app_commands.Choice(name=label(e), value=e.value) for e in Etape]
 INITIATIVES = [app_commands.Choice(name=label(i), value=i.value) for i in Initiative]
@@ -348,24 +347,6 @@ class NudgeButton(
         )
 
 
-def nudge_message(project: Project, kind: str) -> dict[str, Any]:
-    view = discord.ui.View(timeout=None)
-    view.add_item(NudgeButton("ok", project.id))
-    if kind == "recrute":
-        view.add_item(NudgeButton("recrute-non", project.id))
-        text = (
-            f"Votre projet « {project.nom} » indique depuis plus de six mois qu'il cherche de nouveaux foyers. "
-            "Est-ce toujours le cas ?"
-        )
-    else:
-        text = (
-            f"La fiche de votre projet « {project.nom} » n'a pas été confirmée depuis un an. "
-            "Est-elle toujours d'actualité ?"
-        )
-    view.add_item(NudgeButton("maj", project.id))
-    return {"content": text, "view": view}
-
-
 # ---------------------------------------------------------------------- the cog
 
 
@@ -379,38 +360,6 @@ class Projects(
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(PublishButton, RefuseButton, NudgeButton)
-        self.nudge_loop.start()
-
-    async def cog_unload(self) -> None:
-        self.nudge_loop.cancel()
-
-    @tasks.loop(hours=NUDGE_EVERY_HOURS)
-    async def nudge_loop(self) -> None:
-        await self.send_nudges()
-
-    @nudge_loop.before_loop
-    async def _wait_ready(self) -> None:
-        await self.bot.wait_until_ready()
-
-    async def send_nudges(self) -> int:
-        """DM the référents of stale records: claim, send (same nonce on a retry), mark. Returns how many."""
-        sent = 0
-        for nudge in await self.bot.projects.due_nudges(self.bot.clock()):
-            if await self._deliver(nudge):
-                sent += 1
-        return sent
-
-    async def _deliver(self, nudge: Nudge) -> bool:
-        projects = self.bot.projects
-        if not await projects.claim_nudge(nudge.id, self.bot.clock()):
-            return False
-        project = await projects.get(nudge.project_id)
-        if project is not None:
-            for referent in project.referents:
-                # Closed DMs are noted in the log and not retried: the record will show "non confirmé".
-                await send_dm(self.bot, referent, nonce=f"nudge-{nudge.id}", **nudge_message(project, nudge.kind))
-        await projects.mark_nudge_sent(nudge.id, self.bot.clock())
-        return True
 
     # ------------------------------------------------------------------ search
 

@@ -238,13 +238,11 @@ async def test_a_stale_record_gets_one_dm_and_is_flagged_until_confirmed(
     await propose(sb)
     pid = await project_id(sb, "Le Clos des Tests")
     await sb.bot.projects.publish(pid)
-    cog = sb.bot.get_cog("Projects")
-    assert cog is not None
     clock.advance(days=400)
-    assert await cog.send_nudges() >= 1  # type: ignore[attr-defined]
+    assert await sb.bot.scheduler.run_due() >= 1
     dms = [m for m in sb.emulator.dms_to(sb.demo.user("alex")) if "n'a pas été confirmée depuis un an" in m["content"]]
     assert len(dms) == 1
-    assert await cog.send_nudges() == 0  # type: ignore[attr-defined]
+    assert await sb.bot.scheduler.run_due() == 0
 
     async def shown() -> str:
         results = await sb.driver.slash(sb.demo.user("sam"), "projet chercher", texte="clos tests")
@@ -263,7 +261,7 @@ async def test_only_referents_answer_the_nudge(furnished: Sandbox, clock: Manual
     await propose(sb)
     await sb.bot.projects.publish(await project_id(sb, "Le Clos des Tests"))
     clock.advance(days=400)
-    await sb.bot.get_cog("Projects").send_nudges()  # type: ignore[union-attr]
+    await sb.bot.scheduler.run_due()
     from bot.sandbox.driver import Message
 
     dm = Message(sb.emulator, sb.emulator.dms_to(sb.demo.user("alex"))[-1])
