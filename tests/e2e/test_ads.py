@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+from bot.config import Settings
+from bot.sandbox.demo import build_demo
 from bot.sandbox.driver import Message, Reply
-from bot.sandbox.harness import Sandbox
+from bot.sandbox.emulator import Emulator
+from bot.sandbox.harness import Sandbox, attach, furnish, running_bot
 from bot.sandbox.state import GUILD_FORUM, PUBLIC_THREAD, Channel, User
 from tests.support import ManualDateClock
 
@@ -201,3 +205,28 @@ async def test_my_data_includes_my_ads(furnished: Sandbox) -> None:
     thread, _ = post_of(sb)
     assert thread.locked
     assert await sb.bot.db.fetchall("SELECT * FROM ads") == []
+
+
+async def test_buttons_keep_working_after_a_restart(tmp_path: Path, clock: ManualDateClock) -> None:
+    """The post's buttons and the event's "S'inscrire" are answered by a bot started afterwards."""
+    emulator = Emulator()
+    async with emulator:
+        demo = build_demo(emulator)
+        settings = Settings(_env_file=None, database_path=tmp_path / "bot.sqlite3", dev_guild_id=demo.guild.id)
+        async with running_bot(emulator, settings, clock=clock) as bot:
+            first = attach(emulator, bot, demo)
+            await furnish(first)
+            await publish(first, demo.user("alex"))
+            await first.driver.slash(
+                demo.user("dominique"), "evenement creer", type="jpo", titre="JPO", debut="10/04/2027 14h", fin="17h",
+                commune="insee:63113",
+            )  # fmt: skip
+        async with running_bot(emulator, settings, clock=clock) as again:
+            second = attach(emulator, again, demo)
+            _, post = post_of(second)
+            form = await second.driver.click(demo.user("sam"), post, "Contacter")
+            assert form.modal is not None
+            card = Message(emulator, emulator.messages_in(demo.channel("annonces"))[-1])
+            joined = await second.driver.click(demo.user("sam"), card, "S'inscrire")
+            assert joined.content.startswith("Registration confirmed")
+        assert emulator.problems == []
