@@ -17,6 +17,7 @@ from bot.errors import UserError, invalid
 from bot.guild_settings import GuildSettings
 from bot.vocabulary import AdCategory, label
 from cogs.ui.ads import CATEGORY_TAGS, PER_PAGE, ad_embed, duration_options, is_priced, region_tag, search_embed
+from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.members import is_moderator, send_dm
 from cogs.ui.paginator import Paginator
@@ -243,10 +244,8 @@ async def report(interaction: discord.Interaction[Any], ad_id: int, reason: str)
     await reply(interaction, t(interaction, "Merci : l'annonce a été transmise à la modération."))
 
 
-class AdButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"annonce:(?P<action>contact|pourvue|signaler|renouveler):(?P<id>\d+)",
-):
+class AdButton(ActionButton, template=r"annonce:(?P<action>contact|pourvue|signaler|renouveler):(?P<id>\d+)"):
+    PREFIX = "annonce"
     LABELS: ClassVar[dict[str, str]] = {
         "contact": "Contacter",
         "pourvue": "Pourvue",
@@ -256,29 +255,13 @@ class AdButton(
     STYLES: ClassVar[dict[str, discord.ButtonStyle]] = {
         "contact": discord.ButtonStyle.primary,
         "pourvue": discord.ButtonStyle.success,
-        "signaler": discord.ButtonStyle.secondary,
         "renouveler": discord.ButtonStyle.primary,
     }
-
-    def __init__(self, action: str, ad_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=self.LABELS[action], style=self.STYLES[action], custom_id=f"annonce:{action}:{ad_id}"
-            )
-        )
-        self.action = action
-        self.ad_id = ad_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
-    ) -> AdButton:
-        return cls(match["action"], int(match["id"]))
 
     @reported
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = bot_of(interaction)
-        ad = await bot.ads.must_get(self.ad_id)
+        ad = await bot.ads.must_get(self.target_id)
         if self.action == "contact":
             if ad.author_id == interaction.user.id:
                 raise UserError("C'est votre propre annonce.")
@@ -300,29 +283,20 @@ class AdButton(
             )
 
 
-class ModerationButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"annonce:mod-(?P<action>publier|refuser):(?P<id>\d+)"
-):
+class ModerationButton(ActionButton, template=r"annonce-moderation:(?P<action>publier|refuser):(?P<id>\d+)"):
     """An ad waiting in the moderation queue (servers without an ads forum)."""
 
-    def __init__(self, action: str, ad_id: int) -> None:
-        style = discord.ButtonStyle.success if action == "publier" else discord.ButtonStyle.danger
-        super().__init__(
-            discord.ui.Button(label=action.capitalize(), style=style, custom_id=f"annonce:mod-{action}:{ad_id}")
-        )
-        self.action = action
-        self.ad_id = ad_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
-    ) -> ModerationButton:
-        return cls(match["action"], int(match["id"]))
+    PREFIX = "annonce-moderation"
+    LABELS: ClassVar[dict[str, str]] = {"publier": "Publier", "refuser": "Refuser"}
+    STYLES: ClassVar[dict[str, discord.ButtonStyle]] = {
+        "publier": discord.ButtonStyle.success,
+        "refuser": discord.ButtonStyle.danger,
+    }
 
     @reported
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = bot_of(interaction)
-        ad = await bot.ads.must_get(self.ad_id)
+        ad = await bot.ads.must_get(self.target_id)
         if not is_moderator(interaction.user, await bot.guild_settings.get(ad.guild_id)):
             raise UserError("Réservé aux modérateurs du serveur.")
         if self.action == "publier":
@@ -334,24 +308,10 @@ class ModerationButton(
         await interaction.response.edit_message(view=None)
 
 
-class ReportButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"annonce:(?P<action>garder|supprimer)-signalement:(?P<id>\d+)",
-):
-    def __init__(self, action: str, report_id: int) -> None:
-        style = discord.ButtonStyle.secondary if action == "garder" else discord.ButtonStyle.danger
-        text = "Garder l'annonce" if action == "garder" else "Supprimer l'annonce"
-        super().__init__(
-            discord.ui.Button(label=text, style=style, custom_id=f"annonce:{action}-signalement:{report_id}")
-        )
-        self.action = action
-        self.report_id = report_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
-    ) -> ReportButton:
-        return cls(match["action"], int(match["id"]))
+class ReportButton(ActionButton, template=r"annonce-signalement:(?P<action>garder|supprimer):(?P<id>\d+)"):
+    PREFIX = "annonce-signalement"
+    LABELS: ClassVar[dict[str, str]] = {"garder": "Garder l'annonce", "supprimer": "Supprimer l'annonce"}
+    STYLES: ClassVar[dict[str, discord.ButtonStyle]] = {"supprimer": discord.ButtonStyle.danger}
 
     @reported
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
@@ -359,12 +319,12 @@ class ReportButton(
         if not is_moderator(interaction.user, await bot.guild_settings.get(interaction.guild_id or 0)):
             raise UserError("Réservé aux modérateurs du serveur.")
         if self.action == "garder":
-            await bot.ads.settle_report(self.report_id, remove=False)
+            await bot.ads.settle_report(self.target_id, remove=False)
             await interaction.response.edit_message(
                 content=f"Signalement classé par {interaction.user.display_name}.", view=None
             )
             return
-        await interaction.response.send_modal(RemovalModal(interaction, self.report_id))
+        await interaction.response.send_modal(RemovalModal(interaction, self.target_id))
 
 
 class RemovalModal(HabitatModal):

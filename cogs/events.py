@@ -8,7 +8,7 @@ import io
 import logging
 import math
 from datetime import time
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 from discord import app_commands
@@ -25,6 +25,7 @@ from bot.ics import to_ics
 from bot.recurrence import Frequency, Rule, event_occurrences, nth_of_month
 from bot.reminders import ReminderPolicy
 from bot.vocabulary import EventKind, label
+from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import Refused, reported
 from cogs.ui.events import PER_PAGE, event_embed, list_embed, participants_embed
 from cogs.ui.members import is_moderator, is_organiser, send_dm
@@ -120,7 +121,7 @@ async def refresh_announcement(bot: HabitatBot, event: Event) -> None:
 
 def signup_view(event_id: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(SignupButton(event_id))
+    view.add_item(SignupButton("inscrire", event_id))
     return view
 
 
@@ -165,47 +166,28 @@ async def leave(interaction: discord.Interaction[Any], registration: Registratio
     await refresh_announcement(bot, event)
 
 
-class SignupButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"evt:inscrire:(?P<id>\d+)"):
-    def __init__(self, event_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="S'inscrire", emoji="✅", style=discord.ButtonStyle.success, custom_id=f"evt:inscrire:{event_id}"
-            )
-        )
-        self.event_id = event_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
-    ) -> SignupButton:
-        return cls(int(match["id"]))
+class SignupButton(ActionButton, template=r"evt:(?P<action>inscrire):(?P<id>\d+)"):
+    PREFIX = "evt"
+    LABELS: ClassVar[dict[str, str]] = {"inscrire": "S'inscrire"}
+    STYLES: ClassVar[dict[str, discord.ButtonStyle]] = {"inscrire": discord.ButtonStyle.success}
+    EMOJIS: ClassVar[dict[str, str]] = {"inscrire": "✅"}
 
     @reported
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await register_member(interaction, self.event_id, seats=1)
+        await register_member(interaction, self.target_id, seats=1)
 
 
-class LeaveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"evt:quitter:(?P<id>\d+)"):
+class LeaveButton(ActionButton, template=r"evt:(?P<action>quitter):(?P<id>\d+)"):
     """ "Je ne viens plus", under each reminder DM."""
 
-    def __init__(self, registration_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Je ne viens plus", style=discord.ButtonStyle.danger, custom_id=f"evt:quitter:{registration_id}"
-            )
-        )
-        self.registration_id = registration_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
-    ) -> LeaveButton:
-        return cls(int(match["id"]))
+    PREFIX = "evt"
+    LABELS: ClassVar[dict[str, str]] = {"quitter": "Je ne viens plus"}
+    STYLES: ClassVar[dict[str, discord.ButtonStyle]] = {"quitter": discord.ButtonStyle.danger}
 
     @reported
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = bot_of(interaction)
-        row = await bot.events.registration_by_id(self.registration_id)
+        row = await bot.events.registration_by_id(self.target_id)
         if row is None:
             raise UserError("Cette inscription n'existe plus.")
         if row.user_id != interaction.user.id:

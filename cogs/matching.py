@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 from discord import app_commands
@@ -14,6 +14,7 @@ from bot.errors import UserError
 from bot.households import Introduction
 from bot.i18n import gettext
 from bot.matching import Suggestion
+from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.households import introduction_embed, suggestions_embed
 from cogs.ui.members import send_dm
@@ -108,25 +109,15 @@ async def request_introduction(
     )
 
 
-class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"intro:(?P<answer>oui|non):(?P<id>\d+)"):
-    def __init__(self, answer: str, introduction_id: int, label: str | None = None) -> None:
-        style = discord.ButtonStyle.success if answer == "oui" else discord.ButtonStyle.secondary
-        super().__init__(
-            discord.ui.Button(label=(label or answer)[:80], style=style, custom_id=f"intro:{answer}:{introduction_id}")
-        )
-        self.answer = answer
-        self.introduction_id = introduction_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
-    ) -> AnswerButton:
-        return cls(match["answer"], int(match["id"]))
+class AnswerButton(ActionButton, template=r"intro:(?P<action>oui|non):(?P<id>\d+)"):
+    PREFIX = "intro"
+    LABELS: ClassVar[dict[str, str]] = {"oui": "Accepter", "non": "Décliner"}
+    STYLES: ClassVar[dict[str, discord.ButtonStyle]] = {"oui": discord.ButtonStyle.success}
 
     @reported
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = bot_of(interaction)
-        introduction = await bot.introductions.get(self.introduction_id)
+        introduction = await bot.introductions.get(self.target_id)
         if introduction is None:
             raise UserError("Cette demande n'existe plus.")
         allowed = {introduction.target_user_id}
@@ -135,10 +126,8 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"in
             allowed = set(project.referents) if project else set()
         if interaction.user.id not in allowed:
             raise UserError("Cette demande ne vous est pas adressée.")
-        answered = await bot.introductions.answer(
-            self.introduction_id, accepted=self.answer == "oui", by=interaction.user.id
-        )
-        if self.answer == "oui":
+        answered = await bot.introductions.answer(self.target_id, accepted=self.action == "oui", by=interaction.user.id)
+        if self.action == "oui":
             where = await put_in_touch(bot, answered, interaction.user.id)
             text = t(interaction, "Mise en lien acceptée : {ou}", ou=where)
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 from discord import app_commands
@@ -14,6 +14,7 @@ from bot.client import HabitatBot, bot_of, walk_commands
 from bot.errors import UserError, invalid
 from bot.households import HouseholdMakeup, WhatMatters, WhereWhen, parse_budget, parse_place
 from bot.i18n import gettext
+from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.households import StepModal, known_values, profile_embed
 from cogs.ui.paginator import Paginator
@@ -312,27 +313,17 @@ class StepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"foye
         await cog.open_step(interaction, self.step or None)
 
 
-class ProfileNudgeButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"foyer:(?P<action>ok|pause):(?P<id>\d+)"
-):
-    """The answer to "does your introduction still hold?"."""
+class ProfileNudgeButton(ActionButton, template=r"foyer:(?P<action>ok|pause):(?P<id>\d+)"):
+    """The answer to "does your introduction still hold?" (the DM's buttons are built by the core)."""
 
-    def __init__(self, action: str, user_id: int) -> None:
-        super().__init__(discord.ui.Button(label=action, custom_id=f"foyer:{action}:{user_id}"))
-        self.action = action
-        self.user_id = user_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
-    ) -> ProfileNudgeButton:
-        return cls(match["action"], int(match["id"]))
+    PREFIX = "foyer"
+    LABELS: ClassVar[dict[str, str]] = {"ok": "Toujours d'actualité", "pause": "Mettre en pause"}
 
     @reported
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        if interaction.user.id != self.user_id:
+        if interaction.user.id != self.target_id:
             raise UserError("Ce bouton ne concerne que la personne qui a reçu ce message.")
-        await bot_of(interaction).households.set_flags(self.user_id, paused=self.action == "pause")
+        await bot_of(interaction).households.set_flags(self.target_id, paused=self.action == "pause")
         text = "Merci, votre présentation reste active." if self.action == "ok" else "Votre présentation est en pause."
         await interaction.response.edit_message(content=t(interaction, text), view=None)
 

@@ -16,6 +16,7 @@ from bot.client import HabitatBot, bot_of
 from bot.errors import UserError
 from bot.projects import ImportError_, Project, ProjectDraft, SearchFilters, parse_csv
 from bot.vocabulary import Etape, FormeJuridique, Initiative, Public, label
+from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.members import is_moderator, is_organiser, send_dm
 from cogs.ui.paginator import Paginator
@@ -200,8 +201,8 @@ async def post_for_moderation(interaction: discord.Interaction[Any], project: Pr
     if not isinstance(channel, discord.TextChannel | discord.Thread):
         return False
     view = discord.ui.View(timeout=None)
-    view.add_item(PublishButton(project.id))
-    view.add_item(RefuseButton(project.id))
+    view.add_item(ModerationButton("publier", project.id))
+    view.add_item(ModerationButton("refuser", project.id))
     await channel.send(embed=moderation_embed(project), view=view)
     return True
 
@@ -213,56 +214,33 @@ async def ensure_moderator(interaction: discord.Interaction[Any]) -> None:
         raise UserError("Seuls les modérateurs peuvent valider les projets.")
 
 
-class PublishButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"projet:publier:(?P<id>\d+)"):
-    def __init__(self, project_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Publier", style=discord.ButtonStyle.success, custom_id=f"projet:publier:{project_id}"
-            )
-        )
-        self.project_id = project_id
+class ModerationButton(ActionButton, template=r"projet:(?P<action>publier|refuser):(?P<id>\d+)"):
+    """Publier / Refuser under a project (or a change) waiting in the moderation queue."""
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
-    ) -> PublishButton:
-        return cls(int(match["id"]))
+    PREFIX = "projet"
+    LABELS: ClassVar[dict[str, str]] = {"publier": "Publier", "refuser": "Refuser"}
+    STYLES: ClassVar[dict[str, discord.ButtonStyle]] = {
+        "publier": discord.ButtonStyle.success,
+        "refuser": discord.ButtonStyle.danger,
+    }
 
     @reported
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await ensure_moderator(interaction)
+        if self.action == "refuser":
+            await interaction.response.send_modal(RefuseModal(interaction, self.target_id))
+            return
         bot = bot_of(interaction)
-        before = await bot.projects.get(self.project_id)
+        before = await bot.projects.get(self.target_id)
         if before is None or (before.published and before.pending is None):
             raise UserError("Ce projet a déjà été traité.")
-        project = await bot.projects.publish(self.project_id)
+        project = await bot.projects.publish(self.target_id)
         author = before.pending.proposed_by if before.pending else before.proposed_by
         if author:
             await send_dm(bot, author, content=f"✅ Votre projet « {project.nom} » est publié dans la base nationale.")
         embed = moderation_embed(before).set_footer(text=f"Publié par {interaction.user.display_name}")
         embed.colour = discord.Colour.green()
         await interaction.response.edit_message(embed=embed, view=None)
-
-
-class RefuseButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"projet:refuser:(?P<id>\d+)"):
-    def __init__(self, project_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Refuser", style=discord.ButtonStyle.danger, custom_id=f"projet:refuser:{project_id}"
-            )
-        )
-        self.project_id = project_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
-    ) -> RefuseButton:
-        return cls(int(match["id"]))
-
-    @reported
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await ensure_moderator(interaction)
-        await interaction.response.send_modal(RefuseModal(interaction, self.project_id))
 
 
 class RefuseModal(HabitatModal):
@@ -302,9 +280,8 @@ class RefuseModal(HabitatModal):
 # ---------------------------------------------------------------------- keeping records alive
 
 
-class NudgeButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"projet:(?P<action>ok|recrute-non|maj):(?P<id>\d+)"
-):
+class NudgeButton(ActionButton, template=r"projet:(?P<action>ok|recrute-non|maj):(?P<id>\d+)"):
+    PREFIX = "projet"
     LABELS: ClassVar[dict[str, str]] = {
         "ok": "Toujours d'actualité",
         "recrute-non": "Nous ne recrutons plus",
@@ -312,36 +289,20 @@ class NudgeButton(
     }
     STYLES: ClassVar[dict[str, discord.ButtonStyle]] = {
         "ok": discord.ButtonStyle.success,
-        "recrute-non": discord.ButtonStyle.secondary,
         "maj": discord.ButtonStyle.primary,
     }
-
-    def __init__(self, action: str, project_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=self.LABELS[action], style=self.STYLES[action], custom_id=f"projet:{action}:{project_id}"
-            )
-        )
-        self.action = action
-        self.project_id = project_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
-    ) -> NudgeButton:
-        return cls(match["action"], int(match["id"]))
 
     @reported
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = bot_of(interaction)
-        project = await bot.projects.get(self.project_id)
+        project = await bot.projects.get(self.target_id)
         if project is None or interaction.user.id not in project.referents:
             raise UserError("Seuls les référents du projet peuvent répondre.")
         if self.action == "maj":
-            await open_edit_form(interaction, self.project_id, {})
+            await open_edit_form(interaction, self.target_id, {})
             return
         recrute = False if self.action == "recrute-non" else (True if project.recrute else None)
-        await bot.projects.confirm(self.project_id, recrute=recrute)
+        await bot.projects.confirm(self.target_id, recrute=recrute)
         await interaction.response.edit_message(
             content=t(interaction, "Merci ! La fiche « {nom} » est confirmée.", nom=project.nom), view=None, embed=None
         )
@@ -359,7 +320,7 @@ class Projects(
         super().__init__()
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(PublishButton, RefuseButton, NudgeButton)
+        self.bot.add_dynamic_items(ModerationButton, NudgeButton)
 
     # ------------------------------------------------------------------ search
 
