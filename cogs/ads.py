@@ -165,6 +165,8 @@ class AdModal(HabitatModal):
         )
         await bot.scheduler.rebuild()
         if isinstance(forum, discord.ForumChannel):
+            # Tags and the post take several calls: acknowledge first, within Discord's 3 seconds.
+            await interaction.response.defer(ephemeral=True, thinking=True)
             thread = await publish_post(bot, interaction.guild, ad, settings)
             link = thread.jump_url if thread else ""
             await reply(interaction, t(interaction, "Annonce publiée : {lien}", lien=link))

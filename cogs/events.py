@@ -731,6 +731,10 @@ class Announcements(commands.GroupCog, group_name="rappel", group_description="A
         settings = await self.bot.guild_settings.get(interaction.guild_id)
         if not salon.permissions_for(salon.guild.me).send_messages:
             raise UserError("Je ne peux pas publier dans {salon}.", salon=salon.mention)
+        if not salon.permissions_for(interaction.user).send_messages:
+            raise UserError(
+                "Vous ne pouvez pas écrire dans {salon} : le bot n'y écrira pas pour vous.", salon=salon.mention
+            )
         if role is not None and not (role.mentionable or interaction.user.guild_permissions.mention_everyone):
             raise UserError("Vous ne pouvez pas mentionner le rôle {role}.", role=role.name)
         first = parse_when(quand, settings.zone, self.bot.clock())
@@ -800,6 +804,9 @@ class Announcements(commands.GroupCog, group_name="rappel", group_description="A
     async def _announcement_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
+        settings = await self.bot.guild_settings.get(interaction.guild_id or 0)
+        if not is_organiser(interaction.user, settings):
+            return []  # autocomplete skips the cog's check: organisers only, here too
         found = await self.bot.announcements.of_guild(interaction.guild_id or 0)
         return [
             app_commands.Choice(name=f"n° {a.id} — {a.content}"[:100], value=str(a.id))

@@ -35,12 +35,14 @@ class SuggestionsView(OwnedView):
         names: dict[int, str],
     ) -> None:
         super().__init__(interaction.user.id)
+        # The menu's values reach the member's client: they name positions, never Discord ids.
+        self.targets = [("foyer", s.target_id) for s in households] + [("projet", s.target_id) for s in projects]
         options = [
-            discord.SelectOption(label=t(interaction, "Foyer {n}", n=n), value=f"foyer:{s.target_id}")
-            for n, s in enumerate(households, start=1)
+            discord.SelectOption(label=t(interaction, "Foyer {n}", n=n), value=str(n - 1))
+            for n, _ in enumerate(households, start=1)
         ] + [
-            discord.SelectOption(label=f"🏡 {names[s.target_id]}"[:100], value=f"projet:{s.target_id}")
-            for s in projects
+            discord.SelectOption(label=f"🏡 {names[s.target_id]}"[:100], value=str(len(households) + n))
+            for n, s in enumerate(projects)
         ]
         self.ask: discord.ui.Select[SuggestionsView] = discord.ui.Select(
             placeholder=t(interaction, "Demander une mise en lien"), options=options
@@ -49,11 +51,11 @@ class SuggestionsView(OwnedView):
         self.add_item(self.ask)
 
     async def _ask(self, interaction: discord.Interaction[Any]) -> None:
-        kind, _, target = self.ask.values[0].partition(":")
+        kind, target = self.targets[int(self.ask.values[0])]
         await request_introduction(
             interaction,
-            household=int(target) if kind == "foyer" else None,
-            project=int(target) if kind == "projet" else None,
+            household=target if kind == "foyer" else None,
+            project=target if kind == "projet" else None,
         )
 
 
@@ -127,6 +129,8 @@ class AnswerButton(ActionButton, template=r"intro:(?P<action>oui|non):(?P<id>\d+
         if interaction.user.id not in allowed:
             raise UserError("Cette demande ne vous est pas adressée.")
         answered = await bot.introductions.answer(self.target_id, accepted=self.action == "oui", by=interaction.user.id)
+        # Opening the thread takes several calls: acknowledge first, within Discord's 3 seconds.
+        await interaction.response.defer()
         if self.action == "oui":
             where = await put_in_touch(bot, answered, interaction.user.id)
             text = t(interaction, "Mise en lien acceptée : {ou}", ou=where)
@@ -141,7 +145,7 @@ class AnswerButton(ActionButton, template=r"intro:(?P<action>oui|non):(?P<id>\d+
                 ),
             )
             text = t(interaction, "Demande déclinée. Ce foyer ne vous sera plus proposé.")
-        await interaction.response.edit_message(content=text, view=None)
+        await interaction.edit_original_response(content=text, view=None)
 
 
 async def put_in_touch(bot: HabitatBot, introduction: Introduction, accepter_id: int) -> str:

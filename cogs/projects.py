@@ -3,6 +3,7 @@ and export; and the yearly "is this still true?" DM that keeps records alive."""
 
 from __future__ import annotations
 
+import csv
 import io
 import logging
 import math
@@ -177,12 +178,17 @@ async def open_edit_form(interaction: discord.Interaction[Any], project_id: int,
 
     async def save(submitted: discord.Interaction[Any], draft: ProjectDraft) -> None:
         updated = await bot.projects.update(project_id, draft, editor_id=submitted.user.id, guild_id=submitted.guild_id)
-        if updated.pending is not None:
-            await post_for_moderation(submitted, updated)
+        if updated.pending is not None and await post_for_moderation(submitted, updated):
             message = t(
                 submitted,
                 "Modifications enregistrées. Le changement de nom, de commune ou d'étape "
                 "attend la validation d'un modérateur.",
+            )
+        elif updated.pending is not None:
+            message = t(
+                submitted,
+                "Modifications enregistrées, mais le changement de nom, de commune ou d'étape attend un modérateur "
+                "et ce serveur n'a pas de salon de modération : prévenez un administrateur (/config salons).",
             )
         else:
             message = t(submitted, "Modifications enregistrées.")
@@ -192,11 +198,13 @@ async def open_edit_form(interaction: discord.Interaction[Any], project_id: int,
 
 
 async def post_for_moderation(interaction: discord.Interaction[Any], project: Project) -> bool:
-    """Put a new project or change in the moderation queue of the server it came from."""
+    """Put a new project or change in the moderation queue of the server it came from (from a DM,
+    the server where the project was proposed)."""
     bot = bot_of(interaction)
-    if interaction.guild_id is None:
+    guild_id = interaction.guild_id or project.guild_id
+    if guild_id is None:
         return False
-    settings = await bot.guild_settings.get(interaction.guild_id)
+    settings = await bot.guild_settings.get(guild_id)
     channel = bot.get_channel(settings.modqueue_channel_id or 0)
     if not isinstance(channel, discord.TextChannel | discord.Thread):
         return False
@@ -613,7 +621,7 @@ class Projects(
             self._filters(texte, departement, region, None, 30, etape, None, None, None, recrute) if filtered else None
         )
         text = await self.bot.projects.export(filters)
-        count = text.count("\n") - 1
+        count = sum(1 for _ in csv.reader(io.StringIO(text))) - 1  # descriptions may hold line breaks
         file = discord.File(io.BytesIO(text.encode("utf-8")), filename="projets.csv")
         await interaction.response.send_message(
             t(interaction, "{n} projet(s) exporté(s).", n=count), file=file, ephemeral=True

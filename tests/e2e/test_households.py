@@ -180,7 +180,10 @@ async def test_suggestions_explain_themselves_and_respect_consent(furnished: San
     assert "vous apportez la menuiserie qui leur manque" in text
     assert "ils apportent le jardinage" in text
     assert "Un couple de retraités actifs." in text
-    assert str(morgane.id) not in reply.text  # no identity before both agree
+    assert str(morgane.id) not in reply.text  # no identity before both agree...
+    assert reply.message is not None
+    values = [option["value"] for option in reply.message.select()["options"]]
+    assert all(str(morgane.id) not in value for value in values)  # ...not even in the menu's data
     projects = [f["name"] for f in reply.embeds[0]["fields"] if f["name"].startswith("🏡")]
     assert projects and all("(démo)" in name for name in projects)
 
