@@ -87,6 +87,7 @@ class Ad(BaseModel):
     renewed_count: int
     forum_channel_id: int | None
     thread_id: int | None
+    locale: str = "fr"
 
     @property
     def live(self) -> bool:
@@ -117,7 +118,15 @@ class AdStore:
         self.geo = geo
 
     async def publish(
-        self, draft: AdDraft, *, author_id: int, guild_id: int, max_live: int, max_per_day: int, moderated: bool = False
+        self,
+        draft: AdDraft,
+        *,
+        author_id: int,
+        guild_id: int,
+        max_live: int,
+        max_per_day: int,
+        moderated: bool = False,
+        locale: str = "fr",
     ) -> Ad:
         """Store a new ad, or refuse it (over the limits, a word-for-word copy of a live ad of the author)."""
         departement = self.geo.departements.get(draft.departement)
@@ -151,12 +160,13 @@ class AdStore:
                 raise UserError("Vous avez déjà une annonce en cours avec exactement ce texte.")
             ad_id = await self.db.execute(
                 "INSERT INTO ads (author_id, guild_id, category, departement, region, code_insee, commune, title, body,"
-                " body_key, price, status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " body_key, price, status, created_at, expires_at, locale)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     author_id, guild_id, draft.category.value, departement.code, departement.region, draft.code_insee,
                     commune.nom if commune else None, draft.title, draft.body, key,
                     draft.price if draft.category in PRICED else None, "en_moderation" if moderated else "publiee",
-                    to_db(now), to_db(now + timedelta(days=draft.duration_days)),
+                    to_db(now), to_db(now + timedelta(days=draft.duration_days)), locale,
                 ),
             )  # fmt: skip
         return await self.must_get(ad_id)
@@ -346,6 +356,7 @@ def _ad(row: aiosqlite.Row) -> Ad:
         renewed_count=row["renewed_count"],
         forum_channel_id=row["forum_channel_id"],
         thread_id=row["thread_id"],
+        locale=row["locale"],
     )
 
 
@@ -370,11 +381,13 @@ class AdService:
             message = Outgoing(
                 content=gettext(
                     "Votre annonce « {titre} » expire le {date}. Renouvelez-la si elle est toujours d'actualité.",
-                    None,
+                    ad.locale,
                     titre=ad.title,
                     date=f"{ad.expires_at:%d/%m/%Y}",
                 ),
-                buttons=(Button(gettext("Renouveler (60 jours)", None), f"annonce:renouveler:{ad.id}", "primary"),),
+                buttons=(
+                    Button(gettext("Renouveler (60 jours)", ad.locale), f"annonce:renouveler:{ad.id}", "primary"),
+                ),
             )
             delivery = await self.notifier.dm(ad.author_id, message, nonce=f"annonce-{ad.id}-{ad.renewed_count}")
             if delivery is not Delivery.FAILED:

@@ -15,6 +15,7 @@ from bot.ads import Ad, AdDraft, AdFilters
 from bot.client import HabitatBot, bot_of
 from bot.errors import UserError, invalid
 from bot.guild_settings import GuildSettings
+from bot.i18n import gettext
 from bot.vocabulary import AdCategory, label
 from cogs.ui.ads import CATEGORY_TAGS, PER_PAGE, ad_embed, duration_options, is_priced, region_tag, search_embed
 from cogs.ui.buttons import ActionButton
@@ -162,6 +163,7 @@ class AdModal(HabitatModal):
             max_live=settings.max_live_ads,
             max_per_day=settings.max_ads_per_day,
             moderated=not isinstance(forum, discord.ForumChannel),
+            locale=interaction.locale.value,
         )
         await bot.scheduler.rebuild()
         if isinstance(forum, discord.ForumChannel):
@@ -205,7 +207,12 @@ class ContactModal(HabitatModal):
         delivered = await send_dm(
             bot,
             ad.author_id,
-            content=f"Réponse de {interaction.user.mention} à votre annonce « {ad.title} » :"[:2000],
+            content=gettext(
+                "Réponse de {membre} à votre annonce « {titre} » :",
+                ad.locale,
+                membre=interaction.user.mention,
+                titre=ad.title,
+            )[:2000],
             embed=embed,
         )
         if not delivered:
@@ -303,10 +310,18 @@ class ModerationButton(ActionButton, template=r"annonce-moderation:(?P<action>pu
             raise UserError("Réservé aux modérateurs du serveur.")
         if self.action == "publier":
             await bot.ads.approve(ad.id)
-            await send_dm(bot, ad.author_id, content=f"✅ Votre annonce « {ad.title} » est publiée.")
+            await send_dm(
+                bot,
+                ad.author_id,
+                content=gettext("✅ Votre annonce « {titre} » est publiée.", ad.locale, titre=ad.title),
+            )
         else:
             await bot.ads.close(ad.id, "supprimee", "refusée par la modération")
-            await send_dm(bot, ad.author_id, content=f"❌ Votre annonce « {ad.title} » n'a pas été retenue.")
+            await send_dm(
+                bot,
+                ad.author_id,
+                content=gettext("❌ Votre annonce « {titre} » n'a pas été retenue.", ad.locale, titre=ad.title),
+            )
         await interaction.response.edit_message(view=None)
 
 
@@ -350,9 +365,12 @@ class RemovalModal(HabitatModal):
         await send_dm(
             bot,
             ad.author_id,
-            content=f"🚫 Votre annonce « {ad.title} » a été retirée par la modération. Raison : {self.reason.value}"[
-                :2000
-            ],
+            content=gettext(
+                "🚫 Votre annonce « {titre} » a été retirée par la modération. Raison : {raison}",
+                ad.locale,
+                titre=ad.title,
+                raison=self.reason.value,
+            )[:2000],
         )
         await interaction.response.edit_message(
             content=f"Annonce supprimée par {interaction.user.display_name} : {self.reason.value}"[:2000], view=None

@@ -135,13 +135,14 @@ class AnswerButton(ActionButton, template=r"intro:(?P<action>oui|non):(?P<id>\d+
             where = await put_in_touch(bot, answered, interaction.user.id)
             text = t(interaction, "Mise en lien acceptée : {ou}", ou=where)
         else:
+            requester = await bot.households.get(answered.requester_id)
             await send_dm(
                 bot,
                 answered.requester_id,
                 content=gettext(
                     "Votre demande de mise en lien n'a pas abouti cette fois-ci. D'autres suggestions vous attendent : "
                     "/mise-en-lien suggestions.",
-                    None,
+                    requester.locale if requester else None,
                 ),
             )
             text = t(interaction, "Demande déclinée. Ce foyer ne vous sera plus proposé.")

@@ -230,3 +230,13 @@ async def test_buttons_keep_working_after_a_restart(tmp_path: Path, clock: Manua
             joined = await second.driver.click(demo.user("sam"), card, "S'inscrire")
             assert joined.content.startswith("Registration confirmed")
         assert emulator.problems == []
+
+
+async def test_the_author_is_told_in_their_own_language(furnished: Sandbox) -> None:
+    sb = furnished
+    sam, alex = sb.demo.user("sam"), sb.demo.user("alex")  # Sam's Discord is in English
+    await publish(sb, sam)
+    _, post = post_of(sb)
+    form = await sb.driver.click(alex, post, "Contacter")
+    await sb.driver.submit(alex, form, {"Votre message": "Bonjour, nous sommes intéressés !"})
+    assert sb.emulator.dms_to(sam)[-1]["content"].startswith(f"Reply from <@{alex.id}> to your ad")
