@@ -24,7 +24,7 @@ from cogs.ui.members import is_moderator, send_dm
 from cogs.ui.paginator import Paginator
 from cogs.ui.places import departement_choices, region_choices
 from cogs.ui.text import reply, t
-from cogs.ui.views import HabitatModal
+from cogs.ui.views import HabitatModal, TextModal
 
 log = logging.getLogger(__name__)
 
@@ -183,57 +183,36 @@ class AdModal(HabitatModal):
         )
 
 
-class ContactModal(HabitatModal):
-    def __init__(self, interaction: discord.Interaction[Any], ad_id: int) -> None:
-        super().__init__(title=t(interaction, "Répondre à l'annonce")[:45])
-        self.ad_id = ad_id
-        self.message: discord.ui.TextInput[ContactModal] = discord.ui.TextInput(
-            label=t(interaction, "Votre message")[:45],
-            style=discord.TextStyle.paragraph,
-            min_length=10,
-            max_length=1500,
-        )
-        self.add_item(self.message)
+def contact_modal(interaction: discord.Interaction[Any], ad_id: int) -> TextModal:
+    """A message to an ad's author, through the bot: the author's identity is never shown."""
 
-    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        bot = bot_of(interaction)
-        ad = await bot.ads.must_get(self.ad_id)
+    async def send(submitted: discord.Interaction[Any], text: str) -> None:
+        bot = bot_of(submitted)
+        ad = await bot.ads.must_get(ad_id)
         if not ad.live:
             raise UserError("Cette annonce est close.")
-        embed = discord.Embed(
-            title=f"✉️ {ad.title}"[:256], description=self.message.value, colour=discord.Colour.blurple()
+        embed = discord.Embed(title=f"✉️ {ad.title}"[:256], description=text, colour=discord.Colour.blurple())
+        embed.set_author(name=submitted.user.display_name)
+        content = gettext(
+            "Réponse de {membre} à votre annonce « {titre} » :",
+            ad.locale,
+            membre=submitted.user.mention,
+            titre=ad.title,
         )
-        embed.set_author(name=interaction.user.display_name)
-        delivered = await send_dm(
-            bot,
-            ad.author_id,
-            content=gettext(
-                "Réponse de {membre} à votre annonce « {titre} » :",
-                ad.locale,
-                membre=interaction.user.mention,
-                titre=ad.title,
-            )[:2000],
-            embed=embed,
-        )
-        if not delivered:
+        if not await send_dm(bot, ad.author_id, content=content[:2000], embed=embed):
             raise UserError("L'auteur·ice de l'annonce n'accepte pas les messages privés pour l'instant.")
-        await reply(interaction, t(interaction, "Message transmis à l'auteur·ice de l'annonce."))
+        await reply(submitted, t(submitted, "Message transmis à l'auteur·ice de l'annonce."))
+
+    return TextModal(
+        interaction, title="Répondre à l'annonce", label="Votre message", on_text=send, min_length=10, max_length=1500
+    )
 
 
-class ReportModal(HabitatModal):
-    def __init__(self, interaction: discord.Interaction[Any], ad_id: int) -> None:
-        super().__init__(title=t(interaction, "Signaler l'annonce")[:45])
-        self.ad_id = ad_id
-        self.reason: discord.ui.TextInput[ReportModal] = discord.ui.TextInput(
-            label=t(interaction, "Ce qui ne va pas")[:45],
-            style=discord.TextStyle.paragraph,
-            min_length=5,
-            max_length=500,
-        )
-        self.add_item(self.reason)
+def report_modal(interaction: discord.Interaction[Any], ad_id: int) -> TextModal:
+    async def send(submitted: discord.Interaction[Any], reason: str) -> None:
+        await report(submitted, ad_id, reason)
 
-    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        await report(interaction, self.ad_id, self.reason.value)
+    return TextModal(interaction, title="Signaler l'annonce", label="Ce qui ne va pas", on_text=send, max_length=500)
 
 
 async def report(interaction: discord.Interaction[Any], ad_id: int, reason: str) -> None:
@@ -274,9 +253,9 @@ class AdButton(ActionButton, template=r"annonce:(?P<action>contact|pourvue|signa
         if self.action == "contact":
             if ad.author_id == interaction.user.id:
                 raise UserError("C'est votre propre annonce.")
-            await interaction.response.send_modal(ContactModal(interaction, ad.id))
+            await interaction.response.send_modal(contact_modal(interaction, ad.id))
         elif self.action == "signaler":
-            await interaction.response.send_modal(ReportModal(interaction, ad.id))
+            await interaction.response.send_modal(report_modal(interaction, ad.id))
         elif self.action == "pourvue":
             await ensure_author_or_moderator(interaction, ad)
             await close_ad(interaction, ad.id, "pourvue")
@@ -341,27 +320,18 @@ class ReportButton(ActionButton, template=r"annonce-signalement:(?P<action>garde
                 content=f"Signalement classé par {interaction.user.display_name}.", view=None
             )
             return
-        await interaction.response.send_modal(RemovalModal(interaction, self.target_id))
+        await interaction.response.send_modal(removal_modal(interaction, self.target_id))
 
 
-class RemovalModal(HabitatModal):
-    def __init__(self, interaction: discord.Interaction[Any], report_id: int) -> None:
-        super().__init__(title=t(interaction, "Supprimer l'annonce")[:45])
-        self.report_id = report_id
-        self.reason: discord.ui.TextInput[RemovalModal] = discord.ui.TextInput(
-            label=t(interaction, "Raison (envoyée à la personne)")[:45],
-            style=discord.TextStyle.paragraph,
-            min_length=5,
-            max_length=500,
-        )
-        self.add_item(self.reason)
+def removal_modal(interaction: discord.Interaction[Any], report_id: int) -> TextModal:
+    """A moderator removes a reported ad, with a reason sent to its author."""
 
-    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        bot = bot_of(interaction)
-        settled = await bot.ads.settle_report(self.report_id, remove=True)
+    async def remove(submitted: discord.Interaction[Any], reason: str) -> None:
+        bot = bot_of(submitted)
+        settled = await bot.ads.settle_report(report_id, remove=True)
         ad = await bot.ads.must_get(settled.ad_id)
         if ad.live:
-            await close_ad(interaction, ad.id, "supprimee", self.reason.value)
+            await close_ad(submitted, ad.id, "supprimee", reason)
         await send_dm(
             bot,
             ad.author_id,
@@ -369,12 +339,16 @@ class RemovalModal(HabitatModal):
                 "🚫 Votre annonce « {titre} » a été retirée par la modération. Raison : {raison}",
                 ad.locale,
                 titre=ad.title,
-                raison=self.reason.value,
+                raison=reason,
             )[:2000],
         )
-        await interaction.response.edit_message(
-            content=f"Annonce supprimée par {interaction.user.display_name} : {self.reason.value}"[:2000], view=None
+        await submitted.response.edit_message(
+            content=f"Annonce supprimée par {submitted.user.display_name} : {reason}"[:2000], view=None
         )
+
+    return TextModal(
+        interaction, title="Supprimer l'annonce", label="Raison (envoyée à la personne)", on_text=remove, max_length=500
+    )
 
 
 @app_commands.guild_only()

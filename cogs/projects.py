@@ -24,7 +24,7 @@ from cogs.ui.paginator import Paginator
 from cogs.ui.places import commune_choices, departement_choices, region_choices
 from cogs.ui.projects import PER_PAGE, ProjectModal, fiche_embed, moderation_embed, results_embed
 from cogs.ui.text import reply, t
-from cogs.ui.views import HabitatModal, HabitatView
+from cogs.ui.views import HabitatView, TextModal
 
 log = logging.getLogger(__name__)
 
@@ -123,42 +123,35 @@ class FicheView(HabitatView):
 
     @discord.ui.button(label="Contacter", style=discord.ButtonStyle.primary, emoji="✉️")
     async def contact(self, interaction: discord.Interaction[Any], _: discord.ui.Button[FicheView]) -> None:
-        await interaction.response.send_modal(ContactModal(interaction, self.project_id))
+        await interaction.response.send_modal(contact_modal(interaction, self.project_id))
 
     @discord.ui.button(label="Modifier", style=discord.ButtonStyle.secondary, emoji="✏️")
     async def edit(self, interaction: discord.Interaction[Any], _: discord.ui.Button[FicheView]) -> None:
         await open_edit_form(interaction, self.project_id, {})
 
 
-class ContactModal(HabitatModal):
-    def __init__(self, interaction: discord.Interaction[Any], project_id: int) -> None:
-        super().__init__(title=t(interaction, "Écrire aux référents")[:45])
-        self.project_id = project_id
-        self.message: discord.ui.TextInput[ContactModal] = discord.ui.TextInput(
-            label=t(interaction, "Votre message")[:45],
-            style=discord.TextStyle.paragraph,
-            min_length=10,
-            max_length=1500,
-        )
-        self.add_item(self.message)
+def contact_modal(interaction: discord.Interaction[Any], project_id: int) -> TextModal:
+    """A message to a project's référents, through the bot: their ids are never shown to the asker."""
 
-    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        bot = bot_of(interaction)
-        project = await bot.projects.get(self.project_id)
+    async def send(submitted: discord.Interaction[Any], text: str) -> None:
+        bot = bot_of(submitted)
+        project = await bot.projects.get(project_id)
         if project is None or not project.referents:
             raise UserError("Ce projet n'a pas de référent joignable sur Discord.")
-        embed = discord.Embed(
-            title=f"✉️ {project.nom}"[:256], description=self.message.value, colour=discord.Colour.blurple()
-        )
-        embed.set_author(name=interaction.user.display_name)
-        # The référent sees who writes (so they can answer); the asker never sees the référents' ids.
-        content = f"Message de {interaction.user.mention} à propos de votre projet « {project.nom} » :"
+        embed = discord.Embed(title=f"✉️ {project.nom}"[:256], description=text, colour=discord.Colour.blurple())
+        embed.set_author(name=submitted.user.display_name)
+        # The référent sees who writes, so that they can answer.
+        content = f"Message de {submitted.user.mention} à propos de votre projet « {project.nom} » :"
         delivered = 0
         for referent in project.referents:
             delivered += await send_dm(bot, referent, content=content[:2000], embed=embed)
         if not delivered:
             raise UserError("Les référents de ce projet ne peuvent pas recevoir de message privé pour l'instant.")
-        await reply(interaction, t(interaction, "Message transmis aux référents du projet."))
+        await reply(submitted, t(submitted, "Message transmis aux référents du projet."))
+
+    return TextModal(
+        interaction, title="Écrire aux référents", label="Votre message", on_text=send, min_length=10, max_length=1500
+    )
 
 
 # ---------------------------------------------------------------------- proposing and editing
@@ -236,7 +229,7 @@ class ModerationButton(ActionButton, template=r"projet:(?P<action>publier|refuse
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await ensure_moderator(interaction)
         if self.action == "refuser":
-            await interaction.response.send_modal(RefuseModal(interaction, self.target_id))
+            await interaction.response.send_modal(refuse_modal(interaction, self.target_id))
             return
         bot = bot_of(interaction)
         before = await bot.projects.get(self.target_id)
@@ -251,38 +244,28 @@ class ModerationButton(ActionButton, template=r"projet:(?P<action>publier|refuse
         await interaction.response.edit_message(embed=embed, view=None)
 
 
-class RefuseModal(HabitatModal):
-    def __init__(self, interaction: discord.Interaction[Any], project_id: int) -> None:
-        super().__init__(title=t(interaction, "Refuser")[:45])
-        self.project_id = project_id
-        self.reason: discord.ui.TextInput[RefuseModal] = discord.ui.TextInput(
-            label=t(interaction, "Raison (envoyée à la personne)")[:45],
-            style=discord.TextStyle.paragraph,
-            min_length=5,
-            max_length=1000,
-        )
-        self.add_item(self.reason)
+def refuse_modal(interaction: discord.Interaction[Any], project_id: int) -> TextModal:
+    """A moderator refuses a new project (or only its pending change), with a reason for the proposer."""
 
-    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        await ensure_moderator(interaction)
-        bot = bot_of(interaction)
-        before = await bot.projects.get(self.project_id)
+    async def refuse(submitted: discord.Interaction[Any], reason: str) -> None:
+        await ensure_moderator(submitted)
+        bot = bot_of(submitted)
+        before = await bot.projects.get(project_id)
         if before is None or (before.published and before.pending is None) or before.statut == "refuse":
             raise UserError("Ce projet a déjà été traité.")
-        await bot.projects.refuse(self.project_id)
+        await bot.projects.refuse(project_id)
         author = before.pending.proposed_by if before.pending else before.proposed_by
         what = "La modification de votre projet" if before.pending else "Votre projet"
         if author:
-            await send_dm(
-                bot,
-                author,
-                content=f"❌ {what} « {before.nom} » n'a pas été retenu(e). Raison : {self.reason.value}"[:2000],
-            )
-        embed = moderation_embed(before).set_footer(
-            text=f"Refusé par {interaction.user.display_name} : {self.reason.value}"[:2048]
-        )
+            message = f"❌ {what} « {before.nom} » n'a pas été retenu(e). Raison : {reason}"
+            await send_dm(bot, author, content=message[:2000])
+        embed = moderation_embed(before).set_footer(text=f"Refusé par {submitted.user.display_name} : {reason}"[:2048])
         embed.colour = discord.Colour.red()
-        await interaction.response.edit_message(embed=embed, view=None)
+        await submitted.response.edit_message(embed=embed, view=None)
+
+    return TextModal(
+        interaction, title="Refuser", label="Raison (envoyée à la personne)", on_text=refuse, max_length=1000
+    )
 
 
 # ---------------------------------------------------------------------- keeping records alive

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -26,6 +27,36 @@ class HabitatModal(discord.ui.Modal):
     # discord.py's Modal narrows View.on_error's signature itself; this follows Modal's.
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:  # type: ignore[override]
         await report_error(interaction, error)
+
+
+OnText = Callable[[discord.Interaction[Any], str], Awaitable[None]]
+
+
+class TextModal(HabitatModal):
+    """One paragraph to write (a message, a reason); `on_text` does the rest."""
+
+    def __init__(
+        self,
+        interaction: discord.Interaction[Any],
+        *,
+        title: str,
+        label: str,
+        on_text: OnText,
+        min_length: int = 5,
+        max_length: int = 1000,
+    ) -> None:
+        super().__init__(title=t(interaction, title)[:45])
+        self.on_text = on_text
+        self.text: discord.ui.TextInput[TextModal] = discord.ui.TextInput(
+            label=t(interaction, label)[:45],
+            style=discord.TextStyle.paragraph,
+            min_length=min_length,
+            max_length=max_length,
+        )
+        self.add_item(self.text)
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        await self.on_text(interaction, self.text.value)
 
 
 class OwnedView(HabitatView):
