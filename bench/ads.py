@@ -12,7 +12,6 @@ import asyncio
 import inspect
 import logging
 import random
-import re
 import statistics
 import tempfile
 import time
@@ -23,10 +22,11 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+from measures import answer_ms, percentile, shown_total
+
 from bot.ads import DURATIONS, PRICED, AdStore, body_key
 from bot.clock import to_db, utc_now
 from bot.geo import Commune, Geography, geography
-from bot.sandbox.emulator import Emulator, Interaction
 from bot.sandbox.harness import sandbox
 from bot.vocabulary import AdCategory
 
@@ -346,30 +346,6 @@ class Results:
     search_ms: list[float] = field(default_factory=list)
     search_late: int = 0
     search_hits: list[int] = field(default_factory=list)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def answer_ms(emulator: Emulator, record: Interaction) -> float:
-    """From the interaction sent to the bot's first answer. An answer after Discord's 3 s deadline is refused
-    (the member saw "the application did not respond") and leaves no `answered_at`: its arrival is in the
-    emulator's request log, on the same clock."""
-    answered = record.answered_at
-    if answered is None:
-        callback = f"/interactions/{record.id}/{record.token}/callback"
-        answered = next(r.at for r in reversed(emulator.requests) if r.method == "POST" and r.path == callback)
-    return (answered - record.created) * 1000
-
-
-def shown_total(embeds: list[dict[str, Any]]) -> int:
-    """How many ads the answer says it found ("57 annonce(s)"); no embed means none."""
-    if not embeds:
-        return 0
-    found = re.search(r"\d+", str(embeds[0].get("description") or ""))
-    return int(found.group()) if found else 0
 
 
 async def measure(ads: int, count: int, seed: int) -> Results:

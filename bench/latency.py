@@ -14,12 +14,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from measures import percentile
+
 from bot.sandbox.harness import sandbox
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 async def measure(count: int) -> dict[str, list[float]]:

@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from measures import answer_ms, percentile
+
 from bot.clock import to_db, utc_now
 from bot.geo import Commune, Geography, bounding_box, distance_km, geography
 from bot.households import CANDIDATES, COMPLETE, VISIBILITY, HouseholdMakeup, WhatMatters, WhereWhen
 from bot.matching import suggest
 from bot.projects import ProjectDraft
-from bot.sandbox.emulator import Emulator, Interaction
 from bot.sandbox.harness import Sandbox, sandbox
 from bot.sandbox.state import User
 from bot.vocabulary import (
@@ -68,11 +69,6 @@ PROJECT_PHRASES = (
     "gouvernance partagée",
     "salle commune et chambre d'amis",
 )
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def places(geo: Geography, count: int, rng: random.Random) -> list[Commune]:
@@ -271,16 +267,6 @@ class Results:
     candidate_households: list[int] = field(default_factory=list)
     candidate_projects: list[int] = field(default_factory=list)
     parts_ms: dict[str, list[float]] = field(default_factory=dict)
-
-
-def answer_ms(emulator: Emulator, record: Interaction) -> float:
-    """From the interaction sent to the bot's first answer; a late (refused) answer is timed at its arrival in
-    the emulator's request log, on the same clock."""
-    answered = record.answered_at
-    if answered is None:
-        callback = f"/interactions/{record.id}/{record.token}/callback"
-        answered = next(r.at for r in reversed(emulator.requests) if r.method == "POST" and r.path == callback)
-    return (answered - record.created) * 1000
 
 
 @contextmanager

@@ -11,17 +11,17 @@ import argparse
 import asyncio
 import logging
 import random
-import re
 import statistics
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from measures import answer_ms, percentile, shown_total
+
 from bot.geo import Commune, Geography, geography, load
 from bot.projects import SEARCH_LIMIT, ProjectDraft
 from bot.sandbox.driver import AUTOCOMPLETE
-from bot.sandbox.emulator import Emulator, Interaction
 from bot.sandbox.harness import sandbox
 from bot.vocabulary import EspacePartage, Etape, FormeJuridique, Initiative, Public
 
@@ -161,11 +161,6 @@ NAME_TAILS = (
 )
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 def time_geography_load(runs: int) -> list[float]:
     """Each run parses the shipped files afresh, as a starting bot does (`geography()` caches, `load()` does not)."""
     timings = []
@@ -220,25 +215,6 @@ class Results:
     complete_ms: list[float] = field(default_factory=list)
     complete_late: int = 0
     complete_choices: list[int] = field(default_factory=list)
-
-
-def answer_ms(emulator: Emulator, record: Interaction) -> float:
-    """From the interaction sent to the bot's first answer. An answer after Discord's 3 s deadline is refused
-    (the member saw "the application did not respond") and leaves no `answered_at`: its arrival is in the
-    emulator's request log, on the same clock."""
-    answered = record.answered_at
-    if answered is None:
-        callback = f"/interactions/{record.id}/{record.token}/callback"
-        answered = next(r.at for r in reversed(emulator.requests) if r.method == "POST" and r.path == callback)
-    return (answered - record.created) * 1000
-
-
-def shown_total(embeds: list[dict[str, object]]) -> int:
-    """How many projects the answer says it found ("57 projet(s) trouvé(s)"); no embed means none."""
-    if not embeds:
-        return 0
-    found = re.search(r"\d+", str(embeds[0].get("description") or ""))
-    return int(found.group()) if found else 0
 
 
 async def measure(projects: int, count: int, seed: int) -> Results:
