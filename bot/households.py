@@ -355,6 +355,28 @@ class HouseholdStore:
         )  # fmt: skip
         return await self.get_many([row["user_id"] for row in rows])
 
+    async def households_for_project(
+        self, departement: str, lat: float | None, lon: float | None, asker_id: int, limit: int = CANDIDATES
+    ) -> list[HouseholdProfile]:
+        """Households that consented to be seen by projects and look in this département, nearest to the
+        project first, not yet asked by (or put in touch with, or declined for) this référent."""
+        order: str = "p.updated_at DESC"
+        order_params: tuple[float, ...] = ()
+        if lat is not None and lon is not None:
+            order = "p.lat IS NULL, (p.lat - ?) * (p.lat - ?) + (p.lon - ?) * (p.lon - ?) * ?"
+            order_params = (lat, lat, lon, lon, math.cos(math.radians(lat)) ** 2)
+        rows = await self.db.fetchall(
+            "SELECT p.user_id FROM household_profiles p WHERE p.user_id IN (SELECT t.user_id FROM household_tags t"
+            " WHERE t.kind = 'departement' AND t.value = ?) AND p.user_id != ? AND p.step = ? AND p.paused = 0"
+            " AND p.visible_projects = 1"
+            " AND NOT EXISTS (SELECT 1 FROM introductions i WHERE i.status IN ('declinee', 'acceptee', 'attente')"
+            "   AND ((i.requester_id = ? AND i.target_user_id = p.user_id)"
+            "     OR (i.requester_id = p.user_id AND i.target_user_id = ?)))"
+            f" ORDER BY {order}, p.user_id LIMIT ?",
+            (departement, asker_id, COMPLETE, asker_id, asker_id, *order_params, limit),
+        )
+        return await self.get_many([row["user_id"] for row in rows])
+
     async def candidate_project_ids(self, profile: HouseholdProfile) -> list[int]:
         """Published projects that recruit in the household's départements (within its circle's box),
         not declined for or already asked by this household."""

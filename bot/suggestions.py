@@ -5,14 +5,15 @@ introduction still hold?" (then a pause), and the expiry of unanswered requests.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.households import HouseholdProfile, HouseholdStore, IntroductionStore
 from bot.i18n import gettext
-from bot.matching import Suggestion, suggest
+from bot.matching import Suggestion, ranked, score_project, suggest
 from bot.notify import Button, Delivery, Notifier, Outgoing
-from bot.projects import ProjectStore
+from bot.projects import Project, ProjectStore
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,18 @@ class SuggestionService:
         others = await self.households.candidate_households(profile)
         projects = await self.projects.get_many(await self.households.candidate_project_ids(profile))
         return suggest(profile, others, projects, limit)
+
+    async def for_project(self, project: Project, asker_id: int, limit: int = SUGGESTIONS) -> list[Suggestion]:
+        """Households that let projects see them and that this project suits (the household's own hard
+        limits apply: its area, tenure and stage)."""
+        households = await self.households.households_for_project(
+            project.departement, project.lat, project.lon, asker_id
+        )
+        scored = ((household, score_project(household, project)) for household in households)
+        # Seen from the project, each suggestion names the household.
+        return ranked(
+            (replace(s, kind="foyer", target_id=household.user_id) for household, s in scored if s is not None), limit
+        )
 
     # ----------------------------------------------------------------- the scheduler's rounds
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 import discord
@@ -14,6 +15,7 @@ from bot.errors import UserError
 from bot.households import Introduction
 from bot.i18n import gettext
 from bot.matching import Suggestion
+from bot.projects import Project
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.households import introduction_embed, suggestions_embed
@@ -33,8 +35,10 @@ class SuggestionsView(OwnedView):
         households: list[Suggestion],
         projects: list[Suggestion],
         names: dict[int, str],
+        on_pick: Pick | None = None,
     ) -> None:
         super().__init__(interaction.user.id)
+        self.on_pick = on_pick or ask_as_household
         # The menu's values reach the member's client: they name positions, never Discord ids.
         self.targets = [("foyer", s.target_id) for s in households] + [("projet", s.target_id) for s in projects]
         options = [
@@ -52,11 +56,47 @@ class SuggestionsView(OwnedView):
 
     async def _ask(self, interaction: discord.Interaction[Any]) -> None:
         kind, target = self.targets[int(self.ask.values[0])]
-        await request_introduction(
+        await self.on_pick(interaction, kind, target)
+
+
+Pick = Callable[[discord.Interaction[Any], str, int], Awaitable[None]]
+
+
+async def ask_as_household(interaction: discord.Interaction[Any], kind: str, target: int) -> None:
+    await request_introduction(
+        interaction, household=target if kind == "foyer" else None, project=target if kind == "projet" else None
+    )
+
+
+async def propose_as_project(interaction: discord.Interaction[Any], project: Project, household: int) -> None:
+    """A project's référent asks a household that let projects see it; the household accepts or not."""
+    bot = bot_of(interaction)
+    if interaction.user.id not in project.referents:
+        raise UserError("Seuls les référents du projet peuvent faire cela.")
+    introduction = await bot.introductions.request(
+        interaction.user.id, target_user_id=household, guild_id=interaction.guild_id or project.guild_id
+    )
+    other = await bot.households.get(household)
+    locale = other.locale if other else "fr"
+    embed = discord.Embed(title=f"🏡 {project.nom}"[:256], description=project.description[:4000] or None)
+    embed.add_field(name=gettext("Où", locale), value=f"{project.commune} ({project.departement})")
+    delivered = await send_dm(
+        bot,
+        household,
+        content=gettext("Le projet « {projet} » aimerait vous rencontrer.", locale, projet=project.nom),
+        embed=embed,
+        view=answer_view(introduction.id, locale),
+    )
+    if not delivered:
+        await bot.introductions.withdraw(introduction.id)
+        raise UserError("Votre demande n'a pas pu être transmise : l'autre partie n'accepte pas les messages privés.")
+    await reply(
+        interaction,
+        t(
             interaction,
-            household=target if kind == "foyer" else None,
-            project=target if kind == "projet" else None,
-        )
+            "Demande envoyée. Vous serez prévenu·e de la réponse ; rien n'est partagé sans l'accord des deux.",
+        ),
+    )
 
 
 def answer_view(introduction_id: int, locale: str | None) -> discord.ui.View:
@@ -207,6 +247,33 @@ class Matching(
             return
         view = SuggestionsView(interaction, households, projects, {p.id: p.nom for p in records.values()})
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+    @app_commands.command(name="foyers", description="Les foyers qui pourraient rejoindre votre projet (référents)")
+    @app_commands.describe(projet="Le projet dont vous êtes référent")
+    async def foyers(self, interaction: discord.Interaction[Any], projet: str) -> None:
+        project = await self.bot.projects.get(int(projet)) if projet.isdigit() else None
+        if project is None or interaction.user.id not in project.referents:
+            raise UserError("Seuls les référents du projet peuvent faire cela.")
+        households = await self.bot.suggestions.for_project(project, interaction.user.id)
+        profiles = {p.user_id: p for p in await self.bot.households.get_many([s.target_id for s in households])}
+        embed = suggestions_embed(interaction, households, profiles, [], {})
+        embed.title = t(interaction, "Foyers pour « {projet} »", projet=project.nom)[:256]
+        if not households:
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+            return
+
+        async def pick(picked: discord.Interaction[Any], _: str, household: int) -> None:
+            await propose_as_project(picked, project, household)
+
+        view = SuggestionsView(interaction, households, [], {}, on_pick=pick)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+    @foyers.autocomplete("projet")
+    async def _own_projects(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        found = await self.bot.projects.names_like(current, user_id=interaction.user.id)
+        return [app_commands.Choice(name=f"{nom} — {commune}"[:100], value=str(pid)) for pid, nom, commune in found]
 
     @app_commands.command(name="pause", description="Ne plus recevoir le récapitulatif hebdomadaire des suggestions")
     async def pause(self, interaction: discord.Interaction[Any]) -> None:

@@ -337,3 +337,30 @@ async def test_my_data_exported_then_erased_leaving_no_trace(furnished: Sandbox,
     assert registered.seats_taken == 2
     assert await sb.bot.db.fetchone("SELECT 1 FROM projects WHERE nom = 'Mon projet à moi'") is not None
     clock.advance(days=1)
+
+
+async def test_a_project_meets_households_that_let_projects_see_them(furnished: Sandbox) -> None:
+    sb = furnished
+    alex, dominique, morgane = sb.demo.user("alex"), sb.demo.user("dominique"), sb.demo.user("morgane")
+    form = await sb.driver.slash(dominique, "projet proposer", commune=f"insee:{THIERS}", etape="emergence",
+                                 forme_juridique="cooperative_habitants", recrute=True)  # fmt: skip
+    await sb.driver.submit(dominique, form, {"Nom du projet": "La Coopé des Couteliers"})
+    row = await sb.bot.db.fetchone("SELECT id FROM projects WHERE nom = 'La Coopé des Couteliers'")
+    assert row is not None
+    await sb.bot.projects.publish(row["id"])
+    await introduce(sb, alex, visibility="projets")
+    await profile_for(sb, morgane, insee=THIERS, visibility="foyers")  # does not let projects see her
+    refused = await sb.driver.slash(sb.demo.user("sam"), "mise-en-lien foyers", projet=str(row["id"]))
+    assert refused.content == "Only the project's contact people can do that."
+    listing = await sb.driver.slash(dominique, "mise-en-lien foyers", projet=str(row["id"]))
+    assert listing.embeds[0]["title"] == "Foyers pour « La Coopé des Couteliers »"
+    households = [f for f in listing.embeds[0]["fields"] if f["name"].startswith("Foyer")]
+    assert len(households) == 1 and "Deux adultes, deux enfants" in households[0]["value"]
+    assert listing.message is not None
+    assert all(str(alex.id) not in o["value"] for o in listing.message.select()["options"])
+    await sb.driver.choose(dominique, listing.message, ["Foyer 1"])
+    request = sb.emulator.dms_to(alex)[-1]
+    assert request["content"] == "Le projet « La Coopé des Couteliers » aimerait vous rencontrer."
+    await sb.driver.click(alex, Message(sb.emulator, request), "Accepter")
+    thread = next(c for c in sb.emulator.channels.values() if c.type == 12)
+    assert {alex.id, dominique.id} <= thread.thread_members
