@@ -382,24 +382,6 @@ class Projects(
             recrute=recrute,
         )
 
-    @chercher.autocomplete("pres_de")
-    async def _commune_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return commune_choices(self.bot.geo, current)
-
-    @chercher.autocomplete("departement")
-    async def _departement_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return departement_choices(self.bot.geo, current)
-
-    @chercher.autocomplete("region")
-    async def _region_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return region_choices(self.bot.geo, current, interaction)
-
     # ------------------------------------------------------------------ one record
 
     @app_commands.command(name="fiche", description="La fiche complète d'un projet")
@@ -484,12 +466,6 @@ class Projects(
 
         await interaction.response.send_modal(ProjectModal(interaction, base, save))
 
-    @proposer.autocomplete("commune")
-    async def _proposer_commune(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return commune_choices(self.bot.geo, current)
-
     @app_commands.command(name="modifier", description="Mettre à jour la fiche d'un projet dont vous êtes référent")
     @app_commands.describe(
         projet="Le projet à modifier",
@@ -539,12 +515,6 @@ class Projects(
         owner = None if is_moderator(interaction.user, settings) else interaction.user.id
         found = await self.bot.projects.names_like(current, user_id=owner)
         return [app_commands.Choice(name=f"{nom} — {commune}"[:100], value=str(pid)) for pid, nom, commune in found]
-
-    @modifier.autocomplete("commune")
-    async def _modifier_commune(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return commune_choices(self.bot.geo, current)
 
     # ------------------------------------------------------------------ import and export
 
@@ -610,14 +580,26 @@ class Projects(
             t(interaction, "{n} projet(s) exporté(s).", n=count), file=file, ephemeral=True
         )
 
+    # ------------------------------------------------------------------ places, for every command that asks
+
+    @chercher.autocomplete("pres_de")
+    @proposer.autocomplete("commune")
+    @modifier.autocomplete("commune")
+    async def _commune_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return commune_choices(self.bot.geo, current)
+
+    @chercher.autocomplete("departement")
     @exporter.autocomplete("departement")
-    async def _export_departement(
+    async def _departement_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         return departement_choices(self.bot.geo, current)
 
+    @chercher.autocomplete("region")
     @exporter.autocomplete("region")
-    async def _export_region(
+    async def _region_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         return region_choices(self.bot.geo, current, interaction)
