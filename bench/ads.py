@@ -24,7 +24,8 @@ from typing import Any
 
 from measures import answer_ms, percentile, shown_total
 
-from bot.ads import DURATIONS, PRICED, AdStore, body_key
+from bot.ads.models import DURATIONS, PRICED, body_key
+from bot.ads.store import AdStore
 from bot.clock import to_db, utc_now
 from bot.geo import Commune, Geography, geography
 from bot.sandbox.harness import sandbox

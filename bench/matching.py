@@ -28,9 +28,9 @@ from measures import answer_ms, percentile
 
 from bot.clock import to_db, utc_now
 from bot.geo import Commune, Geography, bounding_box, distance_km, geography
-from bot.households import CANDIDATES, COMPLETE, VISIBILITY, HouseholdMakeup, WhatMatters, WhereWhen
-from bot.matching import suggest
-from bot.projects import ProjectDraft
+from bot.households.matching import suggest
+from bot.households.models import CANDIDATES, COMPLETE, VISIBILITY, HouseholdMakeup, WhatMatters, WhereWhen
+from bot.projects.models import ProjectDraft
 from bot.sandbox.harness import Sandbox, sandbox
 from bot.sandbox.state import User
 from bot.vocabulary import (

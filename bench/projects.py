@@ -20,7 +20,7 @@ from pathlib import Path
 from measures import answer_ms, percentile, shown_total
 
 from bot.geo import Commune, Geography, geography, load
-from bot.projects import SEARCH_LIMIT, ProjectDraft
+from bot.projects.models import SEARCH_LIMIT, ProjectDraft
 from bot.sandbox.driver import AUTOCOMPLETE
 from bot.sandbox.harness import sandbox
 from bot.vocabulary import EspacePartage, Etape, FormeJuridique, Initiative, Public

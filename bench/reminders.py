@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo
 from bot.client import cog_extensions
 from bot.clock import Clock, from_db, utc_now
 from bot.config import Settings
-from bot.events import EventDraft
-from bot.reminders import ReminderPolicy
+from bot.events.models import EventDraft
+from bot.events.reminders import ReminderPolicy
 from bot.sandbox.demo import build_demo
 from bot.sandbox.emulator import Emulator, RecordedRequest
 from bot.sandbox.harness import Sandbox, attach, furnish, running_bot

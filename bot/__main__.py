@@ -12,7 +12,9 @@ from pathlib import Path
 from bot.config import Settings, SettingsError, load_settings
 from bot.db import Database, MigrationError
 from bot.geo import geography
-from bot.projects import ImportError_, ImportReport, ProjectStore, parse_csv
+from bot.projects.csvfile import ImportError_, parse_csv
+from bot.projects.models import ImportReport
+from bot.projects.store import ProjectStore
 
 NO_TOKEN = (
     "DISCORD_TOKEN manquant : créez une application sur https://discord.com/developers/applications "

@@ -16,19 +16,23 @@ from discord.ext import commands
 
 import cogs
 from bot import i18n
-from bot.ads import AdService, AdStore
+from bot.ads.service import AdService
+from bot.ads.store import AdStore
+from bot.announcements.service import AnnouncementService
+from bot.announcements.store import AnnouncementStore
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.db import Database, MigrationError
-from bot.events import EventStore
+from bot.events.reminders import ReminderService, ReminderStore
+from bot.events.store import EventStore
 from bot.geo import geography
 from bot.guild_settings import GuildSettingsStore
-from bot.households import HouseholdStore, IntroductionStore
+from bot.households.service import SuggestionService
+from bot.households.store import HouseholdStore, IntroductionStore
 from bot.privacy import MemberDataStore
-from bot.projects import ProjectNudgeService, ProjectStore
-from bot.reminders import AnnouncementService, AnnouncementStore, ReminderService, ReminderStore
+from bot.projects.service import ProjectNudgeService
+from bot.projects.store import ProjectStore
 from bot.scheduler import Scheduler
-from bot.suggestions import SuggestionService
 from bot.web import WebServer, make_app
 from cogs.ui.errors import report_error
 from cogs.ui.notifier import DiscordNotifier

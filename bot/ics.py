@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from bot.events import Event
+from bot.events.models import Event
 from bot.vocabulary import label
 
 PRODUCT = "-//Habitat participatif//Bot Discord//FR"

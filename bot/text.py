@@ -89,3 +89,9 @@ def stems(text: str) -> list[str]:
 def stemmed(*parts: str | None) -> str:
     """The text that the full-text index holds for these parts."""
     return " ".join(stem for part in parts if part for stem in stems(part))
+
+
+def fts_query(text: str) -> str | None:
+    """Each word of the search as a stem prefix, all required: "coopératives bois" → "cooper"* AND "bois"*."""
+    words = stems(text)
+    return " AND ".join(f'"{word}"*' for word in words) if words else None

@@ -10,7 +10,8 @@ from aiohttp import web
 
 from bot.clock import Clock
 from bot.errors import UserError
-from bot.events import EventFilters, EventStore
+from bot.events.models import EventFilters
+from bot.events.store import EventStore
 from bot.geo import Geography
 from bot.ics import to_ics
 from bot.vocabulary import EventKind, parse

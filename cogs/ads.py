@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 from pydantic import ValidationError
 
-from bot.ads import Ad, AdDraft, AdFilters
+from bot.ads.models import Ad, AdDraft, AdFilters
 from bot.client import HabitatBot, bot_of
 from bot.errors import UserError, invalid
 from bot.guild_settings import GuildSettings

@@ -1,5 +1,5 @@
 """`/evenement` (the agenda, registrations, waiting lists, reminders) and `/rappel` (organisers'
-scheduled announcements). The rules live in bot/events.py and bot/reminders.py; this only adapts."""
+scheduled announcements). The rules live in bot/events/ and bot/announcements/; this only adapts."""
 
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from pydantic import ValidationError
 from bot.client import HabitatBot, bot_of
 from bot.dates import format_when, parse_when
 from bot.errors import UserError, first_problem
-from bot.events import Event, EventDraft, EventFilters, Outcome, Registration
+from bot.events.models import Event, EventDraft, EventFilters, Outcome, Registration
+from bot.events.reminders import ReminderPolicy
 from bot.guild_settings import GuildSettings, format_offset, parse_offsets
 from bot.i18n import gettext
 from bot.ics import to_ics
 from bot.recurrence import Frequency, Rule, event_occurrences, nth_of_month
-from bot.reminders import ReminderPolicy
 from bot.vocabulary import EventKind, label
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import Refused, reported

@@ -12,10 +12,10 @@ from discord.ext import commands
 
 from bot.client import HabitatBot, bot_of
 from bot.errors import UserError
-from bot.households import Introduction
+from bot.households.matching import Suggestion
+from bot.households.models import Introduction
 from bot.i18n import gettext
-from bot.matching import Suggestion
-from bot.projects import Project
+from bot.projects.models import Project
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.households import introduction_embed, suggestions_embed

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from bot.client import HabitatBot, bot_of, walk_commands
 from bot.errors import UserError, invalid
-from bot.households import HouseholdMakeup, WhatMatters, WhereWhen, parse_budget, parse_place
+from bot.households.models import HouseholdMakeup, WhatMatters, WhereWhen, parse_budget, parse_place
 from bot.i18n import gettext
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported

@@ -15,7 +15,8 @@ from discord.ext import commands
 
 from bot.client import HabitatBot, bot_of
 from bot.errors import UserError
-from bot.projects import ImportError_, Project, ProjectDraft, SearchFilters, parse_csv
+from bot.projects.csvfile import ImportError_, parse_csv
+from bot.projects.models import Project, ProjectDraft, SearchFilters
 from bot.vocabulary import Etape, FormeJuridique, Initiative, Public, label
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported

@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.client import HabitatBot, cog_extensions
 from bot.clock import Clock, utc_now
 from bot.config import Settings
-from bot.projects import parse_csv
+from bot.projects.csvfile import parse_csv
 from bot.sandbox.demo import DemoServer, build_demo
 from bot.sandbox.driver import Driver
 from bot.sandbox.emulator import Emulator

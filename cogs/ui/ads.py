@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from bot.ads import DURATIONS, PRICED, Ad
+from bot.ads.models import DURATIONS, PRICED, Ad
 from bot.dates import format_day
 from bot.geo import geography
 from bot.i18n import gettext

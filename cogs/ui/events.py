@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import discord
 
 from bot.dates import format_time, format_when
-from bot.events import Event, Registration, Session
+from bot.events.models import Event, Registration, Session
 from bot.i18n import gettext
 from bot.vocabulary import EventKind, label
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import discord
 
-from bot.households import HouseholdProfile
-from bot.matching import Reason, Suggestion
-from bot.projects import Project
+from bot.households.matching import Reason, Suggestion
+from bot.households.models import HouseholdProfile
+from bot.projects.models import Project
 from bot.vocabulary import Apport, EtapeRejointe, Horizon, Milieu, Statut, Valeur, label
 from cogs.ui.text import t
 from cogs.ui.views import HabitatModal

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from bot.dates import format_day, format_month
 from bot.errors import invalid
-from bot.projects import Project, ProjectDraft, SearchHit
+from bot.projects.models import Project, ProjectDraft, SearchHit
 from bot.vocabulary import EspacePartage, Public, label
 from cogs.ui.text import t
 from cogs.ui.views import HabitatModal

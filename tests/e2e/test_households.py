@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.households import HouseholdMakeup, WhatMatters, WhereWhen
+from bot.households.models import HouseholdMakeup, WhatMatters, WhereWhen
 from bot.sandbox.driver import Message, Reply
 from bot.sandbox.harness import Sandbox
 from bot.sandbox.state import User

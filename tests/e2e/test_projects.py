@@ -7,7 +7,8 @@ import io
 
 import pytest
 
-from bot.projects import CSV_HEADER, ProjectDraft
+from bot.projects.csvfile import CSV_HEADER
+from bot.projects.models import ProjectDraft
 from bot.sandbox.driver import DriverError, Upload
 from bot.sandbox.harness import Sandbox
 from bot.vocabulary import Etape

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from bot.ads import AdDraft, AdFilters, AdStore
+from bot.ads.models import AdDraft, AdFilters
+from bot.ads.store import AdStore
 from bot.db import Database
 from bot.errors import UserError
 from bot.geo import geography

@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 
 from bot.db import Database
 from bot.errors import UserError
-from bot.events import EventDraft, EventFilters, EventStore
+from bot.events.models import EventDraft, EventFilters
+from bot.events.reminders import ReminderPolicy, ReminderStore
+from bot.events.store import EventStore
 from bot.geo import geography
-from bot.reminders import ReminderPolicy, ReminderStore
 from bot.vocabulary import EventKind
 from tests.support import ManualDateClock
 

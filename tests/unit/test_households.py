@@ -7,16 +7,15 @@ import pytest
 from bot.db import Database
 from bot.errors import UserError
 from bot.geo import geography
-from bot.households import (
+from bot.households.models import (
     MAX_PENDING_REQUESTS,
     HouseholdMakeup,
-    HouseholdStore,
-    IntroductionStore,
     WhatMatters,
     WhereWhen,
     parse_budget,
     parse_place,
 )
+from bot.households.store import HouseholdStore, IntroductionStore
 from bot.vocabulary import EtapeRejointe, Horizon, Statut
 from tests.support import ManualDateClock
 

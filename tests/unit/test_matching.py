@@ -1,4 +1,4 @@
-"""Who a household is told to meet: the pure scoring of `bot/matching.py`.
+"""Who a household is told to meet: the pure scoring of `bot/households/matching.py`.
 
 Examples first (what a member sees: who is suggested, why, in what order, and who never is), then
 properties over many generated profiles (symmetry, hard limits, monotonicity, bounds).
@@ -18,8 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.geo import distance_km, geography
-from bot.households import COMPLETE, HouseholdProfile
-from bot.matching import (
+from bot.households.matching import (
     STAGE_OF,
     TENURES,
     WEIGHTS,
@@ -30,7 +29,8 @@ from bot.matching import (
     score_project,
     suggest,
 )
-from bot.projects import Project
+from bot.households.models import COMPLETE, HouseholdProfile
+from bot.projects.models import Project
 from bot.vocabulary import (
     Apport,
     EspacePartage,

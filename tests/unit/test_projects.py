@@ -9,15 +9,10 @@ from hypothesis import strategies as st
 from bot.db import Database
 from bot.errors import UserError
 from bot.geo import Geography, geography
-from bot.projects import (
-    CSV_HEADER,
-    ImportError_,
-    ProjectDraft,
-    ProjectStore,
-    SearchFilters,
-    fts_query,
-    parse_csv,
-)
+from bot.projects.csvfile import CSV_HEADER, ImportError_, parse_csv
+from bot.projects.models import ProjectDraft, SearchFilters
+from bot.projects.store import ProjectStore
+from bot.text import fts_query
 from bot.vocabulary import EspacePartage, Etape, FormeJuridique, Initiative, Public
 from tests.support import ManualDateClock
 

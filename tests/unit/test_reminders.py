@@ -7,20 +7,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.announcements.service import AnnouncementService
+from bot.announcements.store import AnnouncementStore
 from bot.db import Database
-from bot.events import EventDraft, EventStore
+from bot.events.models import EventDraft
+from bot.events.reminders import ReminderPolicy, ReminderService, ReminderStore
+from bot.events.store import EventStore
 from bot.geo import geography
 from bot.notify import Delivery, Outgoing
+from bot.outbox import LEASE, MAX_ATTEMPTS
 from bot.recurrence import Frequency, Rule
-from bot.reminders import (
-    LEASE,
-    MAX_ATTEMPTS,
-    AnnouncementService,
-    AnnouncementStore,
-    ReminderPolicy,
-    ReminderService,
-    ReminderStore,
-)
 from bot.vocabulary import EventKind
 from tests.support import ManualDateClock
 

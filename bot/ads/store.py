@@ -1,115 +1,19 @@
-"""Small ads ("petites annonces"): households looking for a group, groups looking for households,
-dwellings, land, mutual help. They expire, can be renewed, withdrawn, marked filled, reported and
-removed by a moderator; their forum post follows them.
-"""
+"""The small ads store: publishing, searching, renewing, closing, reports and the expiry notices."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.clock import Clock, from_db, to_db
+from bot.ads.models import DURATIONS, LEASE, NOTICE_BEFORE, PRICED, Ad, AdDraft, AdFilters, Report, body_key
+from bot.clock import from_db, to_db
 from bot.db import Database
 from bot.errors import UserError
 from bot.geo import Geography
-from bot.i18n import gettext
-from bot.notify import Button, Delivery, Notifier, Outgoing
-from bot.projects import fts_query
-from bot.text import fold
-from bot.vocabulary import AdCategory
-
-DURATIONS = (30, 60, 90)
-NOTICE_BEFORE = timedelta(days=3)
-LEASE = timedelta(seconds=60)
-PRICED = frozenset({AdCategory.logement, AdCategory.foncier})
-LIVE = ("publiee", "en_moderation")
-_URL = re.compile(r"https?://\S+", re.IGNORECASE)
-_WORD = re.compile(r"\w", re.UNICODE)
-
-
-class AdDraft(BaseModel):
-    """What a member publishes, validated before anything is stored."""
-
-    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
-
-    category: AdCategory
-    departement: str
-    title: str = Field(min_length=3, max_length=100)
-    body: str = Field(min_length=10, max_length=3000)
-    code_insee: str | None = None
-    price: int | None = Field(default=None, ge=0, le=100_000_000)
-    duration_days: int = 60
-
-    @field_validator("duration_days")
-    @classmethod
-    def _known_duration(cls, value: int) -> int:
-        if value not in DURATIONS:
-            raise ValueError("une annonce dure 30, 60 ou 90 jours")
-        return value
-
-    @field_validator("body")
-    @classmethod
-    def _not_only_a_link(cls, value: str) -> str:
-        if not _WORD.search(_URL.sub("", value)):
-            raise ValueError(
-                "une annonce ne peut pas être seulement un lien : dites en quelques mots de quoi il s'agit"
-            )
-        return value
-
-
-def body_key(title: str, body: str) -> str:
-    """What makes two ads "the same word for word": folded title and text."""
-    return fold(f"{title} {body}")
-
-
-class Ad(BaseModel):
-    id: int
-    author_id: int
-    guild_id: int
-    category: AdCategory
-    departement: str
-    region: str
-    code_insee: str | None
-    commune: str | None
-    title: str
-    body: str
-    price: int | None
-    status: str
-    closed_reason: str | None
-    created_at: datetime
-    expires_at: datetime
-    renewed_count: int
-    forum_channel_id: int | None
-    thread_id: int | None
-    locale: str = "fr"
-
-    @property
-    def live(self) -> bool:
-        return self.status in LIVE
-
-
-@dataclass(frozen=True)
-class Report:
-    id: int
-    ad_id: int
-    reporter_id: int
-    reason: str
-    status: str
-
-
-@dataclass(frozen=True)
-class AdFilters:
-    texte: str | None = None
-    category: AdCategory | None = None
-    departement: str | None = None
-    departements: tuple[str, ...] | None = None
-    author_id: int | None = None
+from bot.text import fts_query
 
 
 class AdStore:
@@ -358,59 +262,3 @@ def _ad(row: aiosqlite.Row) -> Ad:
         thread_id=row["thread_id"],
         locale=row["locale"],
     )
-
-
-class AdService:
-    """The scheduler's round for ads: a notice three days before expiry, then closing what expired."""
-
-    def __init__(self, store: AdStore, notifier: Notifier, clock: Clock) -> None:
-        self.store = store
-        self.notifier = notifier
-        self.clock = clock
-
-    async def next_due(self) -> datetime | None:
-        return await self.store.next_due()
-
-    async def run_due(self) -> int:
-        now = self.clock()
-        await self.store.expire_overdue(now)
-        done = 0
-        for ad in await self.store.notices_due(now):
-            if not await self.store.claim(ad.id, "notice_claimed_at", now):
-                continue
-            message = Outgoing(
-                content=gettext(
-                    "Votre annonce « {titre} » expire le {date}. Renouvelez-la si elle est toujours d'actualité.",
-                    ad.locale,
-                    titre=ad.title,
-                    date=f"{ad.expires_at:%d/%m/%Y}",
-                ),
-                buttons=(
-                    Button(gettext("Renouveler (60 jours)", ad.locale), f"annonce:renouveler:{ad.id}", "primary"),
-                ),
-            )
-            delivery = await self.notifier.dm(ad.author_id, message, nonce=f"annonce-{ad.id}-{ad.renewed_count}")
-            if delivery is not Delivery.FAILED:
-                await self.store.mark_notice_sent(ad.id, now)
-                done += delivery is Delivery.SENT
-        for ad in await self.store.posts_to_close(now):
-            done += await self.close_post(ad)
-        return done
-
-    async def close_post(self, ad: Ad) -> bool:
-        """Close and lock an ad's forum post with a line that says why; once."""
-        if ad.thread_id is None or not await self.store.claim(ad.id, "close_claimed_at", self.clock()):
-            return False
-        why = CLOSING_LINES.get(ad.status, CLOSING_LINES["retiree"])
-        delivery = await self.notifier.close_thread(ad.thread_id, Outgoing(content=gettext(why, None)))
-        if delivery is not Delivery.FAILED:
-            await self.store.mark_post_closed(ad.id)
-        return delivery is Delivery.SENT
-
-
-CLOSING_LINES = {
-    "retiree": "🔒 Annonce retirée par son auteur·ice.",
-    "pourvue": "✅ Annonce pourvue : merci à toutes et à tous !",
-    "expiree": "⌛ Annonce expirée.",
-    "supprimee": "🚫 Annonce retirée par la modération.",
-}

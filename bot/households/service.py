@@ -1,4 +1,4 @@
-"""Suggestions for a household, from the stores through the pure scoring of bot/matching.py, and the
+"""Suggestions for a household, from the stores through the pure scoring of bot/households/matching.py, and the
 rounds that keep matching alive: the weekly digest of new suggestions, the yearly "does your
 introduction still hold?" (then a pause), and the expiry of unanswered requests."""
 
@@ -9,11 +9,13 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
-from bot.households import HouseholdProfile, HouseholdStore, IntroductionStore
+from bot.households.matching import Suggestion, ranked, score_project, suggest
+from bot.households.models import HouseholdProfile
+from bot.households.store import HouseholdStore, IntroductionStore
 from bot.i18n import gettext
-from bot.matching import Suggestion, ranked, score_project, suggest
 from bot.notify import Button, Delivery, Notifier, Outgoing
-from bot.projects import Project, ProjectStore
+from bot.projects.models import Project
+from bot.projects.store import ProjectStore
 
 log = logging.getLogger(__name__)
 

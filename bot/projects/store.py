@@ -1,259 +1,36 @@
-"""The national project database: the Project model, its store (SQL, full-text search) and its rules.
+"""The project store: SQL, full-text search, moderation queue and the records' confirmations.
 
 A project proposed by a member waits for a moderator; once published, a change of name, commune or
-stage waits again, while the other fields change at once. Records are kept alive by asking their
-référents, once a year, whether they still hold (and every six months whether they still recruit).
-"""
+stage waits again, while the other fields change at once."""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.clock import Clock, from_db, to_db
+from bot.clock import from_db, to_db
 from bot.db import Database
-from bot.errors import UserError, first_problem
+from bot.errors import UserError
 from bot.geo import Commune, Geography, bounding_box, distance_km
-from bot.i18n import gettext
-from bot.notify import Button, Delivery, Notifier, Outgoing
-from bot.text import fold, stems
-from bot.vocabulary import EspacePartage, Etape, FormeJuridique, Initiative, Public, parse
-
-CSV_HEADER = (
-    "nom",
-    "commune",
-    "code_insee",
-    "etape",
-    "initiative",
-    "forme_juridique",
-    "logements",
-    "recrute",
-    "publics",
-    "espaces_partages",
-    "description",
-    "site",
-    "contact",
+from bot.projects.csvfile import to_csv
+from bot.projects.models import (
+    MODERATED_FIELDS,
+    RECRUTE_STALE_AFTER,
+    SEARCH_LIMIT,
+    STALE_AFTER,
+    ImportReport,
+    Nudge,
+    PendingRevision,
+    Project,
+    ProjectDraft,
+    SearchFilters,
+    SearchHit,
 )
-STALE_AFTER = timedelta(days=365)
-RECRUTE_STALE_AFTER = timedelta(days=182)
-SEARCH_LIMIT = 200
-MODERATED_FIELDS = ("nom", "code_insee", "etape")
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-
-
-class ProjectDraft(BaseModel):
-    """What a group proposes, edits or imports: validated before anything is stored."""
-
-    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
-
-    nom: str = Field(min_length=2, max_length=100)
-    code_insee: str = Field(min_length=5, max_length=5)
-    etape: Etape
-    initiative: Initiative = Initiative.citoyenne
-    forme_juridique: FormeJuridique = FormeJuridique.autre
-    logements: int | None = Field(default=None, ge=1, le=5000)
-    recrute: bool = False
-    publics: frozenset[Public] = frozenset()
-    espaces_partages: frozenset[EspacePartage] = frozenset()
-    description: str = Field(default="", max_length=2000)
-    site: str | None = Field(default=None, max_length=300)
-    contact: str | None = Field(default=None, max_length=200)
-
-    @field_validator("site", "contact", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("site")
-    @classmethod
-    def _web_address(cls, value: str | None) -> str | None:
-        if value is not None and not _URL.match(value):
-            raise ValueError("le site doit commencer par http:// ou https://")
-        return value
-
-
-class PendingRevision(BaseModel):
-    nom: str
-    code_insee: str
-    commune: str
-    etape: Etape
-    proposed_by: int
-    guild_id: int | None
-
-
-class Project(ProjectDraft):
-    id: int
-    commune: str
-    departement: str
-    region: str
-    lat: float | None
-    lon: float | None
-    statut: str
-    guild_id: int | None
-    proposed_by: int | None
-    created_at: datetime
-    updated_at: datetime
-    confirmed_at: datetime
-    recrute_confirmed_at: datetime | None
-    referents: tuple[int, ...] = ()
-    pending: PendingRevision | None = None
-
-    @property
-    def published(self) -> bool:
-        return self.statut == "publie"
-
-    def unconfirmed_since(self, now: datetime) -> datetime | None:
-        """When the record was last confirmed, if that is more than a year ago."""
-        return self.confirmed_at if now - self.confirmed_at > STALE_AFTER else None
-
-
-@dataclass(frozen=True)
-class SearchFilters:
-    texte: str | None = None
-    departement: str | None = None
-    departements: tuple[str, ...] | None = None  # a région, current or old
-    pres_de: Commune | None = None
-    rayon_km: float = 30.0
-    etape: Etape | None = None
-    initiative: Initiative | None = None
-    forme_juridique: FormeJuridique | None = None
-    public: Public | None = None
-    recrute: bool | None = None
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    project_id: int
-    distance_km: float | None
-
-
-@dataclass(frozen=True)
-class Nudge:
-    id: int
-    project_id: int
-    kind: str  # 'fiche': is the record still true? 'recrute': still looking for households?
-
-
-@dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-
-class ImportError_(UserError):
-    """Rows of a CSV that cannot be imported, each with its line number and reason."""
-
-    def __init__(self, problems: list[tuple[int, str]]) -> None:
-        self.problems = problems
-        lines = "\n".join(f"ligne {line} : {reason}" for line, reason in problems[:15])
-        more = f"\n… et {len(problems) - 15} autres" if len(problems) > 15 else ""
-        super().__init__("Import refusé, rien n'a été enregistré :\n{lignes}", lignes=lines + more)
-
-
-def fts_query(text: str) -> str | None:
-    """Each word of the search as a stem prefix, all required: "coopératives bois" → "cooper"* AND "bois"*."""
-    words = stems(text)
-    return " AND ".join(f'"{word}"*' for word in words) if words else None
-
-
-def _split_list(text: str) -> list[str]:
-    return [part.strip() for part in text.split(";") if part.strip()]
-
-
-def parse_csv(text: str, geo: Geography) -> list[ProjectDraft]:
-    """Every row validated first; an ImportError_ lists the bad rows by their line in the file."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = tuple(reader.fieldnames or ())
-    missing = [column for column in CSV_HEADER if column not in header]
-    if missing:
-        raise ImportError_([(1, f"colonnes manquantes : {', '.join(missing)}")])
-    drafts: list[ProjectDraft] = []
-    problems: list[tuple[int, str]] = []
-    seen: dict[tuple[str, str], int] = {}
-    line = reader.line_num + 1
-    for row in reader:
-        try:
-            draft = draft_from_row(row, geo)
-        except (UserError, ValidationError, ValueError) as error:
-            problems.append((line, _reason(error)))
-        else:
-            key = (fold(draft.nom), draft.code_insee)
-            if key in seen:
-                problems.append((line, f"même projet que la ligne {seen[key]}"))
-            seen[key] = line
-            drafts.append(draft)
-        line = reader.line_num + 1
-    if problems:
-        raise ImportError_(problems)
-    return drafts
-
-
-def draft_from_row(row: dict[str, str], geo: Geography) -> ProjectDraft:
-    insee = (row.get("code_insee") or "").strip()
-    if not geo.commune(insee):
-        raise ValueError(f"code INSEE inconnu « {insee} »")
-    recrute = fold(row.get("recrute") or "non")
-    if recrute not in ("oui", "non"):
-        raise ValueError("recrute vaut « oui » ou « non »")
-    logements = (row.get("logements") or "").strip()
-    return ProjectDraft(
-        nom=row.get("nom") or "",
-        code_insee=insee,
-        etape=parse(Etape, row.get("etape") or ""),
-        initiative=parse(Initiative, row.get("initiative") or "citoyenne"),
-        forme_juridique=parse(FormeJuridique, row.get("forme_juridique") or "autre"),
-        logements=int(logements) if logements else None,
-        recrute=recrute == "oui",
-        publics=frozenset(parse(Public, p) for p in _split_list(row.get("publics") or "")),
-        espaces_partages=frozenset(parse(EspacePartage, e) for e in _split_list(row.get("espaces_partages") or "")),
-        description=row.get("description") or "",
-        site=row.get("site"),
-        contact=row.get("contact"),
-    )
-
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, UserError):
-        return error.message.format(**error.params)
-    if isinstance(error, ValidationError):
-        field, reason = first_problem(error)
-        return f"{field} : {reason}"
-    return str(error)
-
-
-def to_csv(projects: Iterable[Project]) -> str:
-    output = io.StringIO()
-    writer = csv.writer(output, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    for p in projects:
-        writer.writerow(
-            [
-                p.nom,
-                p.commune,
-                p.code_insee,
-                p.etape.value,
-                p.initiative.value,
-                p.forme_juridique.value,
-                p.logements or "",
-                "oui" if p.recrute else "non",
-                ";".join(sorted(x.value for x in p.publics)),
-                ";".join(sorted(x.value for x in p.espaces_partages)),
-                p.description,
-                p.site or "",
-                p.contact or "",
-            ]
-        )
-    return output.getvalue()
-
+from bot.text import fold, fts_query
+from bot.vocabulary import EspacePartage, Public
 
 # The columns a draft fills, in this order, for both the INSERT and the UPDATE below.
 RECORD_COLUMNS = (
@@ -717,57 +494,3 @@ class ProjectStore:
 
     async def mark_nudge_sent(self, nudge_id: int, now: datetime) -> None:
         await self.db.execute("UPDATE project_nudges SET sent_at = ? WHERE id = ?", (to_db(now), nudge_id))
-
-
-class ProjectNudgeService:
-    """The scheduler's round that keeps records alive: the référents of a stale record are asked,
-    once per confirmation, whether it still holds (claim, send with a nonce, mark)."""
-
-    def __init__(self, store: ProjectStore, notifier: Notifier, clock: Clock) -> None:
-        self.store = store
-        self.notifier = notifier
-        self.clock = clock
-
-    async def next_due(self) -> datetime | None:
-        return await self.store.next_nudge_due()
-
-    async def run_due(self) -> int:
-        sent = 0
-        for nudge in await self.store.due_nudges(self.clock()):
-            if not await self.store.claim_nudge(nudge.id, self.clock()):
-                continue
-            project = await self.store.get(nudge.project_id)
-            if project is not None:
-                message = nudge_message(project, nudge.kind)
-                for referent in project.referents:
-                    # Closed DMs are noted in the log and not retried: the record shows "non confirmé".
-                    delivery = await self.notifier.dm(referent, message, nonce=f"nudge-{nudge.id}")
-                    sent += delivery is Delivery.SENT
-            await self.store.mark_nudge_sent(nudge.id, self.clock())
-        return sent
-
-
-def nudge_message(project: Project, kind: str) -> Outgoing:
-    extra: tuple[Button, ...] = ()
-    if kind == "recrute":
-        text = gettext(
-            "Votre projet « {nom} » indique depuis plus de six mois qu'il cherche de nouveaux foyers. "
-            "Est-ce toujours le cas ?",
-            None,
-            nom=project.nom,
-        )
-        extra = (Button(gettext("Nous ne recrutons plus", None), f"projet:recrute-non:{project.id}"),)
-    else:
-        text = gettext(
-            "La fiche de votre projet « {nom} » n'a pas été confirmée depuis un an. Est-elle toujours d'actualité ?",
-            None,
-            nom=project.nom,
-        )
-    return Outgoing(
-        content=text,
-        buttons=(
-            Button(gettext("Toujours d'actualité", None), f"projet:ok:{project.id}", "success"),
-            *extra,
-            Button(gettext("Mettre à jour", None), f"projet:maj:{project.id}", "primary"),
-        ),
-    )

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.geo import distance_km
-from bot.households import HouseholdProfile
-from bot.projects import Project
+from bot.households.models import HouseholdProfile
+from bot.projects.models import Project
 from bot.vocabulary import (
     EspacePartage,
     Etape,

@@ -1,0 +1,1 @@
+"""The network's one agenda: events, their workshops, registrations, waiting lists and reminders."""

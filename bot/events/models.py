@@ -1,0 +1,119 @@
+"""The agenda's models: an event, its workshops (sessions), a household's registration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from bot.vocabulary import EventKind
+
+MAX_SEATS = 20
+
+
+class EventDraft(BaseModel):
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    guild_id: int
+    kind: EventKind
+    title: str = Field(min_length=3, max_length=100)
+    description: str = Field(default="", max_length=1000)
+    starts_at: datetime
+    ends_at: datetime
+    code_insee: str | None = None
+    online_url: str | None = Field(default=None, max_length=300)
+    capacity: int | None = Field(default=None, ge=1, le=100_000)
+    organiser_id: int
+
+    @model_validator(mode="after")
+    def _coherent(self) -> EventDraft:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("la fin doit venir après le début")
+        if self.code_insee is None and self.online_url is None:
+            raise ValueError("indiquez une commune ou un lien")
+        if self.online_url is not None and not self.online_url.startswith(("https://", "http://")):
+            raise ValueError("le lien doit commencer par https://")
+        return self
+
+
+class Event(EventDraft):
+    id: int
+    commune: str | None
+    departement: str | None
+    region: str | None
+    lat: float | None
+    lon: float | None
+    series_id: int | None
+    status: str
+    cancel_reason: str | None
+    discord_event_id: int | None
+    announce_channel_id: int | None
+    announce_message_id: int | None
+    seats_taken: int = 0
+    waiting: int = 0
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == "annule"
+
+    @property
+    def seats_left(self) -> int | None:
+        return None if self.capacity is None else max(0, self.capacity - self.seats_taken)
+
+    @property
+    def place(self) -> str:
+        if self.commune:
+            return f"{self.commune} ({self.departement})"
+        return self.online_url or ""
+
+
+class Session(BaseModel):
+    id: int
+    event_id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    place: str | None
+    capacity: int | None
+    seats_taken: int = 0
+
+
+class Registration(BaseModel):
+    id: int
+    event_id: int
+    session_id: int | None
+    user_id: int | None
+    guest_name: str | None
+    seats: int
+    status: str
+    remind: bool
+    locale: str
+    registered_by: int | None
+    dm_closed: bool
+    created_at: datetime
+
+    @property
+    def waiting(self) -> bool:
+        return self.status == "attente"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a registration did: the member's row, their place in line if waiting, and who moved up."""
+
+    registration: Registration | None
+    position: int | None
+    promoted: tuple[Registration, ...]
+    created: bool
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    kind: EventKind | None = None
+    departement: str | None = None
+    departements: tuple[str, ...] | None = None
+    online: bool | None = None
+    user_id: int | None = None  # "mes inscriptions"
+    near: tuple[float, float] | None = None
+    radius_km: float = 30.0

@@ -1,0 +1,1 @@
+"""Newcomers' household introductions, consent, matching (pure scoring) and introductions between them."""

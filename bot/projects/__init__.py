@@ -1,0 +1,1 @@
+"""The national project database: models, store, CSV and the flows that keep records alive."""
