@@ -16,23 +16,10 @@ from discord.ext import commands
 
 import cogs
 from bot import i18n
-from bot.ads.service import AdService
-from bot.ads.store import AdStore
-from bot.announcements.service import AnnouncementService
-from bot.announcements.store import AnnouncementStore
 from bot.clock import Clock, utc_now
 from bot.config import Settings
+from bot.core import build_core
 from bot.db import Database, MigrationError
-from bot.events.reminders import ReminderService, ReminderStore
-from bot.events.store import EventStore
-from bot.geo import geography
-from bot.guild_settings import GuildSettingsStore
-from bot.households.service import SuggestionService
-from bot.households.store import HouseholdStore, IntroductionStore
-from bot.privacy import MemberDataStore
-from bot.projects.service import ProjectNudgeService
-from bot.projects.store import ProjectStore
-from bot.scheduler import Scheduler
 from bot.web import WebServer, make_app
 from cogs.ui.errors import report_error
 from cogs.ui.notifier import DiscordNotifier
@@ -123,30 +110,20 @@ class HabitatBot(commands.Bot):
         )
         self.settings = settings
         self.clock = clock
-        self.db = db or Database(settings.database_path, clock=clock)
-        self.guild_settings = GuildSettingsStore(self.db, default_timezone=settings.default_tz)
-        self.geo = geography()
-        self.projects = ProjectStore(self.db, self.geo)
-        self.reminders = ReminderStore(self.db)
-        self.events = EventStore(self.db, self.geo, self.reminders)
-        self.announcements = AnnouncementStore(self.db)
-        self.households = HouseholdStore(self.db, self.geo)
-        self.introductions = IntroductionStore(self.db)
-        self.member_data = MemberDataStore(self.db)
-        self.ads = AdStore(self.db, self.geo)
-        self.notifier = notifier = DiscordNotifier(self)
-        self.suggestions = SuggestionService(self.households, self.introductions, self.projects, notifier, clock)
-        self.ad_service = AdService(self.ads, notifier, clock)
-        self.scheduler = Scheduler(
-            [
-                ReminderService(self.reminders, notifier, clock),
-                AnnouncementService(self.announcements, notifier, clock),
-                self.suggestions,
-                self.ad_service,
-                ProjectNudgeService(self.projects, notifier, clock),
-            ],
-            clock,
-        )
+        self.core = core = build_core(settings, db=db, clock=clock, notifier=DiscordNotifier(self))
+        self.db = core.db
+        self.geo = core.geo
+        self.guild_settings = core.guild_settings
+        self.scheduler = core.scheduler
+        self.projects = core.projects
+        self.events = core.events
+        self.announcements = core.announcements
+        self.households = core.households
+        self.introductions = core.introductions
+        self.suggestions = core.suggestions
+        self.member_data = core.member_data
+        self.ads = core.ads
+        self.ad_service = core.ad_service
         self.web: WebServer | None = None
         self.extensions_to_load = list(extensions) if extensions is not None else cog_extensions()
         self.command_ids: dict[str, int] = {}
@@ -182,7 +159,7 @@ class HabitatBot(commands.Bot):
             await self.scheduler.start()
         if self.settings.web_port and self.web is None:
             zone = ZoneInfo(self.settings.default_tz)
-            self.web = WebServer(make_app(self.events, self.geo, self.clock, zone), self.settings.web_port)
+            self.web = WebServer(make_app(self.events.store, self.geo, self.clock, zone), self.settings.web_port)
             await self.web.start()
 
     async def close(self) -> None:

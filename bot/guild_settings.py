@@ -107,6 +107,10 @@ class GuildSettingsStore:
         self.db = db
         self.default_timezone = default_timezone
 
+    @property
+    def default_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.default_timezone)
+
     async def get(self, guild_id: int) -> GuildSettings:
         row = await self.db.fetchone("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))
         if row is None:

@@ -1,32 +1,363 @@
-"""The message ledger: what the bot sends on its own is a row, delivered claim → send → mark.
+"""The message ledger (rule 4): everything the bot sends on its own is first a row of `outbox`.
 
-A row is claimed (`claimed_at`) before it is sent, sent with a nonce derived from its id (Discord
-returns the first message for a repeated nonce), then marked. A claim left by a crash is taken
-again once its lease is over, with the same nonce: a restart never sends twice and never forgets.
-The lease is shorter than Discord's nonce window, so a retried send is always recognised."""
+A service writes the row in the same transaction as the change that causes it (a promotion, a
+verdict, a lapse…), then nudges the scheduler. Delivery is claim → send → mark: a row is claimed
+(`claimed_at`) before it is sent, sent with a nonce derived from its id (Discord returns the first
+message for a repeated nonce), then marked. A claim left by a crash is taken again once its lease is
+over, with the same nonce: a restart never sends twice and never forgets. The lease is shorter than
+Discord's nonce window, so a retried send is always recognised.
+
+A row holds what the message is about, not its text: each kind has a renderer that writes the
+message at send time, in the recipient's stored language and the server's time zone, from the
+rows as they are then (an event moved since the reminder was planned is shown at its new time).
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.clock import from_db
+import aiosqlite
+from pydantic import BaseModel
+
+from bot.clock import Clock, from_db, to_db
 from bot.db import Database
+from bot.guild_settings import GuildSettingsStore
+from bot.notify import Delivery, Notifier, Outgoing
+
+log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
-BATCH = 500
+FIRST_RETRY = timedelta(seconds=30)  # then doubled at each failure: 30 s, 1 min, 2 min, 4 min
+BATCH = 100  # rows taken per round step: a round of 10,000 never holds anything for long
 
 
-async def next_due_in(db: Database, table: str, live: str, column: str) -> datetime | None:
-    """The soonest moment a row of `table` may be taken: its due time, or the end of a claim's lease
-    (a claim left by a crash must not make the scheduler spin until it expires)."""
-    row = await db.fetchone(
-        f"SELECT (SELECT MIN({column}) FROM {table} WHERE {live} AND claimed_at IS NULL),"
-        f" (SELECT MIN(claimed_at) FROM {table} WHERE {live} AND claimed_at IS NOT NULL)"
+class Target(StrEnum):
+    dm = "dm"  # a member, by DM
+    channel = "channel"  # a post in a channel
+    thread_close = "thread_close"  # a last line in a thread, then the thread archived and locked
+
+
+class Status(StrEnum):
+    pending = "pending"
+    sent = "sent"
+    undeliverable = "undeliverable"  # closed DMs, a deleted channel, or too many failures: `reason` says
+    cancelled = "cancelled"  # what it was about changed (the registration was withdrawn…)
+    missed = "missed"  # too late to be worth sending (the event began while the bot was away)
+
+
+UNREACHABLE = {
+    Target.dm: "messages privés fermés ou membre inconnu",
+    Target.channel: "salon supprimé ou interdit au bot",
+    Target.thread_close: "fil supprimé ou interdit au bot",
+}
+
+
+class Letter(BaseModel):
+    """One row of the ledger."""
+
+    id: int
+    kind: str
+    target: Target
+    recipient_id: int
+    guild_id: int | None
+    locale: str | None
+    subject: str | None
+    payload: dict[str, Any]
+    mention_role_id: int | None
+    due_at: datetime
+    status: Status
+    attempts: int
+    sent_at: datetime | None
+    reason: str | None
+
+    @property
+    def nonce(self) -> str:
+        """The same for every try of this row, within Discord's 25 characters."""
+        return f"ob-{self.id}"
+
+
+class Skip(Exception):
+    """Raised by a renderer: this row is not to be sent (status and reason say why)."""
+
+    def __init__(self, status: Status, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+Render = Callable[[Letter, ZoneInfo], Awaitable[Outgoing]]
+# (the row, how it was settled, whether the recipient was unreachable)
+After = Callable[[Letter, Status, bool], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one kind of message is written at send time, and what follows its delivery."""
+
+    render: Render
+    # Runs in the transaction that marks the row: the next occurrence of an announcement, DMs noted
+    # closed on a registration…
+    after: After | None = None
+    # Older than this when taken: not sent (a reminder for an event that has begun is noise).
+    late: timedelta | None = None
+
+
+def subject(what: str, ident: int) -> str:
+    """What a row is about, to cancel or move it with its cause: `registration:12`, `ad:3`."""
+    return f"{what}:{ident}"
+
+
+class OutboxStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def put(
+        self,
+        kind: str,
+        target: Target,
+        recipient_id: int,
+        *,
+        guild_id: int | None = None,
+        locale: str | None = None,
+        about: str | None = None,
+        payload: dict[str, Any] | None = None,
+        due_at: datetime | None = None,
+        mention_role_id: int | None = None,
+    ) -> int:
+        """Write a message to send; call it inside the transaction of the change that causes it."""
+        now = self.db.clock()
+        return await self.db.execute(
+            "INSERT INTO outbox (kind, target, recipient_id, guild_id, locale, subject, payload, mention_role_id,"
+            " due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                kind, target.value, recipient_id, guild_id, locale, about, json.dumps(payload or {}),
+                mention_role_id, to_db(due_at or now), to_db(now),
+            ),
+        )  # fmt: skip
+
+    async def put_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        for row in rows:
+            await self.put(**row)
+
+    async def cancel(self, about: str, kinds: Sequence[str] | None = None, *, reason: str = "sans objet") -> int:
+        """Pending rows about `about` (of these kinds) will not be sent."""
+        clause, params = _kinds(kinds)
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                f"UPDATE outbox SET status = 'cancelled', reason = ?, claimed_at = NULL"
+                f" WHERE subject = ? AND status = 'pending'{clause}",
+                (reason, about, *params),
+            )
+            return cursor.rowcount
+
+    async def pending(self, about: str, kinds: Sequence[str] | None = None) -> list[Letter]:
+        clause, params = _kinds(kinds)
+        rows = await self.db.fetchall(
+            f"SELECT * FROM outbox WHERE subject = ? AND status = 'pending'{clause} ORDER BY due_at, id",
+            (about, *params),
+        )
+        return [_letter(row) for row in rows]
+
+    async def of_subject(self, about: str) -> list[Letter]:
+        rows = await self.db.fetchall("SELECT * FROM outbox WHERE subject = ? ORDER BY id", (about,))
+        return [_letter(row) for row in rows]
+
+    async def reschedule(self, letter_id: int, due_at: datetime, payload: dict[str, Any] | None = None) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET due_at = ?, payload = COALESCE(?, payload), attempts = 0, claimed_at = NULL"
+            " WHERE id = ? AND status = 'pending'",
+            (to_db(due_at), json.dumps(payload) if payload is not None else None, letter_id),
+        )
+
+    async def get(self, letter_id: int) -> Letter | None:
+        row = await self.db.fetchone("SELECT * FROM outbox WHERE id = ?", (letter_id,))
+        return _letter(row) if row else None
+
+    async def due(self, now: datetime, limit: int = BATCH) -> list[Letter]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM outbox WHERE status = 'pending' AND due_at <= ?"
+            " AND (claimed_at IS NULL OR claimed_at < ?) ORDER BY due_at, id LIMIT ?",
+            (to_db(now), to_db(now - LEASE), limit),
+        )
+        return [_letter(row) for row in rows]
+
+    async def next_due(self) -> datetime | None:
+        """The soonest moment a row may be taken: its due time, or the end of a claim's lease (a claim
+        left by a crash must not make the scheduler spin until it expires)."""
+        row = await self.db.fetchone(
+            "SELECT (SELECT MIN(due_at) FROM outbox WHERE status = 'pending' AND claimed_at IS NULL),"
+            " (SELECT MIN(claimed_at) FROM outbox WHERE status = 'pending' AND claimed_at IS NOT NULL)"
+        )
+        if row is None:
+            return None
+        candidates = [from_db(row[0])] if row[0] else []
+        if row[1]:
+            candidates.append(from_db(row[1]) + LEASE)
+        return min(candidates, default=None)
+
+    async def claim(self, letter_id: int, now: datetime) -> bool:
+        return await self.db.claim("outbox", letter_id, now, LEASE, live="status = 'pending'")
+
+    async def finish(self, letter: Letter, status: Status, now: datetime, reason: str | None = None) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET status = ?, sent_at = ?, reason = ?, claimed_at = NULL WHERE id = ?",
+            (status.value, to_db(now) if status is Status.sent else None, reason, letter.id),
+        )
+
+    async def retry_later(self, letter: Letter, now: datetime) -> Status:
+        """One more failure: try again after a growing wait, or give up after MAX_ATTEMPTS."""
+        attempts = letter.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            await self.db.execute(
+                "UPDATE outbox SET status = 'undeliverable', attempts = ?, reason = ?, claimed_at = NULL WHERE id = ?",
+                (attempts, f"Discord a échoué {attempts} fois", letter.id),
+            )
+            return Status.undeliverable
+        await self.db.execute(
+            "UPDATE outbox SET attempts = ?, due_at = ?, claimed_at = NULL WHERE id = ?",
+            (attempts, to_db(now + FIRST_RETRY * 2 ** (attempts - 1)), letter.id),
+        )
+        return Status.pending
+
+    async def counts(self, kind: str | None = None) -> dict[str, int]:
+        rows = await self.db.fetchall(
+            "SELECT status, COUNT(*) AS n FROM outbox WHERE (? IS NULL OR kind = ?) GROUP BY status", (kind, kind)
+        )
+        return {row["status"]: row["n"] for row in rows}
+
+
+def _kinds(kinds: Sequence[str] | None) -> tuple[str, tuple[str, ...]]:
+    if not kinds:
+        return "", ()
+    return f" AND kind IN ({','.join('?' * len(kinds))})", tuple(kinds)
+
+
+def _letter(row: aiosqlite.Row) -> Letter:
+    return Letter(
+        id=row["id"],
+        kind=row["kind"],
+        target=Target(row["target"]),
+        recipient_id=row["recipient_id"],
+        guild_id=row["guild_id"],
+        locale=row["locale"],
+        subject=row["subject"],
+        payload=json.loads(row["payload"]),
+        mention_role_id=row["mention_role_id"],
+        due_at=from_db(row["due_at"]),
+        status=Status(row["status"]),
+        attempts=row["attempts"],
+        sent_at=from_db(row["sent_at"]) if row["sent_at"] else None,
+        reason=row["reason"],
     )
-    if row is None:
-        return None
-    candidates = [from_db(row[0])] if row[0] else []
-    if row[1]:
-        candidates.append(from_db(row[1]) + LEASE)
-    return min(candidates, default=None)
+
+
+class Outbox:
+    """The ledger and its delivery: services `put` rows and `nudge`; the scheduler runs `run_due`."""
+
+    def __init__(self, store: OutboxStore, settings: GuildSettingsStore, clock: Clock) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.kinds: dict[str, Kind] = {}
+        self._nudge: Callable[[], None] = lambda: None
+        self._notifier: Notifier | None = None
+
+    def connect(self, notifier: Notifier) -> None:
+        """What delivers: the Discord layer (the command line writes rows; only the bot sends them)."""
+        self._notifier = notifier
+
+    @property
+    def notifier(self) -> Notifier:
+        if self._notifier is None:
+            raise RuntimeError("no notifier connected: only the bot delivers the ledger")
+        return self._notifier
+
+    def register(self, name: str, kind: Kind) -> None:
+        if name in self.kinds:
+            raise ValueError(f"message kind {name!r} registered twice")
+        self.kinds[name] = kind
+
+    def on_change(self, nudge: Callable[[], None]) -> None:
+        """Who to nudge after a change: the scheduler (a plain call that never waits)."""
+        self._nudge = nudge
+
+    def nudge(self) -> None:
+        self._nudge()
+
+    async def next_due(self) -> datetime | None:
+        return await self.store.next_due()
+
+    async def run_due(self) -> int:
+        """Deliver one batch of what is due; returns how many rows it settled (0: nothing left)."""
+        settled = 0
+        zones: dict[int, ZoneInfo] = {}  # a round of 3,000 reminders is mostly one server's
+        for letter in await self.store.due(self.clock()):
+            if not await self.store.claim(letter.id, self.clock()):
+                continue
+            settled += 1
+            try:
+                await self.deliver(letter, zones)
+            except Exception:
+                # One broken row must not stop the round: it is retried like a failed send.
+                log.exception("message %s (%s) : échec inattendu", letter.id, letter.kind)
+                await self.store.retry_later(letter, self.clock())
+        return settled
+
+    async def deliver(self, letter: Letter, zones: dict[int, ZoneInfo] | None = None) -> Status:
+        kind = self.kinds.get(letter.kind)
+        now = self.clock()
+        if kind is None:
+            await self.store.finish(letter, Status.undeliverable, now, f"type de message inconnu : {letter.kind}")
+            return Status.undeliverable
+        zone = await self._zone(letter.guild_id, {} if zones is None else zones)
+        try:
+            if kind.late is not None and now - letter.due_at > kind.late:
+                raise Skip(Status.missed, "trop tard")
+            message = await kind.render(letter, zone)
+        except Skip as skip:
+            await self._settle(letter, kind, skip.status, skip.reason)
+            return skip.status
+        delivery = await self._send(letter, message)
+        if delivery is Delivery.FAILED:
+            async with self.store.db.transaction():
+                status = await self.store.retry_later(letter, self.clock())
+                if status is Status.undeliverable and kind.after is not None:
+                    await kind.after(letter, status, False)
+            return status
+        if delivery is Delivery.SENT:
+            await self._settle(letter, kind, Status.sent, None)
+            return Status.sent
+        await self._settle(letter, kind, Status.undeliverable, UNREACHABLE[letter.target], unreachable=True)
+        return Status.undeliverable
+
+    async def _zone(self, guild_id: int | None, known: dict[int, ZoneInfo]) -> ZoneInfo:
+        if guild_id is None:
+            return self.settings.default_zone
+        if guild_id not in known:
+            known[guild_id] = (await self.settings.get(guild_id)).zone
+        return known[guild_id]
+
+    async def _settle(
+        self, letter: Letter, kind: Kind, status: Status, reason: str | None, *, unreachable: bool = False
+    ) -> None:
+        async with self.store.db.transaction():
+            await self.store.finish(letter, status, self.clock(), reason)
+            if kind.after is not None:
+                await kind.after(letter, status, unreachable)
+
+    async def _send(self, letter: Letter, message: Outgoing) -> Delivery:
+        if letter.target is Target.dm:
+            return await self.notifier.dm(letter.recipient_id, message, nonce=letter.nonce)
+        if letter.target is Target.channel:
+            return await self.notifier.post(
+                letter.recipient_id, message, nonce=letter.nonce, mention_role_id=letter.mention_role_id
+            )
+        return await self.notifier.close_thread(letter.recipient_id, message)

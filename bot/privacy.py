@@ -50,9 +50,8 @@ class MemberDataStore:
                 " WHERE r.user_id = ? OR r.registered_by = ?",
                 both,
             ),
-            "rappels": await self._rows(
-                "SELECT m.offset_minutes, m.due_at, m.status FROM reminders m JOIN registrations r"
-                " ON r.id = m.registration_id WHERE r.user_id = ?",
+            "messages_du_bot": await self._rows(
+                "SELECT kind, due_at, status, sent_at, reason FROM outbox WHERE target = 'dm' AND recipient_id = ?",
                 me,
             ),
             "delais_de_rappel": await self._rows("SELECT minutes FROM member_reminder_offsets WHERE user_id = ?", me),
@@ -75,7 +74,9 @@ class MemberDataStore:
                 "SELECT ad_id, reason, created_at FROM ad_reports WHERE reporter_id = ?", me
             ),
             "annonces_programmees": await self._rows(
-                "SELECT id, channel_id, content, next_at, active FROM announcements WHERE author_id = ?", me
+                "SELECT id, channel_id, content, active, sent_count, last_sent_at FROM announcements"
+                " WHERE author_id = ?",
+                me,
             ),
         }
 
@@ -92,9 +93,8 @@ class MemberDataStore:
                 "DELETE FROM introductions WHERE requester_id = ? OR target_user_id = ?", (user_id, user_id)
             )
             await self.db.execute("UPDATE introductions SET answered_by = NULL WHERE answered_by = ?", me)
-            await self.db.execute(
-                "DELETE FROM reminders WHERE registration_id IN (SELECT id FROM registrations WHERE user_id = ?)", me
-            )
+            # Messages to the member, sent or not, leave with them (reminders, notices, digests…).
+            await self.db.execute("DELETE FROM outbox WHERE target = 'dm' AND recipient_id = ?", me)
             # The seats stay counted; nothing says any more whose they were.
             await self.db.execute(
                 "UPDATE registrations SET user_id = NULL, guest_name = NULL, locale = 'fr' WHERE user_id = ?", me

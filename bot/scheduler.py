@@ -1,6 +1,10 @@
-"""The scheduler is a cache of the rows (rule 4): APScheduler wakes the dispatcher at the soonest due
-time found in the database, and the dispatcher sends whatever is due then. It is rebuilt at start-up
-and after every change, and a slow safety tick catches anything a clock jump may have hidden.
+"""The scheduler is a cache of the rows (rule 4): one worker sends whatever is due, a batch at a time,
+and APScheduler only wakes it at the soonest due time found in the database (plus a slow safety tick
+that catches anything a clock jump may have hidden).
+
+A change never waits for the worker: `notify()` is a plain call that marks the plan stale and
+returns. A member's interaction is thus answered while a round of 10,000 reminders is under way, and
+what the change queued is taken by the round's next batch.
 
 Tests never wait for it: they move the injected clock and call `run_due()`.
 """
@@ -25,7 +29,9 @@ SAFETY_TICK = timedelta(minutes=5)
 
 
 class DueSource(Protocol):
-    async def run_due(self) -> int: ...
+    async def run_due(self) -> int:
+        """Settle one bounded batch of what is due; 0 when nothing is left."""
+        ...
 
     async def next_due(self) -> datetime | None: ...
 
@@ -35,58 +41,75 @@ class Scheduler:
         self.sources = list(sources)
         self.clock = clock
         self._aps = AsyncIOScheduler(timezone=UTC, job_defaults={"coalesce": True, "misfire_grace_time": None})
-        self._running = asyncio.Lock()
+        self._round = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._worker: asyncio.Task[None] | None = None
         self._stopped = False
 
     @property
     def started(self) -> bool:
-        return bool(self._aps.running)
+        return self._worker is not None
 
     async def start(self) -> None:
-        if self._stopped:
+        if self._stopped or self._worker is not None:
             return
         self._aps.start()
-        self._aps.add_job(self.run_due, IntervalTrigger(seconds=SAFETY_TICK.total_seconds()), id="safety")
-        await self.run_due()
+        self._aps.add_job(self.notify, IntervalTrigger(seconds=SAFETY_TICK.total_seconds()), id="safety")
+        self._worker = asyncio.create_task(self._work(), name="scheduler")
+        self.notify()  # what fell due while the bot was away goes first
 
     async def stop(self) -> None:
-        """Stop waking up, and let a round under way finish (it may be sending)."""
+        """Stop waking up, and let the batch under way finish (it may be sending)."""
         self._stopped = True
-        # Wait for the round under way first: shutting APScheduler down would cancel it mid-send.
-        async with self._running:
-            if self._aps.running:
-                self._aps.shutdown(wait=False)
+        if self._aps.running:
+            self._aps.shutdown(wait=False)
+        self._wake.set()
+        if self._worker is not None:
+            async with self._round:
+                self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
+
+    def notify(self) -> None:
+        """Something changed: the worker looks again. Never waits."""
+        self._wake.set()
+
+    async def _work(self) -> None:
+        while not self._stopped:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.run_due()
+            except Exception:
+                log.exception("échec d'une tournée")
 
     async def run_due(self) -> int:
-        """Deliver everything that is due now, then wake up again at the next due time."""
-        async with self._running:
-            if self._stopped:
-                return 0
-            total = 0
-            for source in self.sources:
-                try:
-                    total += await source.run_due()
-                except Exception:
-                    log.exception("échec d'une tournée de %s", type(source).__name__)
-            await self._plan()
+        """Deliver everything due now, batch after batch, then plan the next wake-up."""
+        total = 0
+        while not self._stopped:
+            async with self._round:
+                settled = 0
+                for source in self.sources:
+                    try:
+                        settled += await source.run_due()
+                    except Exception:
+                        log.exception("échec d'une tournée de %s", type(source).__name__)
+            total += settled
+            if not settled:
+                break
+            await asyncio.sleep(0)  # between batches, the event loop serves members first
+        await self._plan()
         return total
 
-    async def rebuild(self) -> None:
-        """After a change (a new registration, an announcement): plan the next wake-up again."""
-        async with self._running:
-            if not self._stopped:
-                await self._plan()
-
     async def _plan(self) -> None:
-        due_times = [moment for source in self.sources if (moment := await source.next_due()) is not None]
         if not self._aps.running:
             return
+        due_times = [moment for source in self.sources if (moment := await source.next_due()) is not None]
         if not due_times:
             if self._aps.get_job("dispatch"):
                 self._aps.remove_job("dispatch")
             return
         wake = max(min(due_times), self.clock())
-        self._aps.add_job(self.run_due, DateTrigger(run_date=wake), id="dispatch", replace_existing=True)
+        self._aps.add_job(self.notify, DateTrigger(run_date=wake), id="dispatch", replace_existing=True)
 
     @property
     def next_wake(self) -> datetime | None:

@@ -165,7 +165,7 @@ class AdModal(HabitatModal):
             moderated=not isinstance(forum, discord.ForumChannel),
             locale=interaction.locale.value,
         )
-        await bot.scheduler.rebuild()
+        bot.scheduler.notify()
         if isinstance(forum, discord.ForumChannel):
             # Tags and the post take several calls: acknowledge first, within Discord's 3 seconds.
             await interaction.response.defer(ephemeral=True, thinking=True)
@@ -264,7 +264,7 @@ class AdButton(ActionButton, template=r"annonce:(?P<action>contact|pourvue|signa
             if ad.author_id != interaction.user.id:
                 raise UserError("Seuls l'auteur·ice de l'annonce et les modérateurs peuvent faire cela.")
             renewed = await bot.ads.renew(ad.id)
-            await bot.scheduler.rebuild()
+            bot.scheduler.notify()
             await reply(
                 interaction,
                 t(interaction, "Annonce renouvelée jusqu'au {date}.", date=f"{renewed.expires_at:%d/%m/%Y}"),
@@ -432,7 +432,7 @@ class Ads(commands.GroupCog, group_name="annonce", group_description="Les petite
     async def renouveler(self, interaction: discord.Interaction[Any], annonce: str, jours: int = 60) -> None:
         ad = await self._own_ad(interaction, annonce)
         renewed = await self.bot.ads.renew(ad.id, jours)
-        await self.bot.scheduler.rebuild()
+        self.bot.scheduler.notify()
         await reply(
             interaction, t(interaction, "Annonce renouvelée jusqu'au {date}.", date=f"{renewed.expires_at:%d/%m/%Y}")
         )

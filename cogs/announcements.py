@@ -90,7 +90,7 @@ class Announcements(commands.GroupCog, group_name="rappel", group_description="A
         )
         if frequency is Frequency.weekly and local.weekday() not in rule.weekdays:
             first = rule.next_after(first) or first
-        announcement = await self.bot.announcements.create(
+        announcement = await self.bot.announcements.schedule(
             guild_id=interaction.guild_id,
             channel_id=salon.id,
             author_id=interaction.user.id,
@@ -99,7 +99,6 @@ class Announcements(commands.GroupCog, group_name="rappel", group_description="A
             rule=rule,
             first=first,
         )
-        await self.bot.scheduler.rebuild()
         await reply(
             interaction,
             t(
@@ -134,9 +133,9 @@ class Announcements(commands.GroupCog, group_name="rappel", group_description="A
     @app_commands.describe(annonce="L'annonce à arrêter")
     async def annuler(self, interaction: discord.Interaction[Any], annonce: str) -> None:
         assert interaction.guild_id is not None
-        if not annonce.isdigit() or not await self.bot.announcements.cancel(int(annonce), interaction.guild_id):
+        if not annonce.isdigit():
             raise UserError("Je ne trouve pas cette annonce sur ce serveur.")
-        await self.bot.scheduler.rebuild()
+        await self.bot.announcements.cancel(int(annonce), interaction.guild_id)
         await reply(interaction, t(interaction, "Annonce n° {id} arrêtée.", id=annonce))
 
     @annuler.autocomplete("annonce")

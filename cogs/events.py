@@ -17,17 +17,15 @@ from pydantic import ValidationError
 from bot.client import HabitatBot, bot_of
 from bot.dates import format_when, parse_when
 from bot.errors import UserError, first_problem
-from bot.events.models import Event, EventDraft, EventFilters, Outcome, Registration
-from bot.events.reminders import ReminderPolicy
+from bot.events.models import Event, EventDraft, EventFilters, Outcome
 from bot.guild_settings import GuildSettings, format_offset, parse_offsets
-from bot.i18n import gettext
 from bot.ics import to_ics
 from bot.recurrence import Frequency, event_occurrences
 from bot.vocabulary import EventKind, label
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.events import PER_PAGE, event_embed, list_embed, participants_embed
-from cogs.ui.members import is_moderator, is_organiser, send_dm
+from cogs.ui.members import is_moderator, is_organiser
 from cogs.ui.paginator import Paginator
 from cogs.ui.places import commune_choices, departement_choices, region_choices
 from cogs.ui.text import reply, t
@@ -40,20 +38,6 @@ REPEATS = [
     app_commands.Choice(name="Chaque mois (même jour de la semaine, ex. 1er lundi)", value=Frequency.monthly_nth.value),
     app_commands.Choice(name="Chaque année", value=Frequency.yearly.value),
 ]
-
-
-def policy_for(settings: GuildSettings, own: tuple[int, ...] | None) -> ReminderPolicy:
-    return ReminderPolicy(
-        offsets=settings.reminder_offsets if own is None else own,
-        zone=settings.zone,
-        quiet_start=settings.quiet_start,
-        quiet_end=settings.quiet_end,
-    )
-
-
-async def member_policy(bot: HabitatBot, guild_id: int, user_id: int) -> ReminderPolicy:
-    settings = await bot.guild_settings.get(guild_id)
-    return policy_for(settings, await bot.events.member_offsets(user_id))
 
 
 def registration_message(interaction: discord.Interaction[Any], event: Event, outcome: Outcome) -> str:
@@ -75,25 +59,6 @@ def registration_message(interaction: discord.Interaction[Any], event: Event, ou
     return t(interaction, key, n=registration.seats, titre=event.title)
 
 
-async def tell_promoted(bot: HabitatBot, event: Event, promoted: tuple[Registration, ...] | list[Registration]) -> None:
-    """Each household that moved up from the waiting list is told by DM (in its own language)."""
-    zone = (await bot.guild_settings.get(event.guild_id)).zone
-    for registration in promoted:
-        if registration.user_id is None:
-            continue
-        locale = registration.locale
-        await send_dm(
-            bot,
-            registration.user_id,
-            content=gettext(
-                "🎉 Une place s'est libérée : vous êtes inscrit·e à « {titre} » ({quand}).",
-                locale,
-                titre=event.title,
-                quand=format_when(event.starts_at, zone, locale),
-            ),
-        )
-
-
 async def refresh_announcement(bot: HabitatBot, event: Event) -> None:
     """Keep the announcement card (seats left, changes, cancellation) in step with the event."""
     if not (event.announce_channel_id and event.announce_message_id):
@@ -105,7 +70,7 @@ async def refresh_announcement(bot: HabitatBot, event: Event) -> None:
     try:
         message = channel.get_partial_message(event.announce_message_id)
         view = None if event.cancelled else signup_view(event.id)
-        await message.edit(embed=event_embed(event, zone, None, await bot.events.sessions(event.id)), view=view)
+        await message.edit(embed=event_embed(event, zone, None, await bot.events.store.sessions(event.id)), view=view)
     except discord.HTTPException as error:
         log.info("annonce de l'événement %s non mise à jour : %s", event.id, error)
 
@@ -127,10 +92,8 @@ async def register_member(
     guest_name: str | None = None,
 ) -> None:
     bot = bot_of(interaction)
-    event = await bot.events.must_get(event_id)
     member_id = user_id if user_id is not None or guest_name else interaction.user.id
-    policy = await member_policy(bot, event.guild_id, member_id) if member_id else None
-    outcome = await bot.events.register(
+    event, outcome = await bot.events.register(
         event_id,
         seats=seats,
         user_id=member_id,
@@ -139,21 +102,15 @@ async def register_member(
         remind=remind,
         locale=interaction.locale.value,
         registered_by=interaction.user.id,
-        policy=policy,
     )
-    await bot.scheduler.rebuild()
     await reply(interaction, registration_message(interaction, event, outcome))
-    await tell_promoted(bot, event, outcome.promoted)
-    await refresh_announcement(bot, await bot.events.must_get(event_id))
+    await refresh_announcement(bot, event)
 
 
-async def leave(interaction: discord.Interaction[Any], registration: Registration) -> None:
+async def leave(interaction: discord.Interaction[Any], registration_id: int) -> None:
     bot = bot_of(interaction)
-    promoted = await bot.events.unregister(registration.id)
-    event = await bot.events.must_get(registration.event_id)
-    await bot.scheduler.rebuild()
+    event = await bot.events.unregister(registration_id, interaction.user.id)
     await reply(interaction, t(interaction, "Vous n'êtes plus inscrit·e à « {titre} ».", titre=event.title))
-    await tell_promoted(bot, event, promoted)
     await refresh_announcement(bot, event)
 
 
@@ -177,13 +134,7 @@ class LeaveButton(ActionButton, template=r"evt:(?P<action>quitter):(?P<id>\d+)")
 
     @reported
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = bot_of(interaction)
-        row = await bot.events.registration_by_id(self.target_id)
-        if row is None:
-            raise UserError("Cette inscription n'existe plus.")
-        if row.user_id != interaction.user.id:
-            raise UserError("Ce bouton ne concerne que la personne inscrite.")
-        await leave(interaction, row)
+        await leave(interaction, self.target_id)
 
 
 @app_commands.guild_only()
@@ -217,9 +168,9 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
         raise UserError("Seuls l'organisateur de l'événement et les modérateurs du serveur peuvent le gérer.")
 
     async def event_from(self, value: str) -> Event:
-        event = await self.bot.events.get(int(value)) if value.strip().isdigit() else None
+        event = await self.bot.events.store.get(int(value)) if value.strip().isdigit() else None
         if event is None:
-            found = await self.bot.events.titles_like(value, self.bot.clock())
+            found = await self.bot.events.store.titles_like(value, self.bot.clock())
             event = found[0] if len(found) == 1 else None
         if event is None:
             raise UserError(
@@ -231,7 +182,7 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         zone = (await self.settings(interaction)).zone
-        found = await self.bot.events.titles_like(current, self.bot.clock())
+        found = await self.bot.events.store.titles_like(current, self.bot.clock())
         return [
             app_commands.Choice(
                 name=f"{e.title} — {format_when(e.starts_at, zone, interaction.locale.value)}"[:100], value=str(e.id)
@@ -333,7 +284,7 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
         if announce and isinstance(channel, discord.TextChannel):
             message = await channel.send(embed=event_embed(event, settings.zone, None), view=signup_view(event.id))
             channel_id, message_id = channel.id, message.id
-        await self.bot.events.set_discord_refs(
+        await self.bot.events.store.set_discord_refs(
             event.id, discord_event_id=discord_event_id, channel_id=channel_id, message_id=message_id
         )
 
@@ -403,14 +354,12 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
         if not changes:
             raise UserError("Indiquez au moins une chose à changer.")
         try:
-            updated, promoted = await self.bot.events.update(event.id, policy_for(settings, None), **changes)
+            updated, _ = await self.bot.events.update(event.id, **changes)
         except ValidationError as error:
             raise UserError("L'événement ne convient pas : {raison}", raison=first_problem(error)[1]) from None
-        await self.bot.scheduler.rebuild()
         await reply(interaction, t(interaction, "Événement modifié."))
         await self.sync_discord_event(interaction.guild, updated)
         await refresh_announcement(self.bot, updated)
-        await tell_promoted(self.bot, updated, promoted)
 
     @app_commands.command(name="annuler", description="Annuler un événement ; les inscrits sont prévenus")
     @app_commands.describe(evenement="L'événement", raison="Raison, envoyée aux inscrits")
@@ -419,25 +368,7 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
     ) -> None:
         event = await self.own_event(interaction, evenement)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        cancelled, registrations = await self.bot.events.cancel(event.id, raison)
-        await self.bot.scheduler.rebuild()
-        zone = (await self.bot.guild_settings.get(event.guild_id)).zone
-        told = 0
-        for registration in registrations:
-            if registration.user_id is None:
-                continue
-            locale = registration.locale
-            told += await send_dm(
-                self.bot,
-                registration.user_id,
-                content=gettext(
-                    "❌ « {titre} » ({quand}) est annulé. Raison : {raison}",
-                    locale,
-                    titre=event.title,
-                    quand=format_when(event.starts_at, zone, locale),
-                    raison=raison,
-                )[:2000],
-            )
+        cancelled, told = await self.bot.events.cancel(event.id, raison)
         await self.sync_discord_event(interaction.guild, cancelled)
         await refresh_announcement(self.bot, cancelled)
         await interaction.followup.send(
@@ -448,8 +379,8 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
     @app_commands.describe(evenement="L'événement")
     async def participants(self, interaction: discord.Interaction[Any], evenement: str) -> None:
         event = await self.own_event(interaction, evenement)
-        registrations = await self.bot.events.participants(event.id, sessions=True)
-        sessions = {s.id: s.title for s in await self.bot.events.sessions(event.id)}
+        registrations = await self.bot.events.store.participants(event.id, sessions=True)
+        sessions = {s.id: s.title for s in await self.bot.events.store.sessions(event.id)}
         names = {}
         for registration in registrations:
             if registration.user_id is not None and interaction.guild is not None:
@@ -499,7 +430,7 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
         zone = (await self.bot.guild_settings.get(event.guild_id)).zone
         starts_at = parse_when(debut, zone, self.bot.clock())
         ends_at = parse_when(fin, zone, self.bot.clock(), after=starts_at)
-        session = await self.bot.events.add_session(event.id, titre, starts_at, ends_at, lieu, capacite)
+        session = await self.bot.events.store.add_session(event.id, titre, starts_at, ends_at, lieu, capacite)
         await reply(
             interaction, t(interaction, "Atelier ajouté : « {titre} » (n° {id}).", titre=session.title, id=session.id)
         )
@@ -540,7 +471,7 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
             near=(near.lat, near.lon) if near and near.lat is not None and near.lon is not None else None,
             radius_km=float(rayon_km),
         )
-        events = await self.bot.events.upcoming(filters, self.bot.clock())
+        events = await self.bot.events.store.upcoming(filters, self.bot.clock())
         if not events:
             await reply(interaction, t(interaction, "Aucun événement à venir ne correspond."))
             return
@@ -593,10 +524,10 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
         self, interaction: discord.Interaction[Any], evenement: str, atelier: int | None = None
     ) -> None:
         event = await self.event_from(evenement)
-        registration = await self.bot.events.registration_of(event.id, interaction.user.id, atelier)
+        registration = await self.bot.events.store.registration_of(event.id, interaction.user.id, atelier)
         if registration is None:
             raise UserError("Vous n'êtes pas inscrit·e à cet événement.")
-        await leave(interaction, registration)
+        await leave(interaction, registration.id)
 
     @app_commands.command(name="mes-rappels", description="Quand recevoir vos rappels avant un événement")
     @app_commands.describe(delais="Par exemple « 1j 2h », « aucun » ou « serveur » (ceux du serveur)")
@@ -610,13 +541,6 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
         else:
             offsets = parse_offsets(delais)
         await self.bot.events.set_member_offsets(interaction.user.id, offsets)
-        now = self.bot.clock()
-        for registration, event in await self.bot.events.upcoming_registrations(interaction.user.id, now):
-            settings = await self.bot.guild_settings.get(event.guild_id)
-            starts_at, ends_at = await self.bot.events.times_of(registration)
-            policy = policy_for(settings, offsets) if registration.remind else None
-            await self.bot.reminders.schedule(registration, starts_at, ends_at, policy)
-        await self.bot.scheduler.rebuild()
         if offsets is None:
             shown = t(interaction, "ceux du serveur")
         elif not offsets:
@@ -633,7 +557,7 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
         events = (
             [await self.event_from(evenement)]
             if evenement
-            else await self.bot.events.upcoming(EventFilters(), self.bot.clock())
+            else await self.bot.events.store.upcoming(EventFilters(), self.bot.clock())
         )
         zone = (await self.settings(interaction)).zone
         data = to_ics(events, zone, now=self.bot.clock())

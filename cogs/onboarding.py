@@ -245,7 +245,7 @@ class Onboarding(commands.Cog):
             return
         profile = await self.bot.households.get(interaction.user.id)
         assert profile is not None
-        await self.bot.scheduler.rebuild()
+        self.bot.scheduler.notify()
         await reply(
             interaction,
             t(interaction, "Présentation enregistrée ! Voyez vos suggestions avec /mise-en-lien suggestions."),

@@ -28,9 +28,11 @@ class EraseView(OwnedView):
     async def confirm(self, interaction: discord.Interaction[Any], _: discord.ui.Button[EraseView]) -> None:
         await interaction.response.defer()
         for thread_id in await self.bot.member_data.live_ad_threads(interaction.user.id):
-            await self.bot.notifier.close_thread(thread_id, Outgoing(content=gettext("🔒 Annonce retirée.", None)))
+            await self.bot.core.outbox.notifier.close_thread(
+                thread_id, Outgoing(content=gettext("🔒 Annonce retirée.", None))
+            )
         await self.bot.member_data.erase(interaction.user.id)
-        await self.bot.scheduler.rebuild()
+        self.bot.scheduler.notify()
         self.stop()
         await interaction.edit_original_response(
             content=t(interaction, "C'est fait : le bot ne garde plus rien qui vous concerne."), view=None

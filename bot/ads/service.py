@@ -10,15 +10,20 @@ from bot.ads.store import AdStore
 from bot.clock import Clock
 from bot.i18n import gettext
 from bot.notify import Button, Delivery, Notifier, Outgoing
+from bot.outbox import Outbox
 
 
 class AdService:
     """The scheduler's round for ads: a notice three days before expiry, then closing what expired."""
 
-    def __init__(self, store: AdStore, notifier: Notifier, clock: Clock) -> None:
+    def __init__(self, store: AdStore, outbox: Outbox, clock: Clock) -> None:
         self.store = store
-        self.notifier = notifier
+        self.outbox = outbox
         self.clock = clock
+
+    @property
+    def notifier(self) -> Notifier:
+        return self.outbox.notifier
 
     async def next_due(self) -> datetime | None:
         return await self.store.next_due()

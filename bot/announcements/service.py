@@ -1,60 +1,109 @@
-"""Scheduled announcements posted when due; an occurrence missed while the bot was away is skipped."""
+"""Scheduled announcements from start to end: the organiser's rule, each occurrence a ledger row
+posted when due, the next one written when the last is settled. An occurrence missed while the bot
+was away is skipped, not posted late."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from bot.announcements.models import Announcement
 from bot.announcements.store import AnnouncementStore
 from bot.clock import Clock
-from bot.notify import Delivery, Notifier, Outgoing
-from bot.recurrence import Frequency
+from bot.errors import UserError
+from bot.notify import Outgoing
+from bot.outbox import Kind, Letter, Outbox, Skip, Status, Target, subject
+from bot.recurrence import Frequency, Rule
 
 log = logging.getLogger(__name__)
 
-LATE_ANNOUNCEMENT = timedelta(hours=1)  # a recurring announcement later than this waits for its next turn
+ANNOUNCEMENT = "announcement"
+LATE_RECURRING = timedelta(hours=1)  # a recurring announcement later than this waits for its next turn
 LATE_ONE_OFF = timedelta(hours=24)
 
 
 class AnnouncementService:
-    def __init__(self, store: AnnouncementStore, notifier: Notifier, clock: Clock) -> None:
+    def __init__(self, store: AnnouncementStore, outbox: Outbox, clock: Clock) -> None:
         self.store = store
-        self.notifier = notifier
+        self.outbox = outbox
         self.clock = clock
+        outbox.register(ANNOUNCEMENT, Kind(self._render, after=self._after))
 
-    async def next_due(self) -> datetime | None:
-        return await self.store.next_due()
+    async def schedule(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        author_id: int,
+        content: str,
+        role_id: int | None,
+        rule: Rule,
+        first: datetime,
+    ) -> Announcement:
+        if first <= self.clock():
+            raise UserError("La première diffusion doit être dans le futur.")
+        async with self.store.db.transaction():
+            announcement_id = await self.store.create(
+                guild_id=guild_id, channel_id=channel_id, author_id=author_id, content=content, role_id=role_id,
+                rule=rule,
+            )  # fmt: skip
+            await self._occurrence(announcement_id, guild_id, channel_id, role_id, first)
+        self.outbox.nudge()
+        found = await self.store.get(announcement_id)
+        assert found is not None
+        return found
 
-    async def run_due(self) -> int:
-        sent = 0
-        for announcement in await self.store.due(self.clock()):
-            now = self.clock()
-            assert announcement.next_at is not None
-            late = now - announcement.next_at
-            recurring = announcement.rule.frequency is not Frequency.once
-            if late > (LATE_ANNOUNCEMENT if recurring else LATE_ONE_OFF):
-                # The bot was away: an old occurrence is not worth posting now.
-                log.info("annonce %s : occurrence de %s manquée", announcement.id, announcement.next_at)
-                await self.store.advance(announcement, sent=False, after=now)
-                continue
-            if not await self.store.claim(announcement.id, now):
-                continue
-            # One nonce per occurrence (at most 25 characters, as Discord allows).
-            nonce = f"a{announcement.id}-{int(announcement.next_at.timestamp())}"
-            delivery = await self.notifier.post(
-                announcement.channel_id,
-                Outgoing(content=announcement.content),
-                nonce=nonce,
-                mention_role_id=announcement.role_id,
-            )
-            if delivery is Delivery.SENT:
-                await self.store.advance(announcement, sent=True, after=max(now, announcement.next_at))
-                sent += 1
-            elif delivery is Delivery.CLOSED:
-                log.warning(
-                    "annonce %s : salon %s inaccessible, annonce suspendue", announcement.id, announcement.channel_id
-                )
-                await self.store.deactivate(announcement.id)
-            else:
-                await self.store.retry_later(announcement, now)
-        return sent
+    async def of_guild(self, guild_id: int) -> list[Announcement]:
+        return await self.store.of_guild(guild_id)
+
+    async def cancel(self, announcement_id: int, guild_id: int) -> None:
+        async with self.store.db.transaction():
+            if not await self.store.deactivate(announcement_id, guild_id):
+                raise UserError("Je ne trouve pas cette annonce sur ce serveur.")
+            await self.outbox.store.cancel(subject(ANNOUNCEMENT, announcement_id), reason="arrêtée")
+
+    async def _occurrence(
+        self, announcement_id: int, guild_id: int, channel_id: int, role_id: int | None, due_at: datetime
+    ) -> None:
+        await self.outbox.store.put(
+            ANNOUNCEMENT,
+            Target.channel,
+            channel_id,
+            guild_id=guild_id,
+            about=subject(ANNOUNCEMENT, announcement_id),
+            mention_role_id=role_id,
+            due_at=due_at,
+        )
+
+    async def _announcement(self, letter: Letter) -> Announcement | None:
+        return await self.store.get(int(letter.subject.split(":")[1])) if letter.subject else None
+
+    async def _render(self, letter: Letter, zone: ZoneInfo) -> Outgoing:
+        announcement = await self._announcement(letter)
+        if announcement is None or not announcement.active:
+            raise Skip(Status.cancelled, "annonce arrêtée")
+        late = LATE_ONE_OFF if announcement.rule.frequency is Frequency.once else LATE_RECURRING
+        if self.clock() - letter.due_at > late:
+            log.info("annonce %s : occurrence de %s manquée", announcement.id, letter.due_at)
+            raise Skip(Status.missed, "le bot était absent à l'heure prévue")
+        return Outgoing(content=announcement.content)
+
+    async def _after(self, letter: Letter, status: Status, unreachable: bool) -> None:
+        """Count what was posted; plan the next occurrence; a channel that is gone ends the series."""
+        announcement = await self._announcement(letter)
+        if announcement is None or not announcement.active:
+            return
+        if status is Status.sent:
+            await self.store.record_sent(announcement.id, letter.due_at)
+        following = None
+        if not unreachable and announcement.rule.frequency is not Frequency.once:
+            following = announcement.rule.next_after(max(self.clock(), letter.due_at))
+        if following is None:
+            if unreachable:
+                log.warning("annonce %s : salon %s inaccessible, suspendue", announcement.id, letter.recipient_id)
+            await self.store.deactivate(announcement.id)
+            return
+        await self._occurrence(
+            announcement.id, announcement.guild_id, announcement.channel_id, announcement.role_id, following
+        )

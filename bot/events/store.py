@@ -15,15 +15,13 @@ from bot.clock import from_db, to_db
 from bot.db import Database
 from bot.errors import UserError
 from bot.events.models import MAX_SEATS, Event, EventDraft, EventFilters, Outcome, Registration, Session
-from bot.events.reminders import ReminderPolicy, ReminderStore
 from bot.geo import Geography, bounding_box, distance_km
 
 
 class EventStore:
-    def __init__(self, db: Database, geo: Geography, reminders: ReminderStore) -> None:
+    def __init__(self, db: Database, geo: Geography) -> None:
         self.db = db
         self.geo = geo
-        self.reminders = reminders
 
     # ----------------------------------------------------------------- events
 
@@ -79,8 +77,8 @@ class EventStore:
         by_id = {row["id"]: _event(row) for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 
-    async def update(self, event_id: int, policy: ReminderPolicy, **changes: Any) -> tuple[Event, list[Registration]]:
-        """Change an event; a larger capacity moves the waiting list up, a new time moves reminders."""
+    async def update(self, event_id: int, **changes: Any) -> tuple[Event, list[Registration]]:
+        """Change an event; a larger capacity moves the waiting list up (who moved up is returned)."""
         allowed = {"title", "description", "starts_at", "ends_at", "code_insee", "online_url", "capacity"}
         if set(changes) - allowed:
             raise ValueError(f"unknown event fields: {sorted(set(changes) - allowed)}")
@@ -107,8 +105,6 @@ class EventStore:
                 ),
             )  # fmt: skip
             promoted = await self._promote(event_id, None)
-            if draft.starts_at != current.starts_at or draft.ends_at != current.ends_at:
-                await self.reminders.reschedule_event(event_id, draft.starts_at, policy, draft.ends_at)
         return await self.must_get(event_id), promoted
 
     async def cancel(self, event_id: int, reason: str) -> tuple[Event, list[Registration]]:
@@ -121,7 +117,6 @@ class EventStore:
                 "UPDATE events SET status = 'annule', cancel_reason = ?, updated_at = ? WHERE id = ?",
                 (reason, to_db(self.db.clock()), event_id),
             )
-            await self.reminders.cancel_event(event_id)
             registrations = await self.participants(event_id, sessions=True)
         return await self.must_get(event_id), registrations
 
@@ -234,9 +229,9 @@ class EventStore:
         remind: bool = True,
         locale: str = "fr",
         registered_by: int | None = None,
-        policy: ReminderPolicy | None = None,
     ) -> Outcome:
-        """Register a household, or update its registration (never a second row)."""
+        """Register a household, or update its registration (never a second row). A household larger
+        than the whole capacity is refused at once: it could only wait forever."""
         if not 1 <= seats <= MAX_SEATS:
             raise UserError("Une inscription compte de 1 à {n} personnes.", n=MAX_SEATS)
         if (user_id is None) == (guest_name is None):
@@ -248,20 +243,27 @@ class EventStore:
                 raise UserError("Cet événement est annulé.")
             if event.ends_at <= now:
                 raise UserError("Cet événement est terminé.")
-            capacity, starts_at, ends_at = event.capacity, event.starts_at, event.ends_at
+            capacity = event.capacity
             if session_id is not None:
                 found = await self.sessions(event_id, only=session_id)
                 if not found:
                     raise UserError("Cet atelier n'existe pas.")
-                capacity, starts_at, ends_at = found[0].capacity, found[0].starts_at, found[0].ends_at
+                capacity = found[0].capacity
+            if capacity is not None and seats > capacity:
+                raise UserError(
+                    "« {titre} » compte {capacite} places en tout : une inscription de {n} personnes ne peut "
+                    "pas y tenir. Écrivez à l'organisateur·ice pour trouver une solution.",
+                    titre=event.title,
+                    capacite=capacity,
+                    n=seats,
+                )
             existing = await self._existing(event_id, session_id, user_id) if user_id is not None else None
             taken = await self._seats_taken(event_id, session_id)
             created = existing is None
             if existing is None:
-                # Nobody overtakes a household already waiting, even a smaller one that would fit.
-                fits = capacity is None or (
-                    taken + seats <= capacity and not await self._anyone_waiting(event_id, session_id)
-                )
+                # After every change, no waiting household fits in the seats left (see _promote): a
+                # newcomer who fits overtakes nobody who could have had the seat.
+                fits = capacity is None or taken + seats <= capacity
                 registration_id = await self.db.execute(
                     "INSERT INTO registrations (event_id, session_id, user_id, guest_name, seats, status, remind,"
                     " locale, registered_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -285,8 +287,6 @@ class EventStore:
                 )
             promoted = await self._promote(event_id, session_id)
             registration = await self._registration(registration_id)
-            if policy is not None and registration.user_id is not None:
-                await self.reminders.schedule(registration, starts_at, ends_at, policy if remind else None)
             position = await self._position(registration) if registration.waiting else None
         return Outcome(registration, position, tuple(promoted), created)
 
@@ -300,6 +300,26 @@ class EventStore:
     async def registration_by_id(self, registration_id: int) -> Registration | None:
         row = await self.db.fetchone("SELECT * FROM registrations WHERE id = ?", (registration_id,))
         return _registration(row) if row else None
+
+    async def for_reminder(self, registration_id: int) -> tuple[Registration, Event, Session | None] | None:
+        """A registration with its event and workshop, without the head counts a reminder does not show
+        (counting seats for each of 3,000 reminders of one plenary would cost more than sending them)."""
+        registration = await self.registration_by_id(registration_id)
+        if registration is None:
+            return None
+        row = await self.db.fetchone(
+            "SELECT e.*, 0 AS seats_taken, 0 AS waiting FROM events e WHERE e.id = ?", (registration.event_id,)
+        )
+        if row is None:
+            return None
+        session = None
+        if registration.session_id is not None:
+            found = await self.sessions(registration.event_id, only=registration.session_id)
+            session = found[0] if found else None
+        return registration, _event(row), session
+
+    async def note_dm_closed(self, registration_id: int) -> None:
+        await self.db.execute("UPDATE registrations SET dm_closed = 1 WHERE id = ?", (registration_id,))
 
     async def registration_of(self, event_id: int, user_id: int, session_id: int | None = None) -> Registration | None:
         return await self._existing(event_id, session_id, user_id)
@@ -334,13 +354,6 @@ class EventStore:
         )
         return int(row[0]) if row else 0
 
-    async def _anyone_waiting(self, event_id: int, session_id: int | None) -> bool:
-        row = await self.db.fetchone(
-            "SELECT 1 FROM registrations WHERE event_id = ? AND session_id IS ? AND status = 'attente'",
-            (event_id, session_id),
-        )
-        return row is not None
-
     async def _capacity(self, event_id: int, session_id: int | None) -> int | None:
         if session_id is None:
             row = await self.db.fetchone("SELECT capacity FROM events WHERE id = ?", (event_id,))
@@ -360,7 +373,8 @@ class EventStore:
         return int(row[0]) if row else 1
 
     async def _promote(self, event_id: int, session_id: int | None) -> list[Registration]:
-        """Move the waiting list up in order while the next household fits."""
+        """Freed seats go down the waiting list in order to each household that fits; one that does not
+        fit yet keeps its place, and nobody behind it waits for it."""
         capacity = await self._capacity(event_id, session_id)
         taken = await self._seats_taken(event_id, session_id)
         rows = await self.db.fetchall(
@@ -372,7 +386,7 @@ class EventStore:
         for row in rows:
             waiting = _registration(row)
             if capacity is not None and taken + waiting.seats > capacity:
-                break
+                continue
             await self.db.execute("UPDATE registrations SET status = 'inscrit' WHERE id = ?", (waiting.id,))
             taken += waiting.seats
             promoted.append(waiting.model_copy(update={"status": "inscrit"}))

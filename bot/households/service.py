@@ -14,6 +14,7 @@ from bot.households.models import HouseholdProfile
 from bot.households.store import HouseholdStore, IntroductionStore
 from bot.i18n import gettext
 from bot.notify import Button, Delivery, Notifier, Outgoing
+from bot.outbox import Outbox
 from bot.projects.models import Project
 from bot.projects.store import ProjectStore
 
@@ -29,14 +30,18 @@ class SuggestionService:
         households: HouseholdStore,
         introductions: IntroductionStore,
         projects: ProjectStore,
-        notifier: Notifier,
+        outbox: Outbox,
         clock: Clock,
     ) -> None:
         self.households = households
         self.introductions = introductions
         self.projects = projects
-        self.notifier = notifier
+        self.outbox = outbox
         self.clock = clock
+
+    @property
+    def notifier(self) -> Notifier:
+        return self.outbox.notifier
 
     async def for_profile(
         self, profile: HouseholdProfile, limit: int = SUGGESTIONS

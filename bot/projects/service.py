@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.clock import Clock
 from bot.i18n import gettext
 from bot.notify import Button, Delivery, Notifier, Outgoing
+from bot.outbox import Outbox
 from bot.projects.models import Project
 from bot.projects.store import ProjectStore
 
@@ -16,10 +17,14 @@ class ProjectNudgeService:
     """The scheduler's round that keeps records alive: the référents of a stale record are asked,
     once per confirmation, whether it still holds (claim, send with a nonce, mark)."""
 
-    def __init__(self, store: ProjectStore, notifier: Notifier, clock: Clock) -> None:
+    def __init__(self, store: ProjectStore, outbox: Outbox, clock: Clock) -> None:
         self.store = store
-        self.notifier = notifier
+        self.outbox = outbox
         self.clock = clock
+
+    @property
+    def notifier(self) -> Notifier:
+        return self.outbox.notifier
 
     async def next_due(self) -> datetime | None:
         return await self.store.next_nudge_due()

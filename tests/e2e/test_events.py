@@ -49,7 +49,9 @@ def announcement(sb: Sandbox) -> Message:
     return Message(sb.emulator, sb.emulator.messages_in(sb.demo.channel("annonces"))[-1])
 
 
-def dms(sb: Sandbox, name: str) -> list[str]:
+async def dms(sb: Sandbox, name: str) -> list[str]:
+    """What a member received by DM once the ledger's due rows are delivered."""
+    await sb.bot.scheduler.run_due()
     return [m["content"] for m in sb.emulator.dms_to(sb.demo.user(name))]
 
 
@@ -62,7 +64,7 @@ async def test_an_organiser_creates_an_event_announced_with_a_signup_button(furn
     assert reply.messages[-1].content.startswith(
         "Événement créé : « Portes ouvertes des Hirondelles », samedi 10 avril 2027 à 14h00."
     )
-    event = await sb.bot.events.must_get(await only_event_id(sb))
+    event = await sb.bot.events.store.must_get(await only_event_id(sb))
     assert (event.starts_at, event.ends_at) == (START, START + timedelta(hours=3))
     [scheduled] = sb.emulator.guilds[sb.demo.guild.id].scheduled_events.values()
     assert scheduled["name"] == "Portes ouvertes des Hirondelles"
@@ -139,8 +141,8 @@ async def test_waiting_list_position_then_promotion_by_dm(furnished: Sandbox) ->
     assert "You are number 1 on the waiting list" in waiting.content or "number 1" in waiting.content
     left = await sb.driver.slash(sb.demo.user("alex"), "evenement desinscrire", evenement=str(event_id))
     assert left.content == "Vous n'êtes plus inscrit·e à « Portes ouvertes des Hirondelles »."
-    assert any("A seat freed up" in text for text in dms(sb, "sam"))  # Sam registered with an English Discord
-    assert [(r.user_id, r.status) for r in await sb.bot.events.participants(event_id)] == [
+    assert any("A seat freed up" in text for text in await dms(sb, "sam"))  # Sam registered with an English Discord
+    assert [(r.user_id, r.status) for r in await sb.bot.events.store.participants(event_id)] == [
         (sb.demo.user("sam").id, "inscrit")
     ]
 
@@ -211,7 +213,7 @@ async def test_agenda_feed_over_http(furnished: Sandbox, clock: ManualDateClock)
         sb.demo.user("dominique"), "evenement creer", type="webinaire", titre="Webinaire", debut="12/04/2027 18h",
         fin="19h", lien="https://visio.exemple.org/abc",
     )  # fmt: skip
-    app = make_app(sb.bot.events, sb.bot.geo, sb.bot.clock, PARIS)
+    app = make_app(sb.bot.events.store, sb.bot.geo, sb.bot.clock, PARIS)
     async with TestClient(TestServer(app)) as client:
         response = await client.get("/agenda.ics", params={"region": "Auvergne"})
         assert response.status == 200
@@ -237,7 +239,7 @@ async def test_raising_capacity_promotes_and_syncs_discord(furnished: Sandbox) -
         sb.demo.user("dominique"), "evenement modifier", evenement=str(event_id), capacite=2, titre="JPO (2 places)"
     )
     assert changed.content == "Événement modifié."
-    assert any("Une place s'est libérée" in text for text in dms(sb, "morgane"))
+    assert any("Une place s'est libérée" in text for text in await dms(sb, "morgane"))
     [scheduled] = sb.emulator.guilds[sb.demo.guild.id].scheduled_events.values()
     assert scheduled["name"] == "JPO (2 places)"
     refused = await sb.driver.slash(sb.demo.user("sam"), "evenement modifier", evenement=str(event_id), capacite=5)
@@ -254,8 +256,8 @@ async def test_cancelling_tells_registrants_why(furnished: Sandbox) -> None:
         sb.demo.user("dominique"), "evenement annuler", evenement=str(event_id), raison="Tempête annoncée"
     )
     assert "2 inscrit(s) prévenu(s)" in done.text
-    assert any("Tempête annoncée" in text for text in dms(sb, "alex"))
-    assert any("Tempête annoncée" in text for text in dms(sb, "morgane"))
+    assert any("Tempête annoncée" in text for text in await dms(sb, "alex"))
+    assert any("Tempête annoncée" in text for text in await dms(sb, "morgane"))
     card = announcement(sb)
     assert "ANNULÉ" in card.text and card.buttons == []
     [scheduled] = sb.emulator.guilds[sb.demo.guild.id].scheduled_events.values()
@@ -290,11 +292,11 @@ async def test_my_own_reminder_delays(furnished: Sandbox, clock: ManualDateClock
     await sb.driver.click(sb.demo.user("alex"), announcement(sb), "S'inscrire")
     reply = await sb.driver.slash(sb.demo.user("alex"), "evenement mes-rappels", delais="3h")
     assert reply.content == "Vos rappels : 3 h."
-    rows = await sb.bot.db.fetchall("SELECT offset_minutes FROM reminders WHERE status = 'attente'")
-    assert [r["offset_minutes"] for r in rows] == [180]
+    rows = await sb.bot.db.fetchall("SELECT payload FROM outbox WHERE kind = 'event.reminder' AND status = 'pending'")
+    assert [r["payload"] for r in rows] == ['{"offset": 180}']
     none = await sb.driver.slash(sb.demo.user("alex"), "evenement mes-rappels", delais="aucun")
     assert none.content == "Vos rappels : aucun rappel."
-    assert await sb.bot.db.fetchall("SELECT * FROM reminders WHERE status = 'attente'") == []
+    assert await sb.bot.db.fetchall("SELECT * FROM outbox WHERE status = 'pending'") == []
 
 
 async def test_closed_dms_are_noted_and_not_retried(furnished: Sandbox, clock: ManualDateClock) -> None:
@@ -303,12 +305,13 @@ async def test_closed_dms_are_noted_and_not_retried(furnished: Sandbox, clock: M
     await sb.driver.click(sb.demo.user("alex"), announcement(sb), "S'inscrire")
     sb.demo.user("alex").dms_open = False
     clock.now = START - timedelta(days=7)
-    assert await sb.bot.scheduler.run_due() == 0
+    await sb.bot.scheduler.run_due()
     row = await sb.bot.db.fetchone("SELECT dm_closed FROM registrations")
     assert row is not None and row["dm_closed"] == 1
     clock.now = START - timedelta(hours=2)
     assert await sb.bot.scheduler.run_due() == 0
-    assert await sb.bot.reminders.counts() == {"echec": 1, "annule": 2}
+    assert await sb.bot.core.outbox.store.counts("event.reminder") == {"undeliverable": 1, "cancelled": 2}
+    assert await dms(sb, "alex") == []
 
 
 async def test_a_restart_between_two_reminders_sends_each_exactly_once(
@@ -332,7 +335,7 @@ async def test_a_restart_between_two_reminders_sends_each_exactly_once(
                 raise RuntimeError("killed after sending, before marking")
 
             clock.now = START - timedelta(days=1)
-            monkeypatch.setattr(bot.reminders, "mark", crash)
+            monkeypatch.setattr(bot.core.outbox.store, "finish", crash)
             await bot.scheduler.run_due()  # the 1-day reminder goes out, the bot "dies"
             monkeypatch.undo()
         async with running_bot(emulator, settings, clock=clock) as again:

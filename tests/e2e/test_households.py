@@ -333,7 +333,7 @@ async def test_my_data_exported_then_erased_leaving_no_trace(furnished: Sandbox,
     leftovers = [(t, c) for t, c, v in await every_cell(sb) if v in (alex.id, str(alex.id))]
     assert leftovers == []
     # What others need stays: the event still counts two seats, the project still exists.
-    registered = await sb.bot.events.must_get(event["id"])
+    registered = await sb.bot.events.store.must_get(event["id"])
     assert registered.seats_taken == 2
     assert await sb.bot.db.fetchone("SELECT 1 FROM projects WHERE nom = 'Mon projet à moi'") is not None
     clock.advance(days=1)

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from bot.db import Database
 from bot.errors import UserError
 from bot.events.models import EventDraft, EventFilters
-from bot.events.reminders import ReminderPolicy, ReminderStore
 from bot.events.store import EventStore
 from bot.geo import geography
 from bot.vocabulary import EventKind
@@ -34,7 +33,7 @@ def clock(db: Database) -> ManualDateClock:
 
 @pytest.fixture
 def events(db: Database, clock: ManualDateClock) -> EventStore:
-    return EventStore(db, geography(), ReminderStore(db))
+    return EventStore(db, geography())
 
 
 def draft(capacity: int | None = None, **fields: object) -> EventDraft:
@@ -74,8 +73,34 @@ async def test_when_full_the_next_waits_and_knows_its_place(events: EventStore) 
     second = await events.register(event_id, user_id=2, seats=2)
     third = await events.register(event_id, user_id=3, seats=1)
     assert (second.registration and second.registration.waiting, second.position) == (True, 1)
-    # The third fits (1 seat left) but must not overtake the household waiting before it.
-    assert (third.registration and third.registration.waiting, third.position) == (True, 2)
+    # The seat left goes to the first household that fits: the one waiting cannot use it.
+    assert (third.registration and third.registration.waiting, third.position) == (False, None)
+
+
+async def test_a_household_larger_than_the_whole_event_is_refused_at_once(events: EventStore) -> None:
+    event_id = await one(events, capacity=2)
+    with pytest.raises(UserError) as refused:
+        await events.register(event_id, user_id=1, seats=3)
+    assert refused.value.params["capacite"] == 2
+    alone = await events.register(event_id, user_id=2, seats=1)
+    assert alone.registration is not None and not alone.registration.waiting  # nobody blocks the line
+    assert await statuses(events, event_id) == [(2, "inscrit", 1)]
+
+
+async def test_a_freed_seat_goes_to_the_first_household_that_fits_and_the_larger_keeps_its_place(
+    events: EventStore,
+) -> None:
+    event_id = await one(events, capacity=4)
+    first = await events.register(event_id, user_id=1, seats=2)
+    await events.register(event_id, user_id=2, seats=2)
+    await events.register(event_id, user_id=3, seats=3)  # waits, n° 1
+    await events.register(event_id, user_id=4, seats=2)  # waits, n° 2
+    assert first.registration is not None
+    promoted = await events.unregister(first.registration.id)  # 2 seats free: 3 do not fit, 2 do
+    assert [r.user_id for r in promoted] == [4]
+    waiting = [r for r in await events.participants(event_id) if r.waiting]
+    assert [r.user_id for r in waiting] == [3]
+    assert await events.registration_of(event_id, 3) is not None
 
 
 async def test_registering_twice_updates_and_never_duplicates(events: EventStore) -> None:
@@ -108,14 +133,13 @@ async def test_leaving_moves_the_waiting_list_up_in_order(events: EventStore) ->
 
 
 async def test_raising_the_capacity_promotes(events: EventStore) -> None:
-    event_id = await one(events, capacity=1)
+    event_id = await one(events, capacity=2)
     await events.register(event_id, user_id=1, seats=1)
     await events.register(event_id, user_id=2, seats=2)
-    policy = ReminderPolicy((60,), PARIS)
-    _, promoted = await events.update(event_id, policy, capacity=3)
+    _, promoted = await events.update(event_id, capacity=3)
     assert [r.user_id for r in promoted] == [2]
     with pytest.raises(UserError):
-        await events.update(event_id, policy, capacity=2)
+        await events.update(event_id, capacity=2)
 
 
 async def test_an_organiser_registers_a_guest_without_discord(events: EventStore) -> None:
@@ -185,7 +209,8 @@ async def test_the_capacity_holds_whatever_happens(
         assert event.seats_taken <= capacity
         rows = await events.participants(event_id)
         waiting = [r for r in rows if r.waiting]
-        assert not waiting or event.seats_taken + waiting[0].seats > capacity  # the line moved as far as it could
+        # The line moved as far as it could: no household still waiting fits in the seats left.
+        assert all(event.seats_taken + r.seats > capacity for r in waiting)
 
 
 async def test_upcoming_filters(events: EventStore, clock: ManualDateClock) -> None:

@@ -1,19 +1,19 @@
-"""Reminders and scheduled announcements: what is due when, and delivery exactly once."""
+"""Reminders and scheduled announcements on the ledger: what is due when, and delivery exactly once."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.announcements.service import AnnouncementService
-from bot.announcements.store import AnnouncementStore
+from bot.config import Settings
+from bot.core import Core, build_core
 from bot.db import Database
+from bot.errors import UserError
 from bot.events.models import EventDraft
-from bot.events.reminders import ReminderPolicy, ReminderService, ReminderStore
-from bot.events.store import EventStore
-from bot.geo import geography
+from bot.events.reminders import REMINDER, ReminderPolicy
 from bot.notify import Delivery, Outgoing
 from bot.outbox import LEASE, MAX_ATTEMPTS
 from bot.recurrence import Frequency, Rule
@@ -61,25 +61,15 @@ def notifier() -> RecordingNotifier:
 
 
 @pytest.fixture
-def reminders(db: Database) -> ReminderStore:
-    return ReminderStore(db)
-
-
-@pytest.fixture
-def events(db: Database, reminders: ReminderStore) -> EventStore:
-    return EventStore(db, geography(), reminders)
-
-
-@pytest.fixture
-def service(reminders: ReminderStore, notifier: RecordingNotifier, clock: ManualDateClock) -> ReminderService:
-    return ReminderService(reminders, notifier, clock)
+def core(db: Database, clock: ManualDateClock, notifier: RecordingNotifier) -> Core:
+    return build_core(Settings(_env_file=None), db=db, clock=clock, notifier=notifier)
 
 
 POLICY = ReminderPolicy(offsets=(7 * DAY, DAY, TWO_HOURS), zone=PARIS)
 
 
-async def registered(events: EventStore, *, starts_at: datetime = START, user_id: int = 1, remind: bool = True) -> int:
-    [event] = await events.create(
+async def registered(core: Core, *, starts_at: datetime = START, user_id: int = 1, remind: bool = True) -> int:
+    [event] = await core.events.create(
         EventDraft(
             guild_id=1,
             kind=EventKind.jpo,
@@ -91,8 +81,12 @@ async def registered(events: EventStore, *, starts_at: datetime = START, user_id
         ),
         [(starts_at, starts_at + timedelta(hours=3))],
     )
-    await events.register(event.id, user_id=user_id, seats=1, remind=remind, policy=POLICY)
+    await core.events.register(event.id, user_id=user_id, seats=1, remind=remind)
     return event.id
+
+
+async def reminder_counts(core: Core) -> dict[str, int]:
+    return await core.outbox.store.counts(REMINDER)
 
 
 # ---------------------------------------------------------------------- when
@@ -135,217 +129,255 @@ def test_a_reminder_for_an_event_over_by_morning_goes_at_night() -> None:
     assert POLICY.due_at(starts, ends, 60) == starts - timedelta(hours=1)
 
 
-async def test_registration_schedules_the_future_offsets_only(
-    events: EventStore, reminders: ReminderStore, clock: ManualDateClock
-) -> None:
+async def test_registration_schedules_the_future_offsets_only(core: Core, clock: ManualDateClock) -> None:
     clock.now = START - timedelta(days=3)  # the 7-day reminder is already past
-    await registered(events)
-    rows = await reminders.db.fetchall("SELECT offset_minutes FROM reminders ORDER BY offset_minutes DESC")
-    assert [r["offset_minutes"] for r in rows] == [DAY, TWO_HOURS]
+    await registered(core)
+    rows = await core.db.fetchall("SELECT payload FROM outbox WHERE kind = ? ORDER BY due_at", (REMINDER,))
+    assert [r["payload"] for r in rows] == ['{"offset": 1440}', '{"offset": 120}']
 
 
-async def test_no_reminders_when_the_member_says_so(events: EventStore, reminders: ReminderStore) -> None:
-    await registered(events, remind=False)
-    assert await reminders.db.fetchall("SELECT * FROM reminders") == []
+async def test_no_reminders_when_the_member_says_so(core: Core) -> None:
+    await registered(core, remind=False)
+    assert await reminder_counts(core) == {}
+
+
+async def test_a_household_on_the_waiting_list_gets_no_reminder_until_it_moves_up(
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
+) -> None:
+    [event] = await core.events.create(
+        EventDraft(
+            guild_id=1, kind=EventKind.jpo, title="JPO", starts_at=START, ends_at=START + timedelta(hours=3),
+            code_insee="63113", organiser_id=9, capacity=1,
+        ),
+        [(START, START + timedelta(hours=3))],
+    )  # fmt: skip
+    _, first = await core.events.register(event.id, user_id=1, seats=1)
+    _, waiting = await core.events.register(event.id, user_id=2, seats=1)
+    assert waiting.registration is not None and waiting.registration.waiting
+    assert await reminder_counts(core) == {"pending": 3}
+    assert first.registration is not None
+    await core.events.unregister(first.registration.id, 1)
+    assert await core.outbox.run_due() == 1  # "a seat freed up", to member 2
+    assert notifier.sent[0][0] == 2 and "place" in notifier.sent[0][2].content
+    assert await reminder_counts(core) == {"pending": 3, "cancelled": 3}
 
 
 # ---------------------------------------------------------------------- exactly once
 
 
 async def test_each_reminder_goes_out_once_at_its_time(
-    events: EventStore, service: ReminderService, notifier: RecordingNotifier, clock: ManualDateClock
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
-    await registered(events)
-    assert await service.run_due() == 0
+    await registered(core)
+    assert await core.scheduler.run_due() == 0
     clock.now = START - timedelta(days=7)
-    assert await service.run_due() == 1
-    assert await service.run_due() == 0
+    assert await core.scheduler.run_due() == 1
+    assert await core.scheduler.run_due() == 0
     clock.now = START - timedelta(hours=2)
-    assert await service.run_due() == 2  # the 1-day one (late, the bot was "asleep") and the 2-hour one
+    assert await core.scheduler.run_due() == 2  # the 1-day one (late, the bot was "asleep") and the 2-hour one
     user, nonce, message = notifier.sent[0]
-    assert user == 1 and nonce.startswith("rappel-")
+    assert user == 1 and nonce.startswith("ob-")
     assert "JPO des Hirondelles" in message.content
     assert any("Clermont-Ferrand" in line for line in message.lines)
     assert message.buttons[0].custom_id.startswith("evt:quitter:")
     assert len({n for _, n, _ in notifier.sent}) == 3
 
 
+async def test_a_reminder_is_written_in_the_language_and_time_zone_of_its_day(
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
+) -> None:
+    await core.guild_settings.update(1, timezone="America/Martinique")
+    [event] = await core.events.create(
+        EventDraft(
+            guild_id=1, kind=EventKind.jpo, title="Open day", starts_at=START, ends_at=START + timedelta(hours=3),
+            code_insee="63113", organiser_id=9,
+        ),
+        [(START, START + timedelta(hours=3))],
+    )  # fmt: skip
+    await core.events.register(event.id, user_id=5, seats=1, locale="en-US")
+    clock.now = START - timedelta(days=1)
+    await core.scheduler.run_due()
+    _, _, message = notifier.sent[0]
+    assert message.content.startswith("⏰ Reminder")
+    assert "8:00" in message.lines[0] or "08:00" in message.lines[0]  # 12:00 UTC is 08:00 in Martinique
+
+
 async def test_a_claim_is_exclusive_and_a_crashed_one_is_retaken_with_the_same_nonce(
-    events: EventStore, reminders: ReminderStore, service: ReminderService, notifier: RecordingNotifier,
-    clock: ManualDateClock,
-) -> None:  # fmt: skip
-    await registered(events)
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
+) -> None:
+    await registered(core)
     clock.now = START - timedelta(days=7)
-    [due] = await reminders.due(clock())
-    assert await reminders.claim(due.id, clock())
-    assert not await reminders.claim(due.id, clock())  # another worker cannot take it
-    assert await service.run_due() == 0  # claimed rows are not due for anyone else
+    [due] = await core.outbox.store.due(clock())
+    assert await core.outbox.store.claim(due.id, clock())
+    assert not await core.outbox.store.claim(due.id, clock())  # another worker cannot take it
+    assert await core.scheduler.run_due() == 0  # claimed rows are not due for anyone else
     clock.advance(seconds=LEASE.total_seconds() + 1)  # the claimer "crashed" before marking
-    assert await service.run_due() == 1
-    assert notifier.sent[0][1] == f"rappel-{due.id}"
+    assert await core.scheduler.run_due() == 1
+    assert notifier.sent[0][1] == f"ob-{due.id}"
 
 
 async def test_a_reminder_whose_event_began_while_away_is_marked_missed(
-    events: EventStore, reminders: ReminderStore, service: ReminderService, notifier: RecordingNotifier,
-    clock: ManualDateClock,
-) -> None:  # fmt: skip
-    await registered(events)
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
+) -> None:
+    await registered(core)
     clock.now = START + timedelta(minutes=5)
-    assert await service.run_due() == 0
+    await core.scheduler.run_due()
     assert notifier.sent == []
-    assert await reminders.counts() == {"manque": 3}
+    assert await reminder_counts(core) == {"missed": 3}
 
 
 async def test_closed_dms_stop_the_reminders_of_that_registration(
-    events: EventStore, reminders: ReminderStore, service: ReminderService, notifier: RecordingNotifier,
-    clock: ManualDateClock,
-) -> None:  # fmt: skip
-    await registered(events)
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
+) -> None:
+    await registered(core)
     notifier.answer = Delivery.CLOSED
     clock.now = START - timedelta(days=7)
-    await service.run_due()
-    assert await reminders.counts() == {"echec": 1, "annule": 2}
-    row = await reminders.db.fetchone("SELECT dm_closed FROM registrations")
+    await core.scheduler.run_due()
+    assert await reminder_counts(core) == {"undeliverable": 1, "cancelled": 2}
+    row = await core.db.fetchone("SELECT dm_closed FROM registrations")
     assert row is not None and row["dm_closed"] == 1
+    reason = await core.db.fetchone("SELECT reason FROM outbox WHERE status = 'undeliverable'")
+    assert reason is not None and "fermés" in reason["reason"]
 
 
-async def test_a_failing_send_is_retried_a_bounded_number_of_times(
-    events: EventStore, reminders: ReminderStore, service: ReminderService, notifier: RecordingNotifier,
-    clock: ManualDateClock,
-) -> None:  # fmt: skip
-    await registered(events)
+async def test_a_failing_send_is_retried_with_backoff_a_bounded_number_of_times(
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
+) -> None:
+    await registered(core)
     notifier.answer = Delivery.FAILED
     clock.now = START - timedelta(days=7)
+    await core.scheduler.run_due()
+    waits = []
     for _ in range(MAX_ATTEMPTS + 3):
-        await service.run_due()
-        clock.advance(minutes=2)
-    counts = await reminders.counts()
-    assert counts.get("echec") == 1
+        row = await core.db.fetchone(
+            "SELECT due_at FROM outbox WHERE status = 'pending' AND attempts > 0 ORDER BY due_at LIMIT 1"
+        )
+        if row is None:
+            break
+        waits.append(row["due_at"])
+        clock.now = max(clock.now, datetime.fromisoformat(row["due_at"]))
+        await core.scheduler.run_due()
+    assert len(waits) == MAX_ATTEMPTS - 1
+    gaps = [datetime.fromisoformat(b) - datetime.fromisoformat(a) for a, b in itertools.pairwise(waits)]
+    assert gaps == sorted(gaps) and gaps[0] < gaps[-1]  # each wait longer than the last
+    counts = await reminder_counts(core)
+    assert counts.get("undeliverable") == 1
     notifier.answer = Delivery.SENT
-    await service.run_due()
+    await core.scheduler.run_due()
     assert notifier.sent == []  # the failed one is not retried forever
 
 
-async def test_moving_the_event_moves_its_reminders(
-    events: EventStore, reminders: ReminderStore, service: ReminderService, notifier: RecordingNotifier,
-    clock: ManualDateClock,
-) -> None:  # fmt: skip
-    event_id = await registered(events)
-    clock.now = START - timedelta(days=7)
-    await service.run_due()
-    later = START + timedelta(days=14)
-    await events.update(event_id, POLICY, starts_at=later, ends_at=later + timedelta(hours=3))
-    clock.now = later - timedelta(days=7)
-    assert await service.run_due() == 1  # the 7-day reminder again, for the new date
-    await events.cancel(event_id, "Annulé")
-    clock.now = later - timedelta(hours=2)
-    assert await service.run_due() == 0
-    assert (await reminders.counts()).get("annule") == 2
-
-
-async def test_next_due_skips_a_claim_until_its_lease_ends(
-    events: EventStore, reminders: ReminderStore, clock: ManualDateClock
+async def test_moving_the_event_moves_its_reminders_and_tells_the_registrants(
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
-    await registered(events)
+    event_id = await registered(core)
     clock.now = START - timedelta(days=7)
-    [due] = await reminders.due(clock())
-    await reminders.claim(due.id, clock())
+    await core.scheduler.run_due()
+    later = START + timedelta(days=14)
+    await core.events.update(event_id, starts_at=later, ends_at=later + timedelta(hours=3))
+    await core.scheduler.run_due()
+    assert "a changé" in notifier.sent[-1][2].content
+    clock.now = later - timedelta(days=7)
+    assert await core.scheduler.run_due() == 1  # the 7-day reminder again, for the new date
+    await core.events.cancel(event_id, "Annulé")
+    await core.scheduler.run_due()
+    assert "annulé" in notifier.sent[-1][2].content
+    clock.now = later - timedelta(hours=2)
+    sent = len(notifier.sent)
+    await core.scheduler.run_due()
+    assert len(notifier.sent) == sent
+    assert (await reminder_counts(core)).get("pending", 0) == 0
+
+
+async def test_next_due_skips_a_claim_until_its_lease_ends(core: Core, clock: ManualDateClock) -> None:
+    await registered(core)
+    clock.now = START - timedelta(days=7)
+    [due] = await core.outbox.store.due(clock())
+    await core.outbox.store.claim(due.id, clock())
     # A stuck claim must not make the scheduler spin on it: it is "due" again when its lease ends.
-    assert await reminders.next_due() == clock() + LEASE
-    await reminders.db.execute("UPDATE reminders SET status = 'envoye', claimed_at = NULL WHERE id = ?", (due.id,))
-    assert await reminders.next_due() == START - timedelta(days=1)
+    assert await core.outbox.store.next_due() == clock() + LEASE
+    await core.db.execute("UPDATE outbox SET status = 'sent', claimed_at = NULL WHERE id = ?", (due.id,))
+    assert await core.outbox.store.next_due() == START - timedelta(days=1)
 
 
 # ---------------------------------------------------------------------- announcements
 
 
-@pytest.fixture
-def announcements(db: Database) -> AnnouncementStore:
-    return AnnouncementStore(db)
-
-
-@pytest.fixture
-def announcer(
-    announcements: AnnouncementStore, notifier: RecordingNotifier, clock: ManualDateClock
-) -> AnnouncementService:
-    return AnnouncementService(announcements, notifier, clock)
-
-
-async def schedule(announcements: AnnouncementStore, rule: Rule, first: datetime, role: int | None = None) -> int:
-    created = await announcements.create(
+async def schedule(core: Core, rule: Rule, first: datetime, role: int | None = None) -> int:
+    created = await core.announcements.schedule(
         guild_id=1, channel_id=50, author_id=9, content="Plénière ce soir !", role_id=role, rule=rule, first=first
     )
     return created.id
 
 
 async def test_a_one_off_announcement_is_posted_once(
-    announcements: AnnouncementStore,
-    announcer: AnnouncementService,
-    notifier: RecordingNotifier,
-    clock: ManualDateClock,
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
     first = datetime(2027, 4, 2, 7, 0, tzinfo=UTC)
-    announcement_id = await schedule(announcements, Rule(Frequency.once, time(9), PARIS, date(2027, 4, 2)), first)
+    announcement_id = await schedule(core, Rule(Frequency.once, time(9), PARIS, date(2027, 4, 2)), first)
     clock.now = first
-    assert await announcer.run_due() == 1
+    assert await core.scheduler.run_due() == 1
     clock.advance(days=1)
-    assert await announcer.run_due() == 0
-    found = await announcements.get(announcement_id)
+    assert await core.scheduler.run_due() == 0
+    found = await core.announcements.store.get(announcement_id)
     assert found is not None and not found.active and found.sent_count == 1
+    assert [channel for channel, _, _ in notifier.sent] == [50]
 
 
 async def test_a_weekly_announcement_keeps_its_local_time_across_the_clock_change(
-    announcements: AnnouncementStore,
-    announcer: AnnouncementService,
-    notifier: RecordingNotifier,
-    clock: ManualDateClock,
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
     clock.now = datetime(2027, 3, 20, 9, 0, tzinfo=UTC)
     rule = Rule(Frequency.weekly, time(9), PARIS, date(2027, 3, 22), weekdays=frozenset({0}))
     first = datetime(2027, 3, 22, 8, 0, tzinfo=UTC)  # Monday 09:00, winter time
-    announcement_id = await schedule(announcements, rule, first)
+    announcement_id = await schedule(core, rule, first)
     for expected in (first, datetime(2027, 3, 29, 7, 0, tzinfo=UTC)):  # 09:00 summer time
         clock.now = expected
-        assert await announcer.run_due() == 1
-    found = await announcements.get(announcement_id)
+        assert await core.scheduler.run_due() == 1
+    found = await core.announcements.store.get(announcement_id)
     assert found is not None and found.next_at == datetime(2027, 4, 5, 7, 0, tzinfo=UTC)
     nonces = [nonce for _, nonce, _ in notifier.sent]
     assert len(set(nonces)) == 2
 
 
 async def test_a_late_recurring_occurrence_is_skipped_not_posted(
-    announcements: AnnouncementStore,
-    announcer: AnnouncementService,
-    notifier: RecordingNotifier,
-    clock: ManualDateClock,
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
     rule = Rule(Frequency.daily, time(9), PARIS, date(2027, 4, 2))
-    await schedule(announcements, rule, datetime(2027, 4, 2, 7, 0, tzinfo=UTC))
+    await schedule(core, rule, datetime(2027, 4, 2, 7, 0, tzinfo=UTC))
     clock.now = datetime(2027, 4, 4, 12, 0, tzinfo=UTC)  # the bot was down for two days
-    assert await announcer.run_due() == 0
+    await core.scheduler.run_due()
+    assert notifier.sent == []
     clock.now = datetime(2027, 4, 5, 7, 0, tzinfo=UTC)
-    assert await announcer.run_due() == 1
+    await core.scheduler.run_due()
+    assert len(notifier.sent) == 1
 
 
 async def test_an_announcement_to_a_vanished_channel_is_suspended(
-    announcements: AnnouncementStore,
-    announcer: AnnouncementService,
-    notifier: RecordingNotifier,
-    clock: ManualDateClock,
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
     rule = Rule(Frequency.daily, time(9), PARIS, date(2027, 4, 2))
-    announcement_id = await schedule(announcements, rule, datetime(2027, 4, 2, 7, 0, tzinfo=UTC))
+    announcement_id = await schedule(core, rule, datetime(2027, 4, 2, 7, 0, tzinfo=UTC))
     notifier.answer = Delivery.CLOSED
     clock.now = datetime(2027, 4, 2, 7, 0, tzinfo=UTC)
-    await announcer.run_due()
-    found = await announcements.get(announcement_id)
-    assert found is not None and not found.active
+    await core.scheduler.run_due()
+    found = await core.announcements.store.get(announcement_id)
+    assert found is not None and not found.active and found.next_at is None
 
 
-async def test_an_announcement_in_the_past_is_refused(announcements: AnnouncementStore, clock: ManualDateClock) -> None:
-    from bot.errors import UserError
-
+async def test_a_stopped_announcement_is_not_posted(
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
+) -> None:
+    rule = Rule(Frequency.daily, time(9), PARIS, date(2027, 4, 2))
+    announcement_id = await schedule(core, rule, datetime(2027, 4, 2, 7, 0, tzinfo=UTC))
+    await core.announcements.cancel(announcement_id, 1)
+    clock.now = datetime(2027, 4, 2, 7, 0, tzinfo=UTC)
+    await core.scheduler.run_due()
+    assert notifier.sent == []
     with pytest.raises(UserError):
-        await schedule(
-            announcements, Rule(Frequency.once, time(9), PARIS, date(2027, 3, 1)), clock() - timedelta(days=1)
-        )
+        await core.announcements.cancel(announcement_id, 1)
+
+
+async def test_an_announcement_in_the_past_is_refused(core: Core, clock: ManualDateClock) -> None:
+    with pytest.raises(UserError):
+        await schedule(core, Rule(Frequency.once, time(9), PARIS, date(2027, 3, 1)), clock() - timedelta(days=1))

@@ -1,0 +1,87 @@
+"""The one wiring point: the database, the stores and the services, built alike for the bot, the
+command line, the sandbox, the benchmarks and the tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.ads.service import AdService
+from bot.ads.store import AdStore
+from bot.announcements.service import AnnouncementService
+from bot.announcements.store import AnnouncementStore
+from bot.clock import Clock, utc_now
+from bot.config import Settings
+from bot.db import Database
+from bot.events.service import EventService
+from bot.events.store import EventStore
+from bot.geo import Geography, geography
+from bot.guild_settings import GuildSettingsStore
+from bot.households.service import SuggestionService
+from bot.households.store import HouseholdStore, IntroductionStore
+from bot.notify import Notifier
+from bot.outbox import Outbox, OutboxStore
+from bot.privacy import MemberDataStore
+from bot.projects.service import ProjectNudgeService
+from bot.projects.store import ProjectStore
+from bot.scheduler import Scheduler
+
+
+@dataclass
+class Core:
+    settings: Settings
+    clock: Clock
+    db: Database
+    geo: Geography
+    guild_settings: GuildSettingsStore
+    outbox: Outbox
+    scheduler: Scheduler
+    projects: ProjectStore
+    project_service: ProjectNudgeService
+    events: EventService
+    announcements: AnnouncementService
+    households: HouseholdStore
+    introductions: IntroductionStore
+    suggestions: SuggestionService
+    ads: AdStore
+    ad_service: AdService
+    member_data: MemberDataStore
+
+
+def build_core(
+    settings: Settings, *, db: Database | None = None, clock: Clock = utc_now, notifier: Notifier | None = None
+) -> Core:
+    """Everything but Discord. Without a notifier the ledger is written, not delivered (the command line)."""
+    db = db or Database(settings.database_path, clock=clock)
+    geo = geography()
+    guild_settings = GuildSettingsStore(db, default_timezone=settings.default_tz)
+    outbox = Outbox(OutboxStore(db), guild_settings, clock)
+    if notifier is not None:
+        outbox.connect(notifier)
+    projects = ProjectStore(db, geo)
+    households = HouseholdStore(db, geo)
+    introductions = IntroductionStore(db)
+    ads = AdStore(db, geo)
+    project_service = ProjectNudgeService(projects, outbox, clock)
+    suggestions = SuggestionService(households, introductions, projects, outbox, clock)
+    ad_service = AdService(ads, outbox, clock)
+    scheduler = Scheduler([outbox, suggestions, ad_service, project_service], clock)
+    outbox.on_change(scheduler.notify)
+    return Core(
+        settings=settings,
+        clock=clock,
+        db=db,
+        geo=geo,
+        guild_settings=guild_settings,
+        outbox=outbox,
+        scheduler=scheduler,
+        projects=projects,
+        project_service=project_service,
+        events=EventService(EventStore(db, geo), guild_settings, outbox, clock),
+        announcements=AnnouncementService(AnnouncementStore(db), outbox, clock),
+        households=households,
+        introductions=introductions,
+        suggestions=suggestions,
+        ads=ads,
+        ad_service=ad_service,
+        member_data=MemberDataStore(db),
+    )
