@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+
+class Text:
+    """A French source string with its parameters, translated when shown (a reason inside a message)."""
+
+    def __init__(self, message: str, /, **params: Any) -> None:
+        self.message = message
+        self.params = params
+
+    def __repr__(self) -> str:
+        return f"Text({self.message!r}, {self.params!r})"
+
+
+class Composed(str):
+    """A parameter the bot wrote itself (a list of rows in error…): shown whole, not quoted short."""
+
+    __slots__ = ()
 
 
 class UserError(Exception):
-    """Bad input or a refused action. `message` is a French source string of the catalogue."""
+    """Bad input or a refused action. `message` is a French source string of the catalogue; a
+    parameter may be a `Text`, translated in turn, and typed text is quoted short when shown."""
 
     def __init__(self, message: str, /, **params: Any) -> None:
         super().__init__(message)
@@ -16,14 +36,63 @@ class UserError(Exception):
         self.params = params
 
 
-def first_problem(error: ValidationError) -> tuple[str, str]:
-    """(field, reason) of the first problem pydantic found."""
+# What pydantic found wrong, said as the member reads it (French source strings of the catalogue).
+REASONS: dict[str, str] = {
+    "string_too_short": "au moins {min_length} caractère(s)",
+    "string_too_long": "au plus {max_length} caractères",
+    "too_short": "au moins {min_length} élément(s)",
+    "too_long": "au plus {max_length} éléments",
+    "greater_than_equal": "au moins {ge}",
+    "greater_than": "plus de {gt}",
+    "less_than_equal": "au plus {le}",
+    "less_than": "moins de {lt}",
+    "int_parsing": "un nombre entier est attendu",
+    "int_type": "un nombre entier est attendu",
+    "float_parsing": "un nombre est attendu",
+    "bool_parsing": "oui ou non est attendu",
+    "enum": "choisissez parmi les valeurs proposées",
+    "literal_error": "choisissez parmi les valeurs proposées",
+    "missing": "à remplir",
+    "string_pattern_mismatch": "forme non reconnue",
+    "url_parsing": "une adresse web complète est attendue (https://…)",
+}
+
+
+def reason(detail: ErrorDetails) -> Text:
+    """One problem as a translatable reason. Our own validators raise ValueError with a French
+    source string, which is kept as is."""
+    if detail["type"] == "value_error":
+        error = (detail.get("ctx") or {}).get("error")
+        return Text(str(error) if error is not None else "valeur non valable")
+    template = REASONS.get(detail["type"], "valeur non valable")
+    context = {key: value for key, value in (detail.get("ctx") or {}).items() if isinstance(value, int | float | str)}
+    return Text(template, **context)
+
+
+def field_label(detail: ErrorDetails, model: type[BaseModel] | None, labels: Mapping[str, str]) -> str:
+    """The field as the member sees it: the given label, else the model field's `title`, else its name."""
+    name = str(detail["loc"][0]) if detail["loc"] else ""
+    if name in labels:
+        return labels[name]
+    field = model.model_fields.get(name) if model is not None else None
+    return field.title if field is not None and field.title else name or "?"
+
+
+def first_problem(error: ValidationError, model: type[BaseModel] | None = None) -> tuple[str, Text]:
+    """(field as the member sees it, reason) of the first problem pydantic found."""
     first = error.errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or "?"
-    return field, str(first["msg"]).removeprefix("Value error, ")
+    return field_label(first, model, {}), reason(first)
 
 
-def invalid(error: ValidationError) -> UserError:
-    """A validation failure as a message for the member."""
-    field, reason = first_problem(error)
-    return UserError("Le champ « {champ} » ne convient pas : {raison}", champ=field, raison=reason)
+def invalid(
+    error: ValidationError, model: type[BaseModel] | None = None, labels: Mapping[str, str] | None = None
+) -> UserError:
+    """A validation failure as a message for the member, naming the field as they see it."""
+    first = error.errors()[0]
+    if not first["loc"]:  # a rule across fields (the end after the start…)
+        return UserError("Cela ne convient pas : {raison}.", raison=reason(first))
+    return UserError(
+        "« {champ} » ne convient pas : {raison}.",
+        champ=Text(field_label(first, model, labels or {})),
+        raison=reason(first),
+    )

@@ -12,6 +12,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from bot.errors import Composed, Text, UserError
+from bot.limits import CONTENT, clip, quote
+
 LOCALES_DIR = Path(__file__).with_name("locales")
 SOURCE_LANGUAGE = "fr"
 ENGLISH_LOCALES = frozenset({"en-US", "en-GB"})
@@ -37,6 +40,20 @@ def translate(text: str, locale: str | None) -> str | None:
 
 
 def gettext(text: str, locale: str | None = None, /, **params: Any) -> str:
-    """The message in the member's language, with its `{placeholders}` filled."""
+    """The message in the member's language, with its `{placeholders}` filled (a `Text` parameter is
+    translated in turn)."""
     message = translate(text, locale) or text
-    return message.format(**params) if params else message
+    if not params:
+        return message
+    shown = {key: gettext(v.message, locale, **v.params) if isinstance(v, Text) else v for key, v in params.items()}
+    return message.format(**shown)
+
+
+def explain(error: UserError, locale: str | None) -> str:
+    """A refusal in the member's language, within Discord's limits: what the member typed is quoted
+    short (a 2,000-character value is not repeated back in full)."""
+    params = {
+        key: quote(value) if isinstance(value, str) and not isinstance(value, Composed) else value
+        for key, value in error.params.items()
+    }
+    return clip(gettext(error.message, locale, **params), CONTENT)

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from bot.client import HabitatBot, bot_of
 from bot.dates import format_when, parse_when
-from bot.errors import UserError, first_problem
+from bot.errors import UserError, invalid
 from bot.events.models import Event, EventDraft, EventFilters, Outcome
 from bot.guild_settings import GuildSettings, format_offset, parse_offsets
 from bot.ics import to_ics
@@ -240,7 +240,7 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
                 organiser_id=interaction.user.id,
             )
         except ValidationError as error:
-            raise UserError("L'événement ne convient pas : {raison}", raison=first_problem(error)[1]) from None
+            raise invalid(error, EventDraft) from None
         frequency = Frequency(repetition) if repetition else Frequency.once
         count = occurrences or (1 if frequency is Frequency.once else 4)
         pairs = event_occurrences(starts_at, ends_at, frequency, count, settings.zone)
@@ -356,7 +356,7 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
         try:
             updated, _ = await self.bot.events.update(event.id, **changes)
         except ValidationError as error:
-            raise UserError("L'événement ne convient pas : {raison}", raison=first_problem(error)[1]) from None
+            raise invalid(error, EventDraft) from None
         await reply(interaction, t(interaction, "Événement modifié."))
         await self.sync_discord_event(interaction.guild, updated)
         await refresh_announcement(self.bot, updated)

@@ -17,13 +17,13 @@ class EventDraft(BaseModel):
 
     guild_id: int
     kind: EventKind
-    title: str = Field(min_length=3, max_length=100)
-    description: str = Field(default="", max_length=1000)
+    title: str = Field(min_length=3, max_length=100, title="titre")
+    description: str = Field(default="", max_length=1000, title="description")
     starts_at: datetime
     ends_at: datetime
     code_insee: str | None = None
-    online_url: str | None = Field(default=None, max_length=300)
-    capacity: int | None = Field(default=None, ge=1, le=100_000)
+    online_url: str | None = Field(default=None, max_length=300, title="lien")
+    capacity: int | None = Field(default=None, ge=1, le=100_000, title="capacite")
     organiser_id: int
 
     @model_validator(mode="after")

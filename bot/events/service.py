@@ -64,7 +64,7 @@ class EventService:
             try:
                 event, promoted = await self.store.update(event_id, **changes)
             except ValidationError as error:
-                raise invalid(error) from None
+                raise invalid(error, EventDraft) from None
             settings = await self.settings.get(event.guild_id)
             moved = (event.starts_at, event.ends_at) != (before.starts_at, before.ends_at)
             if moved or event.place != before.place:

@@ -8,8 +8,9 @@ from collections.abc import Iterable
 
 from pydantic import ValidationError
 
-from bot.errors import UserError, first_problem
+from bot.errors import Composed, UserError, first_problem
 from bot.geo import Geography
+from bot.i18n import gettext
 from bot.projects.models import Project, ProjectDraft
 from bot.text import fold
 from bot.vocabulary import EspacePartage, Etape, FormeJuridique, Initiative, Public, parse
@@ -38,7 +39,7 @@ class ImportError_(UserError):
         self.problems = problems
         lines = "\n".join(f"ligne {line} : {reason}" for line, reason in problems[:15])
         more = f"\n… et {len(problems) - 15} autres" if len(problems) > 15 else ""
-        super().__init__("Import refusé, rien n'a été enregistré :\n{lignes}", lignes=lines + more)
+        super().__init__("Import refusé, rien n'a été enregistré :\n{lignes}", lignes=Composed(lines + more))
 
 
 def _split_list(text: str) -> list[str]:
@@ -99,10 +100,10 @@ def draft_from_row(row: dict[str, str], geo: Geography) -> ProjectDraft:
 
 def _reason(error: Exception) -> str:
     if isinstance(error, UserError):
-        return error.message.format(**error.params)
+        return gettext(error.message, None, **error.params)
     if isinstance(error, ValidationError):
-        field, reason = first_problem(error)
-        return f"{field} : {reason}"
+        field, reason = first_problem(error, ProjectDraft)
+        return f"{field} : {gettext(reason.message, None, **reason.params)}"
     return str(error)
 
 

@@ -17,6 +17,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserError
+from bot.i18n import explain
 from cogs.ui.text import reply, t
 
 log = logging.getLogger("bot.errors")
@@ -49,11 +50,12 @@ def describe(interaction: discord.Interaction[Any], error: BaseException) -> str
     if isinstance(original, Refused):
         original = original.user_error
     if isinstance(original, UserError):
-        return t(interaction, original.message, **original.params)
+        return explain(original, interaction.locale.value)
     if isinstance(original, app_commands.TransformerError):
         if isinstance(original.__cause__, UserError):
-            return t(interaction, original.__cause__.message, **original.__cause__.params)
-        return t(interaction, "La valeur « {valeur} » ne convient pas pour cette option.", valeur=original.value)
+            return explain(original.__cause__, interaction.locale.value)
+        refused = UserError("La valeur « {valeur} » ne convient pas pour cette option.", valeur=str(original.value))
+        return explain(refused, interaction.locale.value)
     if isinstance(original, app_commands.MissingPermissions | app_commands.BotMissingPermissions):
         names = ", ".join(t(interaction, PERMISSION_NAMES.get(name, name)) for name in original.missing_permissions)
         if isinstance(original, app_commands.BotMissingPermissions):

@@ -11,12 +11,19 @@ import pytest
 from bot.i18n import catalogue, gettext, language_of
 
 ROOT = Path(__file__).resolve().parents[2]
-TRANSLATED_CALLS = {"t": 1, "gettext": 0, "UserError": 0}
+TRANSLATED_CALLS = {"t": 1, "gettext": 0, "UserError": 0, "Text": 0, "Refused": 0}
 
 
 def source_strings() -> set[str]:
-    """First string arguments of t(…, "…"), gettext("…") and UserError("…") in the bot's code."""
+    """First string arguments of t(…, "…"), gettext("…"), UserError("…") and Text("…") in the bot's code,
+    and the ValueError messages of the models that members fill (shown as the reason of a refusal)."""
     found: set[str] = set()
+    for path in ROOT.glob("bot/**/models.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
+                argument = node.exc.args[0]
+                if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                    found.add(argument.value)
     for path in [*ROOT.glob("bot/**/*.py"), *ROOT.glob("cogs/**/*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
@@ -29,6 +36,12 @@ def source_strings() -> set[str]:
             if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
                 found.add(argument.value)
     return found
+
+
+def test_every_validation_reason_has_an_english_translation() -> None:
+    from bot.errors import REASONS
+
+    assert sorted(set(REASONS.values()) - catalogue("en").keys()) == []
 
 
 def placeholders(text: str) -> set[str]:
