@@ -13,12 +13,10 @@ import icalendar
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.config import Settings
-from bot.sandbox.demo import build_demo
 from bot.sandbox.driver import Message, Reply
-from bot.sandbox.emulator import Emulator
-from bot.sandbox.harness import Sandbox, attach, furnish, running_bot
+from bot.sandbox.harness import Sandbox
 from bot.web import make_app
+from tests.e2e.lives import dies_after_sending, lives
 from tests.support import ManualDateClock
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -319,36 +317,45 @@ async def test_a_restart_between_two_reminders_sends_each_exactly_once(
 ) -> None:
     """The bot dies right after sending a reminder and before marking it; a new bot on the same
     database and the same Discord sends the next ones, and the interrupted one is not sent twice."""
-    emulator = Emulator()
-    async with emulator:
-        demo = build_demo(emulator)
-        settings = Settings(_env_file=None, database_path=tmp_path / "bot.sqlite3", dev_guild_id=demo.guild.id)
-        async with running_bot(emulator, settings, clock=clock) as bot:
-            first = attach(emulator, bot, demo)
-            await furnish(first)
+    async with lives(tmp_path, clock) as world:
+        async with world.first_life(delivers=True) as first:
             await create(first)
-            await first.driver.click(demo.user("alex"), announcement(first), "S'inscrire")
+            await first.driver.click(world.demo.user("alex"), announcement(first), "S'inscrire")
             clock.now = START - timedelta(days=7)
-            assert await bot.scheduler.run_due() == 1
-
-            async def crash(*_: object) -> None:
-                raise RuntimeError("killed after sending, before marking")
-
+            assert await first.bot.scheduler.run_due() == 1
             clock.now = START - timedelta(days=1)
-            monkeypatch.setattr(bot.core.outbox.store, "finish", crash)
-            await bot.scheduler.run_due()  # the 1-day reminder goes out, the bot "dies"
+            dies_after_sending(monkeypatch, first.bot)
+            await first.bot.scheduler.run_due()  # the 1-day reminder goes out, the bot "dies"
             monkeypatch.undo()
-        async with running_bot(emulator, settings, clock=clock) as again:
-            assert await again.scheduler.run_due() == 0  # still claimed by the dead bot
+        async with world.life() as again:
+            assert await again.bot.scheduler.run_due() == 0  # still claimed by the dead bot
             clock.advance(minutes=2)  # its lease is over
-            assert await again.scheduler.run_due() == 1  # sent again with the same nonce...
+            assert await again.bot.scheduler.run_due() == 1  # sent again with the same nonce...
             clock.now = START - timedelta(hours=2)
-            assert await again.scheduler.run_due() == 1
-        reminders = [m for m in emulator.dms_to(demo.user("alex")) if "Rappel" in m["content"]]
+            assert await again.bot.scheduler.run_due() == 1
+        reminders = [m for m in world.emulator.dms_to(world.demo.user("alex")) if "Rappel" in m["content"]]
         # ...so Discord kept the first message: three reminders, three messages, none twice.
         assert len(reminders) == 3
         assert len({m["nonce"] for m in reminders}) == 3
-        assert emulator.problems == []
+
+
+async def test_a_promotion_queued_by_a_bot_that_dies_is_sent_once_by_the_next(
+    tmp_path: Path, clock: ManualDateClock
+) -> None:
+    async with lives(tmp_path, clock) as world:
+        async with world.first_life() as first:  # dies before sending anything it queued
+            await create(first, capacity=1)
+            await first.driver.click(world.demo.user("alex"), announcement(first), "S'inscrire")
+            await first.driver.click(world.demo.user("morgane"), announcement(first), "S'inscrire")
+            event_id = await only_event_id(first)
+            left = await first.driver.slash(world.demo.user("alex"), "evenement desinscrire", evenement=str(event_id))
+            assert left.content.startswith("Vous n'êtes plus inscrit·e")
+            assert world.emulator.dms_to(world.demo.user("morgane")) == []
+        async with world.life() as again:
+            await again.bot.scheduler.run_due()
+            await again.bot.scheduler.run_due()
+        freed = [m for m in world.emulator.dms_to(world.demo.user("morgane")) if "place s'est libérée" in m["content"]]
+        assert len(freed) == 1
 
 
 # ---------------------------------------------------------------------- scheduled announcements
