@@ -69,6 +69,15 @@ def cog_extensions() -> list[str]:
     return [f"cogs.{module.name}" for module in pkgutil.iter_modules(cogs.__path__) if not module.ispkg]
 
 
+NAME_LOCATIONS = frozenset(
+    {
+        app_commands.TranslationContextLocation.command_name,
+        app_commands.TranslationContextLocation.group_name,
+        app_commands.TranslationContextLocation.parameter_name,
+    }
+)
+
+
 class HabitatTranslator(app_commands.Translator):
     """Command names, descriptions, options and choices: French source, English from the catalogue."""
 
@@ -78,7 +87,23 @@ class HabitatTranslator(app_commands.Translator):
         locale: discord.Locale,
         context: app_commands.TranslationContextTypes,
     ) -> str | None:
+        path = name_path(context)
+        if path is not None:
+            return i18n.translate_name(path, locale.value)
         return i18n.translate(string.message, locale.value)
+
+
+def name_path(context: app_commands.TranslationContextTypes) -> str | None:
+    """Where a slash command, group or option name sits, as its French path ("rappel annuler annonce"),
+    since one French word may take two English names by place; None for other text."""
+    if context.location not in NAME_LOCATIONS:
+        return None
+    data: object = context.data
+    if isinstance(data, app_commands.Parameter):
+        return f"{data.command.qualified_name} {data.display_name}"
+    if isinstance(data, app_commands.Command | app_commands.Group):
+        return data.qualified_name
+    return None  # a context menu's name is free text, translated as such
 
 
 class HabitatTree(app_commands.CommandTree["HabitatBot"]):
@@ -155,7 +180,7 @@ class HabitatBot(commands.Bot):
         assert self.user is not None
         log.info("connecté en tant que %s (%s) sur %d serveurs", self.user, self.user.id, len(self.guilds))
         if not self.scheduler.started:
-            # Reminders go out once Discord is there to take them; what fell due while away goes first.
+            # What the bot sends on its own goes out once Discord is there; what fell due while away goes first.
             await self.scheduler.start()
         if self.settings.web_port and self.web is None:
             zone = ZoneInfo(self.settings.default_tz)
