@@ -171,10 +171,17 @@ class HabitatBot(commands.Bot):
         self.command_ids = {command.name: command.id for command in synced}
         log.info("%d commandes synchronisées (%s)", len(synced), f"serveur {guild.id}" if guild else "global")
 
-    def mention(self, qualified_name: str) -> str:
-        """A clickable `</projet chercher:id>` when the command's id is known, plain text otherwise."""
+    def mention(self, qualified_name: str, locale: str | None = None) -> str:
+        """A clickable `</projet chercher:id>` when the command's id is known, plain text otherwise.
+
+        Discord shows a mention under its French name whatever the member's language (a mention under
+        a localised name is not clickable), so the name the member types follows when it differs."""
+        typed = f"/{i18n.command_path(qualified_name, locale)}"
         command_id = self.command_ids.get(qualified_name.split(" ", 1)[0])
-        return f"</{qualified_name}:{command_id}>" if command_id else f"/{qualified_name}"
+        if not command_id:
+            return typed
+        clickable = f"</{qualified_name}:{command_id}>"
+        return clickable if typed == f"/{qualified_name}" else f"{clickable} ({typed})"
 
     async def on_ready(self) -> None:
         assert self.user is not None
