@@ -69,6 +69,15 @@ def cog_extensions() -> list[str]:
     return [f"cogs.{module.name}" for module in pkgutil.iter_modules(cogs.__path__) if not module.ispkg]
 
 
+NAME_LOCATIONS = frozenset(
+    {
+        app_commands.TranslationContextLocation.command_name,
+        app_commands.TranslationContextLocation.group_name,
+        app_commands.TranslationContextLocation.parameter_name,
+    }
+)
+
+
 class HabitatTranslator(app_commands.Translator):
     """Command names, descriptions, options and choices: French source, English from the catalogue."""
 
@@ -78,7 +87,23 @@ class HabitatTranslator(app_commands.Translator):
         locale: discord.Locale,
         context: app_commands.TranslationContextTypes,
     ) -> str | None:
+        path = name_path(context)
+        if path is not None:
+            return i18n.translate_name(path, locale.value)
         return i18n.translate(string.message, locale.value)
+
+
+def name_path(context: app_commands.TranslationContextTypes) -> str | None:
+    """Where a slash command, group or option name sits, as its French path ("rappel annuler annonce"),
+    since one French word may take two English names by place; None for other text."""
+    if context.location not in NAME_LOCATIONS:
+        return None
+    data: object = context.data
+    if isinstance(data, app_commands.Parameter):
+        return f"{data.command.qualified_name} {data.display_name}"
+    if isinstance(data, app_commands.Command | app_commands.Group):
+        return data.qualified_name
+    return None  # a context menu's name is free text, translated as such
 
 
 class HabitatTree(app_commands.CommandTree["HabitatBot"]):
@@ -146,16 +171,23 @@ class HabitatBot(commands.Bot):
         self.command_ids = {command.name: command.id for command in synced}
         log.info("%d commandes synchronisées (%s)", len(synced), f"serveur {guild.id}" if guild else "global")
 
-    def mention(self, qualified_name: str) -> str:
-        """A clickable `</projet chercher:id>` when the command's id is known, plain text otherwise."""
+    def mention(self, qualified_name: str, locale: str | None = None) -> str:
+        """A clickable `</projet chercher:id>` when the command's id is known, plain text otherwise.
+
+        Discord shows a mention under its French name whatever the member's language (a mention under
+        a localised name is not clickable), so the name the member types follows when it differs."""
+        typed = f"/{i18n.command_path(qualified_name, locale)}"
         command_id = self.command_ids.get(qualified_name.split(" ", 1)[0])
-        return f"</{qualified_name}:{command_id}>" if command_id else f"/{qualified_name}"
+        if not command_id:
+            return typed
+        clickable = f"</{qualified_name}:{command_id}>"
+        return clickable if typed == f"/{qualified_name}" else f"{clickable} ({typed})"
 
     async def on_ready(self) -> None:
         assert self.user is not None
         log.info("connecté en tant que %s (%s) sur %d serveurs", self.user, self.user.id, len(self.guilds))
         if not self.scheduler.started:
-            # Reminders go out once Discord is there to take them; what fell due while away goes first.
+            # What the bot sends on its own goes out once Discord is there; what fell due while away goes first.
             await self.scheduler.start()
         if self.settings.web_port and self.web is None:
             zone = ZoneInfo(self.settings.default_tz)

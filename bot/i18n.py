@@ -3,6 +3,11 @@
 Every text the bot shows is written in French in the code and passed through `gettext`; the
 English catalogue (`locales/en.toml`) maps each French source string to its translation. A
 string missing from the catalogue is shown in French, and a unit test lists such strings.
+
+Command, group and option names are words, and one French word may need two English ones by where
+it sits (`/annonce` is the small ads, the `annonce` option of `/rappel annuler` a scheduled
+announcement). The catalogue's `[names]` table holds such names under their French path
+("rappel annuler annonce"); any other name takes its word's plain entry.
 """
 
 from __future__ import annotations
@@ -18,13 +23,25 @@ from bot.limits import CONTENT, clip, quote
 LOCALES_DIR = Path(__file__).with_name("locales")
 SOURCE_LANGUAGE = "fr"
 ENGLISH_LOCALES = frozenset({"en-US", "en-GB"})
+NAMES_TABLE = "names"
+
+
+@cache
+def _load(language: str) -> dict[str, Any]:
+    with (LOCALES_DIR / f"{language}.toml").open("rb") as handle:
+        return tomllib.load(handle)
 
 
 @cache
 def catalogue(language: str = "en") -> dict[str, str]:
-    with (LOCALES_DIR / f"{language}.toml").open("rb") as handle:
-        data = tomllib.load(handle)
-    return {str(key): str(value) for key, value in data.items()}
+    """Each French source string and its translation (the `[names]` table aside)."""
+    return {str(key): str(value) for key, value in _load(language).items() if key != NAMES_TABLE}
+
+
+@cache
+def names(language: str = "en") -> dict[str, str]:
+    """The French path of a command, group or option ("rappel annuler annonce") and its name there."""
+    return {str(path): str(name) for path, name in _load(language).get(NAMES_TABLE, {}).items()}
 
 
 def language_of(locale: str | None) -> str:
@@ -37,6 +54,21 @@ def translate(text: str, locale: str | None) -> str | None:
     if language_of(locale) == SOURCE_LANGUAGE:
         return None
     return catalogue(language_of(locale)).get(text)
+
+
+def translate_name(path: str, locale: str | None) -> str | None:
+    """The name at a French command path: its own `[names]` entry, else its last word's translation;
+    None when French is wanted or none exists."""
+    language = language_of(locale)
+    if language == SOURCE_LANGUAGE:
+        return None
+    return names(language).get(path) or catalogue(language).get(path.rpartition(" ")[2])
+
+
+def command_path(qualified_name: str, locale: str | None) -> str:
+    """A command's French qualified name as a member in `locale` types it ("annonce publier" → "classified publish")."""
+    words = qualified_name.split(" ")
+    return " ".join(translate_name(" ".join(words[: i + 1]), locale) or word for i, word in enumerate(words))
 
 
 def gettext(text: str, locale: str | None = None, /, **params: Any) -> str:

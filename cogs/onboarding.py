@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from bot.client import HabitatBot, bot_of, walk_commands
 from bot.errors import UserError, invalid
 from bot.households.models import HouseholdMakeup, WhatMatters, WhereWhen, parse_budget, parse_place
-from bot.i18n import gettext
+from bot.i18n import command_path, gettext
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.households import StepModal, known_values, profile_embed
@@ -49,7 +49,7 @@ def usable_by(command: app_commands.Command[Any, ..., Any], interaction: discord
 def command_line(
     bot: HabitatBot, command: app_commands.Command[Any, ..., Any], interaction: discord.Interaction[Any]
 ) -> str:
-    return f"{bot.mention(command.qualified_name)} — {t(interaction, command.description)}"
+    return f"{bot.mention(command.qualified_name, interaction.locale.value)} — {t(interaction, command.description)}"
 
 
 def help_pages(bot: HabitatBot, interaction: discord.Interaction[Any]) -> list[discord.Embed]:
@@ -59,7 +59,10 @@ def help_pages(bot: HabitatBot, interaction: discord.Interaction[Any]) -> list[d
         if usable_by(command, interaction):
             group = command.root_parent
             key, title = (
-                (group.name, f"/{t(interaction, group.name)} — {t(interaction, group.description)}")
+                (
+                    group.name,
+                    f"/{command_path(group.name, interaction.locale.value)} — {t(interaction, group.description)}",
+                )
                 if group
                 else ("", "")
             )

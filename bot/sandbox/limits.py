@@ -260,6 +260,11 @@ def _as_list(value: object) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else []
 
 
+def _as_mapping(value: object) -> Mapping[Any, Any]:
+    """The entries of an object, none for anything else; for callers that leave reporting to others."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def _kind(node: object) -> int | None:
     """The integer ``type`` of an object, None when missing or malformed."""
     kind = node.get("type") if isinstance(node, Mapping) else None
@@ -747,7 +752,7 @@ def _check_commands(out: list[str], path: str, value: object) -> None:
         name = COMMAND_KIND_NAMES[kind]
         if len(commands) > COMMANDS_MAX[kind]:
             _report(out, path, f"at most {COMMANDS_MAX[kind]} {name} commands (got {len(commands)})")
-        _unique_key(out, commands, "name", f"{name} command name")
+        _unique_names(out, commands, f"{name} command name")
 
 
 def _check_command(out: list[str], path: str, command: Mapping[str, Any], kind: int) -> None:
@@ -793,7 +798,25 @@ def _check_options(out: list[str], path: str, value: object, *, parent: int | No
         if required and seen_optional and not is_nesting:
             _report(out, _at(where, "required"), "required options must come before optional ones")
         seen_optional = seen_optional or not required
-    _unique_key(out, options, "name", "option name")
+    _unique_names(out, options, "option name")
+
+
+def _unique_names(out: list[str], nodes: Sequence[_Node], what: str) -> None:
+    """Siblings' names differ, and so do the names a member sees in each locale: the localised name, or
+    the name itself where a sibling has none for that locale. A clash of plain names is reported once."""
+    _unique_key(out, nodes, "name", what)
+    localised = [(path, node, _as_mapping(node.get("name_localizations"))) for path, node in nodes]
+    for locale in sorted({locale for _, _, names in localised for locale in names if isinstance(locale, str)}):
+        seen: dict[str, bool] = {}  # name shown in this locale -> whether a localisation shows it
+        for path, node, names in localised:
+            is_localised = locale in names
+            shown = names.get(locale) if is_localised else node.get("name")
+            if not isinstance(shown, str):
+                continue
+            if shown in seen and (is_localised or seen[shown]):
+                where = _at_key(_at(path, "name_localizations"), locale) if is_localised else _at(path, "name")
+                _report(out, where, f"duplicate {what} {_show(shown)} in {locale}")
+            seen[shown] = seen.get(shown, False) or is_localised
 
 
 def _check_option(out: list[str], path: str, option: Mapping[str, Any], kind: int | None) -> None:

@@ -69,9 +69,22 @@ async def test_help_in_french(sb: Sandbox) -> None:
 
 
 async def test_help_in_english_for_an_english_discord(sb: Sandbox) -> None:
-    reply = await sb.driver.slash(sb.demo.user("sam"), "aide")
+    sam = sb.demo.user("sam")
+    reply = await sb.driver.slash(sam, "aide")
     assert reply.embeds[0]["title"] == "Help for the participatory housing bot"
     assert "What the bot does" in reply.text
+    assert reply.message is not None
+    pages = [reply.message.text]
+    while not reply.message.button("▶").get("disabled"):
+        await sb.driver.click(sam, reply.message, "▶")
+        pages.append(reply.message.text)
+    everything = "\n".join(pages)
+    # Small ads and scheduled announcements under their own English names; a mention stays clickable
+    # only under its French name, so the name to type follows it.
+    assert "/classified — The network's small ads" in everything
+    assert "/annonce publier (/classified publish) — Publish a small ad" in everything
+    assert "/announcement — Scheduled announcements (organisers)" in everything
+    assert "/rappel programmer (/announcement schedule)" in everything
 
 
 async def test_help_shows_admin_commands_to_admins_on_its_pages(sb: Sandbox) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import catalogue, gettext, language_of
+from bot.i18n import catalogue, command_path, gettext, language_of, names, translate_name
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED_CALLS = {"t": 1, "gettext": 0, "UserError": 0, "Text": 0, "Refused": 0}
@@ -71,3 +71,18 @@ def test_every_vocabulary_label_has_an_english_translation() -> None:
     from bot.vocabulary import all_labels
 
     assert sorted(all_labels() - catalogue("en").keys()) == []
+
+
+def test_a_name_is_translated_by_its_place() -> None:
+    """`annonce` is a small ad under /annonce and a scheduled announcement under /rappel."""
+    assert command_path("annonce retirer annonce", "en-US") == "classified withdraw ad"
+    assert command_path("rappel annuler annonce", "en-GB") == "announcement cancel announcement"
+    assert command_path("rappel annuler annonce", "fr") == "rappel annuler annonce"
+    assert translate_name("projet chercher", "en-US") == "search"  # no entry of its own: the word's
+    assert translate_name("projet", "de") is None  # French for every other locale
+
+
+def test_names_stay_out_of_the_messages() -> None:
+    assert "names" not in catalogue("en")
+    assert names("en")["annonce"] == "classified"
+    assert catalogue("en")["annonce"] == "ad"

@@ -631,6 +631,27 @@ def test_every_locale_is_accepted() -> None:
     assert check_commands([command]) == []
 
 
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        _case("two commands localised alike", (1, "name_localizations"), {"en-US": "event"}, "en-US"),
+        _case("a localisation matching a plain name", (0, "name_localizations"), {"en-GB": "profil"}, "en-GB"),
+        _case("two subcommands", (*GROUP, "name_localizations"), {"en-US": "créer"}, "en-US"),
+        _case("two options", (*LEAVES, 1, "name_localizations"), {"en-GB": "titre"}, "en-GB"),
+    ],
+)
+def test_names_are_unique_in_every_locale(path: KeyPath, value: object, field: str) -> None:
+    problems = check_commands(_with(COMMANDS, path, value))
+    _assert_names(problems, field)
+    assert "duplicate" in problems[0]
+
+
+def test_a_localised_name_may_repeat_in_another_locale_or_kind() -> None:
+    commands = _with(COMMANDS, (1, "name_localizations"), {"en-GB": "profile", "fr": "event"})
+    commands = _with(commands, (2, "name_localizations"), {"en-US": "event"})  # a user command
+    assert check_commands(commands) == []
+
+
 # --- Interaction responses ----------------------------------------------------------------------------
 
 
