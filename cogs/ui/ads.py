@@ -175,32 +175,38 @@ class FormBack(OwnedView):
         super().__init__(interaction.user.id, timeout=FORM_KEPT)
         self.form = form
         self.on_form = on_form
-        self.candidates = {commune.insee: commune for commune in candidates}
         self.resume.label = t(interaction, "Reprendre")
-        if self.candidates:
-            menu: discord.ui.Select[FormBack] = discord.ui.Select(
-                placeholder=clip(t(interaction, "Quelle commune ?"), SELECT_LABEL),
-                options=[
-                    discord.SelectOption(
-                        label=clip(commune.label, SELECT_LABEL),
-                        value=commune.insee,
-                        description=clip(t(interaction, "{n} habitants", n=commune.population), SELECT_DESCRIPTION),
-                    )
-                    for commune in list(self.candidates.values())[:25]
-                ],
-            )
-            menu.callback = self._chosen  # type: ignore[method-assign]
-            self.menu = menu
-            self.add_item(menu)
+        if candidates:
+            self.add_item(CommuneMenu(interaction, candidates))
 
     @discord.ui.button(label="Reprendre", style=discord.ButtonStyle.primary)
     async def resume(self, interaction: discord.Interaction[Any], _: discord.ui.Button[FormBack]) -> None:
         await interaction.response.send_modal(AdModal(interaction, self.form, self.on_form))
 
-    async def _chosen(self, interaction: discord.Interaction[Any]) -> None:
-        commune = self.candidates[self.menu.values[0]]
+    async def chosen(self, interaction: discord.Interaction[Any], commune: Commune) -> None:
         self.stop()
-        await interaction.response.edit_message(
-            content=t(interaction, "Commune : {commune}", commune=commune.label), view=None
-        )
+        shown = t(interaction, "Commune : {commune}", commune=commune.label)
+        await interaction.response.edit_message(content=shown, view=None)
         await self.on_form(interaction, replace(self.form, commune=commune.label))
+
+
+class CommuneMenu(discord.ui.Select[FormBack]):
+    """The communes that answer to what was typed, largest first (a menu holds 25)."""
+
+    def __init__(self, interaction: discord.Interaction[Any], candidates: Sequence[Commune]) -> None:
+        self.candidates = {commune.insee: commune for commune in candidates[:25]}
+        super().__init__(
+            placeholder=clip(t(interaction, "Quelle commune ?"), SELECT_LABEL),
+            options=[
+                discord.SelectOption(
+                    label=clip(commune.label, SELECT_LABEL),
+                    value=commune.insee,
+                    description=clip(t(interaction, "{n} habitants", n=commune.population), SELECT_DESCRIPTION),
+                )
+                for commune in self.candidates.values()
+            ],
+        )
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        assert self.view is not None
+        await self.view.chosen(interaction, self.candidates[self.values[0]])
