@@ -24,10 +24,11 @@ from typing import Any
 
 from measures import answer_ms, percentile, shown_total
 
-from bot.ads.models import DURATIONS, PRICED, body_key
+from bot.ads.models import DURATIONS, PRICED, TITLE_MAX, body_key
 from bot.ads.store import AdStore
 from bot.clock import to_db, utc_now
 from bot.geo import Commune, Geography, geography
+from bot.limits import clip
 from bot.sandbox.harness import sandbox
 from bot.vocabulary import AdCategory
 
@@ -207,8 +208,8 @@ MONTHS = ("janvier", "mars", "avril", "juin", "juillet", "septembre", "octobre",
 BODY_MIN, BODY_MAX = 100, 800
 INSERT = (
     "INSERT INTO ads (author_id, category, departement, region, code_insee, commune, title, body, body_key, price,"
-    " status, closed_reason, created_at, expires_at, renewed_count, notice_sent_at, guild_id)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " status, closed_reason, created_at, expires_at, renewed_count, guild_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -298,7 +299,7 @@ def make_rows(geo: Geography, where: Places, count: int, now: datetime, rng: ran
             "jours": rng.randint(2, 4),
             "date": rng.choice(MONTHS),
         }
-        title = rng.choice(TITLES[category]).format(**values)[:100]
+        title = clip(rng.choice(TITLES[category]).format(**values), TITLE_MAX)
         text = body(rng, category, values)
         lengths += len(text)
         price = None
@@ -322,15 +323,11 @@ def make_rows(geo: Geography, where: Places, count: int, now: datetime, rng: ran
         )
         statuses[status] += 1
         live += status == "publiee"
-        # A notice is sent three days before expiry: already done for those close to it.
-        notice = (
-            to_db(expires - timedelta(days=3)) if status == "publiee" and expires - now < timedelta(days=3) else None
-        )
         rows.append(
             (
                 rng.choice(authors), category.value, departement.code, departement.region,
                 commune.insee if commune else None, commune.nom if commune else None, title, text,
-                body_key(title, text), price, status, reason, to_db(created), to_db(expires), renewed, notice,
+                body_key(title, text), price, status, reason, to_db(created), to_db(expires), renewed,
             )
         )  # fmt: skip
     rows.sort(key=lambda row: row[12])  # ids grow with time, as when published one by one

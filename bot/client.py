@@ -147,7 +147,6 @@ class HabitatBot(commands.Bot):
         self.introductions = core.introductions
         self.suggestions = core.suggestions
         self.member_data = core.member_data
-        self.ads = core.ads
         self.ad_service = core.ad_service
         self.web: WebServer | None = None
         self.extensions_to_load = list(extensions) if extensions is not None else cog_extensions()

@@ -20,7 +20,7 @@ from bot.households.service import SuggestionService
 from bot.households.store import HouseholdStore, IntroductionStore
 from bot.notify import Notifier
 from bot.outbox import Outbox, OutboxStore
-from bot.privacy import MemberDataStore
+from bot.privacy import MemberData, MemberDataStore
 from bot.projects.service import ProjectNudgeService
 from bot.projects.store import ProjectStore
 from bot.scheduler import Scheduler
@@ -44,7 +44,7 @@ class Core:
     suggestions: SuggestionService
     ads: AdStore
     ad_service: AdService
-    member_data: MemberDataStore
+    member_data: MemberData
 
 
 def build_core(
@@ -63,7 +63,7 @@ def build_core(
     ads = AdStore(db, geo)
     project_service = ProjectNudgeService(projects, outbox, clock)
     suggestions = SuggestionService(households, introductions, projects, outbox, clock)
-    ad_service = AdService(ads, outbox, clock)
+    ad_service = AdService(ads, guild_settings, outbox, clock)
     scheduler = Scheduler([outbox, suggestions, ad_service, project_service], clock)
     outbox.on_change(scheduler.notify)
     return Core(
@@ -83,5 +83,5 @@ def build_core(
         suggestions=suggestions,
         ads=ads,
         ad_service=ad_service,
-        member_data=MemberDataStore(db),
+        member_data=MemberData(MemberDataStore(db), ad_service, outbox),
     )

@@ -50,6 +50,18 @@ class Commune:
         return f"{CHOICE_PREFIX}{self.insee}"
 
 
+class AmbiguousCommune(UserError):
+    """Several communes answer to what was typed: a form may offer them to choose from (largest first)."""
+
+    def __init__(self, typed: str, candidates: list[Commune]) -> None:
+        super().__init__(
+            "Plusieurs communes répondent à « {commune} » : {choix}. Choisissez-la dans la liste proposée.",
+            commune=typed,
+            choix=", ".join(c.label for c in candidates[:6]),
+        )
+        self.candidates = tuple(candidates)
+
+
 @dataclass(frozen=True, slots=True)
 class Departement:
     code: str
@@ -173,12 +185,7 @@ class Geography:
             return candidates[0]
         if not candidates:
             raise UserError("Je ne trouve pas la commune « {commune} ».", commune=typed)
-        names = ", ".join(c.label for c in candidates[:6])
-        raise UserError(
-            "Plusieurs communes répondent à « {commune} » : {choix}. Choisissez-la dans la liste proposée.",
-            commune=typed,
-            choix=names,
-        )
+        raise AmbiguousCommune(typed, candidates)
 
     def within(self, lat: float, lon: float, radius_km: float) -> list[tuple[Commune, float]]:
         """Communes within `radius_km`, nearest first; a grid of whole degrees keeps it fast."""

@@ -2,30 +2,43 @@
 
 What others still need stays without the member's identity: an event keeps its head count (the
 registration loses its member), an event or scheduled announcement keeps existing (its author
-becomes 0, "unknown"), a project keeps its record (without its proposer or this référent).
+becomes 0, "unknown"), a project keeps its record (without its proposer or this référent). The
+forum posts of the member's running ads are closed through the ledger, written with the erasure.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot.ads.service import AdService
 from bot.clock import to_db
 from bot.db import Database
+from bot.outbox import Outbox
 
 UNKNOWN = 0
+
+
+class MemberData:
+    """`/mes-donnees`: the export, and the erasure with what it causes."""
+
+    def __init__(self, store: MemberDataStore, ads: AdService, outbox: Outbox) -> None:
+        self.store = store
+        self.ads = ads
+        self.outbox = outbox
+
+    async def export(self, user_id: int) -> dict[str, Any]:
+        return await self.store.export(user_id)
+
+    async def erase(self, user_id: int) -> None:
+        async with self.store.db.transaction():
+            await self.ads.forget_author(user_id)
+            await self.store.erase(user_id)
+        self.outbox.nudge()
 
 
 class MemberDataStore:
     def __init__(self, db: Database) -> None:
         self.db = db
-
-    async def live_ad_threads(self, user_id: int) -> list[int]:
-        """The forum posts of a member's open ads, to close before their rows go."""
-        rows = await self.db.fetchall(
-            "SELECT thread_id FROM ads WHERE author_id = ? AND thread_id IS NOT NULL AND post_closed = 0",
-            (user_id,),
-        )
-        return [row["thread_id"] for row in rows]
 
     async def _rows(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         return [dict(row) for row in await self.db.fetchall(sql, params)]
@@ -66,12 +79,13 @@ class MemberDataStore:
                 "SELECT id, title, starts_at, status FROM events WHERE organiser_id = ?", me
             ),
             "petites_annonces": await self._rows(
-                "SELECT id, category, departement, commune, title, body, price, status, created_at, expires_at"
+                "SELECT id, guild_id, category, departement, region, code_insee, commune, title, body, price, status,"
+                " closed_reason, created_at, expires_at, renewed_count, forum_channel_id, thread_id, locale"
                 " FROM ads WHERE author_id = ?",
                 me,
             ),
             "signalements": await self._rows(
-                "SELECT ad_id, reason, created_at FROM ad_reports WHERE reporter_id = ?", me
+                "SELECT ad_id, reason, status, created_at FROM ad_reports WHERE reporter_id = ?", me
             ),
             "annonces_programmees": await self._rows(
                 "SELECT id, channel_id, content, active, sent_count, last_sent_at FROM announcements"
@@ -81,11 +95,10 @@ class MemberDataStore:
         }
 
     async def erase(self, user_id: int) -> None:
+        """Every domain's rows but the ads' (AdService.forget_author does those)."""
         me = (user_id,)
         async with self.db.transaction():
             await self.db.execute("DELETE FROM household_profiles WHERE user_id = ?", me)
-            await self.db.execute("DELETE FROM ads WHERE author_id = ?", me)
-            await self.db.execute("DELETE FROM ad_reports WHERE reporter_id = ?", me)
             await self.db.execute(
                 "DELETE FROM suggestions_seen WHERE user_id = ? OR target_user_id = ?", (user_id, user_id)
             )

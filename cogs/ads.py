@@ -9,22 +9,24 @@ from typing import Any, ClassVar
 import discord
 from discord import app_commands
 from discord.ext import commands
-from pydantic import ValidationError
 
-from bot.ads.models import Ad, AdDraft, AdFilters
+from bot.ads.models import MESSAGE_MAX, REASON_MAX, Ad, AdFilters, AdForm
 from bot.client import HabitatBot, bot_of
-from bot.errors import UserError, invalid
+from bot.dates import format_day
+from bot.errors import UserError
+from bot.geo import AmbiguousCommune
 from bot.guild_settings import GuildSettings
-from bot.i18n import gettext
+from bot.i18n import explain
+from bot.limits import CHOICE_NAME, CONTENT, THREAD_NAME, clip, quote
 from bot.vocabulary import AdCategory, label
-from cogs.ui.ads import CATEGORY_TAGS, PER_PAGE, ad_embed, duration_options, is_priced, region_tag, search_embed
+from cogs.ui.ads import CATEGORY_TAGS, PER_PAGE, AdModal, FormBack, post_message, region_tag, search_embed
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
-from cogs.ui.members import is_moderator, send_dm
+from cogs.ui.members import is_moderator
 from cogs.ui.paginator import Paginator
-from cogs.ui.places import departement_choices, region_choices
 from cogs.ui.text import reply, t
-from cogs.ui.views import HabitatModal, TextModal
+from cogs.ui.transformers import DepartementOption, RegionOption
+from cogs.ui.views import OnText, TextModal
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +50,10 @@ async def ensure_author_or_moderator(interaction: discord.Interaction[Any], ad: 
         raise UserError("Seuls l'auteur·ice de l'annonce et les modérateurs peuvent faire cela.")
 
 
-async def close_ad(interaction: discord.Interaction[Any], ad_id: int, status: str, reason: str | None = None) -> Ad:
-    bot = bot_of(interaction)
-    closed = await bot.ads.close(ad_id, status, reason)
-    await bot.ad_service.close_post(closed)
-    return closed
+async def expiry_day(interaction: discord.Interaction[Any], ad: Ad) -> str:
+    """The ad's expiry day in its server's time zone (a renewal may come from a DM), in the member's words."""
+    zone = (await bot_of(interaction).guild_settings.get(ad.guild_id)).zone
+    return format_day(ad.expires_at, zone, interaction.locale.value)
 
 
 async def forum_tags(forum: discord.ForumChannel, wanted: list[str]) -> list[discord.ForumTag]:
@@ -67,11 +68,8 @@ async def forum_tags(forum: discord.ForumChannel, wanted: list[str]) -> list[dis
     return [existing[name] for name in wanted if name in existing]
 
 
-async def publish_post(bot: HabitatBot, guild: discord.Guild, ad: Ad, settings: GuildSettings) -> discord.Thread | None:
+async def publish_post(bot: HabitatBot, forum: discord.ForumChannel, ad: Ad, settings: GuildSettings) -> discord.Thread:
     """The ad as a post of the server's ads forum, tagged with its category and région."""
-    forum = guild.get_channel(settings.ads_forum_id or 0)
-    if not isinstance(forum, discord.ForumChannel):
-        return None
     region = next((r.nom for r in bot.geo.regions.values() if r.code == ad.region), None)
     wanted = [CATEGORY_TAGS[ad.category], *([region_tag(region)] if region else [])]
     try:
@@ -80,156 +78,103 @@ async def publish_post(bot: HabitatBot, guild: discord.Guild, ad: Ad, settings: 
         log.warning("étiquettes du forum %s non créées : %s", forum.id, error)
         tags = [tag for tag in forum.available_tags if tag.name in wanted]
     created = await forum.create_thread(
-        name=ad.title[:100],
-        content=ad.body,  # shown as written; the bot's AllowedMentions.none() keeps it from pinging anyone
-        embed=ad_embed(ad, settings.zone, None),
+        name=clip(ad.title, THREAD_NAME),
+        **post_message(ad, settings.zone),
         view=post_view(ad.id),
         applied_tags=tags,
         allowed_mentions=discord.AllowedMentions.none(),
     )
-    await bot.ads.set_post(ad.id, forum.id, created.thread.id)
+    await bot.ad_service.posted(ad.id, forum.id, created.thread.id)
     return created.thread
 
 
-class AdModal(HabitatModal):
-    def __init__(self, interaction: discord.Interaction[Any], category: AdCategory, departement: str) -> None:
-        super().__init__(title=t(interaction, "Publier une petite annonce")[:45], timeout=1800)
-        self.category = category
-        self.departement = departement
-        self.titre: discord.ui.TextInput[AdModal] = discord.ui.TextInput(
-            label=t(interaction, "Titre")[:45], min_length=3, max_length=100, custom_id="annonce-titre"
-        )
-        self.texte: discord.ui.TextInput[AdModal] = discord.ui.TextInput(
-            label=t(interaction, "Texte de l'annonce")[:45],
-            style=discord.TextStyle.paragraph,
-            min_length=10,
-            max_length=3000,
-            custom_id="annonce-texte",
-        )
-        self.commune: discord.ui.TextInput[AdModal] = discord.ui.TextInput(
-            label=t(interaction, "Commune ou code postal (facultatif)")[:45],
-            required=False,
-            max_length=100,
-            custom_id="annonce-commune",
-        )
-        self.add_item(self.titre)
-        self.add_item(self.texte)
-        self.add_item(self.commune)
-        self.prix: discord.ui.TextInput[AdModal] | None = None
-        if is_priced(category):
-            self.prix = discord.ui.TextInput(
-                label=t(interaction, "Prix ou budget en € (facultatif)")[:45],
-                required=False,
-                max_length=12,
-                custom_id="annonce-prix",
-            )
-            self.add_item(self.prix)
-        self.duree: discord.ui.Select[AdModal] = discord.ui.Select(
-            options=duration_options(interaction.locale.value), min_values=1, max_values=1, custom_id="annonce-duree"
-        )
-        self.add_item(discord.ui.Label(text=t(interaction, "Durée de l'annonce")[:45], component=self.duree))
-
-    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        bot = bot_of(interaction)
-        assert interaction.guild is not None
-        price_text = (self.prix.value if self.prix else "").replace(" ", "").replace("€", "")
-        if price_text and not price_text.isdigit():
-            raise UserError("« {valeur} » n'est pas un nombre.", valeur=self.prix.value if self.prix else "")
-        commune = bot.geo.resolve_commune(self.commune.value) if self.commune.value.strip() else None
-        try:
-            draft = AdDraft(
-                category=self.category,
-                departement=self.departement,
-                title=self.titre.value,
-                body=self.texte.value,
-                code_insee=commune.insee if commune else None,
-                price=int(price_text) if price_text else None,
-                duration_days=int(self.duree.values[0]) if self.duree.values else 60,
-            )
-        except ValidationError as error:
-            raise invalid(error) from None
-        settings = await bot.guild_settings.get(interaction.guild.id)
-        forum = interaction.guild.get_channel(settings.ads_forum_id or 0)
-        queue = interaction.guild.get_channel(settings.modqueue_channel_id or 0)
-        if not isinstance(forum, discord.ForumChannel) and not isinstance(queue, discord.TextChannel):
-            raise UserError(
-                "Les petites annonces ne sont pas encore ouvertes ici : un administrateur doit choisir le forum "
-                "des annonces (/config salons petites_annonces)."
-            )
-        ad = await bot.ads.publish(
-            draft,
+async def submit_form(interaction: discord.Interaction[Any], form: AdForm) -> None:
+    """The ad form sent: published, queued for the moderators, or given back as typed."""
+    bot = bot_of(interaction)
+    assert interaction.guild is not None
+    settings = await bot.guild_settings.get(interaction.guild.id)
+    forum = interaction.guild.get_channel(settings.ads_forum_id or 0)
+    queue = interaction.guild.get_channel(settings.modqueue_channel_id or 0)
+    try:
+        ad = await bot.ad_service.publish(
+            form,
             author_id=interaction.user.id,
             guild_id=interaction.guild.id,
-            max_live=settings.max_live_ads,
-            max_per_day=settings.max_ads_per_day,
-            moderated=not isinstance(forum, discord.ForumChannel),
             locale=interaction.locale.value,
+            forum_open=isinstance(forum, discord.ForumChannel),
+            queue_open=isinstance(queue, discord.TextChannel),
         )
-        bot.scheduler.notify()
-        if isinstance(forum, discord.ForumChannel):
-            # Tags and the post take several calls: acknowledge first, within Discord's 3 seconds.
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            thread = await publish_post(bot, interaction.guild, ad, settings)
-            link = thread.jump_url if thread else ""
-            await reply(interaction, t(interaction, "Annonce publiée : {lien}", lien=link))
-            return
-        assert isinstance(queue, discord.TextChannel)
-        view = discord.ui.View(timeout=None)
-        view.add_item(ModerationButton("publier", ad.id))
-        view.add_item(ModerationButton("refuser", ad.id))
-        await queue.send(content=ad.body, embed=ad_embed(ad, settings.zone, None), view=view)
+    except AmbiguousCommune as ambiguous:
+        await reply(
+            interaction,
+            t(interaction, "Plusieurs communes s'appellent « {commune} » : laquelle ?", commune=quote(form.commune)),
+            view=FormBack(interaction, form, submit_form, ambiguous.candidates),
+        )
+        return
+    except UserError as error:
+        await reply(
+            interaction, explain(error, interaction.locale.value), view=FormBack(interaction, form, submit_form)
+        )
+        return
+    if not isinstance(forum, discord.ForumChannel):
         await reply(
             interaction, t(interaction, "Annonce transmise à la modération : elle sera visible une fois validée.")
         )
+        return
+    # Tags and the post take several calls: acknowledge first, within Discord's 3 seconds.
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=True, thinking=True)
+    try:
+        thread = await publish_post(bot, forum, ad, settings)
+    except discord.HTTPException as error:
+        # An ad without its post would show in searches with nowhere to answer it: it is taken back.
+        log.warning("annonce %s : fil non créé dans le forum %s : %s", ad.id, forum.id, error)
+        await bot.ad_service.withdraw(ad.id)
+        message = t(interaction, "Discord n'a pas créé le fil de l'annonce : réessayez dans un instant.")
+        await reply(interaction, message, view=FormBack(interaction, form, submit_form))
+        return
+    await reply(interaction, t(interaction, "Annonce publiée : {lien}", lien=thread.jump_url))
 
 
 def contact_modal(interaction: discord.Interaction[Any], ad_id: int) -> TextModal:
     """A message to an ad's author, through the bot: the author's identity is never shown."""
 
     async def send(submitted: discord.Interaction[Any], text: str) -> None:
-        bot = bot_of(submitted)
-        ad = await bot.ads.must_get(ad_id)
-        if not ad.live:
-            raise UserError("Cette annonce est close.")
-        embed = discord.Embed(title=f"✉️ {ad.title}"[:256], description=text, colour=discord.Colour.blurple())
-        embed.set_author(name=submitted.user.display_name)
-        content = gettext(
-            "Réponse de {membre} à votre annonce « {titre} » :",
-            ad.locale,
-            membre=submitted.user.mention,
-            titre=ad.title,
+        await bot_of(submitted).ad_service.contact(
+            ad_id, sender_id=submitted.user.id, sender=submitted.user.mention, text=text, request_id=submitted.id
         )
-        if not await send_dm(bot, ad.author_id, content=content[:2000], embed=embed):
-            raise UserError("L'auteur·ice de l'annonce n'accepte pas les messages privés pour l'instant.")
         await reply(submitted, t(submitted, "Message transmis à l'auteur·ice de l'annonce."))
 
     return TextModal(
-        interaction, title="Répondre à l'annonce", label="Votre message", on_text=send, min_length=10, max_length=1500
-    )
+        interaction, title="Répondre à l'annonce", label="Votre message", on_text=send, min_length=10,
+        max_length=MESSAGE_MAX,
+    )  # fmt: skip
+
+
+async def report(interaction: discord.Interaction[Any], ad_id: int, reason: str) -> None:
+    await bot_of(interaction).ad_service.report(ad_id, interaction.user.id, reason)
+    await reply(interaction, t(interaction, "Merci : l'annonce a été transmise à la modération."))
 
 
 def report_modal(interaction: discord.Interaction[Any], ad_id: int) -> TextModal:
     async def send(submitted: discord.Interaction[Any], reason: str) -> None:
         await report(submitted, ad_id, reason)
 
-    return TextModal(interaction, title="Signaler l'annonce", label="Ce qui ne va pas", on_text=send, max_length=500)
+    return TextModal(
+        interaction, title="Signaler l'annonce", label="Ce qui ne va pas", on_text=send, max_length=REASON_MAX
+    )
 
 
-async def report(interaction: discord.Interaction[Any], ad_id: int, reason: str) -> None:
-    bot = bot_of(interaction)
-    ad = await bot.ads.must_get(ad_id)
-    settings = await bot.guild_settings.get(ad.guild_id)
-    queue = bot.get_channel(settings.modqueue_channel_id or 0)
-    if not isinstance(queue, discord.TextChannel):
-        raise UserError("Ce serveur n'a pas de salon de modération : prévenez un administrateur.")
-    filed = await bot.ads.report(ad_id, interaction.user.id, reason)
-    view = discord.ui.View(timeout=None)
-    view.add_item(ReportButton("garder", filed.id))
-    view.add_item(ReportButton("supprimer", filed.id))
-    embed = ad_embed(ad, settings.zone, None)
-    embed.add_field(name="Signalement", value=reason[:1024], inline=False)
-    await queue.send(content=f"Annonce signalée (n° {ad.id}) :\n{ad.body}"[:2000], embed=embed, view=view)
-    await reply(interaction, t(interaction, "Merci : l'annonce a été transmise à la modération."))
+def reason_modal(interaction: discord.Interaction[Any], title: str, decide: OnText) -> TextModal:
+    """A moderator's reason, sent to the ad's author with the verdict."""
+    return TextModal(
+        interaction, title=title, label="Raison (envoyée à la personne)", on_text=decide, max_length=REASON_MAX
+    )
+
+
+async def settled(interaction: discord.Interaction[Any], text: str) -> None:
+    """The moderation card, its buttons gone, says what was decided."""
+    await interaction.response.edit_message(content=clip(text, CONTENT), view=None)
 
 
 class AdButton(ActionButton, template=r"annonce:(?P<action>contact|pourvue|signaler|renouveler):(?P<id>\d+)"):
@@ -248,8 +193,8 @@ class AdButton(ActionButton, template=r"annonce:(?P<action>contact|pourvue|signa
 
     @reported
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = bot_of(interaction)
-        ad = await bot.ads.must_get(self.target_id)
+        service = bot_of(interaction).ad_service
+        ad = await service.get(self.target_id)
         if self.action == "contact":
             if ad.author_id == interaction.user.id:
                 raise UserError("C'est votre propre annonce.")
@@ -258,16 +203,15 @@ class AdButton(ActionButton, template=r"annonce:(?P<action>contact|pourvue|signa
             await interaction.response.send_modal(report_modal(interaction, ad.id))
         elif self.action == "pourvue":
             await ensure_author_or_moderator(interaction, ad)
-            await close_ad(interaction, ad.id, "pourvue")
+            await service.mark_filled(ad.id)
             await reply(interaction, t(interaction, "Annonce marquée comme pourvue et fermée."))
         else:
             if ad.author_id != interaction.user.id:
                 raise UserError("Seuls l'auteur·ice de l'annonce et les modérateurs peuvent faire cela.")
-            renewed = await bot.ads.renew(ad.id)
-            bot.scheduler.notify()
+            renewed = await service.renew(ad.id)
             await reply(
                 interaction,
-                t(interaction, "Annonce renouvelée jusqu'au {date}.", date=f"{renewed.expires_at:%d/%m/%Y}"),
+                t(interaction, "Annonce renouvelée jusqu'au {date}.", date=await expiry_day(interaction, renewed)),
             )
 
 
@@ -284,24 +228,26 @@ class ModerationButton(ActionButton, template=r"annonce-moderation:(?P<action>pu
     @reported
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = bot_of(interaction)
-        ad = await bot.ads.must_get(self.target_id)
+        ad = await bot.ad_service.get(self.target_id)
         if not is_moderator(interaction.user, await bot.guild_settings.get(ad.guild_id)):
             raise UserError("Réservé aux modérateurs du serveur.")
         if self.action == "publier":
-            await bot.ads.approve(ad.id)
-            await send_dm(
-                bot,
-                ad.author_id,
-                content=gettext("✅ Votre annonce « {titre} » est publiée.", ad.locale, titre=ad.title),
+            await bot.ad_service.moderate(ad.id, approve=True)
+            await settled(
+                interaction,
+                t(interaction, "Annonce publiée par {moderateur}.", moderateur=interaction.user.display_name),
             )
-        else:
-            await bot.ads.close(ad.id, "supprimee", "refusée par la modération")
-            await send_dm(
-                bot,
-                ad.author_id,
-                content=gettext("❌ Votre annonce « {titre} » n'a pas été retenue.", ad.locale, titre=ad.title),
+            return
+
+        async def refuse(submitted: discord.Interaction[Any], reason: str) -> None:
+            await bot.ad_service.moderate(ad.id, approve=False, reason=reason)
+            moderator = submitted.user.display_name
+            await settled(
+                submitted,
+                t(submitted, "Annonce refusée par {moderateur} : {raison}", moderateur=moderator, raison=reason),
             )
-        await interaction.response.edit_message(view=None)
+
+        await interaction.response.send_modal(reason_modal(interaction, "Refuser l'annonce", refuse))
 
 
 class ReportButton(ActionButton, template=r"annonce-signalement:(?P<action>garder|supprimer):(?P<id>\d+)"):
@@ -315,40 +261,22 @@ class ReportButton(ActionButton, template=r"annonce-signalement:(?P<action>garde
         if not is_moderator(interaction.user, await bot.guild_settings.get(interaction.guild_id or 0)):
             raise UserError("Réservé aux modérateurs du serveur.")
         if self.action == "garder":
-            await bot.ads.settle_report(self.target_id, remove=False)
-            await interaction.response.edit_message(
-                content=f"Signalement classé par {interaction.user.display_name}.", view=None
+            await bot.ad_service.settle_report(self.target_id, remove=False)
+            await settled(
+                interaction,
+                t(interaction, "Signalement classé par {moderateur}.", moderateur=interaction.user.display_name),
             )
             return
-        await interaction.response.send_modal(removal_modal(interaction, self.target_id))
 
+        async def remove(submitted: discord.Interaction[Any], reason: str) -> None:
+            await bot.ad_service.settle_report(self.target_id, remove=True, reason=reason)
+            moderator = submitted.user.display_name
+            await settled(
+                submitted,
+                t(submitted, "Annonce supprimée par {moderateur} : {raison}", moderateur=moderator, raison=reason),
+            )
 
-def removal_modal(interaction: discord.Interaction[Any], report_id: int) -> TextModal:
-    """A moderator removes a reported ad, with a reason sent to its author."""
-
-    async def remove(submitted: discord.Interaction[Any], reason: str) -> None:
-        bot = bot_of(submitted)
-        settled = await bot.ads.settle_report(report_id, remove=True)
-        ad = await bot.ads.must_get(settled.ad_id)
-        if ad.live:
-            await close_ad(submitted, ad.id, "supprimee", reason)
-        await send_dm(
-            bot,
-            ad.author_id,
-            content=gettext(
-                "🚫 Votre annonce « {titre} » a été retirée par la modération. Raison : {raison}",
-                ad.locale,
-                titre=ad.title,
-                raison=reason,
-            )[:2000],
-        )
-        await submitted.response.edit_message(
-            content=f"Annonce supprimée par {submitted.user.display_name} : {reason}"[:2000], view=None
-        )
-
-    return TextModal(
-        interaction, title="Supprimer l'annonce", label="Raison (envoyée à la personne)", on_text=remove, max_length=500
-    )
+        await interaction.response.send_modal(reason_modal(interaction, "Supprimer l'annonce", remove))
 
 
 @app_commands.guild_only()
@@ -363,16 +291,28 @@ class Ads(commands.GroupCog, group_name="annonce", group_description="Les petite
     async def _own_ad(self, interaction: discord.Interaction[Any], value: str) -> Ad:
         if not value.strip().isdigit():
             raise UserError("Choisissez l'annonce dans la liste proposée.")
-        ad = await self.bot.ads.must_get(int(value))
+        ad = await self.bot.ad_service.get(int(value))
         await ensure_author_or_moderator(interaction, ad)
         return ad
+
+    async def _pages(self, interaction: discord.Interaction[Any], ids: list[int]) -> None:
+        zone = (await self.bot.guild_settings.get(interaction.guild_id or 0)).zone
+        locale = interaction.locale.value
+
+        async def render(index: int) -> discord.Embed:
+            page = await self.bot.ad_service.page(ids[index * PER_PAGE : (index + 1) * PER_PAGE])
+            return search_embed(page, zone, locale, page=index, total=len(ids))
+
+        await Paginator(interaction.user.id, math.ceil(len(ids) / PER_PAGE), render).send(interaction, ephemeral=True)
 
     @app_commands.command(name="publier", description="Publier une petite annonce")
     @app_commands.describe(categorie="De quoi s'agit-il ?", departement="Département concerné (numéro ou nom)")
     @app_commands.choices(categorie=CATEGORIES)
-    async def publier(self, interaction: discord.Interaction[Any], categorie: str, departement: str) -> None:
-        code = self.bot.geo.departement(departement).code
-        await interaction.response.send_modal(AdModal(interaction, AdCategory(categorie), code))
+    async def publier(
+        self, interaction: discord.Interaction[Any], categorie: str, departement: DepartementOption
+    ) -> None:
+        form = AdForm(category=AdCategory(categorie), departement=departement.code)
+        await interaction.response.send_modal(AdModal(interaction, form, submit_form))
 
     @app_commands.command(name="chercher", description="Chercher parmi les petites annonces en cours")
     @app_commands.describe(
@@ -384,46 +324,34 @@ class Ads(commands.GroupCog, group_name="annonce", group_description="Les petite
         interaction: discord.Interaction[Any],
         texte: app_commands.Range[str, 1, 200] | None = None,
         categorie: str | None = None,
-        departement: str | None = None,
-        region: str | None = None,
+        departement: DepartementOption | None = None,
+        region: RegionOption | None = None,
     ) -> None:
-        geo = self.bot.geo
         filters = AdFilters(
             texte=texte,
             category=AdCategory(categorie) if categorie else None,
-            departement=geo.departement(departement).code if departement else None,
-            departements=geo.region(region).departements if region else None,
+            departement=departement.code if departement else None,
+            departements=region.departements if region else None,
         )
-        ids = await self.bot.ads.search(filters)
+        ids = await self.bot.ad_service.search(filters)
         if not ids:
             await reply(interaction, t(interaction, "Aucune annonce en cours ne correspond."))
             return
-        zone = (await self.bot.guild_settings.get(interaction.guild_id or 0)).zone
-        locale = interaction.locale.value
-
-        async def render(index: int) -> discord.Embed:
-            page = await self.bot.ads.get_many(ids[index * PER_PAGE : (index + 1) * PER_PAGE])
-            return search_embed(page, zone, locale, page=index, total=len(ids))
-
-        await Paginator(interaction.user.id, math.ceil(len(ids) / PER_PAGE), render).send(interaction, ephemeral=True)
+        await self._pages(interaction, ids)
 
     @app_commands.command(name="mes-annonces", description="Vos annonces en cours")
     async def mes_annonces(self, interaction: discord.Interaction[Any]) -> None:
-        ads = await self.bot.ads.of_author(interaction.user.id)
+        ads = await self.bot.ad_service.of_author(interaction.user.id)
         if not ads:
             await reply(interaction, t(interaction, "Vous n'avez pas d'annonce en cours."))
             return
-        zone = (await self.bot.guild_settings.get(interaction.guild_id or 0)).zone
-        await interaction.response.send_message(
-            embed=search_embed(ads[: PER_PAGE * 2], zone, interaction.locale.value, page=0, total=len(ads)),
-            ephemeral=True,
-        )
+        await self._pages(interaction, [ad.id for ad in ads])
 
     @app_commands.command(name="retirer", description="Retirer une de vos annonces")
     @app_commands.describe(annonce="L'annonce à retirer")
     async def retirer(self, interaction: discord.Interaction[Any], annonce: str) -> None:
         ad = await self._own_ad(interaction, annonce)
-        await close_ad(interaction, ad.id, "retiree")
+        await self.bot.ad_service.withdraw(ad.id)
         await reply(interaction, t(interaction, "Annonce retirée."))
 
     @app_commands.command(name="renouveler", description="Prolonger une de vos annonces")
@@ -431,10 +359,10 @@ class Ads(commands.GroupCog, group_name="annonce", group_description="Les petite
     @app_commands.choices(jours=[app_commands.Choice(name=f"{n} jours", value=n) for n in (30, 60, 90)])
     async def renouveler(self, interaction: discord.Interaction[Any], annonce: str, jours: int = 60) -> None:
         ad = await self._own_ad(interaction, annonce)
-        renewed = await self.bot.ads.renew(ad.id, jours)
-        self.bot.scheduler.notify()
+        renewed = await self.bot.ad_service.renew(ad.id, jours)
         await reply(
-            interaction, t(interaction, "Annonce renouvelée jusqu'au {date}.", date=f"{renewed.expires_at:%d/%m/%Y}")
+            interaction,
+            t(interaction, "Annonce renouvelée jusqu'au {date}.", date=await expiry_day(interaction, renewed)),
         )
 
     @app_commands.command(name="signaler", description="Signaler une annonce à la modération")
@@ -443,30 +371,19 @@ class Ads(commands.GroupCog, group_name="annonce", group_description="Les petite
         self,
         interaction: discord.Interaction[Any],
         annonce: app_commands.Range[int, 1],
-        raison: app_commands.Range[str, 5, 500],
+        raison: app_commands.Range[str, 5, REASON_MAX],
     ) -> None:
         await report(interaction, annonce, raison)
 
     @retirer.autocomplete("annonce")
     @renouveler.autocomplete("annonce")
     async def _own_ads(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-        ads = await self.bot.ads.of_author(interaction.user.id)
+        ads = await self.bot.ad_service.of_author(interaction.user.id)
         return [
-            app_commands.Choice(name=f"n° {ad.id} — {ad.title}"[:100], value=str(ad.id))
+            app_commands.Choice(name=clip(f"n° {ad.id} — {ad.title}", CHOICE_NAME), value=str(ad.id))
             for ad in ads
             if current.casefold() in f"{ad.id} {ad.title}".casefold()
         ][:25]
-
-    @publier.autocomplete("departement")
-    @chercher.autocomplete("departement")
-    async def _departements(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return departement_choices(self.bot.geo, current)
-
-    @chercher.autocomplete("region")
-    async def _regions(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-        return region_choices(self.bot.geo, current, interaction)
 
 
 async def setup(bot: HabitatBot) -> None:

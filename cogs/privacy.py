@@ -11,8 +11,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import HabitatBot
-from bot.i18n import gettext
-from bot.notify import Outgoing
 from cogs.ui.text import t
 from cogs.ui.views import OwnedView
 
@@ -27,12 +25,7 @@ class EraseView(OwnedView):
     @discord.ui.button(label="Tout effacer", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction[Any], _: discord.ui.Button[EraseView]) -> None:
         await interaction.response.defer()
-        for thread_id in await self.bot.member_data.live_ad_threads(interaction.user.id):
-            await self.bot.core.outbox.notifier.close_thread(
-                thread_id, Outgoing(content=gettext("🔒 Annonce retirée.", None))
-            )
         await self.bot.member_data.erase(interaction.user.id)
-        self.bot.scheduler.notify()
         self.stop()
         await interaction.edit_original_response(
             content=t(interaction, "C'est fait : le bot ne garde plus rien qui vous concerne."), view=None
@@ -63,8 +56,9 @@ class Privacy(commands.GroupCog, group_name="mes-donnees", group_description="Ce
         await interaction.response.send_message(
             t(
                 interaction,
-                "Effacer votre présentation, vos demandes de mise en lien, vos inscriptions (les places restent "
-                "comptées, sans votre nom), vos préférences et vos rôles de référent ? C'est définitif.",
+                "Effacer votre présentation, vos demandes de mise en lien, vos petites annonces (leurs fils seront "
+                "fermés), vos inscriptions (les places restent comptées, sans votre nom), vos préférences et vos "
+                "rôles de référent ? C'est définitif.",
             ),
             view=EraseView(interaction, self.bot),
             ephemeral=True,

@@ -1,4 +1,4 @@
-"""The small ads store: publishing, searching, renewing, closing, reports and the expiry notices."""
+"""The small ads store: publishing, searching, renewing, closing, reports and expiry."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from typing import Any
 
 import aiosqlite
 
-from bot.ads.models import DURATIONS, LEASE, NOTICE_BEFORE, PRICED, Ad, AdDraft, AdFilters, Report, body_key
+from bot.ads.models import DURATIONS, LIVE, PRICED, Ad, AdDraft, AdFilters, AdStatus, Report, ReportStatus, body_key
 from bot.clock import from_db, to_db
 from bot.db import Database
 from bot.errors import UserError
 from bot.geo import Geography
 from bot.text import fts_query
+
+_LIVE = f"status IN ({', '.join(repr(status.value) for status in LIVE)})"
 
 
 class AdStore:
@@ -42,9 +44,9 @@ class AdStore:
         now = self.db.clock()
         key = body_key(draft.title, draft.body)
         async with self.db.transaction():
-            await self.expire_overdue(now)
+            # An ad past its expiry stops counting at once, even before the expiry round closes it.
             live = await self.db.fetchone(
-                "SELECT COUNT(*) FROM ads WHERE author_id = ? AND status IN ('publiee', 'en_moderation')", (author_id,)
+                f"SELECT COUNT(*) FROM ads WHERE author_id = ? AND {_LIVE} AND expires_at > ?", (author_id, to_db(now))
             )
             if live and live[0] >= max_live:
                 raise UserError(
@@ -57,8 +59,8 @@ class AdStore:
             if today and today[0] >= max_per_day:
                 raise UserError("Au plus {n} annonces par jour : réessayez demain.", n=max_per_day)
             copy = await self.db.fetchone(
-                "SELECT 1 FROM ads WHERE author_id = ? AND body_key = ? AND status IN ('publiee', 'en_moderation')",
-                (author_id, key),
+                f"SELECT 1 FROM ads WHERE author_id = ? AND body_key = ? AND {_LIVE} AND expires_at > ?",
+                (author_id, key, to_db(now)),
             )
             if copy is not None:
                 raise UserError("Vous avez déjà une annonce en cours avec exactement ce texte.")
@@ -69,7 +71,8 @@ class AdStore:
                 (
                     author_id, guild_id, draft.category.value, departement.code, departement.region, draft.code_insee,
                     commune.nom if commune else None, draft.title, draft.body, key,
-                    draft.price if draft.category in PRICED else None, "en_moderation" if moderated else "publiee",
+                    draft.price if draft.category in PRICED else None,
+                    (AdStatus.in_moderation if moderated else AdStatus.published).value,
                     to_db(now), to_db(now + timedelta(days=draft.duration_days)), locale,
                 ),
             )  # fmt: skip
@@ -99,8 +102,8 @@ class AdStore:
 
     async def search(self, filters: AdFilters, limit: int = 200) -> list[int]:
         """Live, published ads matching every filter, newest first (expired ones never show)."""
-        clauses = ["a.status = 'publiee'", "a.expires_at > ?"]
-        params: list[Any] = [to_db(self.db.clock())]
+        clauses = ["a.status = ?", "a.expires_at > ?"]
+        params: list[Any] = [AdStatus.published.value, to_db(self.db.clock())]
         source = "ads a"
         if filters.texte:
             query = fts_query(filters.texte)
@@ -133,111 +136,105 @@ class AdStore:
         return [row["id"] for row in rows]
 
     async def of_author(self, author_id: int) -> list[Ad]:
+        """A member's ads still running (published or awaiting moderation), newest first."""
         rows = await self.db.fetchall(
-            "SELECT * FROM ads WHERE author_id = ? AND status IN ('publiee', 'en_moderation') ORDER BY created_at DESC",
-            (author_id,),
+            f"SELECT * FROM ads WHERE author_id = ? AND {_LIVE} AND expires_at > ? ORDER BY created_at DESC",
+            (author_id, to_db(self.db.clock())),
         )
         return [_ad(row) for row in rows]
 
-    async def close(self, ad_id: int, status: str, reason: str | None = None) -> Ad:
+    async def close(self, ad_id: int, status: AdStatus, reason: str | None = None) -> Ad:
         """Withdrawn by its author, filled, removed by a moderator, or expired: it no longer shows."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE ads SET status = ?, closed_reason = ? WHERE id = ? AND status IN ('publiee', 'en_moderation')",
-                (status, reason, ad_id),
+                f"UPDATE ads SET status = ?, closed_reason = ? WHERE id = ? AND {_LIVE}",
+                (status.value, reason, ad_id),
             )
             if cursor.rowcount != 1:
+                await self.must_get(ad_id)
                 raise UserError("Cette annonce est déjà close.")
         return await self.must_get(ad_id)
 
     async def approve(self, ad_id: int) -> Ad:
-        await self.db.execute("UPDATE ads SET status = 'publiee' WHERE id = ? AND status = 'en_moderation'", (ad_id,))
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE ads SET status = ? WHERE id = ? AND status = ?",
+                (AdStatus.published.value, ad_id, AdStatus.in_moderation.value),
+            )
+            if cursor.rowcount != 1:
+                await self.must_get(ad_id)
+                raise UserError("Cette annonce a déjà été traitée.")
         return await self.must_get(ad_id)
 
-    async def renew(self, ad_id: int, days: int = 60) -> Ad:
-        """Push the expiry `days` further from now (a closed ad cannot be renewed)."""
+    async def renew(self, ad_id: int, days: int) -> Ad:
+        """Push the expiry `days` further from the later of now and its expiry; a closed or lapsed ad
+        cannot be renewed."""
         if days not in DURATIONS:
             raise UserError("Une annonce dure 30, 60 ou 90 jours.")
         now = self.db.clock()
         async with self.db.transaction() as conn:
+            ad = await self.must_get(ad_id)
             cursor = await conn.execute(
-                "UPDATE ads SET expires_at = ?, renewed_count = renewed_count + 1, notice_claimed_at = NULL,"
-                " notice_sent_at = NULL WHERE id = ? AND status IN ('publiee', 'en_moderation')",
-                (to_db(max(now, (await self.must_get(ad_id)).expires_at) + timedelta(days=days)), ad_id),
+                f"UPDATE ads SET expires_at = ?, renewed_count = renewed_count + 1"
+                f" WHERE id = ? AND {_LIVE} AND expires_at > ?",
+                (to_db(max(now, ad.expires_at) + timedelta(days=days)), ad_id, to_db(now)),
             )
             if cursor.rowcount != 1:
                 raise UserError("Cette annonce est close : publiez-en une nouvelle.")
         return await self.must_get(ad_id)
 
     async def report(self, ad_id: int, reporter_id: int, reason: str) -> Report:
-        ad = await self.must_get(ad_id)
-        if not ad.live:
-            raise UserError("Cette annonce est déjà close.")
         report_id = await self.db.execute(
             "INSERT INTO ad_reports (ad_id, reporter_id, reason, created_at) VALUES (?, ?, ?, ?)",
             (ad_id, reporter_id, reason, to_db(self.db.clock())),
         )
-        return Report(report_id, ad_id, reporter_id, reason, "ouvert")
+        report = await self.get_report(report_id)
+        assert report is not None
+        return report
+
+    async def get_report(self, report_id: int) -> Report | None:
+        row = await self.db.fetchone("SELECT * FROM ad_reports WHERE id = ?", (report_id,))
+        if row is None:
+            return None
+        return Report(row["id"], row["ad_id"], row["reporter_id"], row["reason"], ReportStatus(row["status"]))
 
     async def settle_report(self, report_id: int, *, remove: bool) -> Report:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE ad_reports SET status = ? WHERE id = ? AND status = 'ouvert'",
-                ("supprime" if remove else "garde", report_id),
+                "UPDATE ad_reports SET status = ? WHERE id = ? AND status = ?",
+                ((ReportStatus.removed if remove else ReportStatus.kept).value, report_id, ReportStatus.open.value),
             )
             if cursor.rowcount != 1:
                 raise UserError("Ce signalement a déjà été traité.")
-        row = await self.db.fetchone("SELECT * FROM ad_reports WHERE id = ?", (report_id,))
-        assert row is not None
-        return Report(row["id"], row["ad_id"], row["reporter_id"], row["reason"], row["status"])
+            report = await self.get_report(report_id)
+        assert report is not None
+        return report
 
-    # ----------------------------------------------------------------- expiry (rows, claimed before acting)
+    # ----------------------------------------------------------------- expiry
 
-    async def expire_overdue(self, now: datetime) -> None:
-        """Expired ads stop counting and showing at once, even before their post is archived."""
-        await self.db.execute(
-            "UPDATE ads SET status = 'expiree', closed_reason = 'expiration'"
-            " WHERE status IN ('publiee', 'en_moderation') AND expires_at <= ?",
-            (to_db(now),),
-        )
-
-    async def notices_due(self, now: datetime) -> list[Ad]:
+    async def overdue(self, now: datetime, limit: int) -> list[Ad]:
+        """Ads still running past their expiry, oldest first: the next batch the expiry round closes."""
         rows = await self.db.fetchall(
-            "SELECT * FROM ads WHERE status = 'publiee' AND notice_sent_at IS NULL AND expires_at <= ?"
-            " AND expires_at > ? AND (notice_claimed_at IS NULL OR notice_claimed_at < ?) ORDER BY expires_at",
-            (to_db(now + NOTICE_BEFORE), to_db(now), to_db(now - LEASE)),
+            f"SELECT * FROM ads WHERE {_LIVE} AND expires_at <= ? ORDER BY expires_at, id LIMIT ?",
+            (to_db(now), limit),
         )
         return [_ad(row) for row in rows]
 
-    async def posts_to_close(self, now: datetime) -> list[Ad]:
-        """Ads closed (or expired) whose forum post is still open."""
-        rows = await self.db.fetchall(
-            "SELECT * FROM ads WHERE status IN ('expiree', 'retiree', 'pourvue', 'supprimee') AND thread_id IS NOT NULL"
-            " AND post_closed = 0 AND (close_claimed_at IS NULL OR close_claimed_at < ?)",
-            (to_db(now - LEASE),),
-        )
+    async def next_expiry(self) -> datetime | None:
+        row = await self.db.fetchone(f"SELECT MIN(expires_at) FROM ads WHERE {_LIVE}")
+        return from_db(row[0]) if row and row[0] else None
+
+    # ----------------------------------------------------------------- a member's data
+
+    async def of_author_all(self, author_id: int) -> list[Ad]:
+        """Every ad of a member, whatever its status."""
+        rows = await self.db.fetchall("SELECT * FROM ads WHERE author_id = ? ORDER BY id", (author_id,))
         return [_ad(row) for row in rows]
 
-    async def claim(self, ad_id: int, column: str, now: datetime) -> bool:
-        if column not in ("notice_claimed_at", "close_claimed_at"):
-            raise ValueError(column)
-        return await self.db.claim("ads", ad_id, now, LEASE, column=column)
-
-    async def mark_notice_sent(self, ad_id: int, now: datetime) -> None:
-        await self.db.execute("UPDATE ads SET notice_sent_at = ? WHERE id = ?", (to_db(now), ad_id))
-
-    async def mark_post_closed(self, ad_id: int) -> None:
-        await self.db.execute("UPDATE ads SET post_closed = 1 WHERE id = ?", (ad_id,))
-
-    async def next_due(self) -> datetime | None:
-        row = await self.db.fetchone("SELECT MIN(expires_at) FROM ads WHERE status = 'publiee'")
-        notice = await self.db.fetchone(
-            "SELECT MIN(expires_at) FROM ads WHERE status = 'publiee' AND notice_sent_at IS NULL"
-        )
-        moments = [from_db(row[0])] if row and row[0] else []
-        if notice and notice[0]:
-            moments.append(from_db(notice[0]) - NOTICE_BEFORE)
-        return min(moments, default=None)
+    async def forget(self, user_id: int) -> None:
+        """A member's ads and reports go (the reports on their ads with them)."""
+        await self.db.execute("DELETE FROM ads WHERE author_id = ?", (user_id,))
+        await self.db.execute("DELETE FROM ad_reports WHERE reporter_id = ?", (user_id,))
 
 
 def _ad(row: aiosqlite.Row) -> Ad:
@@ -253,7 +250,7 @@ def _ad(row: aiosqlite.Row) -> Ad:
         title=row["title"],
         body=row["body"],
         price=row["price"],
-        status=row["status"],
+        status=AdStatus(row["status"]),
         closed_reason=row["closed_reason"],
         created_at=from_db(row["created_at"]),
         expires_at=from_db(row["expires_at"]),

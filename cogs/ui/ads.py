@@ -1,30 +1,39 @@
-"""How small ads look on Discord: the post, the search pages, the forms."""
+"""How small ads look on Discord: the post, the search pages, the form and what gives it back."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import discord
 
-from bot.ads.models import DURATIONS, PRICED, Ad
-from bot.dates import format_day
-from bot.geo import geography
+from bot.ads.cards import facts, footer, heading, place_text, price_text
+from bot.ads.models import BODY_MAX, COMMUNE_MAX, DURATIONS, PRICE_TYPED_MAX, TITLE_MAX, Ad, AdDraft, AdForm
+from bot.geo import Commune
 from bot.i18n import gettext
+from bot.limits import (
+    CONTENT,
+    EMBED_FIELD_NAME,
+    EMBED_FIELD_VALUE,
+    EMBED_TITLE,
+    INPUT_LABEL,
+    MODAL_TITLE,
+    SELECT_DESCRIPTION,
+    SELECT_LABEL,
+    clip,
+)
 from bot.vocabulary import AdCategory, label
+from cogs.ui.text import t
+from cogs.ui.views import HabitatModal, OwnedView
 
 COLOUR = discord.Colour.from_rgb(123, 31, 162)
 PER_PAGE = 5
-CATEGORY_EMOJI = {
-    AdCategory.cherche_groupe: "🔎",
-    AdCategory.cherche_foyers: "🤝",
-    AdCategory.logement: "🏠",
-    AdCategory.foncier: "🌳",
-    AdCategory.entraide: "🧰",
-    AdCategory.autre: "📌",
-}
+SNIPPET = 180  # an ad's text in a list of results
+FORM_KEPT = 1800  # seconds a refused form stays ready to be taken up again (the form's own timeout)
 # Forum tags hold at most 20 characters.
+TAG_NAME = 20
 CATEGORY_TAGS = {
     AdCategory.cherche_groupe: "Cherche un groupe",
     AdCategory.cherche_foyers: "Cherche des foyers",
@@ -41,68 +50,163 @@ SHORT_REGIONS = {
 
 
 def region_tag(name: str) -> str:
-    return SHORT_REGIONS.get(name, name)[:20]
+    return clip(SHORT_REGIONS.get(name, name), TAG_NAME)
 
 
-def place_text(ad: Ad) -> str:
-    if ad.commune:
-        return f"{ad.commune} ({ad.departement})"
-    departement = geography().departements.get(ad.departement)
-    return departement.label if departement else ad.departement
-
-
-def price_text(ad: Ad, locale: str | None) -> str | None:
-    if ad.price is None:
-        return None
-    amount = f"{ad.price:,}".replace(",", "\u202f")
-    return gettext("{prix} €", locale, prix=amount)
-
-
-def ad_embed(ad: Ad, zone: ZoneInfo, locale: str | None) -> discord.Embed:
-    """The card under an ad's text: what, where, how much, until when. Never who (the author stays hidden)."""
-    embed = discord.Embed(title=f"{CATEGORY_EMOJI[ad.category]} {ad.title}"[:256], colour=COLOUR)
-    embed.add_field(name=gettext("Catégorie", locale), value=gettext(label(ad.category), locale))
-    embed.add_field(name=gettext("Où", locale), value=place_text(ad))
-    price = price_text(ad, locale)
+def post_message(ad: Ad, zone: ZoneInfo) -> dict[str, Any]:
+    """The forum post: the ad's text as written (the bot's AllowedMentions.none() keeps it from pinging
+    anyone) when it fits a message, else in the card, which holds up to 4,096 characters; and the card:
+    what, where, how much, until when. Never who: the author stays hidden. In the network's French."""
+    fits = len(ad.body) <= CONTENT
+    embed = discord.Embed(title=clip(heading(ad), EMBED_TITLE), colour=COLOUR, description=None if fits else ad.body)
+    embed.add_field(name=gettext("Catégorie"), value=gettext(label(ad.category)))
+    embed.add_field(name=gettext("Où"), value=place_text(ad))
+    price = price_text(ad, None)
     if price:
-        embed.add_field(name=gettext("Prix ou budget", locale), value=price)
-    embed.set_footer(
-        text=gettext(
-            "Annonce n° {id} · jusqu'au {date}", locale, id=ad.id, date=format_day(ad.expires_at, zone, locale)
-        )
-    )
-    return embed
+        embed.add_field(name=gettext("Prix ou budget"), value=price)
+    embed.set_footer(text=footer(ad, zone, None))
+    return {"content": ad.body if fits else None, "embed": embed}
 
 
 def search_embed(ads: Sequence[Ad], zone: ZoneInfo, locale: str | None, *, page: int, total: int) -> discord.Embed:
     embed = discord.Embed(title=gettext("Petites annonces", locale), colour=COLOUR)
     embed.description = gettext("{n} annonce(s)", locale, n=total)
     for number, ad in enumerate(ads, start=page * PER_PAGE + 1):
-        facts = [gettext(label(ad.category), locale), place_text(ad)]
-        price = price_text(ad, locale)
-        if price:
-            facts.append(price)
-        body = " ".join(ad.body.split())
-        body = body if len(body) <= 180 else body[:179] + "…"
         link = f"<#{ad.thread_id}>" if ad.thread_id else gettext("n° {id}", locale, id=ad.id)
+        summary = f"{' · '.join(facts(ad, locale))} · {link}\n{clip(' '.join(ad.body.split()), SNIPPET)}"
         embed.add_field(
-            name=f"{number}. {CATEGORY_EMOJI[ad.category]} {ad.title}"[:256],
-            value=f"{' · '.join(facts)} · {link}\n{body}"[:1024],
+            name=clip(f"{number}. {heading(ad)}", EMBED_FIELD_NAME),
+            value=clip(summary, EMBED_FIELD_VALUE),
             inline=False,
         )
     return embed
 
 
-def duration_options(locale: str | None) -> list[discord.SelectOption]:
+# ----------------------------------------------------------------- the form, and giving it back
+
+Submit = Callable[[discord.Interaction[Any], AdForm], Awaitable[None]]
+
+
+def _label(interaction: discord.Interaction[Any], field: str) -> str:
+    """A form field's label is its title on the draft model, so a refusal names it as the member saw it."""
+    return clip(t(interaction, AdDraft.model_fields[field].title or field), INPUT_LABEL)
+
+
+class AdModal(HabitatModal):
+    """The ad form, prefilled with what the member typed before when it is given back."""
+
+    def __init__(self, interaction: discord.Interaction[Any], form: AdForm, on_form: Submit) -> None:
+        super().__init__(title=clip(t(interaction, "Publier une petite annonce"), MODAL_TITLE), timeout=FORM_KEPT)
+        self.form = form
+        self.on_form = on_form
+        self.titre = self._text(_label(interaction, "title"), "annonce-titre", form.title, TITLE_MAX, min_length=3)
+        self.texte = self._text(
+            _label(interaction, "body"), "annonce-texte", form.body, BODY_MAX, min_length=10,
+            style=discord.TextStyle.paragraph,
+        )  # fmt: skip
+        commune_label = clip(t(interaction, "Commune ou code postal (facultatif)"), INPUT_LABEL)
+        self.commune = self._text(commune_label, "annonce-commune", form.commune, COMMUNE_MAX, required=False)
+        self.prix = None
+        if form.priced:
+            self.prix = self._text(
+                _label(interaction, "price"), "annonce-prix", form.price, PRICE_TYPED_MAX, required=False
+            )
+        self.duree: discord.ui.Select[AdModal] = discord.ui.Select(
+            options=duration_options(interaction.locale.value, form.duration_days),
+            min_values=1,
+            max_values=1,
+            custom_id="annonce-duree",
+        )
+        self.add_item(discord.ui.Label(text=_label(interaction, "duration_days"), component=self.duree))
+
+    def _text(
+        self,
+        label: str,
+        custom_id: str,
+        value: str,
+        max_length: int,
+        *,
+        min_length: int = 0,
+        required: bool = True,
+        style: discord.TextStyle = discord.TextStyle.short,
+    ) -> discord.ui.TextInput[AdModal]:
+        field: discord.ui.TextInput[AdModal] = discord.ui.TextInput(
+            label=label,
+            custom_id=custom_id,
+            default=value or None,  # typed in this very field before: it fits
+            min_length=min_length,
+            max_length=max_length,
+            required=required,
+            style=style,
+        )
+        self.add_item(field)
+        return field
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        typed = replace(
+            self.form,
+            title=self.titre.value,
+            body=self.texte.value,
+            commune=self.commune.value,
+            price=self.prix.value if self.prix else "",
+            duration_days=int(self.duree.values[0]) if self.duree.values else self.form.duration_days,
+        )
+        await self.on_form(interaction, typed)
+
+
+def duration_options(locale: str | None, chosen: int) -> list[discord.SelectOption]:
     return [
-        discord.SelectOption(label=gettext("{n} jours", locale, n=days), value=str(days), default=days == 60)
+        discord.SelectOption(label=gettext("{n} jours", locale, n=days), value=str(days), default=days == chosen)
         for days in DURATIONS
     ]
 
 
-def is_priced(category: AdCategory) -> bool:
-    return category in PRICED
+class FormBack(OwnedView):
+    """A refused form, kept: « Reprendre » reopens it as typed; when the commune has namesakes, a menu
+    lists them and choosing one sends the form again."""
+
+    def __init__(
+        self,
+        interaction: discord.Interaction[Any],
+        form: AdForm,
+        on_form: Submit,
+        candidates: Sequence[Commune] = (),
+    ) -> None:
+        super().__init__(interaction.user.id, timeout=FORM_KEPT)
+        self.form = form
+        self.on_form = on_form
+        self.resume.label = t(interaction, "Reprendre")
+        if candidates:
+            self.add_item(CommuneMenu(interaction, candidates))
+
+    @discord.ui.button(label="Reprendre", style=discord.ButtonStyle.primary)
+    async def resume(self, interaction: discord.Interaction[Any], _: discord.ui.Button[FormBack]) -> None:
+        await interaction.response.send_modal(AdModal(interaction, self.form, self.on_form))
+
+    async def chosen(self, interaction: discord.Interaction[Any], commune: Commune) -> None:
+        self.stop()
+        shown = t(interaction, "Commune : {commune}", commune=commune.label)
+        await interaction.response.edit_message(content=shown, view=None)
+        await self.on_form(interaction, replace(self.form, commune=commune.label))
 
 
-def interaction_locale(interaction: discord.Interaction[Any]) -> str:
-    return interaction.locale.value
+class CommuneMenu(discord.ui.Select[FormBack]):
+    """The communes that answer to what was typed, largest first (a menu holds 25)."""
+
+    def __init__(self, interaction: discord.Interaction[Any], candidates: Sequence[Commune]) -> None:
+        self.candidates = {commune.insee: commune for commune in candidates[:25]}
+        super().__init__(
+            placeholder=clip(t(interaction, "Quelle commune ?"), SELECT_LABEL),
+            options=[
+                discord.SelectOption(
+                    label=clip(commune.label, SELECT_LABEL),
+                    value=commune.insee,
+                    description=clip(t(interaction, "{n} habitants", n=commune.population), SELECT_DESCRIPTION),
+                )
+                for commune in self.candidates.values()
+            ],
+        )
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        assert self.view is not None
+        await self.view.chosen(interaction, self.candidates[self.values[0]])
