@@ -8,6 +8,8 @@ from typing import Any
 
 import discord
 
+from bot import limits
+from bot.limits import clip
 from cogs.ui.errors import report_error
 from cogs.ui.text import reply, t
 
@@ -45,10 +47,10 @@ class TextModal(HabitatModal):
         min_length: int = 5,
         max_length: int = 1000,
     ) -> None:
-        super().__init__(title=t(interaction, title)[:45])
+        super().__init__(title=clip(t(interaction, title), limits.MODAL_TITLE))
         self.on_text = on_text
         self.text: discord.ui.TextInput[TextModal] = discord.ui.TextInput(
-            label=t(interaction, label)[:45],
+            label=clip(t(interaction, label), limits.INPUT_LABEL),
             style=discord.TextStyle.paragraph,
             min_length=min_length,
             max_length=max_length,
