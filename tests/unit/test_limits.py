@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import discord
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -20,6 +21,7 @@ from bot.limits import ELLIPSIS, clip, quote
 from bot.notify import Button, Outgoing
 from bot.projects.models import ProjectDraft
 from bot.sandbox import limits as discord_limits
+from bot.sandbox.emulator import pings
 from cogs.ui.notifier import render
 from cogs.ui.text import fit
 
@@ -337,3 +339,30 @@ def test_a_card_that_fits_is_left_as_it_is() -> None:
         fit(embed).to_dict()
         == discord.Embed(title="Titre", description="Texte").add_field(name="Où", value="Thiers (63)").to_dict()
     )
+
+
+# ---------------------------------------------------------------------- who a message pings (the emulator)
+
+
+@pytest.mark.parametrize(
+    ("content", "allowed", "expected"),
+    [
+        ("<@1> <@!2> <@&3> @everyone", None, ({1, 2}, {3}, True)),  # no allowed_mentions: Discord parses all
+        ("<@1> <@&3> @everyone @here", {"parse": []}, (set(), set(), False)),  # AllowedMentions.none()
+        ("<@1> <@2>", {"parse": [], "users": ["2"]}, ({2}, set(), False)),
+        ("<@&3> <@&4> @everyone", {"parse": [], "roles": ["4"]}, (set(), {4}, False)),
+        ("@here", {"parse": ["everyone"]}, (set(), set(), True)),
+        ("<@1>", {"parse": ["users"]}, ({1}, set(), False)),
+        ("@\u200beveryone <\\@1> <@ 1> @everyon", None, (set(), set(), False)),  # escaped or broken
+    ],
+)
+def test_pings_follow_discords_allowed_mentions(
+    content: str, allowed: dict[str, Any] | None, expected: tuple[set[int], set[int], bool]
+) -> None:
+    assert pings(content, allowed) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(content=st.one_of(NASTY, LONG))
+def test_nothing_pings_under_allowed_mentions_none(content: str) -> None:
+    assert pings(content, discord.AllowedMentions.none().to_dict()) == (set(), set(), False)
