@@ -24,11 +24,12 @@ class HabitatView(discord.ui.View):
 
 
 class HabitatModal(discord.ui.Modal):
-    """A modal whose errors reach the member as a clear message, never a traceback."""
+    """A modal whose errors reach the member as a clear message, never a traceback, with a « Reprendre »
+    button that opens the form again as they filled it: a refusal loses nothing they typed."""
 
     # discord.py's Modal narrows View.on_error's signature itself; this follows Modal's.
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:  # type: ignore[override]
-        await report_error(interaction, error)
+        await report_error(interaction, error, view=ResumeView(interaction, self))
 
 
 OnText = Callable[[discord.Interaction[Any], str], Awaitable[None]]
@@ -80,3 +81,23 @@ class OwnedView(HabitatView):
             # The message may be gone, or the interaction token expired: then there is nothing to tidy.
             with contextlib.suppress(discord.HTTPException):
                 await self.message.edit(view=None)
+
+
+class ResumeView(OwnedView):
+    """« Reprendre » under a refused form."""
+
+    def __init__(self, interaction: discord.Interaction[Any], modal: HabitatModal) -> None:
+        super().__init__(interaction.user.id)
+        self.modal = modal
+        self.resume.label = clip(t(interaction, "Reprendre"), limits.BUTTON_LABEL)
+
+    @discord.ui.button(label="Reprendre", style=discord.ButtonStyle.primary)
+    async def resume(self, interaction: discord.Interaction[Any], _: discord.ui.Button[ResumeView]) -> None:
+        # discord.py kept what was submitted: as the fields' initial values, the form comes back as it was left.
+        for item in self.modal.walk_children():
+            if isinstance(item, discord.ui.TextInput):
+                item.default = item.value or None
+            elif isinstance(item, discord.ui.Select):
+                for option in item.options:
+                    option.default = option.value in item.values
+        await interaction.response.send_modal(self.modal)
