@@ -728,6 +728,11 @@ class Faults(commands.Cog):
         await interaction.response.send_message("Voici le début.")
         raise UserError("Choisissez au moins un rôle.")
 
+    @app_commands.command(name="panne-de-droits", description="Refusée par une vérification")
+    @app_commands.check(lambda interaction: False)
+    async def refused_by_a_check(self, interaction: discord.Interaction[Any]) -> None:
+        raise AssertionError("a failed check stops the command")
+
     @app_commands.command(name="panne-de-message", description="Échoue avec un message mal écrit")
     async def broken_message(self, interaction: discord.Interaction[Any]) -> None:
         raise UserError("Bonjour {personne}, {inconnu}.", personne="Sam")
@@ -862,6 +867,13 @@ async def test_an_error_after_an_answer_comes_as_a_private_follow_up(faulty: Wor
     reply = await faulty.driver.slash(faulty.user("alex"), "panne-apres-reponse")
     assert reply.content == "Voici le début." and not reply.ephemeral
     assert [(m.content, m.ephemeral) for m in reply.followups] == [("Choisissez au moins un rôle.", True)]
+
+
+async def test_a_failed_check_is_said_plainly(faulty: World) -> None:
+    sam = faulty.user("sam")
+    reply, refused = await attempt(faulty, lambda: faulty.driver.slash(sam, "panne-de-droits"), "droits")
+    assert refused and reply.ephemeral
+    assert reply.content == "You do not have the rights needed for this action."
 
 
 async def test_a_message_that_cannot_be_written_still_tells_the_member(faulty: World) -> None:
