@@ -76,8 +76,10 @@ def check_options(interaction: discord.Interaction[Any]) -> None:
     parameters = {parameter.display_name: parameter for parameter in command.parameters}
     for option in _leaf_options(interaction.data or {}):
         parameter = parameters.get(str(option.get("name")))
-        problem = None if parameter is None else _out_of_bounds(parameter, option.get("value"))
-        if parameter is not None and problem is not None:  # an unknown option is discord.py's mismatch
+        if parameter is None:
+            continue  # an option the command does not know: discord.py reports the mismatch itself
+        problem = _out_of_bounds(parameter, option.get("value"))
+        if problem is not None:
             raise OptionRefused(UNFIT, champ=Text(parameter.display_name), raison=problem)
 
 
