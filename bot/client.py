@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.core import build_core
 from bot.db import Database, MigrationError
 from bot.web import WebServer, make_app
-from cogs.ui.errors import report_error
+from cogs.ui.errors import check_options, report_error
 from cogs.ui.notifier import DiscordNotifier
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,10 @@ def name_path(context: app_commands.TranslationContextTypes) -> str | None:
 
 
 class HabitatTree(app_commands.CommandTree["HabitatBot"]):
+    async def interaction_check(self, interaction: discord.Interaction[HabitatBot], /) -> bool:
+        check_options(interaction)
+        return True
+
     async def on_error(
         self, interaction: discord.Interaction[HabitatBot], error: app_commands.AppCommandError, /
     ) -> None:

@@ -48,8 +48,19 @@ REASONS: dict[str, str] = {
     "less_than": "moins de {lt}",
     "int_parsing": "un nombre entier est attendu",
     "int_type": "un nombre entier est attendu",
+    "int_from_float": "un nombre entier est attendu",
     "float_parsing": "un nombre est attendu",
+    "float_type": "un nombre est attendu",
     "bool_parsing": "oui ou non est attendu",
+    "bool_type": "oui ou non est attendu",
+    "string_type": "un texte est attendu",
+    "frozen_set_type": "choisissez une ou plusieurs valeurs proposées",
+    "set_type": "choisissez une ou plusieurs valeurs proposées",
+    "list_type": "choisissez une ou plusieurs valeurs proposées",
+    "datetime_type": "une date et une heure sont attendues",
+    "datetime_parsing": "une date et une heure sont attendues",
+    "datetime_from_date_parsing": "une date et une heure sont attendues",
+    "timezone_aware": "une date et une heure sont attendues",
     "enum": "choisissez parmi les valeurs proposées",
     "literal_error": "choisissez parmi les valeurs proposées",
     "missing": "à remplir",
@@ -58,13 +69,18 @@ REASONS: dict[str, str] = {
 }
 
 
+UNKNOWN_REASON = "valeur non valable"
+
+
 def reason(detail: ErrorDetails) -> Text:
-    """One problem as a translatable reason. Our own validators raise ValueError with a French
-    source string, which is kept as is."""
+    """One problem as a translatable reason. Our own validators raise ValueError with a French source
+    string of the catalogue, which is kept; any other message (a library's, in English) is not shown."""
     if detail["type"] == "value_error":
-        error = (detail.get("ctx") or {}).get("error")
-        return Text(str(error) if error is not None else "valeur non valable")
-    template = REASONS.get(detail["type"], "valeur non valable")
+        from bot.i18n import catalogue  # bot.i18n renders these errors: imported when one is explained
+
+        message = str((detail.get("ctx") or {}).get("error", ""))
+        return Text(message if message in catalogue() else UNKNOWN_REASON)
+    template = REASONS.get(detail["type"], UNKNOWN_REASON)
     context = {key: value for key, value in (detail.get("ctx") or {}).items() if isinstance(value, int | float | str)}
     return Text(template, **context)
 

@@ -83,9 +83,16 @@ def gettext(text: str, locale: str | None = None, /, **params: Any) -> str:
 
 def explain(error: UserError, locale: str | None) -> str:
     """A refusal in the member's language, within Discord's limits: what the member typed is quoted
-    short (a 2,000-character value is not repeated back in full)."""
-    params = {
-        key: quote(value) if isinstance(value, str) and not isinstance(value, Composed) else value
-        for key, value in error.params.items()
+    short (a 2,000-character value is not repeated back in full), in a reason as in the message."""
+    return clip(gettext(error.message, locale, **_quoted(error.params)), CONTENT)
+
+
+def _quoted(params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: Text(value.message, **_quoted(value.params))
+        if isinstance(value, Text)
+        else quote(value)
+        if isinstance(value, str) and not isinstance(value, Composed)
+        else value
+        for key, value in params.items()
     }
-    return clip(gettext(error.message, locale, **params), CONTENT)

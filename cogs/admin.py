@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.client import HabitatBot
 from bot.errors import UserError
 from bot.guild_settings import GuildSettings, format_offset, parse_offsets, timezone_suggestions
-from cogs.ui.text import t
+from cogs.ui.text import fit, reply, t
 
 # Where the bot must be able to write, per channel setting.
 WRITE_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
@@ -76,13 +76,13 @@ class Config(commands.GroupCog, group_name="config", group_description="Réglage
         return True
 
     async def _answer(self, interaction: discord.Interaction[Any], settings: GuildSettings, message: str) -> None:
-        await interaction.response.send_message(message, embed=settings_embed(interaction, settings), ephemeral=True)
+        await reply(interaction, message, embed=settings_embed(interaction, settings))
 
     @app_commands.command(name="voir", description="Voir les réglages de ce serveur")
     async def voir(self, interaction: discord.Interaction[Any]) -> None:
         assert interaction.guild_id is not None
         settings = await self.bot.guild_settings.get(interaction.guild_id)
-        await interaction.response.send_message(embed=settings_embed(interaction, settings), ephemeral=True)
+        await interaction.response.send_message(embed=fit(settings_embed(interaction, settings)), ephemeral=True)
 
     @app_commands.command(name="salons", description="Choisir les salons où le bot publie")
     @app_commands.describe(

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
+MENTION_EVERYONE = 1 << 17
 FIRST_ANSWER_SECONDS = 3.0
 TOKEN_LIFETIME_SECONDS = 15 * 60
 NONCE_WINDOW_SECONDS = 5 * 60
@@ -486,9 +487,6 @@ class Emulator:
             "timestamp": iso_now(),
             "edited_timestamp": None,
             "tts": bool(payload.get("tts")),
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
             "attachments": attachments,
             "embeds": payload.get("embeds") or [],
             "components": payload.get("components") or [],
@@ -512,6 +510,7 @@ class Emulator:
             }
         if "nonce" in payload:
             message["nonce"] = payload["nonce"]
+        self._resolve_mentions(message, channel)
         self.messages[message_id] = message
         self.channel_messages.setdefault(channel.id, []).append(message_id)
         return message
@@ -572,6 +571,25 @@ class Emulator:
                 )["attachments"]
         message["edited_timestamp"] = iso_now()
         message["flags"] = int(message.get("flags") or 0) & ~LOADING
+        self._resolve_mentions(message, self._channel(message["channel_id"]))
+
+    def _resolve_mentions(self, message: dict[str, Any], channel: Channel) -> None:
+        """Who the message pings, as Discord fills `mentions`, `mention_roles` and `mention_everyone`: what
+        the content mentions and the allowed mentions let through, among those who can be pinged there."""
+        users, roles, everyone = pings(str(message.get("content") or ""), message.get("allowed_mentions"))
+        guild = self.guild_of(channel)
+        if guild is None:  # a DM pings no role and no @everyone, and only the people in it
+            reachable = {user.id for user in channel.recipients}
+            message["mentions"] = [self.users[i].to_json() for i in sorted(users & reachable)]
+            message["mention_roles"], message["mention_everyone"] = [], False
+            return
+        author_id = int(message["author"]["id"])
+        may_ping_all = bool(guild.channel_permissions(author_id, channel) & MENTION_EVERYONE)
+        message["mentions"] = [self.users[i].to_json() for i in sorted(users) if i in guild.members]
+        message["mention_roles"] = [
+            str(i) for i in sorted(roles) if i in guild.roles and (guild.roles[i].mentionable or may_ping_all)
+        ]
+        message["mention_everyone"] = everyone and may_ping_all
 
     async def _delete_message(self, call: Call) -> None:
         message = self._message(call.params["channel_id"], call.params["message_id"])
@@ -895,6 +913,30 @@ class Emulator:
         del self._guild(call.params["guild_id"]).scheduled_events[int(event["id"])]
 
 
+MENTION = re.compile(r"<@!?(\d+)>|<@&(\d+)>|@(everyone|here)")
+
+
+def pings(content: str, allowed_mentions: Any) -> tuple[set[int], set[int], bool]:
+    """The user ids, role ids and whether @everyone/@here that `content` pings under a message's
+    `allowed_mentions` (absent: Discord parses every kind), before who may be pinged is considered."""
+    if not isinstance(allowed_mentions, dict):
+        allowed_mentions = {"parse": ["users", "roles", "everyone"]}
+    parse = set(allowed_mentions.get("parse") or ())
+    allowed_users = {int(i) for i in allowed_mentions.get("users") or ()}
+    allowed_roles = {int(i) for i in allowed_mentions.get("roles") or ()}
+    users: set[int] = set()
+    roles: set[int] = set()
+    everyone = False
+    for user, role, crowd in MENTION.findall(content):
+        if user and ("users" in parse or int(user) in allowed_users):
+            users.add(int(user))
+        elif role and ("roles" in parse or int(role) in allowed_roles):
+            roles.add(int(role))
+        elif crowd and "everyone" in parse:
+            everyone = True
+    return users, roles, everyone
+
+
 def _member_permissions() -> int:
     from bot.sandbox.state import MEMBER_PERMISSIONS
 
@@ -965,4 +1007,4 @@ async def _read_body(request: web.Request) -> tuple[Any, dict[str, tuple[str, by
     return {}, files
 
 
-__all__ = ["ALL_PERMISSIONS", "DiscordError", "Emulator", "Interaction"]
+__all__ = ["ALL_PERMISSIONS", "DiscordError", "Emulator", "Interaction", "pings"]

@@ -6,6 +6,9 @@ from typing import Any, ClassVar, Self
 
 import discord
 
+from bot import limits
+from bot.limits import clip
+
 
 class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?!)"):
     """A button `PREFIX:action:id`. Subclasses give the template (groups `action` and `id`), the
@@ -20,7 +23,7 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?
     def __init__(self, action: str, target_id: int, label: str | None = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label=(label or self.LABELS[action])[:80],
+                label=clip(label or self.LABELS[action], limits.BUTTON_LABEL),
                 style=self.STYLES.get(action, discord.ButtonStyle.secondary),
                 emoji=self.EMOJIS.get(action),
                 custom_id=f"{self.PREFIX}:{action}:{target_id}",

@@ -7,7 +7,10 @@ from typing import Any
 
 import discord
 
+from bot import limits
+from bot.limits import clip
 from bot.notify import Delivery, Outgoing
+from cogs.ui.text import fit
 
 log = logging.getLogger(__name__)
 
@@ -20,17 +23,16 @@ STYLES = {
 
 
 def render(message: Outgoing) -> dict[str, Any]:
-    """Plain data to discord.py: content, a card, buttons whose custom ids persistent items answer."""
-    rendered: dict[str, Any] = {"content": message.content[:2000]}
+    """Plain data to discord.py, within Discord's limits: content, a card, buttons whose custom ids
+    persistent items answer."""
+    rendered: dict[str, Any] = {"content": clip(message.content, limits.CONTENT)}
     if message.title or message.lines:
-        embed = discord.Embed(title=(message.title or "")[:256] or None, description="\n".join(message.lines)[:4096])
-        rendered["embed"] = embed
+        rendered["embed"] = fit(discord.Embed(title=message.title or None, description="\n".join(message.lines)))
     if message.buttons:
         view = discord.ui.View(timeout=None)
-        for button in message.buttons[:25]:
-            view.add_item(
-                discord.ui.Button(label=button.label[:80], custom_id=button.custom_id, style=STYLES[button.style])
-            )
+        for button in message.buttons[: limits.BUTTONS]:
+            label = clip(button.label, limits.BUTTON_LABEL)
+            view.add_item(discord.ui.Button(label=label, custom_id=button.custom_id, style=STYLES[button.style]))
         rendered["view"] = view
     return rendered
 
@@ -74,7 +76,7 @@ class DiscordNotifier:
         rendered = render(message)
         if mention_role_id is not None:
             # The only mention ever allowed: the role the organiser chose, nothing in the text.
-            rendered["content"] = f"<@&{mention_role_id}> {rendered['content']}"[:2000]
+            rendered["content"] = clip(f"<@&{mention_role_id}> {rendered['content']}", limits.CONTENT)
             rendered["allowed_mentions"] = discord.AllowedMentions(
                 everyone=False, users=False, roles=[discord.Object(mention_role_id)]
             )

@@ -1,4 +1,5 @@
-"""Pages of embeds with ◀ ▶ buttons that only the asker can press; pages are built when shown."""
+"""Pages of embeds with ◀ ▶ buttons that only the asker can press; pages are built when shown, and
+fitted within Discord's limits."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 import discord
 
+from cogs.ui.text import fit
 from cogs.ui.views import OwnedView
 
 PageRenderer = Callable[[int], Awaitable[discord.Embed]]
@@ -37,7 +39,7 @@ class Paginator(OwnedView):
         self.previous.disabled = self.index == 0
         self.next.disabled = self.index >= self.page_count - 1
         self.counter.label = f"{self.index + 1} / {self.page_count}"
-        return await self.render(self.index)
+        return fit(await self.render(self.index))
 
     async def send(self, interaction: discord.Interaction[Any], *, ephemeral: bool = False) -> None:
         """Answer with the first page; a single page goes without the page buttons."""

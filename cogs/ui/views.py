@@ -8,6 +8,8 @@ from typing import Any
 
 import discord
 
+from bot import limits
+from bot.limits import clip
 from cogs.ui.errors import report_error
 from cogs.ui.text import reply, t
 
@@ -22,11 +24,12 @@ class HabitatView(discord.ui.View):
 
 
 class HabitatModal(discord.ui.Modal):
-    """A modal whose errors reach the member as a clear message, never a traceback."""
+    """A modal whose errors reach the member as a clear message, never a traceback, with a « Reprendre »
+    button that opens the form again as they filled it: a refusal loses nothing they typed."""
 
     # discord.py's Modal narrows View.on_error's signature itself; this follows Modal's.
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:  # type: ignore[override]
-        await report_error(interaction, error)
+        await report_error(interaction, error, view=ResumeView(interaction, self))
 
 
 OnText = Callable[[discord.Interaction[Any], str], Awaitable[None]]
@@ -45,10 +48,10 @@ class TextModal(HabitatModal):
         min_length: int = 5,
         max_length: int = 1000,
     ) -> None:
-        super().__init__(title=t(interaction, title)[:45])
+        super().__init__(title=clip(t(interaction, title), limits.MODAL_TITLE))
         self.on_text = on_text
         self.text: discord.ui.TextInput[TextModal] = discord.ui.TextInput(
-            label=t(interaction, label)[:45],
+            label=clip(t(interaction, label), limits.INPUT_LABEL),
             style=discord.TextStyle.paragraph,
             min_length=min_length,
             max_length=max_length,
@@ -78,3 +81,23 @@ class OwnedView(HabitatView):
             # The message may be gone, or the interaction token expired: then there is nothing to tidy.
             with contextlib.suppress(discord.HTTPException):
                 await self.message.edit(view=None)
+
+
+class ResumeView(OwnedView):
+    """« Reprendre » under a refused form."""
+
+    def __init__(self, interaction: discord.Interaction[Any], modal: HabitatModal) -> None:
+        super().__init__(interaction.user.id)
+        self.modal = modal
+        self.resume.label = clip(t(interaction, "Reprendre"), limits.BUTTON_LABEL)
+
+    @discord.ui.button(label="Reprendre", style=discord.ButtonStyle.primary)
+    async def resume(self, interaction: discord.Interaction[Any], _: discord.ui.Button[ResumeView]) -> None:
+        # discord.py kept what was submitted: as the fields' initial values, the form comes back as it was left.
+        for item in self.modal.walk_children():
+            if isinstance(item, discord.ui.TextInput):
+                item.default = item.value or None
+            elif isinstance(item, discord.ui.Select):
+                for option in item.options:
+                    option.default = option.value in item.values
+        await interaction.response.send_modal(self.modal)
