@@ -1,6 +1,8 @@
 """The national project base at scale: `/projet chercher` with words and a radius, and its `pres_de` commune
 autocomplete, with 20,000 projects spread over real communes; also the time to load the geography at start
-and to insert the projects.
+and to insert the projects; and `/projet chercher` while `/projet importer` takes a CSV of all of them, the
+bot's way (rows checked beside the event loop, written a batch per transaction) and, for comparison, the
+former way (checked on the event loop, written in one transaction).
 
     .venv/bin/python bench/projects.py [--projects 20000] [--count 1000] [--seed 1]
 """
@@ -14,19 +16,23 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from measures import answer_ms, percentile, shown_total
 
 from bot.geo import Commune, Geography, geography, load
+from bot.projects.csvfile import parse_csv
 from bot.projects.models import SEARCH_LIMIT, ProjectDraft
-from bot.sandbox.driver import AUTOCOMPLETE
-from bot.sandbox.harness import sandbox
+from bot.sandbox.driver import AUTOCOMPLETE, DriverError, Reply, Upload
+from bot.sandbox.harness import Sandbox, furnish, sandbox
 from bot.vocabulary import EspacePartage, Etape, FormeJuridique, Initiative, Public
 
 GEO_LOAD_RUNS = 5
 WARM_UP = 20
+SEARCH_EVERY_S = 0.25  # while an import runs, members search this often
 RADII_KM = (10, 30, 50, 100)
 # What people type in the search box: every word must match (AND of stem prefixes).
 QUERIES = (
@@ -215,6 +221,80 @@ class Results:
     complete_ms: list[float] = field(default_factory=list)
     complete_late: int = 0
     complete_choices: list[int] = field(default_factory=list)
+    export_s: float = 0.0
+    csv_bytes: int = 0
+    imports: list[Concurrent] = field(default_factory=list)
+
+
+@dataclass
+class Concurrent:
+    """Searches sent while an import was under way."""
+
+    how: str
+    import_s: float = 0.0
+    first_answer_ms: float | None = None  # the import's own « thinking… », when it came through Discord
+    report: str = ""
+    search_ms: list[float] = field(default_factory=list)
+    search_late: int = 0
+    unanswered: int = 0  # no answer within the driver's guard (10 s): timed out for the member
+
+
+def search_options(rng: random.Random) -> dict[str, Any]:
+    return {
+        "texte": rng.choice(QUERIES),
+        "pres_de": f"insee:{rng.choice(PLACES)}",
+        "rayon_km": rng.choice(RADII_KM),
+    }
+
+
+async def searches_during(
+    box: Sandbox, how: str, importing: Callable[[], Awaitable[Reply | Any]], rng: random.Random
+) -> Concurrent:
+    """A member searches every SEARCH_EVERY_S while the import runs; each answer is timed by the emulator."""
+    measured = Concurrent(how)
+    member = box.demo.user("alex")
+    start = time.perf_counter()
+    task = asyncio.ensure_future(importing())
+    searching = []
+    while not task.done():
+        searching.append(asyncio.ensure_future(box.driver.slash(member, "projet chercher", **search_options(rng))))
+        await asyncio.sleep(SEARCH_EVERY_S)
+    outcome = await task
+    measured.import_s = time.perf_counter() - start
+    if isinstance(outcome, Reply):
+        measured.first_answer_ms = answer_ms(box.emulator, outcome.interaction)
+        measured.report = outcome.messages[-1].content if outcome.messages else ""
+    for reply in await asyncio.gather(*searching, return_exceptions=True):
+        if isinstance(reply, DriverError):
+            measured.unanswered += 1
+        elif isinstance(reply, BaseException):
+            raise reply
+        else:
+            measured.search_ms.append(answer_ms(box.emulator, reply.interaction))
+            measured.search_late += reply.interaction.late
+    await box.driver.settle()  # what answers after the guard finishes before the bot stops
+    return measured
+
+
+async def import_with_searches(database: Path, csv_text: str, rng: random.Random, *, former: bool) -> Concurrent:
+    """A fresh server imports the CSV while a member searches: through `/projet importer` as the bot
+    does it, or the former way (the whole file checked on the event loop, then one transaction)."""
+    async with sandbox(database) as box:
+        await furnish(box)  # the organiser role, and the 60 demo projects to find meanwhile
+        await box.driver.settle()
+        if former:
+
+            async def run() -> Any:
+                return await box.bot.projects.import_drafts(parse_csv(csv_text, box.bot.geo))
+
+            return await searches_during(box, "checked on the loop, one transaction (former)", run, rng)
+        upload = Upload("projets.csv", csv_text.encode("utf-8"))
+        organiser = box.demo.user("dominique")
+
+        async def command() -> Reply:
+            return await box.driver.slash(organiser, "projet importer", fichier=upload)
+
+        return await searches_during(box, "/projet importer (batches)", command, rng)
 
 
 async def measure(projects: int, count: int, seed: int) -> Results:
@@ -231,7 +311,7 @@ async def measure(projects: int, count: int, seed: int) -> Results:
         async with sandbox(database) as box:
             await box.driver.settle()  # let on_ready's own work finish before the import holds the database
             start = time.perf_counter()
-            report = await box.bot.projects.import_drafts(drafts)
+            report = await box.bot.project_service.import_drafts(drafts)
             results.insert_s = time.perf_counter() - start
             if report.created != len(drafts):
                 raise SystemExit(f"import created {report.created} projects out of {len(drafts)}")
@@ -245,13 +325,7 @@ async def measure(projects: int, count: int, seed: int) -> Results:
             # Random draws rather than a rotation, so that few searches repeat an earlier one exactly.
             for measured in (False, True):
                 for _ in range(count if measured else WARM_UP):
-                    reply = await box.driver.slash(
-                        member,
-                        "projet chercher",
-                        texte=rng.choice(QUERIES),
-                        pres_de=f"insee:{rng.choice(PLACES)}",
-                        rayon_km=rng.choice(RADII_KM),
-                    )
+                    reply = await box.driver.slash(member, "projet chercher", **search_options(rng))
                     record = reply.interaction
                     if measured:
                         results.search_ms.append(answer_ms(box.emulator, record))
@@ -273,6 +347,14 @@ async def measure(projects: int, count: int, seed: int) -> Results:
                         results.complete_late += record.late
                         results.complete_choices.append(len(choices))
                 box.emulator.interactions.clear()
+
+            start = time.perf_counter()
+            csv_text, _ = await box.bot.project_service.export_csv()
+            results.export_s = time.perf_counter() - start
+            results.csv_bytes = len(csv_text.encode("utf-8"))
+        for former in (False, True):
+            fresh = Path(scratch) / f"import-{former}.sqlite3"
+            results.imports.append(await import_with_searches(fresh, csv_text, rng, former=former))
     return results
 
 
@@ -288,6 +370,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    # A search answered too late is counted in the table; its logged error would bury the figures.
+    logging.getLogger("bot.errors").setLevel(logging.CRITICAL)
     started = time.perf_counter()
     r = asyncio.run(measure(args.projects, args.count, args.seed))
     load_ms = r.geo_load_ms
@@ -297,7 +381,7 @@ def main() -> None:
     )
     print(
         f"{r.projects} projects over {r.communes} communes (drawn by population), "
-        f"import_drafts in one transaction: {r.insert_s:.2f} s ({r.projects / r.insert_s:.0f} projects/s)"
+        f"ProjectService.import_drafts (batches of rows): {r.insert_s:.2f} s ({r.projects / r.insert_s:.0f} projects/s)"
     )
     print(f"database: {r.db_bytes / 1e6:.1f} MB of pages in use (WAL file {r.wal_bytes / 1e6:.1f} MB)")
     print(f"{args.count} interactions per measure after {WARM_UP} of warm-up, emulator and bot in one process")
@@ -313,6 +397,20 @@ def main() -> None:
         f"{sum(h >= SEARCH_LIMIT for h in hits) / len(hits):.1%} at the {SEARCH_LIMIT}-result cap"
     )
     print(f"autocomplete: {statistics.mean(r.complete_choices):.1f} choices on average")
+    print(f"export of every project: {r.export_s:.2f} s, a CSV of {r.csv_bytes / 1e6:.1f} MB")
+    print(f"/projet chercher every {SEARCH_EVERY_S * 1000:.0f} ms while importing that CSV into a fresh server:")
+    print(
+        f"{'import':<48} {'import s':>8} {'searches':>8} {'median ms':>10} {'p99 ms':>8} {'max ms':>8} "
+        f"{'> 3 s':>6} {'none in 10 s':>12}"
+    )
+    for c in r.imports:
+        values = c.search_ms or [0.0]
+        print(
+            f"{c.how:<48} {c.import_s:>8.1f} {len(c.search_ms) + c.unanswered:>8} {statistics.median(values):>10.1f} "
+            f"{percentile(values, 0.99):>8.1f} {max(values):>8.1f} {c.search_late:>6} {c.unanswered:>12}"
+        )
+        if c.first_answer_ms is not None:
+            print(f"  the import's « thinking… » after {c.first_answer_ms:.0f} ms; then: {c.report}")
     print(f"whole run: {time.perf_counter() - started:.1f} s")
 
 

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import Settings, SettingsError, load_settings
+from bot.core import build_core
 from bot.db import Database, MigrationError
-from bot.geo import geography
-from bot.projects.csvfile import ImportError_, parse_csv
+from bot.i18n import gettext
+from bot.projects.csvfile import ImportError_
 from bot.projects.models import ImportReport
-from bot.projects.store import ProjectStore
 
 NO_TOKEN = (
     "DISCORD_TOKEN manquant : créez une application sur https://discord.com/developers/applications "
@@ -51,36 +51,34 @@ def import_projects(settings: Settings, path: Path) -> int:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return fail(f"Lecture impossible de {path} : {exc}")
-    geo = geography()
-    try:
-        drafts = parse_csv(text, geo)
-    except ImportError_ as error:
-        for line, reason in error.problems:
-            print(f"{path}:{line}: {reason}", file=sys.stderr)
-        return fail(f"Import refusé : {len(error.problems)} ligne(s) en erreur, rien n'a été enregistré.", code=1)
 
     async def write() -> ImportReport:
         async with Database(settings.database_path) as db:
             await db.migrate()
-            return await ProjectStore(db, geo).import_drafts(drafts)
+            return await build_core(settings, db=db).project_service.import_csv(text)
 
-    report = asyncio.run(write())
+    try:
+        report = asyncio.run(write())
+    except ImportError_ as error:
+        for line, reason in error.problems:
+            print(f"{path}:{line}: {gettext(reason.message, None, **reason.params)}", file=sys.stderr)
+        return fail(f"Import refusé : {len(error.problems)} ligne(s) en erreur, rien n'a été enregistré.", code=1)
     print(f"{report.created} créé(s), {report.updated} mis à jour, {report.unchanged} inchangé(s).")
     return 0
 
 
 def export_projects(settings: Settings, path: Path | None) -> int:
-    async def read() -> str:
+    async def read() -> tuple[str, int]:
         async with Database(settings.database_path) as db:
             await db.migrate()
-            return await ProjectStore(db, geography()).export()
+            return await build_core(settings, db=db).project_service.export_csv()
 
-    text = asyncio.run(read())
+    text, count = asyncio.run(read())
     if path is None:
         sys.stdout.write(text)
     else:
         path.write_text(text, encoding="utf-8")
-        print(f"{text.count(chr(10)) - 1} projet(s) exporté(s) dans {path}.", file=sys.stderr)
+        print(f"{count} projet(s) exporté(s) dans {path}.", file=sys.stderr)
     return 0
 
 

@@ -145,6 +145,7 @@ class HabitatBot(commands.Bot):
         self.guild_settings = core.guild_settings
         self.scheduler = core.scheduler
         self.projects = core.projects
+        self.project_service = core.project_service
         self.events = core.events
         self.announcements = core.announcements
         self.households = core.households

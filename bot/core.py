@@ -21,7 +21,7 @@ from bot.households.store import HouseholdStore, IntroductionStore
 from bot.notify import Notifier
 from bot.outbox import Outbox, OutboxStore
 from bot.privacy import MemberData, MemberDataStore
-from bot.projects.service import ProjectNudgeService
+from bot.projects.service import ProjectService
 from bot.projects.store import ProjectStore
 from bot.scheduler import Scheduler
 
@@ -36,7 +36,7 @@ class Core:
     outbox: Outbox
     scheduler: Scheduler
     projects: ProjectStore
-    project_service: ProjectNudgeService
+    project_service: ProjectService
     events: EventService
     announcements: AnnouncementService
     households: HouseholdStore
@@ -61,7 +61,7 @@ def build_core(
     households = HouseholdStore(db, geo)
     introductions = IntroductionStore(db)
     ads = AdStore(db, geo)
-    project_service = ProjectNudgeService(projects, outbox, clock)
+    project_service = ProjectService(projects, guild_settings, outbox, clock)
     suggestions = SuggestionService(households, introductions, projects, outbox, clock)
     ad_service = AdService(ads, guild_settings, outbox, clock)
     scheduler = Scheduler([outbox, suggestions, ad_service, project_service], clock)

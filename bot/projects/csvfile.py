@@ -8,10 +8,10 @@ from collections.abc import Iterable
 
 from pydantic import ValidationError
 
-from bot.errors import Composed, UserError, first_problem
+from bot.errors import Text, UserError, first_problem
 from bot.geo import Geography
-from bot.i18n import gettext
-from bot.projects.models import Project, ProjectDraft
+from bot.limits import quote
+from bot.projects.models import IMPORT_MAX_ROWS, Project, ProjectDraft
 from bot.text import fold
 from bot.vocabulary import EspacePartage, Etape, FormeJuridique, Initiative, Public, parse
 
@@ -30,16 +30,24 @@ CSV_HEADER = (
     "site",
     "contact",
 )
+SHOWN_PROBLEMS = 15  # the rest are counted: a refusal stays within one message
 
 
 class ImportError_(UserError):
-    """Rows of a CSV that cannot be imported, each with its line number and reason."""
+    """Rows of a CSV that cannot be imported, each with its line number and reason (translated when
+    shown; what the file held is quoted short)."""
 
-    def __init__(self, problems: list[tuple[int, str]]) -> None:
+    def __init__(self, problems: list[tuple[int, Text]]) -> None:
         self.problems = problems
-        lines = "\n".join(f"ligne {line} : {reason}" for line, reason in problems[:15])
-        more = f"\n… et {len(problems) - 15} autres" if len(problems) > 15 else ""
-        super().__init__("Import refusé, rien n'a été enregistré :\n{lignes}", lignes=Composed(lines + more))
+        shown = {
+            f"p{n}": Text("ligne {ligne} : {raison}", ligne=line, raison=reason)
+            for n, (line, reason) in enumerate(problems[:SHOWN_PROBLEMS])
+        }
+        if len(problems) > SHOWN_PROBLEMS:
+            shown["more"] = Text("… et {n} autres", n=len(problems) - SHOWN_PROBLEMS)
+        # A template of the bot's own making: one placeholder a line, each line translated in turn.
+        lines = Text("\n".join(f"{{{key}}}" for key in shown), **shown)
+        super().__init__("Import refusé, rien n'a été enregistré :\n{lignes}", lignes=lines)
 
 
 def _split_list(text: str) -> list[str]:
@@ -52,20 +60,25 @@ def parse_csv(text: str, geo: Geography) -> list[ProjectDraft]:
     header = tuple(reader.fieldnames or ())
     missing = [column for column in CSV_HEADER if column not in header]
     if missing:
-        raise ImportError_([(1, f"colonnes manquantes : {', '.join(missing)}")])
+        raise ImportError_([(1, Text("colonnes manquantes : {colonnes}", colonnes=", ".join(missing)))])
     drafts: list[ProjectDraft] = []
-    problems: list[tuple[int, str]] = []
+    problems: list[tuple[int, Text]] = []
     seen: dict[tuple[str, str], int] = {}
     line = reader.line_num + 1
     for row in reader:
+        if len(drafts) + len(problems) >= IMPORT_MAX_ROWS:
+            problems.append(
+                (line, Text("plus de {n} projets dans un fichier : coupez-le en plusieurs", n=IMPORT_MAX_ROWS))
+            )
+            break
         try:
             draft = draft_from_row(row, geo)
-        except (UserError, ValidationError, ValueError) as error:
+        except (UserError, ValidationError) as error:
             problems.append((line, _reason(error)))
         else:
             key = (fold(draft.nom), draft.code_insee)
             if key in seen:
-                problems.append((line, f"même projet que la ligne {seen[key]}"))
+                problems.append((line, Text("même projet que la ligne {ligne}", ligne=seen[key])))
             seen[key] = line
             drafts.append(draft)
         line = reader.line_num + 1
@@ -77,34 +90,39 @@ def parse_csv(text: str, geo: Geography) -> list[ProjectDraft]:
 def draft_from_row(row: dict[str, str], geo: Geography) -> ProjectDraft:
     insee = (row.get("code_insee") or "").strip()
     if not geo.commune(insee):
-        raise ValueError(f"code INSEE inconnu « {insee} »")
+        raise UserError("code INSEE inconnu « {insee} »", insee=insee)
     recrute = fold(row.get("recrute") or "non")
     if recrute not in ("oui", "non"):
-        raise ValueError("recrute vaut « oui » ou « non »")
+        raise UserError("recrute vaut « oui » ou « non »")
     logements = (row.get("logements") or "").strip()
-    return ProjectDraft(
-        nom=row.get("nom") or "",
-        code_insee=insee,
-        etape=parse(Etape, row.get("etape") or ""),
-        initiative=parse(Initiative, row.get("initiative") or "citoyenne"),
-        forme_juridique=parse(FormeJuridique, row.get("forme_juridique") or "autre"),
-        logements=int(logements) if logements else None,
-        recrute=recrute == "oui",
-        publics=frozenset(parse(Public, p) for p in _split_list(row.get("publics") or "")),
-        espaces_partages=frozenset(parse(EspacePartage, e) for e in _split_list(row.get("espaces_partages") or "")),
-        description=row.get("description") or "",
-        site=row.get("site"),
-        contact=row.get("contact"),
+    return ProjectDraft.model_validate(
+        {
+            "nom": row.get("nom") or "",
+            "code_insee": insee,
+            "etape": parse(Etape, row.get("etape") or ""),
+            "initiative": parse(Initiative, row.get("initiative") or "citoyenne"),
+            "forme_juridique": parse(FormeJuridique, row.get("forme_juridique") or "autre"),
+            # pydantic reads the number, so that "douze" is refused with the column's name
+            "logements": logements or None,
+            "recrute": recrute == "oui",
+            "publics": frozenset(parse(Public, p) for p in _split_list(row.get("publics") or "")),
+            "espaces_partages": frozenset(
+                parse(EspacePartage, e) for e in _split_list(row.get("espaces_partages") or "")
+            ),
+            "description": row.get("description") or "",
+            "site": row.get("site"),
+            "contact": row.get("contact"),
+        }
     )
 
 
-def _reason(error: Exception) -> str:
+def _reason(error: UserError | ValidationError) -> Text:
     if isinstance(error, UserError):
-        return gettext(error.message, None, **error.params)
-    if isinstance(error, ValidationError):
-        field, reason = first_problem(error, ProjectDraft)
-        return f"{field} : {gettext(reason.message, None, **reason.params)}"
-    return str(error)
+        params = {k: quote(v) if isinstance(v, str) else v for k, v in error.params.items()}
+        return Text(error.message, **params)
+    # The column as the file names it: the model's fields are the CSV's columns.
+    column, reason = first_problem(error)
+    return Text("{colonne} : {raison}", colonne=column, raison=reason)
 
 
 def to_csv(projects: Iterable[Project]) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -18,29 +19,62 @@ SEARCH_LIMIT = 200
 MODERATED_FIELDS = ("nom", "code_insee", "etape")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
+# Upper bounds of what members type, checked before anything is stored.
+NAME_MAX = 100
+DESCRIPTION_MAX = 2000
+SITE_MAX = 300
+CONTACT_MAX = 200
+LOGEMENTS_MAX = 5000
+REASON_MAX = 1000  # a moderator's reason, sent to the proposer
+MESSAGE_MIN, MESSAGE_MAX = 10, 1500  # a member's message to a project's référents
+IMPORT_MAX_BYTES = 10 * 1024 * 1024  # what a member may upload to Discord
+IMPORT_MAX_ROWS = 50_000
 
-class ProjectDraft(BaseModel):
-    """What a group proposes, edits or imports: validated before anything is stored."""
+
+class ProjectStatus(StrEnum):
+    en_attente = "en_attente"  # proposed, waiting for a moderator
+    publie = "publie"
+    refuse = "refuse"
+
+
+class Question(StrEnum):
+    """What the référents of a record are asked when it falls stale."""
+
+    fiche = "fiche"  # a year unconfirmed: is the record still true?
+    recrute = "recrute"  # six months recruiting: still looking for households?
+
+
+class Verdict(StrEnum):
+    """A moderator's answer, as the proposer (or the editor of a change) is told it."""
+
+    published = "published"
+    refused = "refused"
+    change_accepted = "change_accepted"
+    change_refused = "change_refused"
+
+
+def _none_if_blank(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+class ProjectFacts(BaseModel):
+    """What the command's options give (commune, stage, legal form…): checked before the form opens,
+    so that a refused form never comes back to a value the member cannot change there."""
 
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
-    nom: str = Field(min_length=2, max_length=100)
-    code_insee: str = Field(min_length=5, max_length=5)
-    etape: Etape
-    initiative: Initiative = Initiative.citoyenne
-    forme_juridique: FormeJuridique = FormeJuridique.autre
-    logements: int | None = Field(default=None, ge=1, le=5000)
-    recrute: bool = False
-    publics: frozenset[Public] = frozenset()
-    espaces_partages: frozenset[EspacePartage] = frozenset()
-    description: str = Field(default="", max_length=2000)
-    site: str | None = Field(default=None, max_length=300)
-    contact: str | None = Field(default=None, max_length=200)
+    code_insee: str = Field(min_length=5, max_length=5, title="commune")
+    etape: Etape = Field(title="etape")
+    initiative: Initiative = Field(default=Initiative.citoyenne, title="initiative")
+    forme_juridique: FormeJuridique = Field(default=FormeJuridique.autre, title="forme_juridique")
+    logements: int | None = Field(default=None, ge=1, le=LOGEMENTS_MAX, title="logements")
+    recrute: bool = Field(default=False, title="recrute")
+    site: str | None = Field(default=None, max_length=SITE_MAX, title="site")
 
-    @field_validator("site", "contact", mode="before")
+    @field_validator("site", mode="before")
     @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+    def _blank_site(cls, value: object) -> object:
+        return _none_if_blank(value)
 
     @field_validator("site")
     @classmethod
@@ -50,6 +84,25 @@ class ProjectDraft(BaseModel):
         return value
 
 
+class ProjectDraft(ProjectFacts):
+    """What a group proposes, edits or imports: validated before anything is stored."""
+
+    nom: str = Field(min_length=2, max_length=NAME_MAX, title="Nom du projet")
+    publics: frozenset[Public] = Field(default=frozenset(), title="Publics accueillis")
+    espaces_partages: frozenset[EspacePartage] = Field(default=frozenset(), title="Espaces partagés")
+    description: str = Field(default="", max_length=DESCRIPTION_MAX, title="Description")
+    contact: str | None = Field(default=None, max_length=CONTACT_MAX, title="Contact public (courriel, téléphone)")
+
+    @field_validator("contact", mode="before")
+    @classmethod
+    def _blank_contact(cls, value: object) -> object:
+        return _none_if_blank(value)
+
+    @property
+    def facts(self) -> ProjectFacts:
+        return ProjectFacts.model_validate(self.model_dump(include=set(ProjectFacts.model_fields)))
+
+
 class PendingRevision(BaseModel):
     nom: str
     code_insee: str
@@ -57,6 +110,7 @@ class PendingRevision(BaseModel):
     etape: Etape
     proposed_by: int
     guild_id: int | None
+    locale: str
 
 
 class Project(ProjectDraft):
@@ -66,9 +120,10 @@ class Project(ProjectDraft):
     region: str
     lat: float | None
     lon: float | None
-    statut: str
+    statut: ProjectStatus
     guild_id: int | None
     proposed_by: int | None
+    locale: str = "fr"  # the proposer's language (French when imported)
     created_at: datetime
     updated_at: datetime
     confirmed_at: datetime
@@ -78,11 +133,24 @@ class Project(ProjectDraft):
 
     @property
     def published(self) -> bool:
-        return self.statut == "publie"
+        return self.statut is ProjectStatus.publie
+
+    @property
+    def awaits_moderation(self) -> bool:
+        """A new project, or a change of a published one, that a moderator has not settled yet."""
+        return self.statut is ProjectStatus.en_attente or (self.published and self.pending is not None)
+
+    def editable_by(self, user_id: int, moderator: bool) -> bool:
+        """Its référents and the server's moderators keep a record up to date."""
+        return moderator or user_id in self.referents
 
     def unconfirmed_since(self, now: datetime) -> datetime | None:
         """When the record was last confirmed, if that is more than a year ago."""
         return self.confirmed_at if now - self.confirmed_at > STALE_AFTER else None
+
+    @property
+    def draft(self) -> ProjectDraft:
+        return ProjectDraft.model_validate(self.model_dump(include=set(ProjectDraft.model_fields)))
 
 
 @dataclass(frozen=True)
@@ -106,10 +174,39 @@ class SearchHit:
 
 
 @dataclass(frozen=True)
-class Nudge:
-    id: int
+class StaleRecord:
+    """A published record whose référents are to be asked `question` about what they confirmed `since`."""
+
     project_id: int
-    kind: str  # 'fiche': is the record still true? 'recrute': still looking for households?
+    question: Question
+    since: datetime
+    guild_id: int | None
+
+
+@dataclass(frozen=True)
+class Referent:
+    user_id: int
+    locale: str
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A proposal or an edit, saved: `waits` when a moderator must settle it, `queued` when its card
+    is on its way to the moderation channel (False: the server has none)."""
+
+    project: Project
+    waits: bool
+    queued: bool
+
+
+@dataclass(frozen=True)
+class Relayed:
+    """A member's message to a project's référents: how many received it, and what the record gives
+    to reach the project otherwise."""
+
+    delivered: int
+    site: str | None
+    contact: str | None
 
 
 @dataclass
@@ -117,3 +214,8 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+
+    def add(self, other: ImportReport) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged

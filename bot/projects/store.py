@@ -6,7 +6,7 @@ stage waits again, while the other fields change at once."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import aiosqlite
@@ -15,19 +15,21 @@ from bot.clock import from_db, to_db
 from bot.db import Database
 from bot.errors import UserError
 from bot.geo import Commune, Geography, bounding_box, distance_km
-from bot.projects.csvfile import to_csv
 from bot.projects.models import (
     MODERATED_FIELDS,
     RECRUTE_STALE_AFTER,
     SEARCH_LIMIT,
     STALE_AFTER,
     ImportReport,
-    Nudge,
     PendingRevision,
     Project,
     ProjectDraft,
+    ProjectStatus,
+    Question,
+    Referent,
     SearchFilters,
     SearchHit,
+    StaleRecord,
 )
 from bot.text import fold, fts_query
 from bot.vocabulary import EspacePartage, Public
@@ -129,6 +131,7 @@ class ProjectStore:
                 etape=revision["etape"],
                 proposed_by=revision["proposed_by"],
                 guild_id=revision["guild_id"],
+                locale=revision["locale"],
             )
         return Project(
             id=row["id"],
@@ -152,6 +155,7 @@ class ProjectStore:
             statut=row["statut"],
             guild_id=row["guild_id"],
             proposed_by=row["proposed_by"],
+            locale=row["locale"],
             created_at=from_db(row["created_at"]),
             updated_at=from_db(row["updated_at"]),
             confirmed_at=from_db(row["confirmed_at"]),
@@ -220,12 +224,6 @@ class ProjectStore:
         ranked.sort()
         return [SearchHit(project_id=r[3], distance_km=r[4]) for r in ranked[:limit]]
 
-    async def referent_of(self, project_id: int, user_id: int) -> bool:
-        row = await self.db.fetchone(
-            "SELECT 1 FROM project_referents WHERE project_id = ? AND user_id = ?", (project_id, user_id)
-        )
-        return row is not None
-
     async def names_like(
         self, typed: str, *, user_id: int | None = None, limit: int = 25
     ) -> list[tuple[int, str, str]]:
@@ -253,65 +251,98 @@ class ProjectStore:
             raise UserError("Je ne trouve pas la commune « {commune} ».", commune=insee)
         return commune
 
-    async def propose(self, draft: ProjectDraft, *, proposer_id: int, guild_id: int | None) -> Project:
+    async def propose(self, draft: ProjectDraft, *, proposer_id: int, guild_id: int | None, locale: str) -> Project:
         """A new project, waiting for a moderator; its proposer becomes its référent."""
         async with self.db.transaction():
-            project_id = await self._insert(draft, statut="en_attente", proposer_id=proposer_id, guild_id=guild_id)
-            await self.db.execute(
-                "INSERT INTO project_referents (project_id, user_id) VALUES (?, ?)", (project_id, proposer_id)
+            project_id = await self._insert(
+                draft, statut=ProjectStatus.en_attente, proposer_id=proposer_id, guild_id=guild_id, locale=locale
             )
-        return await self._must_get(project_id)
+            await self.db.execute(
+                "INSERT INTO project_referents (project_id, user_id, locale) VALUES (?, ?, ?)",
+                (project_id, proposer_id, locale),
+            )
+        return await self.must_get(project_id)
 
-    async def _insert(self, draft: ProjectDraft, *, statut: str, proposer_id: int | None, guild_id: int | None) -> int:
-        commune = self._commune(draft.code_insee)
-        now = to_db(self.db.clock())
+    async def _insert(
+        self,
+        draft: ProjectDraft,
+        *,
+        statut: ProjectStatus,
+        proposer_id: int | None,
+        guild_id: int | None,
+        locale: str,
+    ) -> int:
         duplicate = await self.db.fetchone(
             "SELECT id FROM projects WHERE nom_cle = ? AND code_insee = ?",
             (fold(draft.nom), draft.code_insee),
         )
         if duplicate is not None:
+            commune = self._commune(draft.code_insee)
             raise UserError("Un projet « {nom} » existe déjà à {commune}.", nom=draft.nom, commune=commune.nom)
-        project_id = await self.db.execute(
+        project_id = await self._insert_row(
+            draft, statut=statut, proposer_id=proposer_id, guild_id=guild_id, locale=locale
+        )
+        await self._replace_lists([(project_id, draft)])
+        return project_id
+
+    async def _insert_row(
+        self,
+        draft: ProjectDraft,
+        *,
+        statut: ProjectStatus,
+        proposer_id: int | None = None,
+        guild_id: int | None = None,
+        locale: str = "fr",
+    ) -> int:
+        commune = self._commune(draft.code_insee)
+        now = to_db(self.db.clock())
+        return await self.db.execute(
             f"INSERT INTO projects ({RECORD_COLUMNS}, statut, guild_id,"
-            " proposed_by, created_at, updated_at, confirmed_at, recrute_confirmed_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " proposed_by, locale, created_at, updated_at, confirmed_at, recrute_confirmed_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 *_record_values(draft, commune),
-                statut,
+                statut.value,
                 guild_id,
                 proposer_id,
+                locale,
                 now,
                 now,
                 now,
                 now if draft.recrute else None,
             ),
         )
-        await self._replace_lists(project_id, draft)
-        return project_id
 
-    async def _replace_lists(self, project_id: int, draft: ProjectDraft) -> None:
-        await self.db.execute("DELETE FROM project_publics WHERE project_id = ?", (project_id,))
-        await self.db.execute("DELETE FROM project_spaces WHERE project_id = ?", (project_id,))
+    async def _replace_lists(self, written: Sequence[tuple[int, ProjectDraft]]) -> None:
+        """The publics and shared spaces of these projects, as their drafts say."""
+        if not written:
+            return
+        ids = [project_id for project_id, _ in written]
+        marks = ",".join("?" * len(ids))
+        await self.db.execute(f"DELETE FROM project_publics WHERE project_id IN ({marks})", ids)
+        await self.db.execute(f"DELETE FROM project_spaces WHERE project_id IN ({marks})", ids)
         await self.db.execute_many(
             "INSERT INTO project_publics (project_id, public) VALUES (?, ?)",
-            [(project_id, p.value) for p in sorted(draft.publics)],
+            [(project_id, p.value) for project_id, draft in written for p in sorted(draft.publics)],
         )
         await self.db.execute_many(
             "INSERT INTO project_spaces (project_id, espace) VALUES (?, ?)",
-            [(project_id, e.value) for e in sorted(draft.espaces_partages)],
+            [(project_id, e.value) for project_id, draft in written for e in sorted(draft.espaces_partages)],
         )
 
-    async def _must_get(self, project_id: int) -> Project:
+    async def must_get(self, project_id: int) -> Project:
         project = await self.get(project_id)
         if project is None:
             raise UserError("Ce projet n'existe plus.")
         return project
 
-    async def update(self, project_id: int, draft: ProjectDraft, *, editor_id: int, guild_id: int | None) -> Project:
+    async def update(
+        self, project_id: int, draft: ProjectDraft, *, editor_id: int, guild_id: int | None, locale: str
+    ) -> Project:
         """Apply a référent's or moderator's edit. On a published project, a new name, commune or stage
         waits for a moderator (the returned project's `pending`); everything else applies at once."""
         async with self.db.transaction():
-            current = await self._must_get(project_id)
+            current = await self.must_get(project_id)
             moderated = current.published and any(
                 getattr(draft, field) != getattr(current, field) for field in MODERATED_FIELDS
             )
@@ -320,10 +351,10 @@ class ProjectStore:
                 self._commune(draft.code_insee)
                 await self.db.execute(
                     "INSERT INTO project_revisions"
-                    " (project_id, nom, code_insee, etape, proposed_by, guild_id, proposed_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id) DO UPDATE SET nom = excluded.nom,"
+                    " (project_id, nom, code_insee, etape, proposed_by, guild_id, locale, proposed_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id) DO UPDATE SET nom = excluded.nom,"
                     " code_insee = excluded.code_insee, etape = excluded.etape, proposed_by = excluded.proposed_by,"
-                    " guild_id = excluded.guild_id, proposed_at = excluded.proposed_at",
+                    " guild_id = excluded.guild_id, locale = excluded.locale, proposed_at = excluded.proposed_at",
                     (
                         project_id,
                         draft.nom,
@@ -331,22 +362,28 @@ class ProjectStore:
                         draft.etape.value,
                         editor_id,
                         guild_id,
+                        locale,
                         to_db(self.db.clock()),
                     ),
                 )
                 applied = draft.model_copy(update={f: getattr(current, f) for f in MODERATED_FIELDS})
             await self._write(project_id, applied, current)
-        return await self._must_get(project_id)
+        return await self.must_get(project_id)
 
     async def _write(self, project_id: int, draft: ProjectDraft, current: Project) -> None:
-        commune = self._commune(draft.code_insee)
-        now = to_db(self.db.clock())
         clash = await self.db.fetchone(
             "SELECT id FROM projects WHERE nom_cle = ? AND code_insee = ? AND id != ?",
             (fold(draft.nom), draft.code_insee, project_id),
         )
         if clash is not None:
+            commune = self._commune(draft.code_insee)
             raise UserError("Un projet « {nom} » existe déjà à {commune}.", nom=draft.nom, commune=commune.nom)
+        await self._update_row(project_id, draft, current)
+        await self._replace_lists([(project_id, draft)])
+
+    async def _update_row(self, project_id: int, draft: ProjectDraft, current: Project) -> None:
+        commune = self._commune(draft.code_insee)
+        now = to_db(self.db.clock())
         recrute_since = to_db(current.recrute_confirmed_at) if current.recrute_confirmed_at else None
         if draft.recrute and not current.recrute:
             recrute_since = now
@@ -361,42 +398,36 @@ class ProjectStore:
                 project_id,
             ),
         )
-        await self._replace_lists(project_id, draft)
 
     async def publish(self, project_id: int) -> Project:
         """A moderator publishes a new project, or applies the pending change of a published one."""
         async with self.db.transaction():
-            current = await self._must_get(project_id)
+            current = await self.must_get(project_id)
             if current.pending is not None:
                 pending = current.pending
-                draft = ProjectDraft(
-                    **current.model_dump(include=set(ProjectDraft.model_fields))
-                    | {
-                        "nom": pending.nom,
-                        "code_insee": pending.code_insee,
-                        "etape": pending.etape,
-                    }
+                draft = current.draft.model_copy(
+                    update={"nom": pending.nom, "code_insee": pending.code_insee, "etape": pending.etape}
                 )
                 await self._write(project_id, draft, current)
                 await self.db.execute("DELETE FROM project_revisions WHERE project_id = ?", (project_id,))
             await self.db.execute(
-                "UPDATE projects SET statut = 'publie', updated_at = ? WHERE id = ?",
-                (to_db(self.db.clock()), project_id),
+                "UPDATE projects SET statut = ?, updated_at = ? WHERE id = ?",
+                (ProjectStatus.publie.value, to_db(self.db.clock()), project_id),
             )
-        return await self._must_get(project_id)
+        return await self.must_get(project_id)
 
     async def refuse(self, project_id: int) -> Project:
         """A moderator refuses a new project, or only the pending change of a published one."""
         async with self.db.transaction():
-            current = await self._must_get(project_id)
+            current = await self.must_get(project_id)
             if current.pending is not None:
                 await self.db.execute("DELETE FROM project_revisions WHERE project_id = ?", (project_id,))
             else:
                 await self.db.execute(
-                    "UPDATE projects SET statut = 'refuse', updated_at = ? WHERE id = ?",
-                    (to_db(self.db.clock()), project_id),
+                    "UPDATE projects SET statut = ?, updated_at = ? WHERE id = ?",
+                    (ProjectStatus.refuse.value, to_db(self.db.clock()), project_id),
                 )
-        return await self._must_get(project_id)
+        return await self.must_get(project_id)
 
     async def confirm(self, project_id: int, *, recrute: bool | None = None) -> Project:
         """A référent says the record still holds (and, when asked, whether they still recruit)."""
@@ -408,69 +439,89 @@ class ProjectStore:
                     "UPDATE projects SET recrute = ?, recrute_confirmed_at = ?, updated_at = ? WHERE id = ?",
                     (int(recrute), now if recrute else None, now, project_id),
                 )
-        return await self._must_get(project_id)
+        return await self.must_get(project_id)
 
     async def import_drafts(self, drafts: Sequence[ProjectDraft]) -> ImportReport:
-        """Create or update published projects keyed by name + commune, all or nothing. Importing the
-        same rows twice changes nothing."""
+        """Create or update published projects keyed by name + commune, in one transaction. Importing
+        the same rows twice changes nothing. (Drafts come checked, one per key.)"""
         report = ImportReport()
         async with self.db.transaction():
+            known = await self._ids_by_key(drafts)
+            current = {project.id: project for project in await self.get_many(list(known.values()))}
+            written: list[tuple[int, ProjectDraft]] = []
             for draft in drafts:
-                row = await self.db.fetchone(
-                    "SELECT id FROM projects WHERE nom_cle = ? AND code_insee = ?",
-                    (fold(draft.nom), draft.code_insee),
-                )
-                if row is None:
-                    await self._insert(draft, statut="publie", proposer_id=None, guild_id=None)
+                project_id = known.get((fold(draft.nom), draft.code_insee))
+                if project_id is None:
+                    project_id = await self._insert_row(draft, statut=ProjectStatus.publie)
                     report.created += 1
-                    continue
-                current = await self._must_get(row["id"])
-                if ProjectDraft.model_validate(current.model_dump(include=set(ProjectDraft.model_fields))) == draft:
+                elif current[project_id].draft == draft:
                     report.unchanged += 1
                     continue
-                await self._write(row["id"], draft, current)
-                report.updated += 1
+                else:
+                    await self._update_row(project_id, draft, current[project_id])
+                    report.updated += 1
+                written.append((project_id, draft))
+            await self._replace_lists(written)
         return report
 
-    async def export(self, filters: SearchFilters | None = None) -> str:
-        """CSV (the import format) of the projects a search finds, or of every published project."""
-        if filters is None:
-            rows = await self.db.fetchall(
-                "SELECT id FROM projects WHERE statut = 'publie' ORDER BY nom_cle, code_insee"
-            )
-            ids = [row["id"] for row in rows]
-        else:
-            ids = [hit.project_id for hit in await self.search(filters, limit=100_000)]
-        return to_csv(await self.get_many(ids))
+    async def _ids_by_key(self, drafts: Sequence[ProjectDraft]) -> dict[tuple[str, str], int]:
+        """The projects already known under these drafts' keys (folded name, commune)."""
+        names = sorted({fold(draft.nom) for draft in drafts})
+        if not names:
+            return {}
+        rows = await self.db.fetchall(
+            f"SELECT id, nom_cle, code_insee FROM projects WHERE nom_cle IN ({','.join('?' * len(names))})", names
+        )
+        return {(row["nom_cle"], row["code_insee"]): row["id"] for row in rows}
+
+    async def published_ids(self) -> list[int]:
+        """Every published project, in the export's order (by name, then commune)."""
+        rows = await self.db.fetchall("SELECT id FROM projects WHERE statut = 'publie' ORDER BY nom_cle, code_insee")
+        return [row["id"] for row in rows]
 
     # ----------------------------------------------------------------- keeping records alive
 
-    async def due_nudges(self, now: datetime) -> list[Nudge]:
-        """Create the nudges that are due (one per confirmation) and return those not yet sent."""
-        stale = to_db(now - STALE_AFTER)
-        recrute_stale = to_db(now - RECRUTE_STALE_AFTER)
-        async with self.db.transaction():
-            await self.db.execute(
-                "INSERT OR IGNORE INTO project_nudges (project_id, kind, since)"
-                " SELECT id, 'fiche', confirmed_at FROM projects WHERE statut = 'publie' AND confirmed_at < ?",
-                (stale,),
-            )
-            await self.db.execute(
-                "INSERT OR IGNORE INTO project_nudges (project_id, kind, since)"
-                " SELECT id, 'recrute', recrute_confirmed_at FROM projects"
-                " WHERE statut = 'publie' AND recrute = 1 AND recrute_confirmed_at < ? AND confirmed_at >= ?",
-                (recrute_stale, stale),
-            )
+    async def referents(self, project_id: int) -> list[Referent]:
         rows = await self.db.fetchall(
-            "SELECT id, project_id, kind FROM project_nudges WHERE sent_at IS NULL ORDER BY id"
+            "SELECT user_id, locale FROM project_referents WHERE project_id = ? ORDER BY user_id", (project_id,)
         )
-        return [Nudge(row["id"], row["project_id"], row["kind"]) for row in rows]
+        return [Referent(row["user_id"], row["locale"]) for row in rows]
 
-    async def claim_nudge(self, nudge_id: int, now: datetime, lease: timedelta = timedelta(minutes=10)) -> bool:
-        """Take a nudge for sending; a claim left by a crash is retaken after the lease."""
-        return await self.db.claim("project_nudges", nudge_id, now, lease, live="sent_at IS NULL")
+    async def note_locale(self, project_id: int, user_id: int, locale: str) -> None:
+        """A référent's language as last seen: what the bot later tells them comes in it."""
+        await self.db.execute(
+            "UPDATE project_referents SET locale = ? WHERE project_id = ? AND user_id = ?",
+            (locale, project_id, user_id),
+        )
 
-    async def next_nudge_due(self) -> datetime | None:
+    async def stale_records(self, now: datetime, limit: int) -> list[StaleRecord]:
+        """Records whose référents are not yet asked about their last confirmation, oldest first: a
+        year unconfirmed, or six months still recruiting."""
+        stale, recrute_stale = to_db(now - STALE_AFTER), to_db(now - RECRUTE_STALE_AFTER)
+        rows = await self.db.fetchall(
+            "SELECT id, 'fiche' AS question, confirmed_at AS since, guild_id FROM projects p"
+            " WHERE statut = 'publie' AND confirmed_at < ? AND NOT EXISTS (SELECT 1 FROM project_nudges n"
+            "   WHERE n.project_id = p.id AND n.kind = 'fiche' AND n.since = p.confirmed_at)"
+            " UNION ALL"
+            " SELECT id, 'recrute', recrute_confirmed_at, guild_id FROM projects p"
+            " WHERE statut = 'publie' AND recrute = 1 AND recrute_confirmed_at < ? AND confirmed_at >= ?"
+            "   AND NOT EXISTS (SELECT 1 FROM project_nudges n"
+            "   WHERE n.project_id = p.id AND n.kind = 'recrute' AND n.since = p.recrute_confirmed_at)"
+            " ORDER BY since, id LIMIT ?",
+            (stale, recrute_stale, stale, limit),
+        )
+        return [
+            StaleRecord(row["id"], Question(row["question"]), from_db(row["since"]), row["guild_id"]) for row in rows
+        ]
+
+    async def record_question(self, record: StaleRecord) -> None:
+        """The question about this confirmation is asked: never again until the next one."""
+        await self.db.execute(
+            "INSERT OR IGNORE INTO project_nudges (project_id, kind, since) VALUES (?, ?, ?)",
+            (record.project_id, record.question.value, to_db(record.since)),
+        )
+
+    async def next_stale(self) -> datetime | None:
         """When the next record falls stale (a year unconfirmed, or six months still recruiting)."""
         row = await self.db.fetchone(
             "SELECT (SELECT MIN(confirmed_at) FROM projects WHERE statut = 'publie'"
@@ -478,8 +529,7 @@ class ProjectStore:
             "   AND n.since = projects.confirmed_at)),"
             " (SELECT MIN(recrute_confirmed_at) FROM projects WHERE statut = 'publie' AND recrute = 1"
             "   AND NOT EXISTS (SELECT 1 FROM project_nudges n WHERE n.project_id = projects.id AND n.kind = 'recrute'"
-            "   AND n.since = projects.recrute_confirmed_at)),"
-            " (SELECT 1 FROM project_nudges WHERE sent_at IS NULL LIMIT 1)"
+            "   AND n.since = projects.recrute_confirmed_at))"
         )
         if row is None:
             return None
@@ -488,9 +538,4 @@ class ProjectStore:
             moments.append(from_db(row[0]) + STALE_AFTER)
         if row[1]:
             moments.append(from_db(row[1]) + RECRUTE_STALE_AFTER)
-        if row[2]:
-            moments.append(self.db.clock())
         return min(moments, default=None)
-
-    async def mark_nudge_sent(self, nudge_id: int, now: datetime) -> None:
-        await self.db.execute("UPDATE project_nudges SET sent_at = ? WHERE id = ?", (to_db(now), nudge_id))

@@ -452,18 +452,8 @@ class Emulator:
 
     # ----------------------------------------------------------------- messages
 
-    def create_message(
-        self,
-        channel: Channel,
-        author: User,
-        payload: dict[str, Any],
-        files: dict[str, tuple[str, bytes, str]] | None = None,
-        *,
-        flags: int = 0,
-        webhook_id: int | None = None,
-        interaction: Interaction | None = None,
-    ) -> dict[str, Any]:
-        message_id = self.snowflakes.next()
+    def _store_files(self, files: dict[str, tuple[str, bytes, str]] | None) -> list[dict[str, Any]]:
+        """Uploaded files as Discord lists them on a message."""
         attachments = []
         for filename, data, content_type in (files or {}).values():
             attachment_id = self.snowflakes.next()
@@ -479,6 +469,21 @@ class Emulator:
                     "content_type": content_type,
                 }
             )
+        return attachments
+
+    def create_message(
+        self,
+        channel: Channel,
+        author: User,
+        payload: dict[str, Any],
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+        *,
+        flags: int = 0,
+        webhook_id: int | None = None,
+        interaction: Interaction | None = None,
+    ) -> dict[str, Any]:
+        message_id = self.snowflakes.next()
+        attachments = self._store_files(files)
         message: dict[str, Any] = {
             "id": str(message_id),
             "channel_id": str(channel.id),
@@ -565,10 +570,7 @@ class Emulator:
         if "attachments" in call.body or call.files:
             kept = {str(a.get("id")) for a in call.body.get("attachments", [])}
             message["attachments"] = [a for a in message["attachments"] if a["id"] in kept]
-            if call.files:
-                message["attachments"] += self.create_message(
-                    self._channel(message["channel_id"]), self.bot_user, {"content": "x"}, call.files
-                )["attachments"]
+            message["attachments"] += self._store_files(call.files)
         message["edited_timestamp"] = iso_now()
         message["flags"] = int(message.get("flags") or 0) & ~LOADING
         self._resolve_mentions(message, self._channel(message["channel_id"]))

@@ -289,6 +289,7 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
             w.event, w.event_to_cancel = str(int(await last_id(sb, "events")) - 1), await last_id(sb, "events")
             w.ad = await publish_ad(w, alex, "Maison à partager")
             await propose_project(w, alex, "Les Hirondelles")
+            await sb.bot.scheduler.run_due()  # the moderation card goes through the ledger
             card = Message(sb.emulator, sb.emulator.messages_in(sb.demo.channel("moderation"))[-1])
             await w.driver.click(morgane, card, "Publier")
             w.project = await last_id(sb, "projects")
@@ -553,6 +554,7 @@ async def open_project_contact(w: World, user: User) -> Reply:
 
 async def open_project_refusal(w: World, user: User) -> Reply:
     await propose_project(w, w.user("alex"), f"Projet à refuser n° {next(w.names)}")
+    await w.sb.bot.scheduler.run_due()  # the moderation card goes through the ledger
     card = Message(w.sb.emulator, w.sb.emulator.messages_in(w.sb.demo.channel("moderation"))[-1])
     return await w.driver.click(user, card, "Refuser")
 

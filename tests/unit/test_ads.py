@@ -519,7 +519,7 @@ async def test_migration_moves_pending_notices_and_closings_into_the_ledger(tmp_
              "2027-01-31T09:00:00+00:00", 44, "2027-01-28T09:00:00+00:00", 1, "fr"),
         ]  # fmt: skip
         await database.execute_many(f"INSERT INTO ads ({columns}) VALUES ({', '.join('?' * 15)})", old)
-        assert await database.migrate() == [8]
+        assert (await database.migrate())[0] == 8  # and whatever came after it
         moved = await database.fetchall(
             "SELECT kind, target, recipient_id, locale, subject, payload, due_at FROM outbox ORDER BY id"
         )

@@ -1,20 +1,34 @@
+"""The national project database: the store's SQL and search, and ProjectService's flows from start to
+end on a real SQLite file (built by build_core, as the bot builds them), the ledger included."""
+
 from __future__ import annotations
 
+import asyncio
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from bot.db import Database
-from bot.errors import UserError
+from bot.config import Settings
+from bot.core import Core, build_core
+from bot.db import MIGRATIONS_DIR, Database
+from bot.errors import UserError, invalid
 from bot.geo import Geography, geography
+from bot.i18n import explain, gettext
+from bot.notify import Delivery
+from bot.outbox import Status
 from bot.projects.csvfile import CSV_HEADER, ImportError_, parse_csv
-from bot.projects.models import ProjectDraft, SearchFilters
+from bot.projects.models import ProjectDraft, ProjectStatus, SearchFilters
+from bot.projects.service import IMPORT_BATCH, MODERATION, QUESTION, QUESTION_BATCH, VERDICT, ProjectService
 from bot.projects.store import ProjectStore
 from bot.text import fts_query
 from bot.vocabulary import EspacePartage, Etape, FormeJuridique, Initiative, Public
 from tests.support import ManualDateClock
+from tests.unit.test_reminders import RecordingNotifier
 
 CLERMONT, THIERS, RIOM, LYON, MONTREUIL = "63113", "63430", "63300", "69123", "93048"
 
@@ -32,8 +46,23 @@ def clock(db: Database) -> ManualDateClock:
 
 
 @pytest.fixture
-def store(db: Database, geo: Geography, clock: ManualDateClock) -> ProjectStore:
-    return ProjectStore(db, geo)
+def notifier() -> RecordingNotifier:
+    return RecordingNotifier()
+
+
+@pytest.fixture
+def core(db: Database, clock: ManualDateClock, notifier: RecordingNotifier) -> Core:
+    return build_core(Settings(_env_file=None), db=db, clock=clock, notifier=notifier)
+
+
+@pytest.fixture
+def store(core: Core) -> ProjectStore:
+    return core.projects
+
+
+@pytest.fixture
+def service(core: Core) -> ProjectService:
+    return core.project_service
 
 
 def draft(nom: str, insee: str = CLERMONT, **fields: object) -> ProjectDraft:
@@ -56,8 +85,8 @@ async def found(store: ProjectStore, **filters: object) -> list[str]:
 
 
 async def test_a_proposed_project_waits_and_is_not_searchable(store: ProjectStore) -> None:
-    project = await store.propose(draft("Les Tilleuls"), proposer_id=7, guild_id=1)
-    assert project.statut == "en_attente"
+    project = await store.propose(draft("Les Tilleuls"), proposer_id=7, guild_id=1, locale="fr")
+    assert project.statut is ProjectStatus.en_attente
     assert project.referents == (7,)
     assert project.commune == "Clermont-Ferrand"
     assert await found(store, texte="tilleuls") == []
@@ -66,23 +95,23 @@ async def test_a_proposed_project_waits_and_is_not_searchable(store: ProjectStor
 
 
 async def test_refused_project_stays_out_of_search(store: ProjectStore) -> None:
-    project = await store.propose(draft("Les Tilleuls"), proposer_id=7, guild_id=1)
-    assert (await store.refuse(project.id)).statut == "refuse"
+    project = await store.propose(draft("Les Tilleuls"), proposer_id=7, guild_id=1, locale="fr")
+    assert (await store.refuse(project.id)).statut is ProjectStatus.refuse
     assert await found(store) == []
 
 
 async def test_same_name_in_same_commune_is_refused(store: ProjectStore) -> None:
-    await store.propose(draft("Les Tilleuls"), proposer_id=7, guild_id=1)
+    await store.propose(draft("Les Tilleuls"), proposer_id=7, guild_id=1, locale="fr")
     with pytest.raises(UserError):
-        await store.propose(draft("les tilleuls"), proposer_id=8, guild_id=1)
-    await store.propose(draft("Les Tilleuls", THIERS), proposer_id=8, guild_id=1)
+        await store.propose(draft("les tilleuls"), proposer_id=8, guild_id=1, locale="fr")
+    await store.propose(draft("Les Tilleuls", THIERS), proposer_id=8, guild_id=1, locale="fr")
 
 
 async def test_name_commune_or_stage_change_waits_for_a_moderator(store: ProjectStore) -> None:
-    project = await store.propose(draft("Les Tilleuls", description="ancien"), proposer_id=7, guild_id=1)
+    project = await store.propose(draft("Les Tilleuls", description="ancien"), proposer_id=7, guild_id=1, locale="fr")
     await store.publish(project.id)
     changed = draft("Les Grands Tilleuls", THIERS, etape=Etape.realisation, description="nouveau")
-    updated = await store.update(project.id, changed, editor_id=7, guild_id=1)
+    updated = await store.update(project.id, changed, editor_id=7, guild_id=1, locale="fr")
     assert updated.nom == "Les Tilleuls"  # still the published name
     assert updated.description == "nouveau"  # applied at once
     assert updated.pending is not None
@@ -101,9 +130,9 @@ async def test_name_commune_or_stage_change_waits_for_a_moderator(store: Project
 
 
 async def test_refusing_a_change_keeps_the_published_record(store: ProjectStore) -> None:
-    project = await store.propose(draft("Les Tilleuls"), proposer_id=7, guild_id=1)
+    project = await store.propose(draft("Les Tilleuls"), proposer_id=7, guild_id=1, locale="fr")
     await store.publish(project.id)
-    await store.update(project.id, draft("Autre nom"), editor_id=7, guild_id=1)
+    await store.update(project.id, draft("Autre nom"), editor_id=7, guild_id=1, locale="fr")
     kept = await store.refuse(project.id)
     assert kept.published
     assert kept.nom == "Les Tilleuls"
@@ -183,7 +212,7 @@ async def test_index_follows_updates_and_deletes(store: ProjectStore) -> None:
     [project_id] = await published(store, draft("Le Verger", description="pommiers"))
     current = await store.get(project_id)
     assert current is not None
-    await store.update(project_id, draft("Le Verger", description="cerisiers"), editor_id=1, guild_id=None)
+    await store.update(project_id, draft("Le Verger", description="cerisiers"), editor_id=1, guild_id=None, locale="fr")
     assert await found(store, texte="pommiers") == []
     assert await found(store, texte="cerisiers") == ["Le Verger"]
     await store.db.execute("DELETE FROM projects WHERE id = ?", (project_id,))
@@ -227,10 +256,15 @@ GOOD_CSV = (
 )
 
 
-async def test_import_then_export_round_trips(store: ProjectStore, geo: Geography) -> None:
-    report = await store.import_drafts(parse_csv(GOOD_CSV, geo))
+def reasons(error: ImportError_, locale: str | None = None) -> dict[int, str]:
+    return {line: gettext(reason.message, locale, **reason.params) for line, reason in error.problems}
+
+
+async def test_import_then_export_round_trips(service: ProjectService, geo: Geography) -> None:
+    report = await service.import_csv(GOOD_CSV)
     assert (report.created, report.updated, report.unchanged) == (2, 0, 0)
-    exported = await store.export()
+    exported, count = await service.export_csv()
+    assert count == 2
     assert exported.splitlines()[0] == ",".join(CSV_HEADER)
     again = parse_csv(exported, geo)
     assert {d.nom for d in again} == {"Les Hirondelles", "Le Hameau"}
@@ -238,22 +272,23 @@ async def test_import_then_export_round_trips(store: ProjectStore, geo: Geograph
     assert hirondelles.forme_juridique == FormeJuridique.cooperative_habitants
     assert hirondelles.espaces_partages == {EspacePartage.jardin, EspacePartage.salle_commune}
     assert hirondelles.recrute
+    only_thiers, one = await service.export_csv(SearchFilters(departement="63", texte="hameau"))
+    assert one == 1 and "Le Hameau" in only_thiers and "Hirondelles" not in only_thiers
 
 
-async def test_importing_twice_changes_nothing(store: ProjectStore, geo: Geography, clock: ManualDateClock) -> None:
-    await store.import_drafts(parse_csv(GOOD_CSV, geo))
-    before = await store.db.fetchall("SELECT * FROM projects ORDER BY id")
+async def test_importing_twice_changes_nothing(service: ProjectService, clock: ManualDateClock) -> None:
+    await service.import_csv(GOOD_CSV)
+    before = await service.db.fetchall("SELECT * FROM projects ORDER BY id")
     clock.advance(days=3)
-    report = await store.import_drafts(parse_csv(GOOD_CSV, geo))
+    report = await service.import_csv(GOOD_CSV)
     assert (report.created, report.updated, report.unchanged) == (0, 0, 2)
-    after = await store.db.fetchall("SELECT * FROM projects ORDER BY id")
+    after = await service.db.fetchall("SELECT * FROM projects ORDER BY id")
     assert [tuple(r) for r in after] == [tuple(r) for r in before]
 
 
-async def test_import_updates_a_known_project(store: ProjectStore, geo: Geography) -> None:
-    await store.import_drafts(parse_csv(GOOD_CSV, geo))
-    changed = GOOD_CSV.replace("Un hameau", "Un hameau rénové")
-    report = await store.import_drafts(parse_csv(changed, geo))
+async def test_import_updates_a_known_project(service: ProjectService, store: ProjectStore) -> None:
+    await service.import_csv(GOOD_CSV)
+    report = await service.import_csv(GOOD_CSV.replace("Un hameau", "Un hameau rénové"))
     assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
     assert await found(store, texte="rénové") == ["Le Hameau"]
 
@@ -263,63 +298,390 @@ def test_a_bad_row_stops_the_import_with_its_line_number(geo: Geography) -> None
     bad += "Étape inconnue,Thiers,63430,bientôt,citoyenne,sci,,non,,,x,,\n"
     bad += 'Multi,Thiers,63430,emergence,citoyenne,sci,,peut-être,,,"sur\ndeux lignes",,\n'
     bad += "Le Hameau,Thiers,63430,emergence,citoyenne,sci,,non,,,doublon,,\n"
+    bad += "Trop,Thiers,63430,emergence,citoyenne,sci,douze,non,,,x,,\n"
     with pytest.raises(ImportError_) as caught:
         parse_csv(bad, geo)
-    problems = dict(caught.value.problems)
-    assert set(problems) == {4, 5, 6, 8}
+    problems = reasons(caught.value)
+    assert set(problems) == {4, 5, 6, 8, 9}
     assert "99999" in problems[4]
     assert "bientôt" in problems[5]
     assert "oui" in problems[6]
     assert "ligne 3" in problems[8]
+    assert problems[9] == "logements : un nombre entier est attendu"
 
 
-async def test_a_bad_file_writes_nothing(store: ProjectStore, geo: Geography) -> None:
+def test_an_import_refusal_is_translated_and_quotes_the_file_short(geo: Geography) -> None:
+    long_stage = "x" * 500
+    bad = GOOD_CSV + f"Long,Thiers,63430,{long_stage},citoyenne,sci,,non,,,x,,\n"
+    with pytest.raises(ImportError_) as caught:
+        parse_csv(bad, geo)
+    english = explain(caught.value, "en-US")
+    assert english.startswith("Import refused, nothing was saved:\nline 4: ")
+    assert long_stage not in english and "…" in english
+    assert explain(caught.value, "fr").startswith("Import refusé, rien n'a été enregistré :\nligne 4 : ")
+
+
+def test_a_refusal_of_many_rows_stays_within_one_message(geo: Geography) -> None:
+    bad = GOOD_CSV + "".join(f"P{n},Thiers,00000,emergence,,,,non,,,,,\n" for n in range(200))
+    with pytest.raises(ImportError_) as caught:
+        parse_csv(bad, geo)
+    shown = explain(caught.value, "fr")
+    assert len(caught.value.problems) == 200
+    assert shown.endswith("… et 185 autres") and len(shown) <= 2000
+
+
+async def test_a_bad_file_writes_nothing(service: ProjectService) -> None:
     with pytest.raises(ImportError_):
-        await store.import_drafts(parse_csv(GOOD_CSV + "x,y,00000,,,,,,,,,,\n", geo))
-    assert await store.db.fetchall("SELECT * FROM projects") == []
+        await service.import_csv(GOOD_CSV + "x,y,00000,,,,,,,,,,\n")
+    assert await service.db.fetchall("SELECT * FROM projects") == []
 
 
 def test_missing_columns_are_named(geo: Geography) -> None:
     with pytest.raises(ImportError_) as caught:
         parse_csv("nom,commune\nA,B\n", geo)
-    assert "code_insee" in caught.value.problems[0][1]
+    assert "code_insee" in reasons(caught.value)[1]
 
 
-# ---------------------------------------------------------------------- keeping records alive
+def test_a_file_has_at_most_so_many_rows(geo: Geography, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.projects.csvfile.IMPORT_MAX_ROWS", 1)
+    with pytest.raises(ImportError_) as caught:
+        parse_csv(GOOD_CSV, geo)
+    assert reasons(caught.value) == {3: "plus de 1 projets dans un fichier : coupez-le en plusieurs"}
 
 
-async def test_a_record_unconfirmed_for_a_year_is_nudged_once(store: ProjectStore, clock: ManualDateClock) -> None:
-    [project_id] = await published(store, draft("Le Verger"))
-    assert await store.due_nudges(clock()) == []
-    clock.advance(days=366)
-    [nudge] = await store.due_nudges(clock())
-    assert (nudge.project_id, nudge.kind) == (project_id, "fiche")
-    assert await store.claim_nudge(nudge.id, clock())
-    assert not await store.claim_nudge(nudge.id, clock())  # another worker cannot take it
-    await store.mark_nudge_sent(nudge.id, clock())
-    assert await store.due_nudges(clock()) == []
+async def test_members_are_served_while_a_big_import_is_written(service: ProjectService, geo: Geography) -> None:
+    """The rows go in a batch per transaction: a query that comes during the import is answered before
+    it ends, not after the last row."""
+    communes = [c for c in geo.communes.values() if c.parent is None][: IMPORT_BATCH * 4]
+    drafts = [draft(f"Projet {n}", c.insee) for n, c in enumerate(communes)]
+    importing = asyncio.create_task(service.import_drafts(drafts))
+    await asyncio.sleep(0)  # the import takes the connection first
+    row = await service.db.fetchone("SELECT COUNT(*) FROM projects")
+    assert row is not None and 0 < row[0] < len(drafts)
+    assert not importing.done()
+    report = await importing
+    assert report.created == len(drafts)
+
+
+# ---------------------------------------------------------------------- moderation, through the ledger
+
+
+async def moderation_queue(core: Core, guild_id: int = 1, channel_id: int = 500) -> None:
+    await core.guild_settings.update(guild_id, modqueue_channel_id=channel_id)
+
+
+async def test_a_proposal_posts_its_card_in_the_moderation_queue(
+    core: Core, service: ProjectService, notifier: RecordingNotifier
+) -> None:
+    await moderation_queue(core)
+    submitted = await service.propose(
+        draft("Les Tilleuls", description="Une ferme"), proposer_id=7, guild_id=1, locale="fr"
+    )
+    assert submitted.queued and submitted.waits
+    assert await core.outbox.run_due() == 1
+    [(channel, nonce, card)] = notifier.sent
+    assert channel == 500 and nonce.startswith("ob-")
+    assert card.title == "Les Tilleuls"
+    assert "Commune : Clermont-Ferrand (63)" in card.lines[0] and "<@7>" in card.lines[0]
+    assert [b.custom_id for b in card.buttons] == [
+        f"projet:publier:{submitted.project.id}",
+        f"projet:refuser:{submitted.project.id}",
+    ]
+    assert await core.outbox.run_due() == 0
+
+
+async def test_without_a_moderation_queue_the_proposal_says_so(core: Core, service: ProjectService) -> None:
+    submitted = await service.propose(draft("Les Tilleuls"), proposer_id=7, guild_id=1, locale="fr")
+    assert not submitted.queued
+    assert await core.outbox.store.counts(MODERATION) == {}
+
+
+async def test_publishing_tells_the_proposer_in_their_language(
+    core: Core, service: ProjectService, notifier: RecordingNotifier
+) -> None:
+    project = (await service.propose(draft("The Limes"), proposer_id=7, guild_id=1, locale="en-US")).project
+    await service.publish(project.id)
+    with pytest.raises(UserError, match="déjà été traité"):
+        await service.publish(project.id)
+    assert await core.outbox.run_due() == 1
+    [(user, _, message)] = notifier.sent
+    assert user == 7
+    assert message.content == "✅ Your project “The Limes” is now in the national database."
+
+
+async def test_a_card_not_yet_posted_is_not_posted_once_settled(
+    core: Core, service: ProjectService, notifier: RecordingNotifier
+) -> None:
+    await moderation_queue(core)
+    project = (await service.propose(draft("Les Tilleuls"), proposer_id=7, guild_id=1, locale="fr")).project
+    await service.publish(project.id)
+    await core.outbox.run_due()
+    assert [m.content for _, _, m in notifier.sent] == [
+        "✅ Votre projet « Les Tilleuls » est publié dans la base nationale."
+    ]
+    assert await core.outbox.store.counts(MODERATION) == {"cancelled": 1}
+
+
+async def test_a_refusal_gives_the_reason_and_a_bad_reason_changes_nothing(
+    core: Core, service: ProjectService, notifier: RecordingNotifier
+) -> None:
+    project = (await service.propose(draft("Les Tilleuls"), proposer_id=7, guild_id=1, locale="fr")).project
+    with pytest.raises(UserError):
+        await service.refuse(project.id, "x" * 1001)
+    assert (await service.store.must_get(project.id)).statut is ProjectStatus.en_attente
+    await service.refuse(project.id, "Doublon d'une fiche")
+    await core.outbox.run_due()
+    [(_, _, message)] = notifier.sent
+    assert message.content == "❌ Votre projet « Les Tilleuls » n'a pas été retenu. Raison : Doublon d'une fiche"
+
+
+async def test_a_change_waits_and_its_editor_hears_the_verdict(
+    core: Core, service: ProjectService, notifier: RecordingNotifier
+) -> None:
+    await moderation_queue(core)
+    project = (await service.propose(draft("Les Tilleuls"), proposer_id=7, guild_id=1, locale="fr")).project
+    await service.publish(project.id)
+    await core.outbox.run_due()
+    notifier.sent.clear()
+    edited = await service.edit(
+        project.id, draft("Les Grands Tilleuls", description="nouveau"), editor_id=9, moderator=True, guild_id=1,
+        locale="en-GB",
+    )  # fmt: skip
+    assert edited.waits and edited.queued
+    assert edited.project.description == "nouveau" and edited.project.nom == "Les Tilleuls"
+    await core.outbox.run_due()
+    [(_, _, card)] = notifier.sent
+    assert card.content == "✏️ Modification à valider"
+    assert card.lines[0].startswith("Nom : Les Tilleuls → **Les Grands Tilleuls**")
+    await service.refuse(project.id, "Nom déjà pris")
+    await core.outbox.run_due()
+    user, _, verdict = notifier.sent[-1]
+    assert user == 9
+    assert verdict.content == "❌ The change to your project “Les Tilleuls” was not accepted. Reason: Nom déjà pris"
+
+
+async def test_only_referents_and_moderators_edit(service: ProjectService) -> None:
+    project = (await service.propose(draft("Les Tilleuls"), proposer_id=7, guild_id=1, locale="fr")).project
+    with pytest.raises(UserError, match="Seuls les référents"):
+        await service.edit(project.id, draft("Autre"), editor_id=8, moderator=False, guild_id=1, locale="fr")
+    with pytest.raises(UserError, match="Seuls les référents"):
+        await service.edit_form(str(project.id), user_id=8, moderator=False, changes={})
+    current, facts = await service.edit_form(str(project.id), user_id=7, moderator=False, changes={"logements": 12})
+    assert current.id == project.id and facts.logements == 12
+
+
+def test_the_options_are_checked_before_the_form_in_the_members_words(service: ProjectService) -> None:
+    with pytest.raises(UserError) as caught:
+        service.facts({"code_insee": CLERMONT, "etape": "emergence", "site": "ftp://x"})
+    assert explain(caught.value, "fr") == "« site » ne convient pas : le site doit commencer par http:// ou https://."
+    assert explain(caught.value, "en-US") == "“website” does not fit: the website must start with http:// or https://."
+    with pytest.raises(UserError) as too_many:
+        service.facts({"code_insee": CLERMONT, "etape": "emergence", "logements": 5001})
+    assert explain(too_many.value, "fr") == "« logements » ne convient pas : au plus 5000."
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "shown"),
+    [
+        ("nom", "x" * 101, "« Nom du projet » ne convient pas : au plus 100 caractères."),
+        ("description", "x" * 2001, "« Description » ne convient pas : au plus 2000 caractères."),
+        ("contact", "x" * 201, "« Contact public (courriel, téléphone) » ne convient pas : au plus 200 caractères."),
+        ("site", "https://" + "x" * 300, "« site » ne convient pas : au plus 300 caractères."),
+    ],
+)
+def test_every_text_has_an_upper_bound_named_as_the_member_sees_it(field: str, value: str, shown: str) -> None:
+    fields = {"nom": "Les Tilleuls", "code_insee": CLERMONT, "etape": Etape.emergence, field: value}
+    with pytest.raises(ValidationError) as caught:
+        ProjectDraft.model_validate(fields)
+    assert explain(invalid(caught.value, ProjectDraft), "fr") == shown
+
+
+async def test_a_pending_record_is_shown_only_to_who_may_settle_it(service: ProjectService) -> None:
+    project = (await service.propose(draft("Les Tilleuls"), proposer_id=7, guild_id=1, locale="fr")).project
+    assert (await service.record(str(project.id), viewer_id=7, moderator=False)).id == project.id
+    assert (await service.record(str(project.id), viewer_id=8, moderator=True)).id == project.id
+    with pytest.raises(UserError, match="attend encore"):
+        await service.record(str(project.id), viewer_id=8, moderator=False)
+    with pytest.raises(UserError, match="Je ne trouve pas"):
+        await service.record("Les Tilleuls", viewer_id=8, moderator=False)  # by name: only published ones
+    await service.publish(project.id)
+    assert (await service.record("tilleuls", viewer_id=8, moderator=False)).id == project.id
+
+
+# ---------------------------------------------------------------------- writing to the référents
+
+
+async def test_a_message_reaches_the_referents_in_their_language(
+    service: ProjectService, notifier: RecordingNotifier
+) -> None:
+    project = (await service.propose(draft("Les Tilleuls"), proposer_id=7, guild_id=1, locale="en-US")).project
+    relayed = await service.relay(
+        project.id, sender_id=3, sender_name="Sam", text="Bonjour, une visite ?", nonce="ct-1"
+    )
+    assert relayed.delivered == 1
+    [(user, nonce, message)] = notifier.sent
+    assert (user, nonce) == (7, "ct-1")
+    assert message.content == "✉️ Sam (<@3>) is writing to you about your project “Les Tilleuls”:"
+    assert message.lines == ("Bonjour, une visite ?",)
+
+
+async def test_when_no_referent_can_be_reached_the_public_contact_is_given(
+    service: ProjectService, notifier: RecordingNotifier
+) -> None:
+    with_contact = draft("Les Tilleuls", site="https://tilleuls.example", contact="tilleuls@example.org")
+    project = (await service.propose(with_contact, proposer_id=7, guild_id=1, locale="fr")).project
+    notifier.answer = Delivery.CLOSED
+    relayed = await service.relay(
+        project.id, sender_id=3, sender_name="Sam", text="Bonjour, une visite ?", nonce="ct-2"
+    )
+    assert (relayed.delivered, relayed.site, relayed.contact) == (0, "https://tilleuls.example", "tilleuls@example.org")
+    with pytest.raises(UserError):
+        await service.relay(project.id, sender_id=3, sender_name="Sam", text="x" * 1501, nonce="ct-3")
+
+
+# ---------------------------------------------------------------------- records kept alive
+
+
+async def two_referents(service: ProjectService, *, recrute: bool = False) -> int:
+    """A published record with référents 7 (French) and 8 (English)."""
+    verger = draft("Le Verger", recrute=recrute)
+    project = (await service.propose(verger, proposer_id=7, guild_id=1, locale="fr")).project
+    await service.publish(project.id)
+    await service.db.execute(
+        "INSERT INTO project_referents (project_id, user_id, locale) VALUES (?, 8, 'en-US')", (project.id,)
+    )
+    return project.id
+
+
+async def test_a_record_unconfirmed_for_a_year_asks_each_referent_once(
+    core: Core, service: ProjectService, notifier: RecordingNotifier, clock: ManualDateClock
+) -> None:
+    project_id = await two_referents(service)
+    await core.outbox.run_due()  # the verdict
+    notifier.sent.clear()
+    clock.advance(days=365)
+    assert await service.run_due() == 0
+    clock.advance(days=1)
+    assert await service.run_due() == 1
+    assert await service.run_due() == 0  # asked once per confirmation
+    assert await core.outbox.store.counts(QUESTION) == {"pending": 2}
+    await core.outbox.run_due()
+    by_user = {user: message for user, _, message in notifier.sent}
+    assert by_user[7].content.startswith(
+        "La fiche de votre projet « Le Verger » n'a pas été confirmée depuis le 1er mars 2027."
+    )
+    assert by_user[8].content.startswith("Your project's record “Le Verger” has not been confirmed since 1 March 2027.")
+    assert [b.custom_id for b in by_user[8].buttons] == [f"projet:ok:{project_id}", f"projet:maj:{project_id}"]
+    assert [b.label for b in by_user[8].buttons] == ["Still true", "Update"]
     # Confirming starts a new year.
-    await store.confirm(project_id)
+    await service.confirm(project_id, 8, still_recruiting=True, locale="en-US")
     clock.advance(days=366)
-    assert len(await store.due_nudges(clock())) == 1
+    assert await service.run_due() == 1
 
 
-async def test_a_claim_left_by_a_crash_is_retaken_after_the_lease(store: ProjectStore, clock: ManualDateClock) -> None:
-    await published(store, draft("Le Verger"))
+async def test_a_question_is_withdrawn_once_a_referent_answers(
+    core: Core, service: ProjectService, notifier: RecordingNotifier, clock: ManualDateClock
+) -> None:
+    project_id = await two_referents(service)
+    await core.outbox.run_due()
+    notifier.sent.clear()
     clock.advance(days=366)
-    [nudge] = await store.due_nudges(clock())
-    assert await store.claim_nudge(nudge.id, clock())
-    clock.advance(minutes=11)
-    assert await store.claim_nudge(nudge.id, clock())
+    await service.run_due()
+    with pytest.raises(UserError, match="Seuls les référents"):
+        await service.confirm(project_id, 99, still_recruiting=True, locale="fr")
+    await service.confirm(project_id, 7, still_recruiting=True, locale="fr")
+    assert await core.outbox.run_due() == 0
+    assert notifier.sent == []
+    assert await core.outbox.store.counts(QUESTION) == {"cancelled": 2}
 
 
-async def test_recruiting_is_asked_again_after_six_months(store: ProjectStore, clock: ManualDateClock) -> None:
-    [project_id] = await published(store, draft("Le Verger", recrute=True))
+async def test_a_question_of_a_record_confirmed_meanwhile_is_not_sent(
+    core: Core, service: ProjectService, notifier: RecordingNotifier, clock: ManualDateClock
+) -> None:
+    project_id = await two_referents(service)
+    await core.outbox.run_due()
+    notifier.sent.clear()
+    clock.advance(days=366)
+    await service.run_due()
+    await service.store.confirm(project_id)  # as another path would, without withdrawing the rows
+    await core.outbox.run_due()
+    assert notifier.sent == []
+    rows = await core.outbox.store.of_subject(f"project:{project_id}")
+    assert {(r.status, r.reason) for r in rows if r.kind == QUESTION} == {(Status.cancelled, "confirmée entre-temps")}
+
+
+async def test_recruiting_is_asked_again_after_six_months(
+    core: Core, service: ProjectService, notifier: RecordingNotifier, clock: ManualDateClock
+) -> None:
+    project_id = await two_referents(service, recrute=True)
+    await core.outbox.run_due()
+    notifier.sent.clear()
     clock.advance(days=183)
-    [nudge] = await store.due_nudges(clock())
-    assert nudge.kind == "recrute"
-    await store.mark_nudge_sent(nudge.id, clock())
-    stopped = await store.confirm(project_id, recrute=False)
+    assert await service.run_due() == 1
+    await core.outbox.run_due()
+    by_user = {user: message for user, _, message in notifier.sent}
+    assert "cherche de nouveaux foyers" in by_user[7].content
+    assert [b.custom_id for b in by_user[7].buttons][1] == f"projet:recrute-non:{project_id}"
+    stopped = await service.confirm(project_id, 7, still_recruiting=False, locale="fr")
     assert not stopped.recrute
     assert stopped.unconfirmed_since(clock()) is None
     assert stopped.unconfirmed_since(clock() + timedelta(days=400)) is not None
+
+
+async def test_the_round_asks_a_bounded_batch_at_a_time(
+    core: Core, service: ProjectService, geo: Geography, clock: ManualDateClock
+) -> None:
+    communes = [c for c in geo.communes.values() if c.parent is None][: QUESTION_BATCH + 20]
+    await service.import_drafts([draft(f"P{n}", c.insee) for n, c in enumerate(communes)])
+    clock.advance(days=366)
+    assert await service.run_due() == QUESTION_BATCH
+    assert await service.run_due() == 20
+    assert await service.run_due() == 0
+    assert await core.outbox.store.counts(QUESTION) == {}  # imported records have no référent to ask
+
+
+async def test_the_next_question_is_planned_from_the_oldest_confirmation(
+    service: ProjectService, clock: ManualDateClock
+) -> None:
+    assert await service.next_due() is None
+    start = clock()
+    await two_referents(service)
+    assert await service.next_due() == start + timedelta(days=365)
+
+
+async def test_migration_0009_moves_unsent_questions_to_the_ledger(tmp_path: Path) -> None:
+    """Questions claimed the old way and not yet sent become ledger rows, one per référent; those sent
+    stay recorded so that they are not asked again."""
+    old = tmp_path / "old"
+    old.mkdir()
+    for path in MIGRATIONS_DIR.glob("*.sql"):
+        if path.name < "0009":
+            shutil.copy(path, old / path.name)
+    async with Database(tmp_path / "m.sqlite3") as db:
+        await db.migrate(old)
+        await db.execute(
+            "INSERT INTO projects (id, nom, nom_cle, code_insee, commune, departement, region, etape, initiative,"
+            " forme_juridique, statut, guild_id, created_at, updated_at, confirmed_at)"
+            " VALUES (1, 'Le Verger', 'le verger', '63113', 'Clermont-Ferrand', '63', '84', 'emergence',"
+            " 'citoyenne', 'autre', 'publie', 42, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00',"
+            " '2026-01-01T00:00:00+00:00')"
+        )
+        await db.execute("INSERT INTO project_referents (project_id, user_id) VALUES (1, 7), (1, 8)")
+        await db.execute(
+            "INSERT INTO project_nudges (project_id, kind, since, sent_at) VALUES"
+            " (1, 'fiche', '2026-01-01T00:00:00+00:00', NULL),"
+            " (1, 'recrute', '2025-06-01T00:00:00+00:00', '2025-12-01T00:00:00+00:00')"
+        )
+        assert await db.migrate() == [9]
+        rows = await db.fetchall("SELECT kind, target, recipient_id, guild_id, locale, subject, payload FROM outbox")
+        assert [tuple(r) for r in rows] == [
+            (QUESTION, "dm", 7, 42, "fr", "project:1", '{"question":"fiche","since":"2026-01-01T00:00:00+00:00"}'),
+            (QUESTION, "dm", 8, 42, "fr", "project:1", '{"question":"fiche","since":"2026-01-01T00:00:00+00:00"}'),
+        ]
+        columns = {row["name"] for row in await db.fetchall("SELECT name FROM pragma_table_info('project_nudges')")}
+        assert columns == {"id", "project_id", "kind", "since"}
+        assert len(await db.fetchall("SELECT * FROM project_nudges")) == 2
+
+
+async def test_verdicts_and_cards_are_kinds_of_the_ledger(core: Core) -> None:
+    assert {MODERATION, VERDICT, QUESTION} <= set(core.outbox.kinds)
