@@ -32,6 +32,10 @@ def render(message: Outgoing) -> dict[str, Any]:
                 discord.ui.Button(label=button.label[:80], custom_id=button.custom_id, style=STYLES[button.style])
             )
         rendered["view"] = view
+    if message.pings:
+        rendered["allowed_mentions"] = discord.AllowedMentions(
+            everyone=False, roles=False, users=[discord.Object(user_id) for user_id in message.pings]
+        )
     return rendered
 
 
