@@ -119,8 +119,6 @@ class HabitatBot(commands.Bot):
         self.events = core.events
         self.announcements = core.announcements
         self.households = core.households
-        self.introductions = core.introductions
-        self.suggestions = core.suggestions
         self.member_data = core.member_data
         self.ads = core.ads
         self.ad_service = core.ad_service
