@@ -1,8 +1,8 @@
-"""Welcome and help: `/aide` says what the bot does, built from the registered command tree."""
+"""Welcome and help: newcomers greeted, their household introduced in three steps (`/presentation`), and
+`/aide`, which says what the bot does, built from the registered command tree."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any, ClassVar
 
 import discord
@@ -19,7 +19,6 @@ from cogs.ui.households import StepModal, known_values, profile_embed
 from cogs.ui.paginator import Paginator
 from cogs.ui.text import reply, t
 
-log = logging.getLogger(__name__)
 EMBED_COLOUR = discord.Colour.from_rgb(46, 125, 50)
 PAGE_BUDGET = 3500  # characters of command lines per page, well under an embed's 6,000
 # A command may say more than its description (which Discord cuts at 100 characters): the rules a member
