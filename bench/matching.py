@@ -314,7 +314,7 @@ async def insert_households(box: Sandbox, population: Population) -> float:
 
 async def add_members(box: Sandbox, geo: Geography, reach: Reach, count: int, rng: random.Random) -> list[User]:
     """Emulator users in the demo guild, each with a complete profile saved through the store's three steps."""
-    store = box.bot.households
+    store = box.bot.households.store
     members = []
     for number, commune in enumerate(places(geo, count, rng)):
         user = box.emulator.add_user(f"foyer{number:04d}")
@@ -333,8 +333,8 @@ async def add_members(box: Sandbox, geo: Geography, reach: Reach, count: int, rn
 
 
 async def sample_candidates(box: Sandbox, members: list[User], r: Results) -> None:
-    """Outside the timed loop: what `SuggestionService.for_profile` works on, and how long each part takes."""
-    households, projects = box.bot.households, box.bot.projects
+    """Outside the timed loop: what `HouseholdService.suggestions` works on, and how long each part takes."""
+    households, projects = box.bot.households.store, box.bot.projects
     parts: dict[str, list[float]] = {
         "households.get (own profile)": [],
         "candidate_households": [],

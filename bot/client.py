@@ -149,8 +149,6 @@ class HabitatBot(commands.Bot):
         self.events = core.events
         self.announcements = core.announcements
         self.households = core.households
-        self.introductions = core.introductions
-        self.suggestions = core.suggestions
         self.member_data = core.member_data
         self.ad_service = core.ad_service
         self.web: WebServer | None = None

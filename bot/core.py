@@ -16,7 +16,7 @@ from bot.events.service import EventService
 from bot.events.store import EventStore
 from bot.geo import Geography, geography
 from bot.guild_settings import GuildSettingsStore
-from bot.households.service import SuggestionService
+from bot.households.service import HouseholdService
 from bot.households.store import HouseholdStore, IntroductionStore
 from bot.notify import Notifier
 from bot.outbox import Outbox, OutboxStore
@@ -39,9 +39,7 @@ class Core:
     project_service: ProjectService
     events: EventService
     announcements: AnnouncementService
-    households: HouseholdStore
-    introductions: IntroductionStore
-    suggestions: SuggestionService
+    households: HouseholdService
     ads: AdStore
     ad_service: AdService
     member_data: MemberData
@@ -58,13 +56,13 @@ def build_core(
     if notifier is not None:
         outbox.connect(notifier)
     projects = ProjectStore(db, geo)
-    households = HouseholdStore(db, geo)
-    introductions = IntroductionStore(db)
     ads = AdStore(db, geo)
     project_service = ProjectService(projects, guild_settings, outbox, clock)
-    suggestions = SuggestionService(households, introductions, projects, outbox, clock)
+    households = HouseholdService(
+        HouseholdStore(db, geo), IntroductionStore(db), projects, guild_settings, outbox, clock
+    )
     ad_service = AdService(ads, guild_settings, outbox, clock)
-    scheduler = Scheduler([outbox, suggestions, ad_service, project_service], clock)
+    scheduler = Scheduler([outbox, households, ad_service, project_service], clock)
     outbox.on_change(scheduler.notify)
     return Core(
         settings=settings,
@@ -79,8 +77,6 @@ def build_core(
         events=EventService(EventStore(db, geo), guild_settings, outbox, clock),
         announcements=AnnouncementService(AnnouncementStore(db), outbox, clock),
         households=households,
-        introductions=introductions,
-        suggestions=suggestions,
         ads=ads,
         ad_service=ad_service,
         member_data=MemberData(MemberDataStore(db), ad_service, outbox),

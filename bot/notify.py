@@ -31,6 +31,8 @@ class Outgoing:
     title: str | None = None
     lines: tuple[str, ...] = ()
     buttons: tuple[Button, ...] = field(default_factory=tuple)
+    # Members this message may ping (a greeting names its newcomer): nobody else, ever (rule 7).
+    pings: tuple[int, ...] = ()
 
 
 class Notifier(Protocol):

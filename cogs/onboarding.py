@@ -1,28 +1,30 @@
-"""Welcome and help: `/aide` says what the bot does, built from the registered command tree."""
+"""Welcome and help: newcomers greeted, their household introduced in three steps (`/presentation`), and
+`/aide`, which says what the bot does, built from the registered command tree."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any, ClassVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
-from pydantic import ValidationError
 
 from bot.client import HabitatBot, bot_of, walk_commands
-from bot.errors import UserError, invalid
-from bot.households.models import HouseholdMakeup, WhatMatters, WhereWhen, parse_budget, parse_place
-from bot.i18n import command_path, gettext
+from bot.errors import Text, UserError
+from bot.i18n import command_path, explain
+from bot.limits import BUTTON_LABEL, EMBED_FIELD_NAME, EMBED_FIELD_VALUE, clip
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.households import StepModal, known_values, profile_embed
 from cogs.ui.paginator import Paginator
 from cogs.ui.text import reply, t
 
-log = logging.getLogger(__name__)
 EMBED_COLOUR = discord.Colour.from_rgb(46, 125, 50)
 PAGE_BUDGET = 3500  # characters of command lines per page, well under an embed's 6,000
+# A command may say more than its description (which Discord cuts at 100 characters): the rules a member
+# should know before using it, as `extras={"aide": Text("…", **params)}`, shown under its line.
+DETAILS = "aide"
+KEPT_FORMS = 500  # forms kept as typed after a refusal, the oldest forgotten first
 # Newcomers' order: getting started, then finding, then taking part; the server's settings last.
 SECTION_ORDER = (
     "",
@@ -49,7 +51,11 @@ def usable_by(command: app_commands.Command[Any, ..., Any], interaction: discord
 def command_line(
     bot: HabitatBot, command: app_commands.Command[Any, ..., Any], interaction: discord.Interaction[Any]
 ) -> str:
-    return f"{bot.mention(command.qualified_name, interaction.locale.value)} — {t(interaction, command.description)}"
+    line = f"{bot.mention(command.qualified_name, interaction.locale.value)} — {t(interaction, command.description)}"
+    details = command.extras.get(DETAILS)
+    if isinstance(details, Text):
+        line = f"{line}\n↳ {t(interaction, details.message, **details.params)}"
+    return clip(line, EMBED_FIELD_VALUE)
 
 
 def help_pages(bot: HabitatBot, interaction: discord.Interaction[Any]) -> list[discord.Embed]:
@@ -98,7 +104,7 @@ def help_pages(bot: HabitatBot, interaction: discord.Interaction[Any]) -> list[d
         )
         for title, lines in page_sections:
             for chunk in _chunks(lines, 1024):
-                embed.add_field(name=title[:256], value=chunk, inline=False)
+                embed.add_field(name=clip(title, EMBED_FIELD_NAME), value=chunk, inline=False)
         if len(grouped) > 1:
             embed.set_footer(text=t(interaction, "Page {n} sur {total}", n=number, total=len(grouped)))
         pages.append(embed)
@@ -120,49 +126,6 @@ def _chunks(lines: list[str], limit: int) -> list[str]:
     return chunks
 
 
-def _number(typed: Any, default: int | None = None) -> int | None:
-    text = str(typed or "").strip()
-    if not text:
-        return default
-    if not text.isdigit():
-        raise UserError("« {valeur} » n'est pas un nombre.", valeur=text)
-    return int(text)
-
-
-def build_step(bot: HabitatBot, step: int, typed: dict[str, Any]) -> WhereWhen | HouseholdMakeup | WhatMatters:
-    """The typed answers of one step as a validated model, or a UserError saying what is wrong."""
-    try:
-        if step == 1:
-            code_insee, departements = parse_place(str(typed["lieu"]), bot.geo)
-            return WhereWhen(
-                code_insee=code_insee,
-                departements=departements,
-                radius_km=_number(typed.get("rayon"), 30),
-                horizon=typed["horizon"],
-                etapes=frozenset(typed.get("etapes") or ()),
-                milieux=frozenset(typed.get("milieux") or ()),
-            )
-        if step == 2:
-            low, high = parse_budget(str(typed.get("budget") or ""))
-            return HouseholdMakeup(
-                adults=_number(typed.get("adultes")),
-                children=_number(typed.get("enfants"), 0),
-                seniors=_number(typed.get("seniors"), 0),
-                statuts=frozenset(typed.get("statuts") or ()),
-                budget_min=low,
-                budget_max=high,
-            )
-        return WhatMatters(
-            valeurs=frozenset(typed.get("valeurs") or ()),
-            apports=frozenset(typed.get("apports") or ()),
-            intro=str(typed.get("intro") or ""),
-            accessibility=typed.get("accessibilite") == "oui",
-            visibility=typed.get("visibilite") or "aucune",
-        )
-    except ValidationError as error:
-        raise invalid(error) from None
-
-
 class Onboarding(commands.Cog):
     def __init__(self, bot: HabitatBot) -> None:
         self.bot = bot
@@ -180,36 +143,8 @@ class Onboarding(commands.Cog):
 
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
-        if member.bot:
-            return
-        embed = discord.Embed(
-            title=gettext("Bienvenue dans le réseau de l'habitat participatif !", None),
-            description=gettext(
-                "Ici, on cherche des projets, on publie des petites annonces, on s'inscrit aux portes ouvertes "
-                "et on rencontre d'autres foyers. Présentez votre foyer en trois étapes : je vous proposerai "
-                "des foyers et des projets qui vous ressemblent, et ne mettrai personne en lien sans l'accord "
-                "des deux. /aide liste tout ce que je sais faire.",
-                None,
-            ),
-            colour=discord.Colour.from_rgb(239, 108, 0),
-        )
-        view = discord.ui.View(timeout=None)
-        view.add_item(StepButton(0))
-        try:
-            await member.send(embed=embed, view=view)
-            return
-        except discord.HTTPException:
-            log.info("accueil de %s : messages privés fermés", member.id)
-        settings = await self.bot.guild_settings.get(member.guild.id)
-        channel = member.guild.get_channel(settings.welcome_channel_id or 0)
-        if isinstance(channel, discord.TextChannel):
-            # The newcomer, and only them, is pinged: the one mention this greeting allows.
-            await channel.send(
-                content=f"{member.mention}",
-                embed=embed,
-                view=view,
-                allowed_mentions=discord.AllowedMentions(users=[member], roles=False, everyone=False),
-            )
+        if not member.bot:
+            await self.bot.households.greet(member.guild.id, member.id)
 
     # ------------------------------------------------------------------ the introduction
 
@@ -223,22 +158,17 @@ class Onboarding(commands.Cog):
     async def save_step(self, interaction: discord.Interaction[Any], step: int, typed: dict[str, Any]) -> None:
         key = (interaction.user.id, step)
         try:
-            validated = build_step(self.bot, step, typed)
-            if isinstance(validated, WhereWhen):
-                await self.bot.households.save_where(
-                    interaction.user.id, validated, guild_id=interaction.guild_id, locale=interaction.locale.value
-                )
-            elif await self.bot.households.get(interaction.user.id) is None:
-                raise UserError("Commencez par la première étape de votre présentation.")
-            elif isinstance(validated, HouseholdMakeup):
-                await self.bot.households.save_household(interaction.user.id, validated)
-            else:
-                await self.bot.households.save_matters(interaction.user.id, validated)
+            profile = await self.bot.households.save_step(
+                interaction.user.id, step, typed, guild_id=interaction.guild_id, locale=interaction.locale.value
+            )
         except UserError as error:
+            self.typed.pop(key, None)
             self.typed[key] = typed
+            if len(self.typed) > KEPT_FORMS:
+                self.typed.pop(next(iter(self.typed)))
             view = discord.ui.View(timeout=None)
             view.add_item(StepButton(step, retry=True, interaction=interaction))
-            await reply(interaction, t(interaction, error.message, **error.params), view=view)
+            await reply(interaction, explain(error, interaction.locale.value), view=view)
             return
         self.typed.pop(key, None)
         if step < 3:
@@ -246,9 +176,6 @@ class Onboarding(commands.Cog):
             view.add_item(StepButton(step + 1, interaction=interaction))
             await reply(interaction, t(interaction, "Étape {n}/3 enregistrée.", n=step), view=view)
             return
-        profile = await self.bot.households.get(interaction.user.id)
-        assert profile is not None
-        self.bot.scheduler.notify()
         await reply(
             interaction,
             t(interaction, "Présentation enregistrée ! Voyez vos suggestions avec /mise-en-lien suggestions."),
@@ -299,7 +226,9 @@ class StepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"foye
             text = "Continuer ({n}/3)"
         label = t(interaction, text, n=step) if interaction else text.format(n=step)
         super().__init__(
-            discord.ui.Button(label=label[:80], style=discord.ButtonStyle.primary, custom_id=f"foyer:etape:{step}")
+            discord.ui.Button(
+                label=clip(label, BUTTON_LABEL), style=discord.ButtonStyle.primary, custom_id=f"foyer:etape:{step}"
+            )
         )
         self.step = step
 
@@ -317,7 +246,7 @@ class StepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"foye
 
 
 class ProfileNudgeButton(ActionButton, template=r"foyer:(?P<action>ok|pause):(?P<id>\d+)"):
-    """The answer to "does your introduction still hold?" (the DM's buttons are built by the core)."""
+    """The answer to "does your introduction still hold?" (the DM is written by the core, on the ledger)."""
 
     PREFIX = "foyer"
     LABELS: ClassVar[dict[str, str]] = {"ok": "Toujours d'actualité", "pause": "Mettre en pause"}
@@ -326,7 +255,7 @@ class ProfileNudgeButton(ActionButton, template=r"foyer:(?P<action>ok|pause):(?P
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.user.id != self.target_id:
             raise UserError("Ce bouton ne concerne que la personne qui a reçu ce message.")
-        await bot_of(interaction).households.set_flags(self.target_id, paused=self.action == "pause")
+        await bot_of(interaction).households.still_holds(self.target_id, self.action == "ok")
         text = "Merci, votre présentation reste active." if self.action == "ok" else "Votre présentation est en pause."
         await interaction.response.edit_message(content=t(interaction, text), view=None)
 

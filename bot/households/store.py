@@ -18,17 +18,26 @@ from bot.households.models import (
     CANDIDATES,
     COMPLETE,
     MAX_PENDING_REQUESTS,
-    PAUSE_AFTER_NUDGE,
+    PAUSE_AFTER_QUESTION,
     REQUEST_LIFETIME,
+    SETTLED,
     STALE_AFTER,
     VISIBILITY,
     HouseholdMakeup,
     HouseholdProfile,
     Introduction,
+    IntroductionKind,
+    IntroductionStatus,
     WhatMatters,
     WhereWhen,
 )
 from bot.vocabulary import Apport, EtapeRejointe, Horizon, Milieu, Statut, Valeur
+
+_SETTLED = "(" + ", ".join(f"'{status.value}'" for status in SETTLED) + ")"
+
+
+def _moment(text: str | None) -> datetime | None:
+    return from_db(text) if text else None
 
 
 class HouseholdStore:
@@ -88,8 +97,10 @@ class HouseholdStore:
             locale=row["locale"],
             created_at=from_db(row["created_at"]),
             updated_at=from_db(row["updated_at"]),
-            nudged_at=from_db(row["nudged_at"]) if row["nudged_at"] else None,
-            last_digest_at=from_db(row["last_digest_at"]) if row["last_digest_at"] else None,
+            digest_done_at=_moment(row["digest_done_at"]),
+            asked_at=_moment(row["asked_at"]),
+            asked_delivered_at=_moment(row["asked_delivered_at"]),
+            dm_closed=bool(row["dm_closed"]),
         )
 
     # ----------------------------------------------------------------- writing the steps
@@ -110,8 +121,10 @@ class HouseholdStore:
         )
 
     async def _advance(self, user_id: int, done: int) -> None:
+        # A member who edits is there: the yearly question is answered, and they may have opened their DMs.
         await self.db.execute(
-            "UPDATE household_profiles SET step = MAX(step, ?), updated_at = ?, nudged_at = NULL WHERE user_id = ?",
+            "UPDATE household_profiles SET step = MAX(step, ?), updated_at = ?, asked_at = NULL,"
+            " asked_delivered_at = NULL, dm_closed = 0 WHERE user_id = ?",
             (done + 1, to_db(self.db.clock()), user_id),
         )
 
@@ -163,23 +176,34 @@ class HouseholdStore:
             await self._replace_tags(user_id, "apport", (a.value for a in step.apports))
             await self._advance(user_id, 3)
 
-    async def set_flags(self, user_id: int, *, paused: bool | None = None, digest: bool | None = None) -> None:
+    async def set_flags(self, user_id: int, *, paused: bool | None = None, digest: bool | None = None) -> bool:
+        """Pause or resume, stop or restart the digest: an answer to the yearly question too. False when
+        the member has no introduction."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE household_profiles SET paused = COALESCE(?, paused), digest = COALESCE(?, digest),"
+                " updated_at = ?, asked_at = NULL, asked_delivered_at = NULL WHERE user_id = ?",
+                (
+                    None if paused is None else int(paused),
+                    None if digest is None else int(digest),
+                    to_db(self.db.clock()),
+                    user_id,
+                ),
+            )
+            return cursor.rowcount == 1
+
+    async def note_dm(self, user_id: int, *, closed: bool) -> None:
+        """What the last DM to this member taught: their DMs are closed, or open again."""
         await self.db.execute(
-            "UPDATE household_profiles SET paused = COALESCE(?, paused), digest = COALESCE(?, digest),"
-            " updated_at = ?, nudged_at = NULL WHERE user_id = ?",
-            (
-                None if paused is None else int(paused),
-                None if digest is None else int(digest),
-                to_db(self.db.clock()),
-                user_id,
-            ),
+            "UPDATE household_profiles SET dm_closed = ? WHERE user_id = ? AND dm_closed != ?",
+            (int(closed), user_id, int(closed)),
         )
 
     # ----------------------------------------------------------------- candidates
 
     async def candidate_households(self, profile: HouseholdProfile, limit: int = CANDIDATES) -> list[HouseholdProfile]:
-        """Complete, visible, unpaused households sharing a département with `profile`, not yet
-        declined or already put in touch with it: the nearest first (the freshest, without a centre),
+        """Complete, visible, unpaused, reachable households sharing a département with `profile`, not
+        yet declined or already put in touch with it: the nearest first (the freshest, without a centre),
         so that a dense area's cap keeps the best placed rather than the oldest."""
         if not profile.departements:
             return []
@@ -195,8 +219,8 @@ class HouseholdStore:
         rows = await self.db.fetchall(
             "SELECT p.user_id FROM household_profiles p WHERE p.user_id IN (SELECT t.user_id FROM household_tags t"
             f" WHERE t.kind = 'departement' AND t.value IN ({marks})) AND p.user_id != ? AND p.step = ?"
-            " AND p.paused = 0 AND p.visible_households = 1"
-            " AND NOT EXISTS (SELECT 1 FROM introductions i WHERE i.status IN ('declinee', 'acceptee', 'attente')"
+            " AND p.paused = 0 AND p.visible_households = 1 AND p.dm_closed = 0"
+            f" AND NOT EXISTS (SELECT 1 FROM introductions i WHERE i.status IN {_SETTLED}"
             "   AND ((i.requester_id = ? AND i.target_user_id = p.user_id)"
             "     OR (i.requester_id = p.user_id AND i.target_user_id = ?)))"
             f" ORDER BY {order}, p.user_id LIMIT ?",
@@ -208,10 +232,16 @@ class HouseholdStore:
         return await self.get_many([row["user_id"] for row in rows])
 
     async def households_for_project(
-        self, departement: str, lat: float | None, lon: float | None, asker_id: int, limit: int = CANDIDATES
+        self,
+        project_id: int,
+        departement: str,
+        lat: float | None,
+        lon: float | None,
+        asker_id: int,
+        limit: int = CANDIDATES,
     ) -> list[HouseholdProfile]:
         """Households that consented to be seen by projects and look in this département, nearest to the
-        project first, not yet asked by (or put in touch with, or declined for) this référent."""
+        project first, not yet asked by (or put in touch with, or declined for) this référent or project."""
         order: str = "p.updated_at DESC"
         order_params: tuple[float, ...] = ()
         if lat is not None and lon is not None:
@@ -220,18 +250,19 @@ class HouseholdStore:
         rows = await self.db.fetchall(
             "SELECT p.user_id FROM household_profiles p WHERE p.user_id IN (SELECT t.user_id FROM household_tags t"
             " WHERE t.kind = 'departement' AND t.value = ?) AND p.user_id != ? AND p.step = ? AND p.paused = 0"
-            " AND p.visible_projects = 1"
-            " AND NOT EXISTS (SELECT 1 FROM introductions i WHERE i.status IN ('declinee', 'acceptee', 'attente')"
+            " AND p.visible_projects = 1 AND p.dm_closed = 0"
+            f" AND NOT EXISTS (SELECT 1 FROM introductions i WHERE i.status IN {_SETTLED}"
             "   AND ((i.requester_id = ? AND i.target_user_id = p.user_id)"
-            "     OR (i.requester_id = p.user_id AND i.target_user_id = ?)))"
+            "     OR (i.requester_id = p.user_id AND i.target_user_id = ?)"
+            "     OR (i.project_id = ? AND (i.requester_id = p.user_id OR i.target_user_id = p.user_id))))"
             f" ORDER BY {order}, p.user_id LIMIT ?",
-            (departement, asker_id, COMPLETE, asker_id, asker_id, *order_params, limit),
+            (departement, asker_id, COMPLETE, asker_id, asker_id, project_id, *order_params, limit),
         )
         return await self.get_many([row["user_id"] for row in rows])
 
     async def candidate_project_ids(self, profile: HouseholdProfile) -> list[int]:
-        """Published projects that recruit in the household's départements (within its circle's box),
-        not declined for or already asked by this household."""
+        """Published projects that recruit in the household's départements (within its circle's box), not
+        declined for or already asked by this household, nor proposed to it."""
         if not profile.departements:
             return []
         marks = ",".join("?" * len(profile.departements))
@@ -239,10 +270,10 @@ class HouseholdStore:
             "p.statut = 'publie'",
             "p.recrute = 1",
             f"p.departement IN ({marks})",
-            "NOT EXISTS (SELECT 1 FROM introductions i WHERE i.project_id = p.id AND i.requester_id = ?"
-            " AND i.status IN ('declinee', 'acceptee', 'attente'))",
+            "NOT EXISTS (SELECT 1 FROM introductions i WHERE i.project_id = p.id"
+            f" AND (i.requester_id = ? OR i.target_user_id = ?) AND i.status IN {_SETTLED})",
         ]
-        params: list[Any] = [*sorted(profile.departements), profile.user_id]
+        params: list[Any] = [*sorted(profile.departements), profile.user_id, profile.user_id]
         if profile.has_centre:
             assert profile.lat is not None and profile.lon is not None and profile.radius_km is not None
             low_lat, high_lat, low_lon, high_lon = bounding_box(profile.lat, profile.lon, profile.radius_km)
@@ -251,53 +282,87 @@ class HouseholdStore:
         rows = await self.db.fetchall(f"SELECT p.id FROM projects p WHERE {' AND '.join(clauses)}", params)
         return [row["id"] for row in rows]
 
-    # ----------------------------------------------------------------- staleness and digests
+    # ----------------------------------------------------------------- the yearly question
 
-    async def stale(self, now: datetime) -> tuple[list[int], list[int]]:
-        """(profiles to ask whether they still hold, profiles to pause: asked a month ago, no answer)."""
-        old = to_db(now - STALE_AFTER)
-        ask = await self.db.fetchall(
-            "SELECT user_id FROM household_profiles WHERE step = ? AND paused = 0 AND updated_at < ?"
-            " AND nudged_at IS NULL",
-            (COMPLETE, old),
+    async def to_ask(self, now: datetime, limit: int) -> list[int]:
+        """Complete, active introductions untouched for a year and not asked yet."""
+        rows = await self.db.fetchall(
+            "SELECT user_id FROM household_profiles WHERE step = ? AND paused = 0 AND asked_at IS NULL"
+            " AND updated_at < ? ORDER BY updated_at LIMIT ?",
+            (COMPLETE, to_db(now - STALE_AFTER), limit),
         )
-        pause = await self.db.fetchall(
-            "SELECT user_id FROM household_profiles WHERE paused = 0 AND nudged_at IS NOT NULL AND nudged_at < ?",
-            (to_db(now - PAUSE_AFTER_NUDGE),),
-        )
-        return [r["user_id"] for r in ask], [r["user_id"] for r in pause]
+        return [row["user_id"] for row in rows]
 
-    async def mark_nudged(self, user_id: int, now: datetime) -> bool:
-        """Claim the "does it still hold?" DM (once per year of silence)."""
+    async def mark_asked(self, user_id: int, now: datetime) -> bool:
+        """The question is being written to the ledger (in the caller's transaction); False if it already was."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE household_profiles SET nudged_at = ? WHERE user_id = ? AND nudged_at IS NULL",
+                "UPDATE household_profiles SET asked_at = ? WHERE user_id = ? AND asked_at IS NULL",
                 (to_db(now), user_id),
             )
             return cursor.rowcount == 1
 
-    async def digest_due(self, now: datetime, every: timedelta = timedelta(days=7), limit: int = 20) -> list[int]:
+    async def asked_delivered(self, user_id: int, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE household_profiles SET asked_delivered_at = ? WHERE user_id = ? AND asked_at IS NOT NULL",
+            (to_db(now), user_id),
+        )
+
+    async def to_pause(self, now: datetime, limit: int) -> list[int]:
+        """Asked (and the question delivered) a month ago, no answer since."""
+        rows = await self.db.fetchall(
+            "SELECT user_id FROM household_profiles WHERE paused = 0 AND asked_delivered_at < ?"
+            " ORDER BY asked_delivered_at LIMIT ?",
+            (to_db(now - PAUSE_AFTER_QUESTION), limit),
+        )
+        return [row["user_id"] for row in rows]
+
+    async def pause_unanswered(self, user_ids: Sequence[int]) -> None:
+        await self.db.execute(
+            f"UPDATE household_profiles SET paused = 1, asked_at = NULL, asked_delivered_at = NULL"
+            f" WHERE user_id IN ({','.join('?' * len(user_ids))})",
+            tuple(user_ids),
+        )
+
+    async def next_question_due(self) -> datetime | None:
+        row = await self.db.fetchone(
+            "SELECT (SELECT MIN(updated_at) FROM household_profiles WHERE step = ? AND paused = 0"
+            "   AND asked_at IS NULL),"
+            " (SELECT MIN(asked_delivered_at) FROM household_profiles WHERE paused = 0)",
+            (COMPLETE,),
+        )
+        if row is None:
+            return None
+        moments = [from_db(row[0]) + STALE_AFTER] if row[0] else []
+        if row[1]:
+            moments.append(from_db(row[1]) + PAUSE_AFTER_QUESTION)
+        return min(moments, default=None)
+
+    # ----------------------------------------------------------------- the weekly digest
+
+    async def digest_due(self, now: datetime, every: timedelta, limit: int) -> list[int]:
         """Profiles whose weekly digest is due (a week after the last, or after the profile was made),
         a few at a time: each costs a full suggestion search, and a large network spreads over the week."""
         rows = await self.db.fetchall(
             "SELECT user_id FROM household_profiles WHERE step = ? AND paused = 0 AND digest = 1"
-            " AND COALESCE(last_digest_at, created_at) < ? ORDER BY COALESCE(last_digest_at, created_at) LIMIT ?",
+            " AND COALESCE(digest_done_at, created_at) < ? ORDER BY COALESCE(digest_done_at, created_at) LIMIT ?",
             (COMPLETE, to_db(now - every), limit),
         )
         return [row["user_id"] for row in rows]
 
-    async def claim_digest(self, user_id: int, now: datetime, every: timedelta = timedelta(days=7)) -> bool:
+    async def digest_done(self, user_id: int, now: datetime, every: timedelta) -> bool:
+        """This week's digest is composed (in the caller's transaction); False if it already was."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE household_profiles SET last_digest_at = ? WHERE user_id = ?"
-                " AND COALESCE(last_digest_at, created_at) < ?",
+                "UPDATE household_profiles SET digest_done_at = ? WHERE user_id = ?"
+                " AND COALESCE(digest_done_at, created_at) < ?",
                 (to_db(now), user_id, to_db(now - every)),
             )
             return cursor.rowcount == 1
 
-    async def next_digest_due(self, every: timedelta = timedelta(days=7)) -> datetime | None:
+    async def next_digest_due(self, every: timedelta) -> datetime | None:
         row = await self.db.fetchone(
-            "SELECT MIN(COALESCE(last_digest_at, created_at)) FROM household_profiles"
+            "SELECT MIN(COALESCE(digest_done_at, created_at)) FROM household_profiles"
             " WHERE step = ? AND paused = 0 AND digest = 1",
             (COMPLETE,),
         )
@@ -328,93 +393,114 @@ class IntroductionStore:
 
     async def request(
         self,
+        kind: IntroductionKind,
         requester_id: int,
         *,
         target_user_id: int | None = None,
         project_id: int | None = None,
         guild_id: int | None,
     ) -> Introduction:
+        """A pending request (in the caller's transaction): at most MAX_PENDING_REQUESTS live ones a
+        member, and never twice the same."""
         now = self.db.clock()
+        if target_user_id == requester_id:
+            raise UserError("Vous ne pouvez pas vous mettre en lien avec vous-même.")
         async with self.db.transaction():
-            await self.expire(now)
             row = await self.db.fetchone(
-                "SELECT COUNT(*) FROM introductions WHERE requester_id = ? AND status = 'attente'", (requester_id,)
+                "SELECT COUNT(*) FROM introductions WHERE requester_id = ? AND status = ? AND created_at >= ?",
+                (requester_id, IntroductionStatus.attente.value, to_db(now - REQUEST_LIFETIME)),
             )
             if row and row[0] >= MAX_PENDING_REQUESTS:
                 raise UserError(
                     "Vous avez déjà {n} demandes en attente : attendez une réponse avant d'en envoyer d'autres.",
                     n=MAX_PENDING_REQUESTS,
                 )
-            if target_user_id == requester_id:
-                raise UserError("Vous ne pouvez pas vous mettre en lien avec vous-même.")
             existing = await self.db.fetchone(
-                "SELECT status FROM introductions WHERE requester_id = ? AND COALESCE(target_user_id, 0) = ?"
-                " AND COALESCE(project_id, 0) = ? AND status IN ('attente', 'acceptee', 'declinee')",
+                "SELECT 1 FROM introductions WHERE requester_id = ? AND COALESCE(target_user_id, 0) = ?"
+                f" AND COALESCE(project_id, 0) = ? AND status IN {_SETTLED}",
                 (requester_id, target_user_id or 0, project_id or 0),
             )
             if existing is not None:
                 raise UserError("Une demande existe déjà pour cette mise en lien.")
             introduction_id = await self.db.execute(
-                "INSERT INTO introductions (requester_id, target_user_id, project_id, guild_id, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (requester_id, target_user_id, project_id, guild_id, to_db(now)),
+                "INSERT INTO introductions (kind, requester_id, target_user_id, project_id, guild_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (kind.value, requester_id, target_user_id, project_id, guild_id, to_db(now)),
             )
-        found = await self.get(introduction_id)
-        assert found is not None
-        return found
+            return await self.must_get(introduction_id)
 
     async def get(self, introduction_id: int) -> Introduction | None:
         row = await self.db.fetchone("SELECT * FROM introductions WHERE id = ?", (introduction_id,))
         return _introduction(row) if row else None
 
-    async def answer(self, introduction_id: int, *, accepted: bool, by: int) -> Introduction:
-        """The first answer counts (a project may have several référents); later ones change nothing."""
-        now = self.db.clock()
-        async with self.db.transaction() as conn:
-            await self.expire(now)
-            cursor = await conn.execute(
-                "UPDATE introductions SET status = ?, answered_by = ?, answered_at = ?"
-                " WHERE id = ? AND status = 'attente'",
-                ("acceptee" if accepted else "declinee", by, to_db(now), introduction_id),
-            )
-            changed = cursor.rowcount == 1
+    async def must_get(self, introduction_id: int) -> Introduction:
         found = await self.get(introduction_id)
         if found is None:
             raise UserError("Cette demande n'existe plus.")
-        if not changed:
-            raise UserError("Cette demande a déjà reçu une réponse, ou a expiré.")
         return found
 
-    async def withdraw(self, introduction_id: int) -> None:
-        """A request that reached nobody (DMs closed) is not left pending."""
-        await self.db.execute("DELETE FROM introductions WHERE id = ? AND status = 'attente'", (introduction_id,))
-
-    async def set_thread(self, introduction_id: int, thread_id: int) -> None:
-        await self.db.execute("UPDATE introductions SET thread_id = ? WHERE id = ?", (thread_id, introduction_id))
-
-    async def expire(self, now: datetime) -> int:
+    async def answer(
+        self, introduction_id: int, *, accepted: bool, by: int, thread_id: int | None = None
+    ) -> Introduction:
+        """The first answer counts (a project may have several référents); later ones change nothing, and
+        a request past its lifetime is no longer answered even before the round marks it lapsed."""
+        now = self.db.clock()
+        status = IntroductionStatus.acceptee if accepted else IntroductionStatus.declinee
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE introductions SET status = 'expiree' WHERE status = 'attente' AND created_at < ?",
-                (to_db(now - REQUEST_LIFETIME),),
-            )
-            return cursor.rowcount
+                "UPDATE introductions SET status = ?, answered_by = ?, answered_at = ?, thread_id = ?"
+                " WHERE id = ? AND status = ? AND created_at >= ?",
+                (
+                    status.value, by, to_db(now), thread_id, introduction_id, IntroductionStatus.attente.value,
+                    to_db(now - REQUEST_LIFETIME),
+                ),
+            )  # fmt: skip
+            found = await self.must_get(introduction_id)
+            if cursor.rowcount != 1:
+                raise UserError("Cette demande a déjà reçu une réponse, ou a expiré.")
+            return found
 
-    async def pending_of(self, requester_id: int) -> list[Introduction]:
+    async def withdraw(self, introduction_id: int) -> bool:
+        """A request that reached nobody (DMs closed) is withdrawn; False if it was answered meanwhile."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE introductions SET status = ? WHERE id = ? AND status = ?",
+                (IntroductionStatus.retiree.value, introduction_id, IntroductionStatus.attente.value),
+            )
+            return cursor.rowcount == 1
+
+    async def lapse_due(self, now: datetime, limit: int) -> list[Introduction]:
         rows = await self.db.fetchall(
-            "SELECT * FROM introductions WHERE requester_id = ? AND status = 'attente' ORDER BY id", (requester_id,)
+            "SELECT * FROM introductions WHERE status = ? AND created_at < ? ORDER BY created_at LIMIT ?",
+            (IntroductionStatus.attente.value, to_db(now - REQUEST_LIFETIME), limit),
         )
         return [_introduction(row) for row in rows]
+
+    async def lapse(self, introduction_id: int) -> bool:
+        """Marked lapsed (in the caller's transaction, with the requester's notice); False if answered."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE introductions SET status = ? WHERE id = ? AND status = ?",
+                (IntroductionStatus.expiree.value, introduction_id, IntroductionStatus.attente.value),
+            )
+            return cursor.rowcount == 1
+
+    async def next_lapse(self) -> datetime | None:
+        row = await self.db.fetchone(
+            "SELECT MIN(created_at) FROM introductions WHERE status = ?", (IntroductionStatus.attente.value,)
+        )
+        return from_db(row[0]) + REQUEST_LIFETIME if row and row[0] else None
 
 
 def _introduction(row: aiosqlite.Row) -> Introduction:
     return Introduction(
         id=row["id"],
+        kind=IntroductionKind(row["kind"]),
         requester_id=row["requester_id"],
         target_user_id=row["target_user_id"],
         project_id=row["project_id"],
         guild_id=row["guild_id"],
-        status=row["status"],
+        status=IntroductionStatus(row["status"]),
         answered_by=row["answered_by"],
         thread_id=row["thread_id"],
         created_at=from_db(row["created_at"]),

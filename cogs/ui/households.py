@@ -1,26 +1,42 @@
-"""How household introductions look on Discord: the three step forms, the profile card, suggestions."""
+"""How household introductions look on Discord: the three step forms, the profile card, suggestions, the
+answers to a request, and the private thread where two members who both accepted meet."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Any
 
 import discord
 
-from bot.households.matching import Reason, Suggestion
-from bot.households.models import HouseholdProfile
-from bot.projects.models import Project
+from bot.client import bot_of
+from bot.households.matching import Reason
+from bot.households.models import (
+    HouseholdMakeup,
+    HouseholdProfile,
+    Introduction,
+    IntroductionStatus,
+    Visibility,
+    WhatMatters,
+    WhereWhen,
+    title_of,
+)
+from bot.households.service import Requested, Shown, public_contact
+from bot.limits import EMBED_FIELD_NAME, EMBED_FIELD_VALUE, EMBED_TITLE, INPUT_LABEL, MODAL_TITLE, SELECT_LABEL, clip
 from bot.vocabulary import Apport, EtapeRejointe, Horizon, Milieu, Statut, Valeur, label
 from cogs.ui.text import t
 from cogs.ui.views import HabitatModal
 
+log = logging.getLogger(__name__)
+
 COLOUR = discord.Colour.from_rgb(239, 108, 0)
+INTRO_PREVIEW = 200  # of a household's own words, under its reasons in the suggestions
 VISIBILITIES = {
-    "aucune": "Personne : je reçois seulement des suggestions",
-    "foyers": "Les autres foyers",
-    "projets": "Les projets qui recrutent",
-    "tous": "Les foyers et les projets",
+    Visibility.aucune: "Personne : je reçois seulement des suggestions",
+    Visibility.foyers: "Les autres foyers",
+    Visibility.projets: "Les projets qui recrutent",
+    Visibility.tous: "Les foyers et les projets",
 }
 STEP_TITLES = {1: "Où et quand (1/3)", 2: "Votre foyer (2/3)", 3: "Ce qui compte (3/3)"}
 
@@ -33,46 +49,51 @@ def tl(interaction: discord.Interaction[Any], value: StrEnum) -> str:
 
 def options(interaction: discord.Interaction[Any], kind: type[StrEnum], chosen: set[str]) -> list[discord.SelectOption]:
     return [
-        discord.SelectOption(label=tl(interaction, member)[:100], value=member.value, default=member.value in chosen)
+        discord.SelectOption(
+            label=clip(tl(interaction, member), SELECT_LABEL), value=member.value, default=member.value in chosen
+        )
         for member in kind
     ]
 
 
 class StepModal(HabitatModal):
-    """One step of the introduction, prefilled with what is known (saved, or typed before an error)."""
+    """One step of the introduction, prefilled with what is known (saved, or typed before an error).
+    Each field is labelled with its model field's title, the name a refusal gives it."""
 
     def __init__(
         self, interaction: discord.Interaction[Any], step: int, known: dict[str, Any], on_submit: Submit
     ) -> None:
-        super().__init__(title=t(interaction, STEP_TITLES[step])[:45], timeout=1800)
+        super().__init__(title=clip(t(interaction, STEP_TITLES[step]), MODAL_TITLE), timeout=1800)
         self.step = step
         self.submit_to = on_submit
         self.fields: dict[str, discord.ui.TextInput[StepModal] | discord.ui.Select[StepModal]] = {}
         if step == 1:
-            self._text(interaction, "lieu", "Où ? Commune, code postal ou départements", known, max_length=100)
-            self._text(interaction, "rayon", "Rayon autour de la commune, en km", known, required=False, max_length=3)
-            self._select(interaction, "horizon", "Quand ?", Horizon, known, low=1, high=1)
-            self._select(interaction, "etapes", "Rejoindre…", EtapeRejointe, known, low=1)
-            self._select(interaction, "milieux", "Milieu", Milieu, known, low=0)
+            self._text(interaction, "lieu", title_of(WhereWhen, "code_insee"), known, max_length=100)
+            rayon = title_of(WhereWhen, "radius_km")
+            self._text(interaction, "rayon", rayon, known, required=False, max_length=3)
+            self._select(interaction, "horizon", title_of(WhereWhen, "horizon"), Horizon, known, low=1, high=1)
+            self._select(interaction, "etapes", title_of(WhereWhen, "etapes"), EtapeRejointe, known, low=1)
+            self._select(interaction, "milieux", title_of(WhereWhen, "milieux"), Milieu, known, low=0)
         elif step == 2:
-            self._text(interaction, "adultes", "Nombre d'adultes", known, max_length=2)
-            self._text(interaction, "enfants", "Nombre d'enfants", known, required=False, max_length=2)
-            self._text(interaction, "seniors", "Personnes de plus de 65 ans", known, required=False, max_length=2)
-            self._select(interaction, "statuts", "Statut envisagé", Statut, known, low=1)
-            self._text(
-                interaction, "budget", "Budget en €, par ex. 150000-250000", known, required=False, max_length=40
-            )
+            self._text(interaction, "adultes", title_of(HouseholdMakeup, "adults"), known, max_length=2)
+            for key, name in (("enfants", "children"), ("seniors", "seniors")):
+                self._text(interaction, key, title_of(HouseholdMakeup, name), known, required=False, max_length=2)
+            self._select(interaction, "statuts", title_of(HouseholdMakeup, "statuts"), Statut, known, low=1)
+            budget = title_of(HouseholdMakeup, "budget_min")
+            self._text(interaction, "budget", budget, known, required=False, max_length=40)
         else:
-            self._select(interaction, "valeurs", "Ce qui compte pour vous", Valeur, known, low=0)
-            self._select(interaction, "apports", "Ce que vous apportez", Apport, known, low=0)
+            self._select(interaction, "valeurs", title_of(WhatMatters, "valeurs"), Valeur, known, low=0)
+            self._select(interaction, "apports", title_of(WhatMatters, "apports"), Apport, known, low=0)
             self._text(
-                interaction, "intro", "Quelques mots sur votre foyer", known, required=False, max_length=500,
+                interaction, "intro", title_of(WhatMatters, "intro"), known, required=False, max_length=500,
                 style=discord.TextStyle.paragraph,
             )  # fmt: skip
             visibility: discord.ui.Select[StepModal] = discord.ui.Select(
                 options=[
                     discord.SelectOption(
-                        label=t(interaction, text)[:100], value=key, default=key == known.get("visibilite", "aucune")
+                        label=clip(t(interaction, text), SELECT_LABEL),
+                        value=key.value,
+                        default=key == known.get("visibilite", Visibility.aucune),
                     )
                     for key, text in VISIBILITIES.items()
                 ],
@@ -80,7 +101,7 @@ class StepModal(HabitatModal):
                 max_values=1,
                 custom_id="foyer-visibilite",
             )
-            self._add(interaction, "visibilite", "Qui peut voir votre présentation ?", visibility)
+            self._add(interaction, "visibilite", title_of(WhatMatters, "visibility"), visibility)
             access: discord.ui.Select[StepModal] = discord.ui.Select(
                 options=[
                     discord.SelectOption(
@@ -94,7 +115,7 @@ class StepModal(HabitatModal):
                 max_values=1,
                 custom_id="foyer-accessibilite",
             )
-            self._add(interaction, "accessibilite", "Besoin d'un logement accessible ?", access)
+            self._add(interaction, "accessibilite", title_of(WhatMatters, "accessibility"), access)
 
     def _text(
         self,
@@ -109,10 +130,11 @@ class StepModal(HabitatModal):
     ) -> None:
         value = known.get(key)
         field: discord.ui.TextInput[StepModal] = discord.ui.TextInput(
-            label=t(interaction, text)[:45],
+            label=clip(t(interaction, text), INPUT_LABEL),
             required=required,
             max_length=max_length,
-            default=str(value) if value not in (None, "") else None,
+            # What was typed comes back whole when it fits; longer, Discord would refuse the whole form.
+            default=clip(str(value), max_length) if value not in (None, "") else None,
             style=style,
             custom_id=f"foyer-{key}",
         )
@@ -142,7 +164,7 @@ class StepModal(HabitatModal):
         self, interaction: discord.Interaction[Any], key: str, text: str, select: discord.ui.Select[StepModal]
     ) -> None:
         self.fields[key] = select
-        self.add_item(discord.ui.Label(text=t(interaction, text)[:45], component=select))
+        self.add_item(discord.ui.Label(text=clip(t(interaction, text), INPUT_LABEL), component=select))
 
     def values(self) -> dict[str, Any]:
         typed: dict[str, Any] = {}
@@ -179,7 +201,7 @@ def known_values(profile: HouseholdProfile | None) -> dict[str, Any]:
         "valeurs": {v.value for v in profile.valeurs},
         "apports": {a.value for a in profile.apports},
         "intro": profile.intro,
-        "visibilite": profile.visibility,
+        "visibilite": profile.visibility.value,
         "accessibilite": "oui" if profile.accessibility else "non",
     }
 
@@ -215,7 +237,7 @@ def profile_embed(interaction: discord.Interaction[Any], profile: HouseholdProfi
         if values:
             embed.add_field(
                 name=t(interaction, name),
-                value=", ".join(tl(interaction, v) for v in sorted(values))[:1024],
+                value=clip(", ".join(tl(interaction, v) for v in sorted(values)), EMBED_FIELD_VALUE),
                 inline=False,
             )
     visibility = t(interaction, VISIBILITIES[profile.visibility])
@@ -234,54 +256,100 @@ def reason_text(interaction: discord.Interaction[Any], reason: Reason) -> str:
     return t(interaction, reason.text, **params)
 
 
-def suggestions_embed(
-    interaction: discord.Interaction[Any],
-    households: list[Suggestion],
-    profiles: dict[int, HouseholdProfile],
-    projects: list[Suggestion],
-    project_records: dict[int, Project],
-) -> discord.Embed:
+def suggestions_embed(interaction: discord.Interaction[Any], shown: Shown) -> discord.Embed:
     embed = discord.Embed(title=t(interaction, "Vos suggestions de mise en lien"), colour=COLOUR)
-    if not households and not projects:
+    if not shown.households and not shown.projects:
         embed.description = t(
             interaction,
             "Pas encore de suggestion : élargissez votre rayon ou vos statuts, ou revenez plus tard "
             "(vous recevrez les nouvelles chaque semaine).",
         )
-    for number, suggestion in enumerate(households, start=1):
-        other = profiles[suggestion.target_id]
+    for number, suggestion in enumerate(shown.households, start=1):
+        other = shown.profiles[suggestion.target_id]
         reasons = " · ".join(reason_text(interaction, r) for r in suggestion.reasons)
-        text = f"{reasons}\n{other.intro[:200]}" if other.intro else reasons
+        text = f"{reasons}\n{clip(other.intro, INTRO_PREVIEW)}" if other.intro else reasons
         embed.add_field(
-            name=t(interaction, "Foyer {n} — {score} %", n=number, score=round(suggestion.score))[:256],
-            value=text[:1024],
+            name=clip(
+                t(interaction, "Foyer {n} — {score} %", n=number, score=round(suggestion.score)), EMBED_FIELD_NAME
+            ),
+            value=clip(text, EMBED_FIELD_VALUE),
             inline=False,
         )
-    for suggestion in projects:
-        project = project_records[suggestion.target_id]
+    for suggestion in shown.projects:
+        project = shown.records[suggestion.target_id]
         reasons = " · ".join(reason_text(interaction, r) for r in suggestion.reasons)
         embed.add_field(
-            name=f"🏡 {project.nom} — {round(suggestion.score)} %"[:256], value=reasons[:1024], inline=False
+            name=clip(f"🏡 {project.nom} — {round(suggestion.score)} %", EMBED_FIELD_NAME),
+            value=clip(reasons, EMBED_FIELD_VALUE),
+            inline=False,
         )
     return embed
 
 
-def introduction_embed(profile: HouseholdProfile | None, locale: str | None) -> discord.Embed:
-    """What the other side sees of the requester before accepting: the introduction, not the identity."""
-    from bot.i18n import gettext
-
-    embed = discord.Embed(title=gettext("Un foyer souhaite être mis en lien avec vous", locale), colour=COLOUR)
-    if profile is None:
-        return embed
-    embed.description = profile.intro or None
-    if profile.commune:
-        embed.add_field(name=gettext("Où", locale), value=profile.commune)
-    if profile.horizon:
-        embed.add_field(name=gettext("Quand", locale), value=gettext(label(profile.horizon), locale))
-    if profile.valeurs:
-        values = ", ".join(gettext(label(v), locale) for v in sorted(profile.valeurs))
-        embed.add_field(name=gettext("Ce qui compte pour vous", locale), value=values, inline=False)
-    if profile.apports:
-        brings = ", ".join(gettext(label(a), locale) for a in sorted(profile.apports))
-        embed.add_field(name=gettext("Ce que vous apportez", locale), value=brings, inline=False)
+def households_embed(interaction: discord.Interaction[Any], project_name: str, shown: Shown) -> discord.Embed:
+    """The households a project's référent may ask, named by their rank, not their identity."""
+    embed = suggestions_embed(interaction, shown)
+    embed.title = clip(t(interaction, "Foyers pour « {projet} »", projet=project_name), EMBED_TITLE)
     return embed
+
+
+def requested_text(interaction: discord.Interaction[Any], requested: Requested) -> str:
+    if requested.introduction is not None:
+        return t(
+            interaction,
+            "Demande envoyée. Vous serez prévenu·e de la réponse ; rien n'est partagé sans l'accord des deux.",
+        )
+    assert requested.project is not None
+    contact = public_contact(requested.project)
+    if contact is None:
+        return t(
+            interaction,
+            "Le projet « {projet} » n'a pas de référent sur Discord, ni de contact public dans sa fiche.",
+            projet=requested.project.nom,
+        )
+    return t(
+        interaction,
+        "Le projet « {projet} » n'a pas de référent sur Discord : contactez-le directement, {contact}",
+        projet=requested.project.nom,
+        contact=contact,
+    )
+
+
+def answer_text(interaction: discord.Interaction[Any], answered: Introduction) -> str:
+    """What the one who answered reads, in place of the request's buttons."""
+    if answered.status is not IntroductionStatus.acceptee:
+        return t(interaction, "Demande déclinée. Ce foyer ne vous sera plus proposé.")
+    if answered.thread_id is not None:
+        return t(interaction, "Mise en lien acceptée : {ou}", ou=f"<#{answered.thread_id}>")
+    return t(
+        interaction, "✅ Mise en lien acceptée : écrivez à {membre} sur Discord.", membre=f"<@{answered.requester_id}>"
+    )
+
+
+class ThreadRooms:
+    """`Rooms` on Discord: a private thread in the server's introductions channel. Opening it takes
+    several calls, so the interaction is acknowledged first, within Discord's 3 seconds."""
+
+    def __init__(self, interaction: discord.Interaction[Any]) -> None:
+        self.interaction = interaction
+
+    async def open(self, channel_id: int, title: str, members: tuple[int, int], greeting: str) -> int | None:
+        if not self.interaction.response.is_done():
+            await self.interaction.response.defer()
+        channel = bot_of(self.interaction).get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            return None
+        try:
+            thread = await channel.create_thread(name=title, type=discord.ChannelType.private_thread, invitable=False)
+            for user_id in members:
+                await thread.add_user(discord.Object(user_id))
+            names = " ".join(f"<@{user_id}>" for user_id in members)
+            await thread.send(
+                f"{names} {greeting}",
+                # The two members, and only them, are pinged.
+                allowed_mentions=discord.AllowedMentions(users=[discord.Object(user_id) for user_id in members]),
+            )
+        except discord.HTTPException as error:
+            log.warning("fil de mise en lien impossible : %s", error)
+            return None
+        return thread.id

@@ -34,6 +34,10 @@ def render(message: Outgoing) -> dict[str, Any]:
             label = clip(button.label, limits.BUTTON_LABEL)
             view.add_item(discord.ui.Button(label=label, custom_id=button.custom_id, style=STYLES[button.style]))
         rendered["view"] = view
+    if message.pings:
+        rendered["allowed_mentions"] = discord.AllowedMentions(
+            everyone=False, roles=False, users=[discord.Object(user_id) for user_id in message.pings]
+        )
     return rendered
 
 

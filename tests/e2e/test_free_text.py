@@ -605,16 +605,7 @@ NUMBER = (
     "« {big} » is refused naming « {name} », the model's field, not the form's label (no title, no labels "
     "given to invalid()), and « ² » passes str.isdigit() but not int(): « erreur inattendue » ({where})"
 )
-FIELD_FAILURES: dict[str, str] = {
-    "presentation 1/3: foyer-rayon": NUMBER.format(big="999", name="radius_km", where="cogs/onboarding.py _number"),
-    "presentation 2/3: foyer-adultes": NUMBER.format(big="99", name="adults", where="cogs/onboarding.py _number"),
-    "presentation 2/3: foyer-enfants": NUMBER.format(big="99", name="children", where="cogs/onboarding.py _number"),
-    "presentation 2/3: foyer-seniors": NUMBER.format(big="99", name="seniors", where="cogs/onboarding.py _number"),
-    "presentation 2/3: foyer-budget": (
-        "40 digits make a budget SQLite cannot hold (OverflowError): « erreur inattendue » (bot/households/models.py "
-        "parse_budget and HouseholdMakeup.budget_min/max have no upper bound)"
-    ),
-}
+FIELD_FAILURES: dict[str, str] = {}
 
 
 def text_inputs(modal: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:

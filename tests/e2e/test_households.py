@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from bot.households.models import HouseholdMakeup, WhatMatters, WhereWhen
+from bot.households.service import REQUEST
+from bot.outbox import subject
 from bot.sandbox.driver import Message, Reply
 from bot.sandbox.harness import Sandbox
 from bot.sandbox.state import User
 from bot.vocabulary import Apport, EtapeRejointe, Horizon, Statut, Valeur
+from tests.e2e.lives import dies_after_sending, lives
 from tests.support import ManualDateClock
 
 THIERS, CLERMONT = "63430", "63113"
+DM_ROUTE = "/channels/{channel_id}/messages"
 
 
 async def introduce(sb: Sandbox, user: User, *, visibility: str = "tous", lieu: str = f"insee:{THIERS}") -> Reply:
@@ -64,7 +71,7 @@ async def profile_for(
     apports: frozenset[Apport] = frozenset(),
 ) -> None:
     """A household already introduced (through the store, to keep the test on what it checks)."""
-    store = sb.bot.households
+    store = sb.bot.households.store
     await store.save_where(
         user.id,
         WhereWhen(
@@ -88,15 +95,47 @@ async def profile_for(
     )
 
 
+async def dms(sb: Sandbox, user: User) -> list[dict[str, object]]:
+    """What a member received by DM once the ledger's due rows are delivered."""
+    await sb.bot.scheduler.run_due()
+    return sb.emulator.dms_to(user)
+
+
+def containing(messages: list[dict[str, object]], text: str) -> list[dict[str, object]]:
+    return [m for m in messages if text in str(m["content"])]
+
+
+async def ask_first_household(sb: Sandbox, asker: User) -> Reply:
+    suggestions = await sb.driver.slash(asker, "mise-en-lien suggestions")
+    assert suggestions.message is not None
+    return await sb.driver.choose(asker, suggestions.message, ["Foyer 1"])
+
+
+async def a_project_with_a_referent(sb: Sandbox, referent: User) -> int:
+    form = await sb.driver.slash(referent, "projet proposer", commune=f"insee:{THIERS}", etape="emergence",
+                                 forme_juridique="cooperative_habitants", recrute=True)  # fmt: skip
+    await sb.driver.submit(referent, form, {"Nom du projet": "La Coopé des Couteliers"})
+    row = await sb.bot.db.fetchone("SELECT id FROM projects WHERE nom = 'La Coopé des Couteliers'")
+    assert row is not None
+    await sb.bot.projects.publish(row["id"])
+    return int(row["id"])
+
+
+async def ledger(sb: Sandbox, kind: str) -> list[tuple[str, str | None]]:
+    rows = await sb.bot.db.fetchall("SELECT status, reason FROM outbox WHERE kind = ? ORDER BY id", (kind,))
+    return [(row["status"], row["reason"]) for row in rows]
+
+
 # ---------------------------------------------------------------------- greeting and introduction
 
 
 async def test_a_newcomer_is_greeted_by_dm_with_a_button(sb: Sandbox) -> None:
     newcomer = sb.emulator.add_user("lou")
     await sb.driver.join(sb.demo.guild, newcomer)
-    [greeting] = sb.emulator.dms_to(newcomer)
-    assert greeting["embeds"][0]["title"] == "Bienvenue dans le réseau de l'habitat participatif !"
-    assert Message(sb.emulator, greeting).button("Présenter mon foyer")
+    [greeting] = await dms(sb, newcomer)
+    assert greeting["embeds"][0]["title"] == "Bienvenue dans le réseau de l'habitat participatif !"  # type: ignore[index]
+    form = await sb.driver.click(newcomer, Message(sb.emulator, greeting), "Présenter mon foyer")
+    assert form.modal is not None and form.modal["title"] == "Où et quand (1/3)"
 
 
 async def test_a_newcomer_with_closed_dms_is_greeted_in_the_welcome_channel(furnished: Sandbox) -> None:
@@ -104,10 +143,16 @@ async def test_a_newcomer_with_closed_dms_is_greeted_in_the_welcome_channel(furn
     newcomer = sb.emulator.add_user("lou")
     newcomer.dms_open = False
     await sb.driver.join(sb.demo.guild, newcomer)
+    await sb.bot.scheduler.run_due()
     [greeting] = sb.emulator.messages_in(sb.demo.channel("accueil"))
     assert greeting["content"] == f"<@{newcomer.id}>"
     assert [int(u) for u in greeting["allowed_mentions"]["users"]] == [newcomer.id]
     assert greeting["allowed_mentions"]["parse"] == []
+    assert Message(sb.emulator, greeting).button("Présenter mon foyer")
+    assert await ledger(sb, "household.greeting") == [
+        ("undeliverable", "messages privés fermés ou membre inconnu"),
+        ("sent", None),
+    ]
 
 
 async def test_the_introduction_in_three_steps(furnished: Sandbox) -> None:
@@ -125,28 +170,66 @@ async def test_the_introduction_in_three_steps(furnished: Sandbox) -> None:
     assert "la menuiserie" in shown.text
 
 
+async def start_step_2(sb: Sandbox, user: User) -> Reply:
+    form = await sb.driver.slash(user, "presentation creer")
+    step1 = await sb.driver.submit(
+        user, form, {"foyer-lieu": "Thiers", "foyer-horizon": ["maintenant"], "foyer-etapes": ["lieu_existant"]}
+    )
+    assert step1.message is not None
+    return await sb.driver.click(user, step1.message, "foyer:etape:2")
+
+
+def modal_value(reply: Reply, custom_id: str) -> str:
+    assert reply.modal is not None
+    inputs = [row["components"][0] for row in reply.modal["components"] if row["type"] == 1]
+    return str(next(i for i in inputs if i["custom_id"] == custom_id).get("value"))
+
+
 async def test_a_wrong_value_is_fixed_and_the_form_resumed_not_restarted(furnished: Sandbox) -> None:
     sb = furnished
     alex = sb.demo.user("alex")
-    form = await sb.driver.slash(alex, "presentation creer")
-    step1 = await sb.driver.submit(
-        alex, form, {"foyer-lieu": "Thiers", "foyer-horizon": ["maintenant"], "foyer-etapes": ["lieu_existant"]}
-    )
-    assert step1.message is not None
-    form2 = await sb.driver.click(alex, step1.message, "foyer:etape:2")
+    form2 = await start_step_2(sb, alex)
     wrong = await sb.driver.submit(alex, form2, {"foyer-adultes": "un", "foyer-statuts": ["achat"]})
     assert wrong.ephemeral
-    assert wrong.content == "« un » n'est pas un nombre."
+    assert wrong.content == "« Nombre d'adultes » ne convient pas : un nombre entier est attendu."
     profile = await sb.bot.households.get(alex.id)
     assert profile is not None and profile.step == 2  # step 1 is kept
     assert wrong.message is not None
     again = await sb.driver.click(alex, wrong.message, "foyer:etape:2")
-    assert again.modal is not None
-    adults = next(row["components"][0] for row in again.modal["components"] if row["type"] == 1)
-    assert adults["value"] == "un"  # what was typed comes back to be corrected
+    assert modal_value(again, "foyer-adultes") == "un"  # what was typed comes back to be corrected
     # And /presentation creer resumes at step 2, not at step 1.
     resumed = await sb.driver.slash(alex, "presentation creer")
     assert resumed.modal is not None and resumed.modal["title"] == "Votre foyer (2/3)"
+
+
+@pytest.mark.parametrize(
+    ("locale", "typed", "refusal"),
+    [
+        ("fr", "99999999999999999999", "« Budget en €, par ex. 150000-250000 » ne convient pas : au plus 10000000."),
+        ("en-US", "99999999999999999999", "“Budget in €, e.g. 150000-250000” does not fit: at most 10000000."),
+    ],
+)
+async def test_a_budget_beyond_any_home_is_refused_naming_the_field(
+    furnished: Sandbox, locale: str, typed: str, refusal: str
+) -> None:
+    sb = furnished
+    alex = sb.demo.user("alex")
+    alex.locale = locale
+    form2 = await start_step_2(sb, alex)
+    refused = await sb.driver.submit(
+        alex, form2, {"foyer-adultes": "2", "foyer-statuts": ["achat"], "foyer-budget": typed}
+    )
+    assert refused.ephemeral and refused.content == refusal
+    profile = await sb.bot.households.get(alex.id)
+    assert profile is not None and profile.step == 2 and profile.budget_max is None  # nothing stored
+    assert refused.message is not None
+    again = await sb.driver.click(alex, refused.message, "foyer:etape:2")
+    assert modal_value(again, "foyer-budget") == typed
+    assert modal_value(again, "foyer-adultes") == "2"
+    fixed = await sb.driver.submit(alex, again, {"foyer-budget": "200000-300000"})
+    assert fixed.content in ("Étape 2/3 enregistrée.", "Step 2/3 saved.")
+    profile = await sb.bot.households.get(alex.id)
+    assert profile is not None and (profile.budget_min, profile.budget_max) == (200000, 300000)
 
 
 async def test_an_ambiguous_commune_is_asked_again(furnished: Sandbox) -> None:
@@ -193,22 +276,41 @@ async def test_an_accepted_introduction_opens_a_private_thread_with_both(furnish
     alex, morgane = sb.demo.user("alex"), sb.demo.user("morgane")
     await introduce(sb, alex)
     await profile_for(sb, morgane)
-    suggestions = await sb.driver.slash(alex, "mise-en-lien suggestions")
-    assert suggestions.message is not None
-    asked = await sb.driver.choose(alex, suggestions.message, ["Foyer 1"])
+    asked = await ask_first_household(sb, alex)
     assert asked.content.startswith("Demande envoyée.")
-    [request] = sb.emulator.dms_to(morgane)
-    assert "Deux adultes, deux enfants" in request["embeds"][0]["description"]
+    [request] = await dms(sb, morgane)
+    assert "Deux adultes, deux enfants" in request["embeds"][0]["description"]  # type: ignore[index]
     accepted = await sb.driver.click(morgane, Message(sb.emulator, request), "Accepter")
     assert accepted.content.startswith("Mise en lien acceptée : <#")
+    assert Message(sb.emulator, request).buttons == []
     thread = next(c for c in sb.emulator.channels.values() if c.type == 12)
     assert thread.parent_id == sb.demo.channel("mise-en-lien").id
     assert {alex.id, morgane.id} <= thread.thread_members
     [hello] = sb.emulator.messages_in(thread)
     assert f"<@{alex.id}>" in hello["content"] and f"<@{morgane.id}>" in hello["content"]
+    assert sorted(int(u) for u in hello["allowed_mentions"]["users"]) == sorted((alex.id, morgane.id))
+    # The requester is told where to meet, on the ledger.
+    [told] = containing(await dms(sb, alex), "Mise en lien acceptée")
+    assert told["content"] == (
+        f"✅ Mise en lien acceptée : rendez-vous dans <#{thread.id}>, un fil privé où vous êtes tous les deux."
+    )
     # Already in touch: not suggested again.
     again = await sb.driver.slash(alex, "mise-en-lien suggestions")
     assert not [f for f in again.embeds[0]["fields"] if f["name"].startswith("Foyer")]
+
+
+async def test_without_an_introductions_channel_each_gets_the_others_name(furnished: Sandbox) -> None:
+    sb = furnished
+    await sb.bot.guild_settings.update(sb.demo.guild.id, matching_channel_id=None)
+    alex, morgane = sb.demo.user("alex"), sb.demo.user("morgane")
+    await introduce(sb, alex)
+    await profile_for(sb, morgane)
+    await ask_first_household(sb, alex)
+    [request] = await dms(sb, morgane)
+    accepted = await sb.driver.click(morgane, Message(sb.emulator, request), "Accepter")
+    assert accepted.content == f"✅ Mise en lien acceptée : écrivez à <@{alex.id}> sur Discord."
+    [told] = containing(await dms(sb, alex), "Mise en lien acceptée")
+    assert told["content"] == f"✅ Mise en lien acceptée : écrivez à <@{morgane.id}> sur Discord."
 
 
 async def test_a_declined_pair_is_never_suggested_again(furnished: Sandbox) -> None:
@@ -216,16 +318,14 @@ async def test_a_declined_pair_is_never_suggested_again(furnished: Sandbox) -> N
     alex, morgane = sb.demo.user("alex"), sb.demo.user("morgane")
     await introduce(sb, alex)
     await profile_for(sb, morgane)
-    suggestions = await sb.driver.slash(alex, "mise-en-lien suggestions")
-    assert suggestions.message is not None
-    await sb.driver.choose(alex, suggestions.message, ["Foyer 1"])
-    [request] = sb.emulator.dms_to(morgane)
+    await ask_first_household(sb, alex)
+    [request] = await dms(sb, morgane)
     # Only the addressee may answer.
     refused = await sb.driver.click(alex, Message(sb.emulator, request), "Accepter")
     assert refused.content == "Cette demande ne vous est pas adressée."
     declined = await sb.driver.click(morgane, Message(sb.emulator, request), "Décliner")
     assert declined.content.startswith("Demande déclinée.")
-    assert "n'a pas abouti" in sb.emulator.dms_to(alex)[-1]["content"]
+    assert containing(await dms(sb, alex), "n'a pas abouti")
     later = await sb.driver.slash(alex, "mise-en-lien suggestions")
     assert not [f for f in later.embeds[0]["fields"] if f["name"].startswith("Foyer")]
     assert Message(sb.emulator, request).buttons == []  # answered once, for good
@@ -234,22 +334,82 @@ async def test_a_declined_pair_is_never_suggested_again(furnished: Sandbox) -> N
 async def test_a_project_request_goes_to_its_referents(furnished: Sandbox) -> None:
     sb = furnished
     alex, dominique = sb.demo.user("alex"), sb.demo.user("dominique")
-    form = await sb.driver.slash(dominique, "projet proposer", commune=f"insee:{THIERS}", etape="emergence",
-                                 forme_juridique="cooperative_habitants", recrute=True)  # fmt: skip
-    await sb.driver.submit(dominique, form, {"Nom du projet": "La Coopé des Couteliers"})
-    row = await sb.bot.db.fetchone("SELECT id FROM projects WHERE nom = 'La Coopé des Couteliers'")
-    assert row is not None
-    await sb.bot.projects.publish(row["id"])
+    await a_project_with_a_referent(sb, dominique)
     await introduce(sb, alex)
     suggestions = await sb.driver.slash(alex, "mise-en-lien suggestions")
     assert "La Coopé des Couteliers" in suggestions.text
     assert suggestions.message is not None
     await sb.driver.choose(alex, suggestions.message, ["🏡 La Coopé des Couteliers"])
-    request = sb.emulator.dms_to(dominique)[-1]
-    assert "La Coopé des Couteliers" in request["content"]
+    request = (await dms(sb, dominique))[-1]
+    assert "La Coopé des Couteliers" in request["content"]  # type: ignore[operator]
     await sb.driver.click(dominique, Message(sb.emulator, request), "Accepter")
     thread = next(c for c in sb.emulator.channels.values() if c.type == 12)
     assert {alex.id, dominique.id} <= thread.thread_members
+
+
+async def test_a_project_with_nobody_on_discord_gives_its_public_contact(furnished: Sandbox) -> None:
+    sb = furnished
+    alex = sb.demo.user("alex")
+    await introduce(sb, alex)
+    suggestions = await sb.driver.slash(alex, "mise-en-lien suggestions")
+    assert suggestions.message is not None
+    options = [o["label"] for o in suggestions.message.select()["options"]]
+    assert "🏡 Le Hameau des Essais (démo)" in options
+    answer = await sb.driver.choose(alex, suggestions.message, ["🏡 Le Hameau des Essais (démo)"])
+    assert answer.content == (
+        "Le projet « Le Hameau des Essais (démo) » n'a pas de référent sur Discord : contactez-le directement, "
+        "hameau-essais@exemple.org"
+    )
+    assert await sb.bot.db.fetchall("SELECT * FROM introductions") == []
+
+
+async def test_a_request_to_closed_dms_is_withdrawn_and_the_requester_told(furnished: Sandbox) -> None:
+    sb = furnished
+    alex, morgane = sb.demo.user("alex"), sb.demo.user("morgane")
+    await introduce(sb, alex)
+    await profile_for(sb, morgane)
+    morgane.dms_open = False
+    await ask_first_household(sb, alex)
+    [told] = containing(await dms(sb, alex), "n'a pu être remise")
+    assert told["content"] == (
+        "Votre demande de mise en lien n'a pu être remise : ce foyer ne reçoit pas de messages privés. "
+        "Rien n'a été partagé."
+    )
+    assert await ledger(sb, REQUEST) == [("undeliverable", "messages privés fermés ou membre inconnu")]
+    row = await sb.bot.db.fetchone("SELECT status FROM introductions")
+    assert row is not None and row["status"] == "retiree"
+    # Known from now on: Morgane is no longer suggested, and nobody is left waiting on her.
+    later = await sb.driver.slash(alex, "mise-en-lien suggestions")
+    assert not [f for f in later.embeds[0]["fields"] if f["name"].startswith("Foyer")]
+
+
+async def test_a_request_nobody_answers_lapses_and_the_requester_is_told(
+    furnished: Sandbox, clock: ManualDateClock
+) -> None:
+    sb = furnished
+    alex, morgane = sb.demo.user("alex"), sb.demo.user("morgane")
+    await introduce(sb, alex)
+    await profile_for(sb, morgane)
+    await ask_first_household(sb, alex)
+    [request] = await dms(sb, morgane)
+    clock.advance(days=15)
+    [told] = containing(await dms(sb, alex), "sans réponse")
+    assert str(told["content"]).startswith(
+        "⌛ Votre demande de mise en lien du 1er mars 2027 est restée sans réponse pendant 14 jours"
+    )
+    late = await sb.driver.click(morgane, Message(sb.emulator, request), "Accepter")
+    assert late.content == "Cette demande a déjà reçu une réponse, ou a expiré."
+
+
+async def test_a_server_error_on_a_request_is_retried_and_sent_once(furnished: Sandbox) -> None:
+    sb = furnished
+    alex, morgane = sb.demo.user("alex"), sb.demo.user("morgane")
+    await introduce(sb, alex)
+    await profile_for(sb, morgane)
+    await ask_first_household(sb, alex)
+    sb.emulator.fail_next("POST", DM_ROUTE, status=500)
+    assert len(await dms(sb, morgane)) == 1
+    assert await ledger(sb, REQUEST) == [("sent", None)]
 
 
 async def test_the_weekly_digest_and_its_pause(furnished: Sandbox, clock: ManualDateClock) -> None:
@@ -258,12 +418,9 @@ async def test_the_weekly_digest_and_its_pause(furnished: Sandbox, clock: Manual
     await introduce(sb, alex)
     await profile_for(sb, morgane)
     clock.advance(days=8)
-    await sb.bot.scheduler.run_due()
-    digests = [m for m in sb.emulator.dms_to(alex) if "nouvelle(s) suggestion(s)" in m["content"]]
-    assert len(digests) == 1
+    assert len(containing(await dms(sb, alex), "nouvelle(s) suggestion(s)")) == 1
     clock.advance(days=8)
-    await sb.bot.scheduler.run_due()  # nothing new since: no message
-    assert len([m for m in sb.emulator.dms_to(alex) if "nouvelle(s) suggestion(s)" in m["content"]]) == 1
+    assert len(containing(await dms(sb, alex), "nouvelle(s) suggestion(s)")) == 1  # nothing new: no message
     paused = await sb.driver.slash(alex, "mise-en-lien pause")
     assert paused.content == "Plus de récapitulatif hebdomadaire."
     profile = await sb.bot.households.get(alex.id)
@@ -274,10 +431,9 @@ async def test_an_old_introduction_is_asked_about_then_paused(furnished: Sandbox
     sb = furnished
     morgane = sb.demo.user("morgane")
     await profile_for(sb, morgane)
-    await sb.bot.households.set_flags(morgane.id, digest=False)
+    await sb.bot.households.set_digest(morgane.id, False)
     clock.advance(days=366)
-    await sb.bot.scheduler.run_due()
-    [question] = [m for m in sb.emulator.dms_to(morgane) if "a un an" in m["content"]]
+    [question] = containing(await dms(sb, morgane), "a un an")
     clock.advance(days=31)
     await sb.bot.scheduler.run_due()
     profile = await sb.bot.households.get(morgane.id)
@@ -286,6 +442,47 @@ async def test_an_old_introduction_is_asked_about_then_paused(furnished: Sandbox
     assert kept.content == "Merci, votre présentation reste active."
     profile = await sb.bot.households.get(morgane.id)
     assert profile is not None and not profile.paused
+
+
+async def test_a_member_who_could_not_be_asked_is_never_paused(furnished: Sandbox, clock: ManualDateClock) -> None:
+    sb = furnished
+    morgane = sb.demo.user("morgane")
+    await profile_for(sb, morgane)
+    await sb.bot.households.set_digest(morgane.id, False)
+    morgane.dms_open = False
+    clock.advance(days=366)
+    await sb.bot.scheduler.run_due()
+    clock.advance(days=29)
+    await sb.bot.scheduler.run_due()
+    profile = await sb.bot.households.get(morgane.id)
+    assert profile is not None and not profile.paused and profile.dm_closed
+    # Asked again a month later; delivered this time, then a month without answer: paused.
+    morgane.dms_open = True
+    clock.advance(days=2)
+    assert len(containing(await dms(sb, morgane), "a un an")) == 1
+    clock.advance(days=31)
+    await sb.bot.scheduler.run_due()
+    profile = await sb.bot.households.get(morgane.id)
+    assert profile is not None and profile.paused and not profile.dm_closed
+    assert await ledger(sb, "household.question") == [
+        ("undeliverable", "messages privés fermés ou membre inconnu"),
+        ("sent", None),
+    ]
+
+
+async def test_help_says_the_rules_of_a_request(furnished: Sandbox) -> None:
+    sb = furnished
+    for user, rule in (
+        (sb.demo.user("alex"), "10 demandes en attente au plus ; sans réponse en 14 jours, la demande est close"),
+        (sb.demo.user("sam"), "10 pending requests at most; with no answer in 14 days, the request is closed"),
+    ):
+        shown = await sb.driver.slash(user, "aide")
+        assert shown.message is not None
+        pages = [shown.message.text]
+        while not shown.message.button("▶").get("disabled"):
+            await sb.driver.click(user, shown.message, "▶")
+            pages.append(shown.message.text)
+        assert rule in "\n".join(pages)
 
 
 # ---------------------------------------------------------------------- my data
@@ -307,9 +504,7 @@ async def test_my_data_exported_then_erased_leaving_no_trace(furnished: Sandbox,
     alex, morgane, dominique = sb.demo.user("alex"), sb.demo.user("morgane"), sb.demo.user("dominique")
     await introduce(sb, alex)
     await profile_for(sb, morgane)
-    suggestions = await sb.driver.slash(alex, "mise-en-lien suggestions")
-    assert suggestions.message is not None
-    await sb.driver.choose(alex, suggestions.message, ["Foyer 1"])
+    await ask_first_household(sb, alex)
     form = await sb.driver.slash(alex, "projet proposer", commune=f"insee:{THIERS}", etape="emergence")
     await sb.driver.submit(alex, form, {"Nom du projet": "Mon projet à moi"})
     await sb.driver.slash(dominique, "evenement creer", type="jpo", titre="JPO", debut="10/04/2027 14h", fin="17h",
@@ -318,6 +513,8 @@ async def test_my_data_exported_then_erased_leaving_no_trace(furnished: Sandbox,
     assert event is not None
     await sb.driver.slash(alex, "evenement inscrire", evenement=str(event["id"]), personnes=2)
     await sb.driver.slash(alex, "evenement mes-rappels", delais="1j")
+    clock.advance(days=8)
+    await sb.bot.scheduler.run_due()  # a digest, a request: messages about Alex in the ledger
 
     exported = await sb.driver.slash(alex, "mes-donnees voir")
     [attachment] = exported.messages[0].attachments
@@ -336,31 +533,152 @@ async def test_my_data_exported_then_erased_leaving_no_trace(furnished: Sandbox,
     registered = await sb.bot.events.store.must_get(event["id"])
     assert registered.seats_taken == 2
     assert await sb.bot.db.fetchone("SELECT 1 FROM projects WHERE nom = 'Mon projet à moi'") is not None
-    clock.advance(days=1)
 
 
 async def test_a_project_meets_households_that_let_projects_see_them(furnished: Sandbox) -> None:
     sb = furnished
     alex, dominique, morgane = sb.demo.user("alex"), sb.demo.user("dominique"), sb.demo.user("morgane")
-    form = await sb.driver.slash(dominique, "projet proposer", commune=f"insee:{THIERS}", etape="emergence",
-                                 forme_juridique="cooperative_habitants", recrute=True)  # fmt: skip
-    await sb.driver.submit(dominique, form, {"Nom du projet": "La Coopé des Couteliers"})
-    row = await sb.bot.db.fetchone("SELECT id FROM projects WHERE nom = 'La Coopé des Couteliers'")
-    assert row is not None
-    await sb.bot.projects.publish(row["id"])
+    project_id = await a_project_with_a_referent(sb, dominique)
     await introduce(sb, alex, visibility="projets")
     await profile_for(sb, morgane, insee=THIERS, visibility="foyers")  # does not let projects see her
-    refused = await sb.driver.slash(sb.demo.user("sam"), "mise-en-lien foyers", projet=str(row["id"]))
+    refused = await sb.driver.slash(sb.demo.user("sam"), "mise-en-lien foyers", projet=str(project_id))
     assert refused.content == "Only the project's contact people can do that."
-    listing = await sb.driver.slash(dominique, "mise-en-lien foyers", projet=str(row["id"]))
+    listing = await sb.driver.slash(dominique, "mise-en-lien foyers", projet=str(project_id))
     assert listing.embeds[0]["title"] == "Foyers pour « La Coopé des Couteliers »"
     households = [f for f in listing.embeds[0]["fields"] if f["name"].startswith("Foyer")]
     assert len(households) == 1 and "Deux adultes, deux enfants" in households[0]["value"]
     assert listing.message is not None
     assert all(str(alex.id) not in o["value"] for o in listing.message.select()["options"])
     await sb.driver.choose(dominique, listing.message, ["Foyer 1"])
-    request = sb.emulator.dms_to(alex)[-1]
+    request = (await dms(sb, alex))[-1]
     assert request["content"] == "Le projet « La Coopé des Couteliers » aimerait vous rencontrer."
     await sb.driver.click(alex, Message(sb.emulator, request), "Accepter")
     thread = next(c for c in sb.emulator.channels.values() if c.type == 12)
     assert {alex.id, dominique.id} <= thread.thread_members
+    [told] = containing(await dms(sb, dominique), "Mise en lien acceptée")
+    assert f"<#{thread.id}>" in str(told["content"])
+
+
+# ---------------------------------------------------------------------- crashes: each message exactly once
+
+
+async def test_a_request_queued_by_a_bot_that_dies_is_sent_once_by_the_next(
+    tmp_path: Path, clock: ManualDateClock
+) -> None:
+    async with lives(tmp_path, clock) as world:
+        alex, morgane = world.demo.user("alex"), world.demo.user("morgane")
+        async with world.first_life() as first:
+            await introduce(first, alex)
+            await profile_for(first, morgane)
+            await ask_first_household(first, alex)
+        async with world.life() as again:
+            await again.bot.scheduler.run_due()
+            await again.bot.scheduler.run_due()
+        assert len(containing(world.emulator.dms_to(morgane), "Une demande de mise en lien vous attend.")) == 1
+
+
+async def test_an_answer_queued_by_a_bot_that_dies_is_sent_once_by_the_next(
+    tmp_path: Path, clock: ManualDateClock
+) -> None:
+    async with lives(tmp_path, clock) as world:
+        alex, morgane = world.demo.user("alex"), world.demo.user("morgane")
+        async with world.first_life(delivers=True) as first:
+            await introduce(first, alex)
+            await profile_for(first, morgane)
+            await ask_first_household(first, alex)
+            [request] = await dms(first, morgane)
+            await first.bot.scheduler.stop()  # dies before sending what the answer queues
+            await first.driver.click(morgane, Message(first.emulator, request), "Décliner")
+        assert containing(world.emulator.dms_to(alex), "n'a pas abouti") == []
+        async with world.life() as again:
+            await again.bot.scheduler.run_due()
+            await again.bot.scheduler.run_due()
+        assert len(containing(world.emulator.dms_to(alex), "n'a pas abouti")) == 1
+
+
+async def test_a_withdrawal_queued_by_a_bot_that_dies_is_sent_once_by_the_next(
+    tmp_path: Path, clock: ManualDateClock
+) -> None:
+    async with lives(tmp_path, clock) as world:
+        alex, morgane = world.demo.user("alex"), world.demo.user("morgane")
+        async with world.first_life() as first:
+            await introduce(first, alex)
+            await profile_for(first, morgane)
+            morgane.dms_open = False
+            await ask_first_household(first, alex)
+            [letter] = await first.bot.core.outbox.store.pending(subject("introduction", 1))
+            await first.bot.core.outbox.deliver(letter)  # refused; the withdrawal is queued, then the bot dies
+        async with world.life() as again:
+            await again.bot.scheduler.run_due()
+            await again.bot.scheduler.run_due()
+        assert len(containing(world.emulator.dms_to(alex), "n'a pu être remise")) == 1
+
+
+async def test_a_lapse_queued_by_a_bot_that_dies_is_sent_once_by_the_next(
+    tmp_path: Path, clock: ManualDateClock
+) -> None:
+    async with lives(tmp_path, clock) as world:
+        alex, morgane = world.demo.user("alex"), world.demo.user("morgane")
+        async with world.first_life() as first:
+            await introduce(first, alex)
+            await profile_for(first, morgane)
+            await ask_first_household(first, alex)
+            clock.advance(days=15)
+            assert await first.bot.households.run_due() >= 1  # marked lapsed, the notice queued; then it dies
+        async with world.life() as again:
+            await again.bot.scheduler.run_due()
+            await again.bot.scheduler.run_due()
+        assert len(containing(world.emulator.dms_to(alex), "sans réponse")) == 1
+        # The request itself is no longer worth sending.
+        assert containing(world.emulator.dms_to(morgane), "Une demande de mise en lien") == []
+
+
+async def test_a_digest_queued_by_a_bot_that_dies_is_sent_once_by_the_next(
+    tmp_path: Path, clock: ManualDateClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with lives(tmp_path, clock) as world:
+        alex, morgane = world.demo.user("alex"), world.demo.user("morgane")
+        async with world.first_life(delivers=True) as first:
+            await introduce(first, alex)
+            await profile_for(first, morgane)
+            await first.bot.households.set_digest(morgane.id, False)
+            clock.advance(days=8)
+            dies_after_sending(monkeypatch, first.bot)
+            await first.bot.scheduler.run_due()  # the digest goes out, the bot "dies" before marking it
+            monkeypatch.undo()
+        async with world.life() as again:
+            assert await again.bot.scheduler.run_due() == 0  # still claimed by the dead bot
+            clock.advance(minutes=2)  # its lease is over
+            await again.bot.scheduler.run_due()  # sent again with the same nonce: Discord keeps the first
+        assert len(containing(world.emulator.dms_to(alex), "nouvelle(s) suggestion(s)")) == 1
+
+
+async def test_a_yearly_question_queued_by_a_bot_that_dies_is_sent_once_by_the_next(
+    tmp_path: Path, clock: ManualDateClock
+) -> None:
+    async with lives(tmp_path, clock) as world:
+        morgane = world.demo.user("morgane")
+        async with world.first_life() as first:
+            await profile_for(first, morgane)
+            await first.bot.households.set_digest(morgane.id, False)
+            clock.advance(days=366)
+            assert await first.bot.households.run_due() == 1  # asked in the ledger; then it dies
+        async with world.life() as again:
+            await again.bot.scheduler.run_due()
+            await again.bot.scheduler.run_due()
+            profile = await again.bot.households.get(morgane.id)
+            assert profile is not None and profile.asked_delivered_at == clock.now
+        assert len(containing(world.emulator.dms_to(morgane), "a un an")) == 1
+
+
+async def test_a_greeting_queued_by_a_bot_that_dies_is_sent_once_by_the_next(
+    tmp_path: Path, clock: ManualDateClock
+) -> None:
+    async with lives(tmp_path, clock) as world:
+        newcomer = world.emulator.add_user("lou")
+        async with world.first_life() as first:
+            await first.driver.join(world.demo.guild, newcomer)
+        async with world.life() as again:
+            await again.bot.scheduler.run_due()
+            await again.bot.scheduler.run_due()
+        assert len(world.emulator.dms_to(newcomer)) == 1

@@ -1,23 +1,56 @@
-"""Household profiles and introductions: the store's rules on a real SQLite file."""
+"""Household profiles and introductions: the store's rules and the service's flows, on a real SQLite file
+(the flows through build_core, as the bot wires them, with a notifier that records instead of sending)."""
 
 from __future__ import annotations
 
-import pytest
+import shutil
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
 
-from bot.db import Database
-from bot.errors import UserError
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.clock import to_db
+from bot.config import Settings
+from bot.core import Core, build_core
+from bot.db import MIGRATIONS_DIR, Database
+from bot.errors import Text, UserError
 from bot.geo import geography
 from bot.households.models import (
+    MAX_BUDGET,
     MAX_PENDING_REQUESTS,
     HouseholdMakeup,
+    IntroductionKind,
+    IntroductionStatus,
     WhatMatters,
     WhereWhen,
     parse_budget,
     parse_place,
 )
+from bot.households.service import (
+    ANSWERED,
+    DIGEST,
+    GREETING,
+    LAPSED,
+    QUESTION,
+    REQUEST,
+    WITHDRAWN,
+    build_step,
+)
 from bot.households.store import HouseholdStore, IntroductionStore
-from bot.vocabulary import EtapeRejointe, Horizon, Statut
+from bot.i18n import explain
+from bot.notify import Delivery
+from bot.outbox import FIRST_RETRY, Status, subject
+from bot.projects.models import ProjectDraft
+from bot.vocabulary import Etape, EtapeRejointe, FormeJuridique, Horizon, Statut
 from tests.support import ManualDateClock
+from tests.unit.test_reminders import RecordingNotifier
+
+FOYER = IntroductionKind.foyer
+GUILD = 1
+CLOSED = "messages privés fermés ou membre inconnu"
 
 
 @pytest.fixture
@@ -37,13 +70,44 @@ def introductions(db: Database, clock: ManualDateClock) -> IntroductionStore:
     return IntroductionStore(db)
 
 
-async def complete(store: HouseholdStore, user_id: int, insee: str = "63113", visibility: str = "tous") -> None:
+@pytest.fixture
+def notifier() -> RecordingNotifier:
+    return RecordingNotifier()
+
+
+@pytest.fixture
+def core(db: Database, clock: ManualDateClock, notifier: RecordingNotifier) -> Core:
+    return build_core(Settings(_env_file=None), db=db, clock=clock, notifier=notifier)
+
+
+async def complete(
+    store: HouseholdStore, user_id: int, insee: str = "63113", visibility: str = "tous", locale: str = "fr"
+) -> None:
     where = WhereWhen(
         code_insee=insee, radius_km=30, horizon=Horizon.maintenant, etapes=frozenset({EtapeRejointe.lieu_existant})
     )
-    await store.save_where(user_id, where, guild_id=1, locale="fr")
+    await store.save_where(user_id, where, guild_id=GUILD, locale=locale)
     await store.save_household(user_id, HouseholdMakeup(adults=1, statuts=frozenset({Statut.achat})))
     await store.save_matters(user_id, WhatMatters(visibility=visibility))
+
+
+class NoRooms:
+    """No introductions channel on these servers: each side is given the other's name."""
+
+    async def open(self, channel_id: int, title: str, members: tuple[int, int], greeting: str) -> int | None:
+        raise AssertionError("no channel, no thread")
+
+
+def texts(notifier: RecordingNotifier, user_id: int) -> list[str]:
+    return [message.content for recipient, _, message in notifier.sent if recipient == user_id]
+
+
+async def statuses(core: Core, kind: str) -> list[tuple[Status, str | None]]:
+    rows = await core.db.fetchall("SELECT status, reason FROM outbox WHERE kind = ? ORDER BY id", (kind,))
+    return [(Status(row["status"]), row["reason"]) for row in rows]
+
+
+# ---------------------------------------------------------------------- what members type
 
 
 @pytest.mark.parametrize(
@@ -51,6 +115,7 @@ async def complete(store: HouseholdStore, user_id: int, insee: str = "63113", vi
     [
         ("150000-250000", (150000, 250000)),
         ("150 000 € – 250 000 €", (150000, 250000)),
+        ("150.000 à 250.000", (150000, 250000)),
         ("250000", (None, 250000)),
         ("", (None, None)),
     ],
@@ -64,10 +129,74 @@ def test_budget_refuses_words() -> None:
         parse_budget("beaucoup")
 
 
+@given(st.text(max_size=40))
+def test_a_typed_budget_is_read_or_refused_never_a_crash(text: str) -> None:
+    try:
+        low, high = parse_budget(text)
+    except UserError as error:
+        assert error.message.startswith("Je ne comprends pas le budget")
+        return
+    assert low is None or (high is not None and 0 < low <= high)
+
+
+@given(st.integers(1, 10**12), st.integers(0, 10**12), st.sampled_from(["-", " – ", " à ", "/"]), st.booleans())
+def test_a_budget_written_as_people_write_it_is_read_whole(low: int, extra: int, dash: str, spaced: bool) -> None:
+    high = low + extra
+
+    def written(n: int) -> str:
+        return f"{n:,}".replace(",", "\u202f" if spaced else "") + (" €" if spaced else "")
+
+    assert parse_budget(f"{written(low)}{dash}{written(high)}") == (low, high)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # the first call loads the communes
+@given(st.text(max_size=100))
+def test_a_typed_place_is_a_commune_departements_or_a_refusal(text: str) -> None:
+    geo = geography()
+    try:
+        code_insee, departements = parse_place(text, geo)
+    except UserError:
+        return
+    assert (code_insee is None) == bool(departements)
+    assert code_insee is None or geo.commune(code_insee) is not None
+    assert all(d in geo.departements for d in departements)
+
+
 def test_place_is_a_commune_or_departements() -> None:
     geo = geography()
     assert parse_place("63, 03", geo) == (None, frozenset({"63", "03"}))
     assert parse_place("Thiers", geo) == ("63430", frozenset())
+
+
+@given(
+    adultes=st.one_of(st.text(max_size=3), st.integers(-5, 10**21).map(str)),
+    budget=st.one_of(st.text(max_size=40), st.integers(0, 10**21).map(str)),
+)
+def test_a_refused_household_step_names_its_field_in_the_members_words(adultes: str, budget: str) -> None:
+    """Whatever is typed, the step is valid within its bounds, or refused naming a field of the form."""
+    geo = geography()
+    typed = {"adultes": adultes, "statuts": {"achat"}, "budget": budget}
+    try:
+        step = build_step(2, typed, geo)
+    except UserError as error:
+        message = explain(error, "fr")
+        assert "budget_max" not in message and "adults" not in message and "should" not in message
+        champ = error.params.get("champ")
+        assert champ is None or (
+            isinstance(champ, Text)
+            and champ.message
+            in (
+                "Nombre d'adultes",
+                "Budget en €, par ex. 150000-250000",
+            )
+        )
+        return
+    assert isinstance(step, HouseholdMakeup)
+    assert 1 <= step.adults <= 12
+    assert step.budget_max is None or step.budget_max <= MAX_BUDGET
+
+
+# ---------------------------------------------------------------------- the store
 
 
 async def test_a_circle_profile_knows_the_departements_it_touches(households: HouseholdStore) -> None:
@@ -77,41 +206,40 @@ async def test_a_circle_profile_knows_the_departements_it_touches(households: Ho
     assert {"03", "63"} <= profile.departements
 
 
-async def test_only_visible_complete_unpaused_households_are_candidates(households: HouseholdStore) -> None:
-    await complete(households, 1)
-    await complete(households, 2)
-    await complete(households, 3, visibility="projets")
-    await complete(households, 4)
+async def test_only_visible_complete_unpaused_reachable_households_are_candidates(households: HouseholdStore) -> None:
+    for user_id in range(1, 6):
+        await complete(households, user_id, visibility="projets" if user_id == 3 else "tous")
     await households.set_flags(4, paused=True)
+    await households.note_dm(5, closed=True)
     me = await households.get(1)
     assert me is not None
     assert [p.user_id for p in await households.candidate_households(me)] == [2]
 
 
 async def test_at_most_ten_pending_requests_and_none_twice(introductions: IntroductionStore) -> None:
-    await introductions.request(1, target_user_id=2, guild_id=None)
+    await introductions.request(FOYER, 1, target_user_id=2, guild_id=None)
     with pytest.raises(UserError, match="existe déjà"):
-        await introductions.request(1, target_user_id=2, guild_id=None)
+        await introductions.request(FOYER, 1, target_user_id=2, guild_id=None)
     for target in range(3, 2 + MAX_PENDING_REQUESTS):
-        await introductions.request(1, target_user_id=target, guild_id=None)
+        await introductions.request(FOYER, 1, target_user_id=target, guild_id=None)
     with pytest.raises(UserError, match="demandes en attente"):
-        await introductions.request(1, target_user_id=99, guild_id=None)
+        await introductions.request(FOYER, 1, target_user_id=99, guild_id=None)
     with pytest.raises(UserError):
-        await introductions.request(5, target_user_id=5, guild_id=None)
+        await introductions.request(FOYER, 5, target_user_id=5, guild_id=None)
 
 
-async def test_requests_expire_after_fourteen_days(introductions: IntroductionStore, clock: ManualDateClock) -> None:
-    request = await introductions.request(1, target_user_id=2, guild_id=None)
+async def test_a_request_past_its_lifetime_is_no_longer_answered(
+    introductions: IntroductionStore, clock: ManualDateClock
+) -> None:
+    request = await introductions.request(FOYER, 1, target_user_id=2, guild_id=None)
     clock.advance(days=15)
     with pytest.raises(UserError, match="expiré"):
         await introductions.answer(request.id, accepted=True, by=2)
-    found = await introductions.get(request.id)
-    assert found is not None and found.status == "expiree"
 
 
 async def test_the_first_answer_counts(introductions: IntroductionStore) -> None:
-    request = await introductions.request(1, target_user_id=2, guild_id=None)
-    assert (await introductions.answer(request.id, accepted=False, by=2)).status == "declinee"
+    request = await introductions.request(FOYER, 1, target_user_id=2, guild_id=None)
+    assert (await introductions.answer(request.id, accepted=False, by=2)).status is IntroductionStatus.declinee
     with pytest.raises(UserError):
         await introductions.answer(request.id, accepted=True, by=2)
 
@@ -121,7 +249,7 @@ async def test_a_declined_pair_is_no_longer_a_candidate(
 ) -> None:
     await complete(households, 1)
     await complete(households, 2)
-    request = await introductions.request(2, target_user_id=1, guild_id=None)
+    request = await introductions.request(FOYER, 2, target_user_id=1, guild_id=None)
     await introductions.answer(request.id, accepted=False, by=1)
     me = await households.get(1)
     assert me is not None
@@ -136,3 +264,342 @@ async def test_a_capped_candidate_list_keeps_the_nearest(households: HouseholdSt
     assert me is not None
     nearest = [p.user_id for p in await households.candidate_households(me, limit=2)]
     assert nearest == [4, 3]  # Riom (~14 km), then Issoire (~31 km): not the oldest two
+
+
+# ---------------------------------------------------------------------- the introduction in three steps
+
+
+async def test_a_budget_beyond_any_home_is_refused_and_nothing_is_stored(core: Core) -> None:
+    await core.households.save_step(
+        1, 1, {"lieu": "Thiers", "horizon": "maintenant", "etapes": {"lieu_existant"}}, guild_id=GUILD, locale="fr"
+    )
+    typed = {"adultes": "2", "statuts": {"achat"}, "budget": "99999999999999999999"}
+    with pytest.raises(UserError) as refused:
+        await core.households.save_step(1, 2, typed, guild_id=GUILD, locale="fr")
+    assert explain(refused.value, "fr") == (
+        "« Budget en €, par ex. 150000-250000 » ne convient pas : au plus 10000000."
+    )
+    assert explain(refused.value, "en-US") == "“Budget in €, e.g. 150000-250000” does not fit: at most 10000000."
+    profile = await core.households.get(1)
+    assert profile is not None and profile.step == 2 and profile.budget_max is None and profile.code_insee == "63430"
+
+
+@pytest.mark.parametrize(
+    ("step", "typed", "refusal"),
+    [
+        (2, {"adultes": "13", "statuts": {"achat"}}, "« Nombre d'adultes » ne convient pas : au plus 12."),
+        (2, {"adultes": "2", "statuts": set()}, "« Statut envisagé » ne convient pas : au moins 1 élément(s)."),
+        (
+            2,
+            {"adultes": "2", "statuts": {"achat"}, "budget": "300000", "enfants": "99"},
+            "« Nombre d'enfants » ne convient pas : au plus 12.",
+        ),
+        (3, {"intro": "x" * 501}, "« Quelques mots sur votre foyer » ne convient pas : au plus 500 caractères."),
+        (
+            1,
+            {"lieu": "Thiers", "rayon": "999", "horizon": "maintenant", "etapes": {"lieu_existant"}},
+            "« Rayon autour de la commune, en km » ne convient pas : au plus 300.",
+        ),
+        (1, {"lieu": "Thiers", "etapes": {"lieu_existant"}}, "« Quand ? » ne convient pas : à remplir."),
+    ],
+)
+def test_every_value_is_bounded_and_refused_by_the_name_the_member_sees(
+    step: int, typed: dict[str, object], refusal: str
+) -> None:
+    with pytest.raises(UserError) as refused:
+        build_step(step, typed, geography())
+    assert explain(refused.value, "fr") == refusal
+
+
+# ---------------------------------------------------------------------- requests, answers, lapses
+
+
+async def test_a_request_reaches_the_other_household_in_its_language_and_nothing_else(
+    core: Core, notifier: RecordingNotifier
+) -> None:
+    await complete(core.households.store, 1)
+    await complete(core.households.store, 2, locale="en-US")
+    requested = await core.households.request(1, household=2, guild_id=GUILD)
+    assert requested.introduction is not None
+    await core.scheduler.run_due()
+    [(recipient, nonce, message)] = notifier.sent
+    assert (recipient, nonce) == (2, "ob-1")
+    assert message.content == "A request to be put in touch is waiting for you."
+    assert [b.custom_id for b in message.buttons] == [f"intro:oui:{requested.introduction.id}", "intro:non:1"]
+    assert [b.label for b in message.buttons] == ["Accept", "Decline"]
+
+
+async def test_an_unanswered_request_lapses_and_the_requester_is_told_in_the_same_change(
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
+) -> None:
+    await complete(core.households.store, 1, locale="en-US")
+    await complete(core.households.store, 2)
+    for user_id in (1, 2):
+        await core.households.set_digest(user_id, False)
+    await core.households.request(1, household=2, guild_id=GUILD)
+    await core.scheduler.run_due()
+    clock.advance(days=13)
+    assert await core.households.run_due() == 0  # not yet
+    assert await core.households.next_due() == clock.now + timedelta(days=1)
+    clock.advance(days=1, seconds=1)
+    assert await core.households.run_due() == 1
+    introduction = await core.households.introductions.get(1)
+    assert introduction is not None and introduction.status is IntroductionStatus.expiree
+    assert [letter.kind for letter in await core.outbox.store.pending(subject("introduction", 1))] == [LAPSED]
+    await core.scheduler.run_due()
+    assert texts(notifier, 1) == [
+        "⌛ Your introduction request of 1 March 2027 got no answer in 14 days: it is closed, and nothing was "
+        "shared. Other suggestions are waiting for you: /mise-en-lien suggestions."
+    ]
+    with pytest.raises(UserError, match="expiré"):
+        await core.households.answer(1, by=2, accepted=True, rooms=NoRooms())
+
+
+async def test_a_decline_is_told_to_the_requester_and_the_pair_never_suggested_again(
+    core: Core, notifier: RecordingNotifier
+) -> None:
+    await complete(core.households.store, 1)
+    await complete(core.households.store, 2)
+    await core.households.request(1, household=2, guild_id=GUILD)
+    with pytest.raises(UserError, match="pas adressée"):
+        await core.households.answer(1, by=3, accepted=True, rooms=NoRooms())
+    answered = await core.households.answer(1, by=2, accepted=False, rooms=NoRooms())
+    assert answered.status is IntroductionStatus.declinee
+    await core.scheduler.run_due()
+    assert texts(notifier, 1) == [
+        "Votre demande de mise en lien n'a pas abouti cette fois-ci. D'autres suggestions vous attendent : "
+        "/mise-en-lien suggestions."
+    ]
+    assert texts(notifier, 2) == []  # answered before its request went out: the request is not sent
+    assert (await core.households.suggestions(1)).households == []
+
+
+async def test_a_project_without_a_referent_on_discord_gives_its_public_contact(core: Core) -> None:
+    await complete(core.households.store, 1)
+    report = await core.projects.import_drafts(
+        [
+            ProjectDraft(
+                nom="Les Tilleuls",
+                code_insee="63113",
+                etape=Etape.vivre_ensemble,
+                recrute=True,
+                site="https://tilleuls.example",
+                contact="tilleuls@example.org",
+            )
+        ]
+    )
+    assert report.created == 1
+    requested = await core.households.request(1, project=1, guild_id=GUILD)
+    assert requested.introduction is None
+    assert requested.project is not None and requested.project.nom == "Les Tilleuls"
+    assert await core.db.fetchall("SELECT * FROM introductions") == []
+
+
+async def test_a_project_request_no_referent_can_receive_is_withdrawn_with_the_public_contact(
+    core: Core, notifier: RecordingNotifier
+) -> None:
+    await complete(core.households.store, 1)
+    draft = ProjectDraft(
+        nom="Les Tilleuls", code_insee="63113", etape=Etape.vivre_ensemble, recrute=True,
+        forme_juridique=FormeJuridique.association, contact="tilleuls@example.org",
+    )  # fmt: skip
+    project = await core.projects.propose(draft, proposer_id=8, guild_id=GUILD, locale="fr")
+    await core.projects.publish(project.id)
+    await core.households.request(1, project=project.id, guild_id=GUILD)
+    notifier.answer = Delivery.CLOSED
+    await core.outbox.run_due()
+    notifier.answer = Delivery.SENT
+    await core.scheduler.run_due()
+    assert texts(notifier, 1) == [
+        "Votre demande au projet « Les Tilleuls » n'a pu être remise à aucun de ses référents : leurs messages "
+        "privés sont fermés.\nLe projet se contacte aussi directement : tilleuls@example.org"
+    ]
+    introduction = await core.households.introductions.get(1)
+    assert introduction is not None and introduction.status is IntroductionStatus.retiree
+
+
+async def test_a_household_known_to_have_closed_dms_is_refused_at_once(core: Core) -> None:
+    await complete(core.households.store, 1)
+    await complete(core.households.store, 2)
+    await core.households.store.note_dm(2, closed=True)
+    with pytest.raises(UserError, match="ne reçoit pas de messages privés"):
+        await core.households.request(1, household=2, guild_id=GUILD)
+    assert await core.db.fetchall("SELECT * FROM introductions") == []
+
+
+# ---------------------------------------------------------------------- the yearly question
+
+
+async def test_the_yearly_question_is_retried_after_a_server_error_and_the_pause_counts_from_its_delivery(
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
+) -> None:
+    await complete(core.households.store, 1)
+    await core.households.set_digest(1, False)
+    clock.advance(days=366)
+    notifier.answer = Delivery.FAILED  # Discord answers 500
+    await core.scheduler.run_due()
+    assert await statuses(core, QUESTION) == [(Status.pending, None)]
+    clock.advance(days=31)  # a month after the question was written, not delivered: not paused
+    notifier.answer = Delivery.SENT
+    await core.scheduler.run_due()
+    profile = await core.households.get(1)
+    assert profile is not None and not profile.paused
+    assert profile.asked_delivered_at == clock.now
+    assert texts(notifier, 1) == [
+        "Votre présentation de foyer a un an. Est-elle toujours d'actualité ? Sans réponse d'ici un mois, elle sera "
+        "mise en pause (plus proposée à personne)."
+    ]
+    clock.advance(days=29)
+    await core.scheduler.run_due()
+    profile = await core.households.get(1)
+    assert profile is not None and not profile.paused
+    clock.advance(days=2)
+    await core.scheduler.run_due()
+    profile = await core.households.get(1)
+    assert profile is not None and profile.paused
+
+
+async def test_an_answer_to_the_yearly_question_keeps_the_introduction_for_another_year(
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
+) -> None:
+    await complete(core.households.store, 1)
+    await core.households.set_digest(1, False)
+    clock.advance(days=366)
+    await core.scheduler.run_due()
+    await core.households.still_holds(1, True)
+    clock.advance(days=60)
+    await core.scheduler.run_due()
+    profile = await core.households.get(1)
+    assert profile is not None and not profile.paused and profile.asked_at is None
+    assert len(texts(notifier, 1)) == 1
+
+
+# ---------------------------------------------------------------------- every kind on the ledger
+
+Make = Callable[[Core, ManualDateClock, RecordingNotifier], Awaitable[int]]
+
+
+async def two_households(core: Core) -> None:
+    await complete(core.households.store, 1)
+    await complete(core.households.store, 2)
+    await core.households.set_digest(2, False)
+
+
+async def make_request(core: Core, clock: ManualDateClock, notifier: RecordingNotifier) -> int:
+    await two_households(core)
+    await core.households.request(1, household=2, guild_id=GUILD)
+    return 2
+
+
+async def make_answer(core: Core, clock: ManualDateClock, notifier: RecordingNotifier) -> int:
+    await make_request(core, clock, notifier)
+    await core.households.answer(1, by=2, accepted=True, rooms=NoRooms())
+    return 1
+
+
+async def make_withdrawal(core: Core, clock: ManualDateClock, notifier: RecordingNotifier) -> int:
+    await make_request(core, clock, notifier)
+    notifier.answer = Delivery.CLOSED
+    await core.outbox.run_due()
+    notifier.answer = Delivery.SENT
+    return 1
+
+
+async def make_lapse(core: Core, clock: ManualDateClock, notifier: RecordingNotifier) -> int:
+    await make_request(core, clock, notifier)
+    await core.outbox.run_due()
+    clock.advance(days=15)
+    await core.households.run_due()
+    return 1
+
+
+async def make_digest(core: Core, clock: ManualDateClock, notifier: RecordingNotifier) -> int:
+    await two_households(core)
+    clock.advance(days=8)
+    await core.households.run_due()
+    return 1
+
+
+async def make_question(core: Core, clock: ManualDateClock, notifier: RecordingNotifier) -> int:
+    await complete(core.households.store, 1)
+    await core.households.set_digest(1, False)
+    clock.advance(days=366)
+    await core.households.run_due()
+    return 1
+
+
+async def make_greeting(core: Core, clock: ManualDateClock, notifier: RecordingNotifier) -> int:
+    await core.households.greet(GUILD, 7)
+    return 7
+
+
+KINDS: dict[str, Make] = {
+    REQUEST: make_request,
+    ANSWERED: make_answer,
+    WITHDRAWN: make_withdrawal,
+    LAPSED: make_lapse,
+    DIGEST: make_digest,
+    QUESTION: make_question,
+    GREETING: make_greeting,
+}
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+async def test_each_kind_is_retried_after_a_server_error_and_sent_once(
+    core: Core, clock: ManualDateClock, notifier: RecordingNotifier, kind: str
+) -> None:
+    recipient = await KINDS[kind](core, clock, notifier)
+    [letter] = [row for row in await core.outbox.store.due(clock.now) if row.kind == kind]
+    assert letter.recipient_id == recipient
+    notifier.answer = Delivery.FAILED
+    await core.outbox.run_due()
+    retried = await core.outbox.store.get(letter.id)
+    assert retried is not None and retried.status is Status.pending and retried.attempts == 1
+    notifier.answer = Delivery.SENT
+    clock.advance(seconds=FIRST_RETRY.total_seconds())
+    await core.outbox.run_due()
+    sent = await core.outbox.store.get(letter.id)
+    assert sent is not None and sent.status is Status.sent
+    assert [nonce for user_id, nonce, _ in notifier.sent if user_id == recipient].count(letter.nonce) == 1
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+async def test_each_kind_to_closed_dms_is_undeliverable_with_its_reason(
+    core: Core, clock: ManualDateClock, notifier: RecordingNotifier, kind: str
+) -> None:
+    await KINDS[kind](core, clock, notifier)
+    [letter] = [row for row in await core.outbox.store.due(clock.now) if row.kind == kind]
+    notifier.answer = Delivery.CLOSED
+    await core.outbox.run_due()
+    settled = await core.outbox.store.get(letter.id)
+    assert settled is not None and (settled.status, settled.reason) == (Status.undeliverable, CLOSED)
+
+
+# ---------------------------------------------------------------------- migration 0010
+
+
+async def test_a_question_the_old_code_claimed_is_asked_again_through_the_ledger(tmp_path: Path) -> None:
+    """Before 0010 a question was marked before it was sent: whether it arrived is unknown, so it is asked
+    again, and the month before a pause starts at that delivery."""
+    old = tmp_path / "migrations"
+    old.mkdir()
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql"))[:7]:
+        shutil.copy(path, old / path.name)
+    clock = ManualDateClock()
+    async with Database(tmp_path / "old.sqlite3", clock=clock) as db:
+        assert await db.migrate(old) == [1, 2, 3, 4, 5, 6, 7]
+        asked = to_db(clock.now - timedelta(days=40))
+        for user_id, paused in ((1, 0), (2, 1)):
+            await db.execute(
+                "INSERT INTO household_profiles (user_id, guild_id, step, paused, created_at, updated_at, nudged_at,"
+                " last_digest_at) VALUES (?, 5, 4, ?, ?, ?, ?, ?)",
+                (user_id, paused, asked, asked, asked, asked),
+            )
+        await db.migrate()
+        rows = await db.fetchall("SELECT kind, recipient_id, subject, status FROM outbox")
+        assert [tuple(row) for row in rows] == [(QUESTION, 1, "household:1", "pending")]
+        store = HouseholdStore(db, geography())
+        profile = await store.get(1)
+        assert profile is not None and profile.asked_at is not None and profile.asked_delivered_at is None
+        assert profile.digest_done_at == clock.now - timedelta(days=40)
+        assert await store.to_pause(clock.now, 10) == []  # never paused before the question arrives

@@ -108,8 +108,6 @@ def household(
         "locale": "fr",
         "created_at": WHEN,
         "updated_at": WHEN,
-        "nudged_at": None,
-        "last_digest_at": None,
     }
     return HouseholdProfile.model_validate({**fields, **overrides})
 
