@@ -14,7 +14,7 @@ from bot.db import Database
 from bot.errors import UserError
 from bot.events.models import EventDraft
 from bot.events.reminders import REMINDER, ReminderPolicy
-from bot.notify import Delivery, Outgoing
+from bot.notify import Delivery, NotSent, Outgoing, Sent
 from bot.outbox import LEASE, MAX_ATTEMPTS
 from bot.recurrence import Frequency, Rule
 from bot.vocabulary import EventKind
@@ -26,7 +26,8 @@ DAY, TWO_HOURS = 24 * 60, 120
 
 
 class RecordingNotifier:
-    """The one stand-in: the core's deliveries, recorded instead of reaching Discord."""
+    """The one stand-in: the core's deliveries, recorded instead of reaching Discord. A post becomes
+    message number 1000 + its rank; an edit is recorded with the nonce `edit:<message>`."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[int, str, Outgoing]] = []
@@ -39,13 +40,21 @@ class RecordingNotifier:
 
     async def post(
         self, channel_id: int, message: Outgoing, *, nonce: str, mention_role_id: int | None = None
-    ) -> Delivery:
+    ) -> Sent | NotSent:
         if self.answer is Delivery.SENT:
             self.sent.append((channel_id, nonce, message))
+            return Sent(1000 + len(self.sent))
+        return self.answer
+
+    async def edit(self, channel_id: int, message_id: int, message: Outgoing) -> Delivery:
+        if self.answer is Delivery.SENT:
+            self.sent.append((channel_id, f"edit:{message_id}", message))
         return self.answer
 
     async def close_thread(self, thread_id: int, message: Outgoing) -> Delivery:
-        return await self.post(thread_id, message, nonce="")
+        if self.answer is Delivery.SENT:
+            self.sent.append((thread_id, "", message))
+        return self.answer
 
 
 @pytest.fixture
