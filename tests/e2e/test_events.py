@@ -400,6 +400,26 @@ async def test_announcements_refuse_a_role_the_organiser_may_not_ping(furnished:
     assert await sb.bot.db.fetchall("SELECT * FROM announcements") == []
 
 
+async def test_announcement_days_are_read_or_refused_and_a_refusal_schedules_nothing(furnished: Sandbox) -> None:
+    sb = furnished
+    options: dict[str, Any] = {"salon": sb.demo.channel("annonces"), "message": "Bonjour", "quand": "lundi 9h"}
+    typo = await sb.driver.slash(
+        sb.demo.user("dominique"), "rappel programmer", repetition="weekly", jours="lundi jeudj", **options
+    )
+    assert typo.content == "Je ne reconnais pas le jour « jeudj » : écrivez par exemple « lundi jeudi »."
+    daily = await sb.driver.slash(
+        sb.demo.user("dominique"), "rappel programmer", repetition="daily", jours="lundi", **options
+    )
+    assert daily.content == "Les jours ne servent qu'à une annonce répétée chaque semaine."
+    assert await sb.bot.db.fetchall("SELECT * FROM announcements") == []
+    # It is Monday 1 March in Paris: from Wednesday 3 on, the first of Monday and Thursday is Thursday 4.
+    options["quand"] = "mercredi 9h"
+    ok = await sb.driver.slash(
+        sb.demo.user("dominique"), "rappel programmer", repetition="weekly", jours="Lun., JEUDI", **options
+    )
+    assert "première diffusion jeudi 4 mars 2027 à 9h00" in ok.content
+
+
 async def test_members_cannot_schedule_announcements(furnished: Sandbox) -> None:
     reply = await furnished.driver.slash(
         furnished.demo.user("alex"), "rappel programmer", salon=furnished.demo.channel("annonces"),
