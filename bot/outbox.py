@@ -113,6 +113,10 @@ class Kind:
     late: timedelta | None = None
 
 
+COLUMNS = "(kind, target, recipient_id, guild_id, locale, subject, payload, mention_role_id, due_at, created_at)"
+ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
 def subject(what: str, ident: int) -> str:
     """What a row is about, to cancel or move it with its cause: `registration:12`, `ad:3`."""
     return f"{what}:{ident}"
@@ -138,8 +142,7 @@ class OutboxStore:
         """Write a message to send; call it inside the transaction of the change that causes it."""
         now = self.db.clock()
         return await self.db.execute(
-            "INSERT INTO outbox (kind, target, recipient_id, guild_id, locale, subject, payload, mention_role_id,"
-            " due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO outbox {COLUMNS} VALUES {ROW}",
             (
                 kind, target.value, recipient_id, guild_id, locale, about, json.dumps(payload or {}),
                 mention_role_id, to_db(due_at or now), to_db(now),
@@ -147,8 +150,18 @@ class OutboxStore:
         )  # fmt: skip
 
     async def put_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Rows given as `put`'s arguments, in one statement (a registration's reminders)."""
+        if not rows:
+            return
+        now, values = self.db.clock(), []
         for row in rows:
-            await self.put(**row)
+            due_at = row.get("due_at") or now
+            values += [
+                row["kind"], row["target"].value, row["recipient_id"], row.get("guild_id"), row.get("locale"),
+                row.get("about"), json.dumps(row.get("payload") or {}), row.get("mention_role_id"), to_db(due_at),
+                to_db(now),
+            ]  # fmt: skip
+        await self.db.execute(f"INSERT INTO outbox {COLUMNS} VALUES {', '.join([ROW] * len(rows))}", values)
 
     async def cancel(self, about: str, kinds: Sequence[str] | None = None, *, reason: str = "sans objet") -> int:
         """Pending rows about `about` (of these kinds) will not be sent."""

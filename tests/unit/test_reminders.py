@@ -1,5 +1,5 @@
-"""The agenda's messages on the ledger (reminders, scheduled announcements): what is due when, and
-delivery exactly once; and the rules an announcement is built from."""
+"""The agenda's messages on the ledger (reminders, the event's card, scheduled announcements): what is
+due when, and delivery exactly once; and the rules an announcement is built from."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from bot.config import Settings
 from bot.core import Core, build_core
 from bot.db import Database
 from bot.errors import UserError
-from bot.events.models import EventDraft
+from bot.events.models import EventChanges, EventDraft, Manager
 from bot.events.reminders import REMINDER, ReminderPolicy
+from bot.events.service import CARD, POSTED
 from bot.notify import Delivery, NotSent, Outgoing, Sent
-from bot.outbox import LEASE, MAX_ATTEMPTS
+from bot.outbox import FIRST_RETRY, LEASE, MAX_ATTEMPTS
 from bot.recurrence import Frequency
 from bot.vocabulary import EventKind
 from tests.support import ManualDateClock
@@ -78,6 +79,7 @@ def core(db: Database, clock: ManualDateClock, notifier: RecordingNotifier) -> C
     return build_core(Settings(_env_file=None), db=db, clock=clock, notifier=notifier)
 
 
+ORGANISER = Manager(user_id=9, guild_id=1, organiser=True, moderator=False)
 POLICY = ReminderPolicy(offsets=(7 * DAY, DAY, TWO_HOURS), zone=PARIS)
 
 
@@ -91,8 +93,7 @@ async def registered(core: Core, *, starts_at: datetime = START, user_id: int = 
             ends_at=starts_at + timedelta(hours=3),
             code_insee="63113",
             organiser_id=9,
-        ),
-        [(starts_at, starts_at + timedelta(hours=3))],
+        )
     )
     await core.events.register(event.id, user_id=user_id, seats=1, remind=remind)
     return event.id
@@ -162,10 +163,9 @@ async def test_a_household_on_the_waiting_list_gets_no_reminder_until_it_moves_u
             guild_id=1, kind=EventKind.jpo, title="JPO", starts_at=START, ends_at=START + timedelta(hours=3),
             code_insee="63113", organiser_id=9, capacity=1,
         ),
-        [(START, START + timedelta(hours=3))],
     )  # fmt: skip
-    _, first = await core.events.register(event.id, user_id=1, seats=1)
-    _, waiting = await core.events.register(event.id, user_id=2, seats=1)
+    first = await core.events.register(event.id, user_id=1, seats=1)
+    waiting = await core.events.register(event.id, user_id=2, seats=1)
     assert waiting.registration is not None and waiting.registration.waiting
     assert await reminder_counts(core) == {"pending": 3}
     assert first.registration is not None
@@ -205,7 +205,6 @@ async def test_a_reminder_is_written_in_the_language_and_time_zone_of_its_day(
             guild_id=1, kind=EventKind.jpo, title="Open day", starts_at=START, ends_at=START + timedelta(hours=3),
             code_insee="63113", organiser_id=9,
         ),
-        [(START, START + timedelta(hours=3))],
     )  # fmt: skip
     await core.events.register(event.id, user_id=5, seats=1, locale="en-US")
     clock.now = START - timedelta(days=1)
@@ -287,12 +286,12 @@ async def test_moving_the_event_moves_its_reminders_and_tells_the_registrants(
     clock.now = START - timedelta(days=7)
     await core.scheduler.run_due()
     later = START + timedelta(days=14)
-    await core.events.update(event_id, starts_at=later, ends_at=later + timedelta(hours=3))
+    await core.events.update(event_id, EventChanges(starts_at=later), by=ORGANISER)
     await core.scheduler.run_due()
     assert "a changé" in notifier.sent[-1][2].content
     clock.now = later - timedelta(days=7)
     assert await core.scheduler.run_due() == 1  # the 7-day reminder again, for the new date
-    await core.events.cancel(event_id, "Annulé")
+    await core.events.cancel(event_id, "Annulé", by=ORGANISER)
     await core.scheduler.run_due()
     assert "annulé" in notifier.sent[-1][2].content
     clock.now = later - timedelta(hours=2)
@@ -311,6 +310,99 @@ async def test_next_due_skips_a_claim_until_its_lease_ends(core: Core, clock: Ma
     assert await core.outbox.store.next_due() == clock() + LEASE
     await core.db.execute("UPDATE outbox SET status = 'sent', claimed_at = NULL WHERE id = ?", (due.id,))
     assert await core.outbox.store.next_due() == START - timedelta(days=1)
+
+
+async def test_only_the_organiser_and_the_servers_moderators_manage_an_event(core: Core) -> None:
+    event_id = await registered(core)  # organised by member 9 on server 1
+    refused = [
+        Manager(user_id=5, guild_id=1, organiser=True, moderator=False),  # another organiser
+        Manager(user_id=5, guild_id=2, organiser=True, moderator=True),  # a moderator of another server
+        Manager(user_id=9, guild_id=1, organiser=False, moderator=False),  # no longer an organiser
+    ]
+    for who in refused:
+        with pytest.raises(UserError, match="Seuls l'organisateur"):
+            await core.events.update(event_id, EventChanges(title="Autre titre"), by=who)
+        with pytest.raises(UserError):
+            await core.events.cancel(event_id, "Pour voir", by=who)
+    event = await core.events.store.must_get(event_id)
+    assert (event.title, event.cancelled) == ("JPO des Hirondelles", False)
+    moderator = Manager(user_id=5, guild_id=1, organiser=False, moderator=True)
+    later = START + timedelta(days=1)
+    moved, _ = await core.events.update(event_id, EventChanges(starts_at=later), by=moderator)
+    assert (moved.starts_at, moved.ends_at) == (later, later + timedelta(hours=3))  # a new start keeps the length
+
+
+# ---------------------------------------------------------------------- the event's card
+
+ANNOUNCE_CHANNEL = 77
+
+
+async def announced(core: Core, capacity: int = 3) -> int:
+    await core.guild_settings.update(1, announce_channel_id=ANNOUNCE_CHANNEL)
+    [event] = await core.events.create(
+        EventDraft(
+            guild_id=1, kind=EventKind.jpo, title="JPO des Hirondelles", starts_at=START,
+            ends_at=START + timedelta(hours=3), code_insee="63113", organiser_id=9, capacity=capacity,
+        )
+    )  # fmt: skip
+    return event.id
+
+
+async def test_the_card_is_posted_by_the_ledger_and_a_burst_of_registrations_rewrites_it_once(
+    core: Core, notifier: RecordingNotifier
+) -> None:
+    event_id = await announced(core)
+    assert notifier.sent == []  # written with the event; sent by the scheduler
+    await core.scheduler.run_due()
+    [(channel, nonce, posted)] = notifier.sent
+    assert (channel, nonce[:3]) == (ANNOUNCE_CHANNEL, "ob-")
+    assert [b.custom_id for b in posted.buttons] == [f"evt:inscrire:{event_id}"]
+    assert (await core.events.store.must_get(event_id)).announce_message_id == 1001
+    for user in (1, 2, 3, 4):
+        await core.events.register(event_id, user_id=user, seats=1)
+    assert await core.outbox.store.counts(CARD) == {"pending": 1, "cancelled": 3}
+    await core.scheduler.run_due()
+    [(_, nonce, rewritten)] = notifier.sent[1:]
+    assert (nonce, rewritten.rewrites) == ("edit:1001", 1001)
+    assert "Places : 0 place(s) libre(s) sur 3 · 1 en attente" in rewritten.lines
+
+
+async def test_a_change_that_comes_before_its_card_is_caught_up_once_the_card_exists(
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
+) -> None:
+    event_id = await announced(core)
+    notifier.answer = Delivery.FAILED
+    await core.scheduler.run_due()  # the post fails: tried again later
+    notifier.answer = Delivery.SENT
+    await core.events.register(event_id, user_id=1, seats=1)
+    await core.scheduler.run_due()
+    assert notifier.sent == []  # the rewrite had no card to rewrite: put aside
+    clock.advance(seconds=FIRST_RETRY.total_seconds())
+    await core.scheduler.run_due()
+    assert [nonce for _, nonce, _ in notifier.sent] == [notifier.sent[0][1], "edit:1001"]
+    assert "Places : 2 place(s) libre(s) sur 3" in notifier.sent[-1][2].lines
+
+
+async def test_a_card_that_could_not_be_posted_is_not_rewritten(core: Core, notifier: RecordingNotifier) -> None:
+    event_id = await announced(core)
+    notifier.answer = Delivery.CLOSED  # the announcement channel was deleted
+    await core.scheduler.run_due()
+    notifier.answer = Delivery.SENT
+    await core.events.register(event_id, user_id=1, seats=1)
+    await core.scheduler.run_due()
+    assert notifier.sent == []
+    assert await core.outbox.store.counts(CARD) == {}
+    assert (await core.events.store.must_get(event_id)).announce_channel_id is None
+
+
+async def test_an_event_cancelled_before_its_card_went_out_is_not_announced(
+    core: Core, notifier: RecordingNotifier
+) -> None:
+    event_id = await announced(core)
+    await core.events.cancel(event_id, "Tempête", by=ORGANISER)
+    await core.scheduler.run_due()
+    assert notifier.sent == []
+    assert await core.outbox.store.counts(POSTED) == {"cancelled": 1}
 
 
 # ---------------------------------------------------------------------- announcements
