@@ -26,6 +26,7 @@ from bot.client import cog_extensions
 from bot.clock import Clock, from_db, utc_now
 from bot.config import Settings
 from bot.events.models import EventDraft
+from bot.events.reminders import REMINDER
 from bot.sandbox.demo import build_demo
 from bot.sandbox.emulator import Emulator, RecordedRequest
 from bot.sandbox.harness import Sandbox, attach, furnish, running_bot
@@ -82,7 +83,7 @@ async def new_event(box: Sandbox, title: str, starts_at: datetime) -> int:
         code_insee="63113",
         organiser_id=box.demo.user("dominique").id,
     )
-    [event] = await box.bot.events.create(draft, [(starts_at, ends_at)])
+    [event] = await box.bot.events.create(draft)
     return event.id
 
 
@@ -113,12 +114,12 @@ async def deliver(box: Sandbox, clock: ManualDateClock, due: datetime, users: Se
     bot's own worker, woken by the same clock, may take part of the round: it counts alike)."""
     clock.now = due + timedelta(seconds=30)
     first = len(box.emulator.requests)
-    before = (await box.bot.core.outbox.store.counts()).get("sent", 0)
+    before = (await box.bot.core.outbox.store.counts(REMINDER)).get("sent", 0)
     sent = 0
     start = time.perf_counter()
     while sent < len(users):
         await box.bot.scheduler.run_due()
-        sent = (await box.bot.core.outbox.store.counts()).get("sent", 0) - before
+        sent = (await box.bot.core.outbox.store.counts(REMINDER)).get("sent", 0) - before
     seconds = time.perf_counter() - start
     once = sum(len(box.emulator.dms_to(user)) == 1 for user in users)
     return Round(len(users), sent, seconds, box.emulator.requests[first:], once)
@@ -146,7 +147,7 @@ async def crowd(reminders: int, limited: int, profile: cProfile.Profile | None) 
             await register_all(box, await new_event(box, "Portes ouvertes des Hirondelles", free_start), free)
             await register_all(box, await new_event(box, "Visite du chantier des Mésanges", limited_start), throttled)
             print(f"registrations: {reminders + limited} in {time.perf_counter() - began:.1f} s")
-            print(f"reminders before: {await box.bot.core.outbox.store.counts()}")
+            print(f"reminders before: {await box.bot.core.outbox.store.counts(REMINDER)}")
             print()
 
             if profile is not None:
@@ -156,7 +157,7 @@ async def crowd(reminders: int, limited: int, profile: cProfile.Profile | None) 
                 profile.disable()
             describe("(a) no rate limit", free_round)
             per_reminder = len(free_round.answered) / reminders
-            print(f"    reminders after (a): {await box.bot.core.outbox.store.counts()}")
+            print(f"    reminders after (a): {await box.bot.core.outbox.store.counts(REMINDER)}")
             print()
 
             # discord.py logs every global 429 at WARNING: thousands of lines that are the expected behaviour here.
@@ -186,7 +187,7 @@ async def crowd(reminders: int, limited: int, profile: cProfile.Profile | None) 
                     f"    strict floor (window empty at the start): {strict:.2f} s;"
                     f" measured = {measured / strict:.3f} x strict floor"
                 )
-            print(f"    reminders after (b): {await box.bot.core.outbox.store.counts()}")
+            print(f"    reminders after (b): {await box.bot.core.outbox.store.counts(REMINDER)}")
             if box.emulator.problems:
                 print(f"emulator problems: {box.emulator.problems[:5]}")
 
@@ -209,7 +210,7 @@ async def lone(repeats: int) -> Lone:
             for number, user in enumerate(users, 1):
                 starts_at = utc_now() + timedelta(minutes=OFFSET_MINUTES) + LONE_LEAD
                 event_id = await new_event(box, f"Atelier de lecture n°{number}", starts_at)
-                _, outcome = await box.bot.events.register(event_id, seats=1, user_id=user.id)
+                outcome = await box.bot.events.register(event_id, seats=1, user_id=user.id)
                 assert outcome.registration is not None
                 row = await box.bot.db.fetchone(
                     "SELECT due_at FROM outbox WHERE subject = ?", (f"registration:{outcome.registration.id}",)
@@ -230,7 +231,7 @@ async def lone(repeats: int) -> Lone:
                 result.received_ms.append((received - due).total_seconds() * 1000)
                 result.seen_ms.append((seen - due).total_seconds() * 1000)
             result.exactly_once = sum(len(box.emulator.dms_to(user)) == 1 for user in users)
-            result.counts = await box.bot.core.outbox.store.counts()
+            result.counts = await box.bot.core.outbox.store.counts(REMINDER)
     return result
 
 

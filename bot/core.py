@@ -75,7 +75,7 @@ def build_core(
         projects=projects,
         project_service=project_service,
         events=EventService(EventStore(db, geo), guild_settings, outbox, clock),
-        announcements=AnnouncementService(AnnouncementStore(db), outbox, clock),
+        announcements=AnnouncementService(AnnouncementStore(db), guild_settings, outbox, clock),
         households=households,
         ads=ads,
         ad_service=ad_service,

@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from bot.clock import Clock, from_db, to_db
 from bot.db import Database
 from bot.guild_settings import GuildSettingsStore
-from bot.notify import Delivery, Notifier, Outgoing
+from bot.notify import Delivery, Notifier, NotSent, Outgoing, Sent
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class Status(StrEnum):
 
 UNREACHABLE = {
     Target.dm: "messages privés fermés ou membre inconnu",
-    Target.channel: "salon supprimé ou interdit au bot",
+    Target.channel: "salon ou message supprimé, ou interdit au bot",
     Target.thread_close: "fil supprimé ou interdit au bot",
 }
 
@@ -77,6 +77,9 @@ class Letter(BaseModel):
     attempts: int
     sent_at: datetime | None
     reason: str | None
+    # The message a post became, once Discord took it: given to the kind's `after` hook, which keeps it
+    # where its domain needs it (an event, to rewrite its card later); not a column of the ledger.
+    message_id: int | None = None
 
     @property
     def nonce(self) -> str:
@@ -110,6 +113,10 @@ class Kind:
     late: timedelta | None = None
 
 
+COLUMNS = "(kind, target, recipient_id, guild_id, locale, subject, payload, mention_role_id, due_at, created_at)"
+ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
 def subject(what: str, ident: int) -> str:
     """What a row is about, to cancel or move it with its cause: `registration:12`, `ad:3`."""
     return f"{what}:{ident}"
@@ -135,8 +142,7 @@ class OutboxStore:
         """Write a message to send; call it inside the transaction of the change that causes it."""
         now = self.db.clock()
         return await self.db.execute(
-            "INSERT INTO outbox (kind, target, recipient_id, guild_id, locale, subject, payload, mention_role_id,"
-            " due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO outbox {COLUMNS} VALUES {ROW}",
             (
                 kind, target.value, recipient_id, guild_id, locale, about, json.dumps(payload or {}),
                 mention_role_id, to_db(due_at or now), to_db(now),
@@ -144,8 +150,18 @@ class OutboxStore:
         )  # fmt: skip
 
     async def put_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Rows given as `put`'s arguments, in one statement (a registration's reminders)."""
+        if not rows:
+            return
+        now, values = self.db.clock(), []
         for row in rows:
-            await self.put(**row)
+            due_at = row.get("due_at") or now
+            values += [
+                row["kind"], row["target"].value, row["recipient_id"], row.get("guild_id"), row.get("locale"),
+                row.get("about"), json.dumps(row.get("payload") or {}), row.get("mention_role_id"), to_db(due_at),
+                to_db(now),
+            ]  # fmt: skip
+        await self.db.execute(f"INSERT INTO outbox {COLUMNS} VALUES {', '.join([ROW] * len(rows))}", values)
 
     async def cancel(self, about: str, kinds: Sequence[str] | None = None, *, reason: str = "sans objet") -> int:
         """Pending rows about `about` (of these kinds) will not be sent."""
@@ -325,7 +341,11 @@ class Outbox:
         except Skip as skip:
             await self._settle(letter, kind, skip.status, skip.reason)
             return skip.status
-        delivery = await self._send(letter, message)
+        result = await self._send(letter, message)
+        if isinstance(result, Sent):
+            letter, delivery = letter.model_copy(update={"message_id": result.message_id}), Delivery.SENT
+        else:
+            delivery = result
         if delivery is Delivery.FAILED:
             async with self.store.db.transaction():
                 status = await self.store.retry_later(letter, self.clock())
@@ -353,9 +373,12 @@ class Outbox:
             if kind.after is not None:
                 await kind.after(letter, status, unreachable)
 
-    async def _send(self, letter: Letter, message: Outgoing) -> Delivery:
+    async def _send(self, letter: Letter, message: Outgoing) -> Delivery | Sent | NotSent:
         if letter.target is Target.dm:
             return await self.notifier.dm(letter.recipient_id, message, nonce=letter.nonce)
+        if letter.target is Target.channel and message.rewrites is not None:
+            # No nonce: a rewrite done twice leaves the same message.
+            return await self.notifier.edit(letter.recipient_id, message.rewrites, message)
         if letter.target is Target.channel:
             return await self.notifier.post(
                 letter.recipient_id, message, nonce=letter.nonce, mention_role_id=letter.mention_role_id

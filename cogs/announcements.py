@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import time
+import re
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.announcements.rules import parse_weekdays
 from bot.client import HabitatBot
-from bot.dates import format_when, parse_when
+from bot.dates import format_when
 from bot.errors import UserError
-from bot.recurrence import Frequency, Rule, nth_of_month
+from bot.limits import CHOICE_NAME, EMBED_FIELD_NAME, EMBED_FIELD_VALUE, clip
+from bot.recurrence import Frequency
 from cogs.ui.errors import Refused
 from cogs.ui.members import is_organiser
 from cogs.ui.text import reply, t
+from cogs.ui.transformers import MomentOption, server_zone
 
 ANNOUNCEMENT_REPEATS = [
     app_commands.Choice(name="Une seule fois", value=Frequency.once.value),
@@ -24,14 +27,9 @@ ANNOUNCEMENT_REPEATS = [
     app_commands.Choice(name="Chaque mois, à la même date", value=Frequency.monthly_day.value),
     app_commands.Choice(name="Chaque mois, même rang (ex. 1er lundi)", value=Frequency.monthly_nth.value),
 ]
-WEEKDAY_WORDS = {"lun": 0, "mar": 1, "mer": 2, "jeu": 3, "ven": 4, "sam": 5, "dim": 6}
-
-
-def parse_weekdays(text: str) -> frozenset[int]:
-    days = {WEEKDAY_WORDS[word[:3]] for word in text.casefold().replace(",", " ").split() if word[:3] in WEEKDAY_WORDS}
-    if not days:
-        raise UserError("Indiquez les jours, par exemple « lundi jeudi ».")
-    return frozenset(days)
+LISTED = 25  # an embed holds 25 fields
+EXCERPT = 200  # of each announcement's text, in the list
+NUMBER = re.compile(r"[0-9]{1,18}")
 
 
 @app_commands.guild_only()
@@ -61,13 +59,12 @@ class Announcements(commands.GroupCog, group_name="rappel", group_description="A
         interaction: discord.Interaction[Any],
         salon: discord.TextChannel,
         message: app_commands.Range[str, 1, 1900],
-        quand: app_commands.Range[str, 2, 60],
+        quand: MomentOption,
         repetition: str = Frequency.once.value,
         jours: app_commands.Range[str, 3, 80] | None = None,
         role: discord.Role | None = None,
     ) -> None:
         assert interaction.guild_id is not None and isinstance(interaction.user, discord.Member)
-        settings = await self.bot.guild_settings.get(interaction.guild_id)
         if not salon.permissions_for(salon.guild.me).send_messages:
             raise UserError("Je ne peux pas publier dans {salon}.", salon=salon.mention)
         if not salon.permissions_for(interaction.user).send_messages:
@@ -76,29 +73,17 @@ class Announcements(commands.GroupCog, group_name="rappel", group_description="A
             )
         if role is not None and not (role.mentionable or interaction.user.guild_permissions.mention_everyone):
             raise UserError("Vous ne pouvez pas mentionner le rôle {role}.", role=role.name)
-        first = parse_when(quand, settings.zone, self.bot.clock())
-        local = first.astimezone(settings.zone)
-        frequency = Frequency(repetition)
-        rule = Rule(
-            frequency=frequency,
-            at=time(local.hour, local.minute),
-            zone=settings.zone,
-            start=local.date(),
-            weekdays=parse_weekdays(jours) if frequency is Frequency.weekly and jours else frozenset({local.weekday()}),
-            monthday=local.day,
-            nth=nth_of_month(local.date()) if nth_of_month(local.date()) < 5 else -1,
-        )
-        if frequency is Frequency.weekly and local.weekday() not in rule.weekdays:
-            first = rule.next_after(first) or first
         announcement = await self.bot.announcements.schedule(
             guild_id=interaction.guild_id,
             channel_id=salon.id,
             author_id=interaction.user.id,
             content=message,
             role_id=role.id if role else None,
-            rule=rule,
-            first=first,
+            frequency=Frequency(repetition),
+            first=quand,
+            weekdays=parse_weekdays(jours) if jours else None,
         )
+        assert announcement.next_at is not None
         await reply(
             interaction,
             t(
@@ -106,7 +91,7 @@ class Announcements(commands.GroupCog, group_name="rappel", group_description="A
                 "Annonce n° {id} programmée dans {salon}, première diffusion {quand}.",
                 id=announcement.id,
                 salon=salon.mention,
-                quand=format_when(first, settings.zone, interaction.locale.value),
+                quand=format_when(announcement.next_at, await server_zone(interaction), interaction.locale.value),
             ),
         )
 
@@ -119,24 +104,27 @@ class Announcements(commands.GroupCog, group_name="rappel", group_description="A
             await reply(interaction, t(interaction, "Aucune annonce programmée."))
             return
         embed = discord.Embed(title=t(interaction, "Annonces programmées"), colour=discord.Colour.blurple())
-        for a in found[:25]:
+        for a in found[:LISTED]:
             when = format_when(a.next_at, settings.zone, interaction.locale.value) if a.next_at else "—"
             repeat = t(interaction, label_of_repeat(a.rule.frequency))
             embed.add_field(
-                name=f"n° {a.id} · <#{a.channel_id}>"[:256],
-                value=f"{t(interaction, 'Prochaine : {quand}', quand=when)} · {repeat}\n{a.content[:200]}"[:1024],
+                name=clip(f"n° {a.id} · <#{a.channel_id}>", EMBED_FIELD_NAME),
+                value=clip(
+                    f"{t(interaction, 'Prochaine : {quand}', quand=when)} · {repeat}\n{clip(a.content, EXCERPT)}",
+                    EMBED_FIELD_VALUE,
+                ),
                 inline=False,
             )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="annuler", description="Arrêter une annonce programmée")
     @app_commands.describe(annonce="L'annonce à arrêter")
-    async def annuler(self, interaction: discord.Interaction[Any], annonce: str) -> None:
+    async def annuler(self, interaction: discord.Interaction[Any], annonce: app_commands.Range[str, 1, 100]) -> None:
         assert interaction.guild_id is not None
-        if not annonce.isdigit():
+        if not NUMBER.fullmatch(annonce.strip()):
             raise UserError("Je ne trouve pas cette annonce sur ce serveur.")
         await self.bot.announcements.cancel(int(annonce), interaction.guild_id)
-        await reply(interaction, t(interaction, "Annonce n° {id} arrêtée.", id=annonce))
+        await reply(interaction, t(interaction, "Annonce n° {id} arrêtée.", id=int(annonce)))
 
     @annuler.autocomplete("annonce")
     async def _announcement_autocomplete(
@@ -146,11 +134,11 @@ class Announcements(commands.GroupCog, group_name="rappel", group_description="A
         if not is_organiser(interaction.user, settings):
             return []  # autocomplete skips the cog's check: organisers only, here too
         found = await self.bot.announcements.of_guild(interaction.guild_id or 0)
+        matching = [a for a in found if current.casefold() in f"{a.id} {a.content}".casefold()]
         return [
-            app_commands.Choice(name=f"n° {a.id} — {a.content}"[:100], value=str(a.id))
-            for a in found
-            if current.casefold() in f"{a.id} {a.content}".casefold()
-        ][:25]
+            app_commands.Choice(name=clip(f"n° {a.id} — {a.content}", CHOICE_NAME), value=str(a.id))
+            for a in matching[:LISTED]
+        ]
 
 
 def label_of_repeat(frequency: Frequency) -> str:

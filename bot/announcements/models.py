@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.recurrence import Rule
 
 WEEKDAY_BITS = 7
+MAX_CONTENT = 1900  # Discord's 2,000 characters, less the role mention put in front
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,15 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.announcements.models import Announcement
+from bot.announcements.models import MAX_CONTENT, Announcement
+from bot.announcements.rules import rule_for
 from bot.announcements.store import AnnouncementStore
 from bot.clock import Clock
 from bot.errors import UserError
+from bot.guild_settings import GuildSettingsStore
 from bot.notify import Outgoing
 from bot.outbox import Kind, Letter, Outbox, Skip, Status, Target, subject
-from bot.recurrence import Frequency, Rule
+from bot.recurrence import Frequency
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +26,9 @@ LATE_ONE_OFF = timedelta(hours=24)
 
 
 class AnnouncementService:
-    def __init__(self, store: AnnouncementStore, outbox: Outbox, clock: Clock) -> None:
+    def __init__(self, store: AnnouncementStore, settings: GuildSettingsStore, outbox: Outbox, clock: Clock) -> None:
         self.store = store
+        self.settings = settings
         self.outbox = outbox
         self.clock = clock
         outbox.register(ANNOUNCEMENT, Kind(self._render, after=self._after))
@@ -38,9 +41,16 @@ class AnnouncementService:
         author_id: int,
         content: str,
         role_id: int | None,
-        rule: Rule,
+        frequency: Frequency,
         first: datetime,
+        weekdays: frozenset[int] | None = None,
     ) -> Announcement:
+        """An announcement posted first at `first` (or, weekly on chosen days, the first of them from
+        then on), at that time of day in the server's zone."""
+        if not content.strip() or len(content) > MAX_CONTENT:
+            raise UserError("Une annonce compte de 1 à {n} caractères.", n=MAX_CONTENT)
+        zone = (await self.settings.get(guild_id)).zone
+        rule, first = rule_for(frequency, first, zone, weekdays)
         if first <= self.clock():
             raise UserError("La première diffusion doit être dans le futur.")
         async with self.store.db.transaction():

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.vocabulary import EventKind
 
 MAX_SEATS = 20
+
+
+class EventStatus(StrEnum):
+    planned = "prevu"
+    cancelled = "annule"
+
+
+class RegistrationStatus(StrEnum):
+    confirmed = "inscrit"
+    waiting = "attente"
 
 
 class EventDraft(BaseModel):
@@ -19,9 +30,9 @@ class EventDraft(BaseModel):
     kind: EventKind
     title: str = Field(min_length=3, max_length=100, title="titre")
     description: str = Field(default="", max_length=1000, title="description")
-    starts_at: datetime
-    ends_at: datetime
-    code_insee: str | None = None
+    starts_at: datetime = Field(title="debut")
+    ends_at: datetime = Field(title="fin")
+    code_insee: str | None = Field(default=None, max_length=5, title="commune")
     online_url: str | None = Field(default=None, max_length=300, title="lien")
     capacity: int | None = Field(default=None, ge=1, le=100_000, title="capacite")
     organiser_id: int
@@ -45,7 +56,7 @@ class Event(EventDraft):
     lat: float | None
     lon: float | None
     series_id: int | None
-    status: str
+    status: EventStatus
     cancel_reason: str | None
     discord_event_id: int | None
     announce_channel_id: int | None
@@ -55,7 +66,7 @@ class Event(EventDraft):
 
     @property
     def cancelled(self) -> bool:
-        return self.status == "annule"
+        return self.status is EventStatus.cancelled
 
     @property
     def seats_left(self) -> int | None:
@@ -68,14 +79,27 @@ class Event(EventDraft):
         return self.online_url or ""
 
 
-class Session(BaseModel):
+class SessionDraft(BaseModel):
+    """A workshop as the organiser typed it (the option names are the fields' titles)."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    title: str = Field(min_length=3, max_length=100, title="titre")
+    starts_at: datetime = Field(title="debut")
+    ends_at: datetime = Field(title="fin")
+    place: str | None = Field(default=None, max_length=100, title="lieu")
+    capacity: int | None = Field(default=None, ge=1, le=10_000, title="capacite")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> SessionDraft:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("la fin doit venir après le début")
+        return self
+
+
+class Session(SessionDraft):
     id: int
     event_id: int
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    place: str | None
-    capacity: int | None
     seats_taken: int = 0
 
 
@@ -86,7 +110,7 @@ class Registration(BaseModel):
     user_id: int | None
     guest_name: str | None
     seats: int
-    status: str
+    status: RegistrationStatus
     remind: bool
     locale: str
     registered_by: int | None
@@ -95,17 +119,57 @@ class Registration(BaseModel):
 
     @property
     def waiting(self) -> bool:
-        return self.status == "attente"
+        return self.status is RegistrationStatus.waiting
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a registration did: the member's row, their place in line if waiting, and who moved up."""
+    """What a registration did: the event (without its head counts), the member's row, their place in
+    line if waiting, and who moved up."""
 
-    registration: Registration | None
+    event: Event
+    registration: Registration
     position: int | None
     promoted: tuple[Registration, ...]
     created: bool
+
+
+@dataclass(frozen=True)
+class EventChanges:
+    """What an organiser changes in an event; None leaves a field as it is."""
+
+    title: str | None = None
+    description: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    code_insee: str | None = None
+    online_url: str | None = None
+    capacity: int | None = None
+
+
+@dataclass(frozen=True)
+class Manager:
+    """Who asks to manage an event, with what the Discord layer knows of them on the server they act
+    from: whether they hold its organiser role, whether they moderate it."""
+
+    user_id: int
+    guild_id: int | None
+    organiser: bool
+    moderator: bool
+
+    def may_manage(self, event: Event) -> bool:
+        """The event's own organiser (still an organiser), or a moderator of the event's server."""
+        own = event.organiser_id == self.user_id and self.organiser
+        return own or (event.guild_id == self.guild_id and self.moderator)
+
+
+@dataclass(frozen=True)
+class Roster:
+    """An event's registrations for its organiser: confirmed first, then the waiting list in order."""
+
+    event: Event
+    registrations: tuple[Registration, ...]
+    sessions: tuple[Session, ...]
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.dates import format_time, format_when, local_to_utc
 from bot.events.models import Event, Registration, Session
+from bot.guild_settings import parse_offsets
 from bot.i18n import gettext
 from bot.notify import Button, Outgoing
 from bot.outbox import Target, subject
@@ -48,6 +49,19 @@ class ReminderPolicy:
 
 
 REMINDER = "event.reminder"
+SERVER_WORDS = {"serveur", "server", "défaut", "defaut", "default"}
+NONE_WORDS = {"aucun", "aucune", "none", "non", "no"}
+
+
+def member_offsets(typed: str) -> tuple[int, ...] | None:
+    """A member's own delays as typed for /evenement mes-rappels: « 1j 2h »; « aucun » is (): no
+    reminders; « serveur » is None: the server's delays."""
+    word = typed.strip().casefold()
+    if word in SERVER_WORDS:
+        return None
+    if word in NONE_WORDS:
+        return ()
+    return parse_offsets(typed)
 
 
 def about(registration_id: int) -> str:

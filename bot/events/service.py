@@ -1,12 +1,12 @@
 """The agenda's flows, each from start to end: a change to events or registrations and the messages it
-causes (reminders, promotions from the waiting list, change and cancellation notices) are written in
-one transaction; the scheduler is nudged, never waited for."""
+causes (the event's card and its rewrites, reminders, promotions from the waiting list, change and
+cancellation notices) are written in one transaction; the scheduler is nudged, never waited for."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from dataclasses import asdict, replace
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -16,17 +16,35 @@ from bot.dates import format_when
 from bot.db import Database
 from bot.errors import UserError, invalid
 from bot.events import reminders
-from bot.events.models import Event, EventDraft, Outcome, Registration
+from bot.events.card import card
+from bot.events.models import (
+    Event,
+    EventChanges,
+    EventDraft,
+    EventFilters,
+    Manager,
+    Outcome,
+    Registration,
+    Roster,
+    Session,
+    SessionDraft,
+)
 from bot.events.reminders import REMINDER, ReminderPolicy, reminder_message
 from bot.events.store import EventStore
 from bot.guild_settings import GuildSettings, GuildSettingsStore
 from bot.i18n import gettext
 from bot.notify import Outgoing
-from bot.outbox import Kind, Letter, Outbox, Skip, Status, Target
+from bot.outbox import Kind, Letter, Outbox, Skip, Status, Target, subject
+from bot.recurrence import Frequency, event_occurrences
 
+POSTED = "event.announcement"  # the card, posted in the server's announcement channel
+CARD = "event.card"  # the card rewritten: seats taken, a change, a workshop, the cancellation
+NOT_POSTED = "carte pas encore publiée"
 PROMOTED = "event.promoted"
 CANCELLED = "event.cancelled"
 CHANGED = "event.changed"
+SERIES = 4  # dates created when a repetition is chosen without a number
+NUMBER = re.compile(r"[0-9]{1,18}")  # an event's number as typed (SQLite integers hold 18 digits)
 
 
 def policy_for(settings: GuildSettings, own: tuple[int, ...] | None) -> ReminderPolicy:
@@ -37,6 +55,10 @@ def policy_for(settings: GuildSettings, own: tuple[int, ...] | None) -> Reminder
         quiet_start=settings.quiet_start,
         quiet_end=settings.quiet_end,
     )
+
+
+def about_event(event_id: int) -> str:
+    return subject("event", event_id)
 
 
 class EventService:
@@ -50,38 +72,97 @@ class EventService:
         outbox.register(PROMOTED, Kind(self._render_notice))
         outbox.register(CANCELLED, Kind(self._render_notice))
         outbox.register(CHANGED, Kind(self._render_notice))
+        outbox.register(POSTED, Kind(self._render_post, after=self._after_post))
+        outbox.register(CARD, Kind(self._render_card, after=self._after_card))
+
+    # ----------------------------------------------------------------- finding events
+
+    async def find(self, typed: str) -> Event:
+        """The event a member named: by its number, or by a title that only one coming event holds."""
+        number = NUMBER.fullmatch(typed.strip())
+        event = await self.store.get(int(number.group())) if number else None
+        if event is None:
+            found = await self.store.titles_like(typed, self.clock())
+            event = found[0] if len(found) == 1 else None
+        if event is None:
+            raise UserError(
+                "Je ne trouve pas l'événement « {evenement} » : choisissez-le dans la liste.", evenement=typed
+            )
+        return event
+
+    async def titles_like(self, typed: str) -> list[Event]:
+        return await self.store.titles_like(typed, self.clock())
+
+    async def upcoming(self, filters: EventFilters) -> list[Event]:
+        return await self.store.upcoming(filters, self.clock())
+
+    async def calendar(self, event_id: int | None) -> list[Event]:
+        """One event, or the whole agenda to come, for a calendar file."""
+        if event_id is not None:
+            return [await self.store.must_get(event_id)]
+        return await self.store.upcoming(EventFilters(), self.clock())
 
     # ----------------------------------------------------------------- organisers
 
-    async def create(self, draft: EventDraft, occurrences: Sequence[tuple[datetime, datetime]]) -> list[Event]:
-        return await self.store.create(draft, occurrences)
-
-    async def update(self, event_id: int, **changes: Any) -> tuple[Event, list[Registration]]:
-        """Change an event: registrants are told of a new time or place, their reminders follow the
-        new time, and a larger capacity moves the waiting list up."""
+    async def create(
+        self, draft: EventDraft, *, repeat: Frequency = Frequency.once, count: int | None = None
+    ) -> list[Event]:
+        """The event (one per date of a series) and, when the server has an announcement channel, the
+        first date's card, posted by the ledger with its « S'inscrire » button."""
+        settings = await self.settings.get(draft.guild_id)
+        dates = event_occurrences(
+            draft.starts_at, draft.ends_at, repeat, count or (1 if repeat is Frequency.once else SERIES), settings.zone
+        )
         async with self.db.transaction():
-            before = await self.store.must_get(event_id)
+            events = await self.store.create(draft, dates, announce_channel_id=settings.announce_channel_id)
+            first = events[0]
+            if first.announce_channel_id is not None:
+                await self.outbox.store.put(
+                    POSTED,
+                    Target.channel,
+                    first.announce_channel_id,
+                    guild_id=first.guild_id,
+                    about=about_event(first.id),
+                    payload={"event": first.id},
+                )
+        self.outbox.nudge()
+        return events
+
+    async def update(self, event_id: int, changes: EventChanges, *, by: Manager) -> tuple[Event, list[Registration]]:
+        """Change an event: registrants are told of a new time or place, their reminders follow the
+        new time, a larger capacity moves the waiting list up, and the card follows. A new start alone
+        keeps the event's length."""
+        fields = {name: value for name, value in asdict(changes).items() if value is not None}
+        if not fields:
+            raise UserError("Indiquez au moins une chose à changer.")
+        async with self.db.transaction():
+            before = await self._managed(event_id, by)
+            if "starts_at" in fields and "ends_at" not in fields:
+                fields["ends_at"] = fields["starts_at"] + (before.ends_at - before.starts_at)
             try:
-                event, promoted = await self.store.update(event_id, **changes)
+                event, promoted = await self.store.update(event_id, **fields)
             except ValidationError as error:
                 raise invalid(error, EventDraft) from None
             settings = await self.settings.get(event.guild_id)
             moved = (event.starts_at, event.ends_at) != (before.starts_at, before.ends_at)
             if moved or event.place != before.place:
+                moved_up = {p.id for p in promoted}
                 for registration in await self.store.participants(event_id):
-                    if registration.user_id is not None and registration.id not in {p.id for p in promoted}:
+                    if registration.user_id is not None and registration.id not in moved_up:
                         await self._notice(CHANGED, registration, event)
             if moved:
                 for registration in await self.store.participants(event_id):
                     await self._replan(registration, event, settings)
             await self._promoted(event, promoted, settings)
+            await self._card_changed(event)
         self.outbox.nudge()
         return event, promoted
 
-    async def cancel(self, event_id: int, reason: str) -> tuple[Event, int]:
-        """Cancel an event; everyone registered or waiting is told, in their language. Returns how many
-        members will be told."""
+    async def cancel(self, event_id: int, reason: str, *, by: Manager) -> tuple[Event, int]:
+        """Cancel an event; everyone registered or waiting is told, in their language, and the card
+        loses its button. Returns how many members will be told."""
         async with self.db.transaction():
+            await self._managed(event_id, by)
             event, registrations = await self.store.cancel(event_id, reason)
             told = 0
             for registration in registrations:
@@ -89,8 +170,35 @@ class EventService:
                 if registration.user_id is not None:
                     await self._notice(CANCELLED, registration, event)
                     told += 1
+            await self._card_changed(event)
         self.outbox.nudge()
         return event, told
+
+    async def add_session(self, event_id: int, draft: SessionDraft, *, by: Manager) -> Session:
+        """A workshop with its own times and seats, shown on the card."""
+        async with self.db.transaction():
+            event = await self._managed(event_id, by)
+            session = await self.store.add_session(event_id, draft)
+            await self._card_changed(event)
+        self.outbox.nudge()
+        return session
+
+    async def roster(self, event_id: int, *, by: Manager) -> Roster:
+        event = await self._managed(event_id, by)
+        registrations = await self.store.participants(event_id, sessions=True)
+        return Roster(event, tuple(registrations), tuple(await self.store.sessions(event_id)))
+
+    async def set_discord_event(self, event_id: int, discord_event_id: int) -> None:
+        await self.store.set_discord_event(event_id, discord_event_id)
+
+    async def without_discord_event(self, guild_id: int) -> list[Event]:
+        return await self.store.without_discord_event(guild_id, self.clock())
+
+    async def _managed(self, event_id: int, by: Manager) -> Event:
+        event = await self.store.must_get(event_id)
+        if not by.may_manage(event):
+            raise UserError("Seuls l'organisateur de l'événement et les modérateurs du serveur peuvent le gérer.")
+        return event
 
     # ----------------------------------------------------------------- members
 
@@ -105,7 +213,7 @@ class EventService:
         remind: bool = True,
         locale: str = "fr",
         registered_by: int | None = None,
-    ) -> tuple[Event, Outcome]:
+    ) -> Outcome:
         async with self.db.transaction():
             outcome = await self.store.register(
                 event_id,
@@ -117,13 +225,14 @@ class EventService:
                 locale=locale,
                 registered_by=registered_by,
             )
-            event = await self.store.must_get(event_id)
+            event = outcome.event
             settings = await self.settings.get(event.guild_id)
-            if outcome.registration is not None:
-                await self._replan(outcome.registration, event, settings)
+            await self._replan(outcome.registration, event, settings, fresh=outcome.created)
             await self._promoted(event, outcome.promoted, settings)
+            if event.capacity is not None or session_id is not None:  # the card counts those seats
+                await self._card_changed(event)
         self.outbox.nudge()
-        return event, outcome
+        return outcome
 
     async def unregister(self, registration_id: int, user_id: int) -> Event:
         """A member leaves; the seats go down the waiting list, and who moved up is told."""
@@ -135,10 +244,19 @@ class EventService:
                 raise UserError("Ce bouton ne concerne que la personne inscrite.")
             promoted = await self.store.unregister(registration_id)
             await self.outbox.store.cancel(reminders.about(registration_id), [REMINDER], reason="désinscrit")
-            event = await self.store.must_get(registration.event_id)
+            event = await self.store.plain(registration.event_id)
             await self._promoted(event, promoted, await self.settings.get(event.guild_id))
+            if event.capacity is not None or registration.session_id is not None:
+                await self._card_changed(event)
         self.outbox.nudge()
         return event
+
+    async def leave(self, event_id: int, user_id: int, session_id: int | None = None) -> Event:
+        """/evenement desinscrire: the member's own registration to the event (or to one workshop)."""
+        registration = await self.store.registration_of(event_id, user_id, session_id)
+        if registration is None:
+            raise UserError("Vous n'êtes pas inscrit·e à cet événement.")
+        return await self.unregister(registration.id, user_id)
 
     async def set_member_offsets(self, user_id: int, offsets: tuple[int, ...] | None) -> None:
         """A member's own delays (None: the server's; (): none), applied to every coming registration."""
@@ -150,12 +268,16 @@ class EventService:
 
     # ----------------------------------------------------------------- the ledger
 
-    async def _replan(self, registration: Registration, event: Event, settings: GuildSettings) -> None:
-        """A registration's pending reminders, planned again from its times and delays."""
-        await self.outbox.store.cancel(reminders.about(registration.id), [REMINDER], reason="replanifié")
-        if not registration.remind or registration.user_id is None:
+    async def _replan(
+        self, registration: Registration, event: Event, settings: GuildSettings, *, fresh: bool = False
+    ) -> None:
+        """A registration's pending reminders, planned again from its times and delays (a fresh one has
+        none to cancel)."""
+        if not fresh:
+            await self.outbox.store.cancel(reminders.about(registration.id), [REMINDER], reason="replanifié")
+        if not registration.remind or registration.user_id is None or registration.waiting:
             return
-        starts_at, ends_at = await self.store.times_of(registration)
+        starts_at, ends_at = await self.store.times_of(registration, event)
         own = await self.store.member_offsets(registration.user_id)
         rows = reminders.plan(registration, event.guild_id, starts_at, ends_at, policy_for(settings, own), self.clock())
         await self.outbox.store.put_many(rows)
@@ -174,9 +296,61 @@ class EventService:
             registration.user_id,
             guild_id=event.guild_id,
             locale=registration.locale,
-            about=reminders.about(registration.id) if kind != CANCELLED else f"event:{event.id}",
+            about=reminders.about(registration.id) if kind != CANCELLED else about_event(event.id),
             payload={"event": event.id, "registration": registration.id},
         )
+
+    async def _card_changed(self, event: Event) -> None:
+        """The card is rewritten from the rows as they are when the rewrite goes out, so one pending
+        rewrite is enough however many members register in the meantime."""
+        if event.announce_channel_id is None:
+            return
+        about = about_event(event.id)
+        await self.outbox.store.cancel(about, [CARD], reason="remplacée par une plus récente")
+        await self.outbox.store.put(
+            CARD,
+            Target.channel,
+            event.announce_channel_id,
+            guild_id=event.guild_id,
+            about=about,
+            payload={"event": event.id},
+        )
+
+    async def _render_post(self, letter: Letter, zone: ZoneInfo) -> Outgoing:
+        event = await self.store.get(letter.payload["event"])
+        if event is None or event.cancelled:
+            raise Skip(Status.cancelled, "événement annulé ou supprimé")
+        if event.ends_at <= self.clock():
+            raise Skip(Status.missed, "l'événement est passé")
+        return card(event, await self.store.sessions(event.id), zone, letter.locale)
+
+    async def _after_post(self, letter: Letter, status: Status, unreachable: bool) -> None:
+        """The card's message is recorded. A rewrite that came before it (the post failed once, or the
+        bot stopped while sending it) was put aside: the card is rewritten once more, now that it
+        exists. A card that was not posted has nothing to keep in step."""
+        event_id = letter.payload["event"]
+        if status is Status.sent and letter.message_id is not None:
+            await self.store.set_card(event_id, letter.message_id)
+            earlier = await self.outbox.store.of_subject(about_event(event_id))
+            if any(row.kind == CARD and row.reason == NOT_POSTED for row in earlier):
+                await self._card_changed(await self.store.plain(event_id))
+            return
+        await self.store.forget_card(event_id)
+        await self.outbox.store.cancel(about_event(event_id), [CARD], reason="carte jamais publiée")
+
+    async def _render_card(self, letter: Letter, zone: ZoneInfo) -> Outgoing:
+        event = await self.store.get(letter.payload["event"])
+        if event is None:
+            raise Skip(Status.cancelled, "événement supprimé")
+        if event.announce_message_id is None:
+            raise Skip(Status.cancelled, NOT_POSTED)
+        drawn = card(event, await self.store.sessions(event.id), zone, letter.locale)
+        return replace(drawn, rewrites=event.announce_message_id)
+
+    async def _after_card(self, letter: Letter, status: Status, unreachable: bool) -> None:
+        """A card deleted by a moderator (or its channel) is not rewritten at each registration."""
+        if unreachable:
+            await self.store.forget_card(letter.payload["event"])
 
     async def _render_notice(self, letter: Letter, zone: ZoneInfo) -> Outgoing:
         event = await self.store.get(letter.payload["event"])

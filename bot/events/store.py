@@ -1,7 +1,8 @@
 """The events store. A registration is a household's: "we will be 3" takes 3 seats. With a capacity,
-who does not fit waits, in order; when seats free up, the waiting list moves up in that order and
-stops at the first household that does not fit yet (no one overtakes). Every change runs in one
-transaction, so concurrent registrations never exceed the capacity."""
+who does not fit waits, in order; when seats free up, they go down the waiting list to each household
+that fits, and one that does not fit yet keeps its place. A household larger than the whole capacity
+is refused at once. Every change runs in one transaction, so concurrent registrations never exceed
+the capacity."""
 
 from __future__ import annotations
 
@@ -14,7 +15,18 @@ import aiosqlite
 from bot.clock import from_db, to_db
 from bot.db import Database
 from bot.errors import UserError
-from bot.events.models import MAX_SEATS, Event, EventDraft, EventFilters, Outcome, Registration, Session
+from bot.events.models import (
+    MAX_SEATS,
+    Event,
+    EventDraft,
+    EventFilters,
+    EventStatus,
+    Outcome,
+    Registration,
+    RegistrationStatus,
+    Session,
+    SessionDraft,
+)
 from bot.geo import Geography, bounding_box, distance_km
 
 
@@ -25,8 +37,15 @@ class EventStore:
 
     # ----------------------------------------------------------------- events
 
-    async def create(self, draft: EventDraft, occurrences: Sequence[tuple[datetime, datetime]]) -> list[Event]:
-        """One event per occurrence (a series shares the first one's id)."""
+    async def create(
+        self,
+        draft: EventDraft,
+        occurrences: Sequence[tuple[datetime, datetime]],
+        *,
+        announce_channel_id: int | None = None,
+    ) -> list[Event]:
+        """One event per occurrence (a series shares the first one's id); the first is the one
+        announced in `announce_channel_id`, its card's channel."""
         commune = self.geo.commune(draft.code_insee) if draft.code_insee else None
         if draft.code_insee and commune is None:
             raise UserError("Je ne trouve pas la commune « {commune} ».", commune=draft.code_insee)
@@ -47,6 +66,10 @@ class EventStore:
                     ),
                 )  # fmt: skip
                 ids.append(event_id)
+            if announce_channel_id is not None:
+                await self.db.execute(
+                    "UPDATE events SET announce_channel_id = ? WHERE id = ?", (announce_channel_id, ids[0])
+                )
             if len(ids) > 1:
                 await self.db.execute("UPDATE events SET series_id = ? WHERE id = ?", (ids[0], ids[0]))
         return await self.get_many(ids)
@@ -60,6 +83,15 @@ class EventStore:
         if event is None:
             raise UserError("Cet événement n'existe pas.")
         return event
+
+    async def plain(self, event_id: int) -> Event:
+        """An event without its head counts (`seats_taken` and `waiting` left at 0), for the flows that
+        do not show them: counting the seats of a plenary of 3,000 at each registration or reminder
+        would cost more than the rest of it."""
+        row = await self.db.fetchone("SELECT *, 0 AS seats_taken, 0 AS waiting FROM events WHERE id = ?", (event_id,))
+        if row is None:
+            raise UserError("Cet événement n'existe pas.")
+        return _event(row)
 
     async def get_many(self, ids: Sequence[int]) -> list[Event]:
         if not ids:
@@ -114,25 +146,33 @@ class EventStore:
             if current.cancelled:
                 raise UserError("Cet événement est déjà annulé.")
             await self.db.execute(
-                "UPDATE events SET status = 'annule', cancel_reason = ?, updated_at = ? WHERE id = ?",
-                (reason, to_db(self.db.clock()), event_id),
+                "UPDATE events SET status = ?, cancel_reason = ?, updated_at = ? WHERE id = ?",
+                (EventStatus.cancelled.value, reason, to_db(self.db.clock()), event_id),
             )
             registrations = await self.participants(event_id, sessions=True)
         return await self.must_get(event_id), registrations
 
-    async def set_discord_refs(
-        self,
-        event_id: int,
-        *,
-        discord_event_id: int | None = None,
-        channel_id: int | None = None,
-        message_id: int | None = None,
-    ) -> None:
+    async def set_discord_event(self, event_id: int, discord_event_id: int) -> None:
+        await self.db.execute("UPDATE events SET discord_event_id = ? WHERE id = ?", (discord_event_id, event_id))
+
+    async def without_discord_event(self, guild_id: int, now: datetime) -> list[Event]:
+        """A server's events still to come that have no Discord event (its creation failed, or the bot
+        stopped before it)."""
+        rows = await self.db.fetchall(
+            "SELECT id FROM events WHERE guild_id = ? AND status = ? AND starts_at > ? AND discord_event_id IS NULL"
+            " ORDER BY starts_at",
+            (guild_id, EventStatus.planned.value, to_db(now)),
+        )
+        return await self.get_many([row["id"] for row in rows])
+
+    async def set_card(self, event_id: int, message_id: int) -> None:
+        """The message the event's card became in its announcement channel."""
+        await self.db.execute("UPDATE events SET announce_message_id = ? WHERE id = ?", (message_id, event_id))
+
+    async def forget_card(self, event_id: int) -> None:
+        """The card was never posted, or is gone (channel or message deleted): nothing left to rewrite."""
         await self.db.execute(
-            "UPDATE events SET discord_event_id = COALESCE(?, discord_event_id),"
-            " announce_channel_id = COALESCE(?, announce_channel_id),"
-            " announce_message_id = COALESCE(?, announce_message_id) WHERE id = ?",
-            (discord_event_id, channel_id, message_id, event_id),
+            "UPDATE events SET announce_channel_id = NULL, announce_message_id = NULL WHERE id = ?", (event_id,)
         )
 
     async def upcoming(self, filters: EventFilters, now: datetime, limit: int = 500) -> list[Event]:
@@ -182,16 +222,16 @@ class EventStore:
 
     # ----------------------------------------------------------------- sessions
 
-    async def add_session(
-        self, event_id: int, title: str, starts_at: datetime, ends_at: datetime, place: str | None, capacity: int | None
-    ) -> Session:
-        event = await self.must_get(event_id)
-        if not event.starts_at <= starts_at < ends_at <= event.ends_at:
+    async def add_session(self, event_id: int, draft: SessionDraft) -> Session:
+        event = await self.plain(event_id)
+        if event.cancelled:
+            raise UserError("Cet événement est annulé.")
+        if not event.starts_at <= draft.starts_at < draft.ends_at <= event.ends_at:
             raise UserError("Un atelier se tient pendant l'événement, et finit après avoir commencé.")
         session_id = await self.db.execute(
             "INSERT INTO event_sessions (event_id, title, starts_at, ends_at, place, capacity)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (event_id, title, to_db(starts_at), to_db(ends_at), place, capacity),
+            (event_id, draft.title, to_db(draft.starts_at), to_db(draft.ends_at), draft.place, draft.capacity),
         )
         return (await self.sessions(event_id, only=session_id))[0]
 
@@ -238,7 +278,7 @@ class EventStore:
             raise ValueError("a registration is for a member or for a named guest")
         now = self.db.clock()
         async with self.db.transaction():
-            event = await self.must_get(event_id)
+            event = await self.plain(event_id)
             if event.cancelled:
                 raise UserError("Cet événement est annulé.")
             if event.ends_at <= now:
@@ -258,22 +298,26 @@ class EventStore:
                     n=seats,
                 )
             existing = await self._existing(event_id, session_id, user_id) if user_id is not None else None
-            taken = await self._seats_taken(event_id, session_id)
-            created = existing is None
+            # Without a capacity nobody waits: no seats to count, no line to move.
+            taken = await self._seats_taken(event_id, session_id) if capacity is not None else 0
+            promoted: list[Registration] = []
             if existing is None:
                 # After every change, no waiting household fits in the seats left (see _promote): a
-                # newcomer who fits overtakes nobody who could have had the seat.
+                # newcomer who fits overtakes nobody who could have had the seat, and one who waits
+                # frees none, so the line need not move.
                 fits = capacity is None or taken + seats <= capacity
-                registration_id = await self.db.execute(
+                row = await self.db.fetchone(
                     "INSERT INTO registrations (event_id, session_id, user_id, guest_name, seats, status, remind,"
-                    " locale, registered_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " locale, registered_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
                     (
-                        event_id, session_id, user_id, guest_name, seats, "inscrit" if fits else "attente",
+                        event_id, session_id, user_id, guest_name, seats,
+                        (RegistrationStatus.confirmed if fits else RegistrationStatus.waiting).value,
                         int(remind), locale, registered_by, to_db(now),
                     ),
                 )  # fmt: skip
+                assert row is not None
+                registration = _registration(row)
             else:
-                registration_id = existing.id
                 if not existing.waiting and capacity is not None and taken - existing.seats + seats > capacity:
                     raise UserError(
                         "Plus assez de places pour passer à {n} personnes ; "
@@ -283,12 +327,13 @@ class EventStore:
                     )
                 await self.db.execute(
                     "UPDATE registrations SET seats = ?, remind = ?, locale = ? WHERE id = ?",
-                    (seats, int(remind), locale, registration_id),
+                    (seats, int(remind), locale, existing.id),
                 )
-            promoted = await self._promote(event_id, session_id)
-            registration = await self._registration(registration_id)
+                # Fewer seats free some; a waiting household that shrank may fit now.
+                promoted = await self._promote(event_id, session_id) if capacity is not None else []
+                registration = await self._registration(existing.id)
             position = await self._position(registration) if registration.waiting else None
-        return Outcome(registration, position, tuple(promoted), created)
+        return Outcome(event, registration, position, tuple(promoted), existing is None)
 
     async def unregister(self, registration_id: int) -> list[Registration]:
         """Remove a registration; returns those who moved up from the waiting list."""
@@ -307,16 +352,12 @@ class EventStore:
         registration = await self.registration_by_id(registration_id)
         if registration is None:
             return None
-        row = await self.db.fetchone(
-            "SELECT e.*, 0 AS seats_taken, 0 AS waiting FROM events e WHERE e.id = ?", (registration.event_id,)
-        )
-        if row is None:
-            return None
+        event = await self.plain(registration.event_id)
         session = None
         if registration.session_id is not None:
             found = await self.sessions(registration.event_id, only=registration.session_id)
             session = found[0] if found else None
-        return registration, _event(row), session
+        return registration, event, session
 
     async def note_dm_closed(self, registration_id: int) -> None:
         await self.db.execute("UPDATE registrations SET dm_closed = 1 WHERE id = ?", (registration_id,))
@@ -376,20 +417,24 @@ class EventStore:
         """Freed seats go down the waiting list in order to each household that fits; one that does not
         fit yet keeps its place, and nobody behind it waits for it."""
         capacity = await self._capacity(event_id, session_id)
-        taken = await self._seats_taken(event_id, session_id)
+        free = None if capacity is None else capacity - await self._seats_taken(event_id, session_id)
+        if free is not None and free <= 0:
+            return []  # a full event: the line of a plenary of 3,000 is not read at each registration
         rows = await self.db.fetchall(
             "SELECT * FROM registrations WHERE event_id = ? AND session_id IS ? AND status = 'attente'"
-            " ORDER BY created_at, id",
-            (event_id, session_id),
+            " AND (? IS NULL OR seats <= ?) ORDER BY created_at, id",
+            (event_id, session_id, free, free),
         )
         promoted = []
         for row in rows:
             waiting = _registration(row)
-            if capacity is not None and taken + waiting.seats > capacity:
+            if free is not None and waiting.seats > free:
                 continue
-            await self.db.execute("UPDATE registrations SET status = 'inscrit' WHERE id = ?", (waiting.id,))
-            taken += waiting.seats
-            promoted.append(waiting.model_copy(update={"status": "inscrit"}))
+            await self.db.execute(
+                "UPDATE registrations SET status = ? WHERE id = ?", (RegistrationStatus.confirmed.value, waiting.id)
+            )
+            free = None if free is None else free - waiting.seats
+            promoted.append(waiting.model_copy(update={"status": RegistrationStatus.confirmed}))
         return promoted
 
     # ----------------------------------------------------------------- members' own reminder delays
@@ -413,12 +458,11 @@ class EventStore:
                     [(user_id, minutes) for minutes in offsets or (0,)],
                 )
 
-    async def times_of(self, registration: Registration) -> tuple[datetime, datetime]:
+    async def times_of(self, registration: Registration, event: Event) -> tuple[datetime, datetime]:
         """When the thing registered for takes place: the workshop's times, or the event's."""
         if registration.session_id is not None:
             [session] = await self.sessions(registration.event_id, only=registration.session_id)
             return session.starts_at, session.ends_at
-        event = await self.must_get(registration.event_id)
         return event.starts_at, event.ends_at
 
     async def upcoming_registrations(self, user_id: int, now: datetime) -> list[tuple[Registration, Event]]:
@@ -452,7 +496,7 @@ def _event(row: aiosqlite.Row) -> Event:
         lat=row["lat"],
         lon=row["lon"],
         series_id=row["series_id"],
-        status=row["status"],
+        status=EventStatus(row["status"]),
         cancel_reason=row["cancel_reason"],
         discord_event_id=row["discord_event_id"],
         announce_channel_id=row["announce_channel_id"],
@@ -470,7 +514,7 @@ def _registration(row: aiosqlite.Row) -> Registration:
         user_id=row["user_id"],
         guest_name=row["guest_name"],
         seats=row["seats"],
-        status=row["status"],
+        status=RegistrationStatus(row["status"]),
         remind=bool(row["remind"]),
         locale=row["locale"],
         registered_by=row["registered_by"],

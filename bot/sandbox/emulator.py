@@ -258,6 +258,16 @@ class Emulator:
         self.channels[channel.id] = channel
         return channel
 
+    async def delete_channel(self, channel: Channel) -> None:
+        """A moderator deletes a channel: its messages go with it, and the bot is told (CHANNEL_DELETE)."""
+        guild = self.guild_of(channel)
+        if guild is not None:
+            guild.channels.pop(channel.id, None)
+        self.channels.pop(channel.id, None)
+        for message_id in self.channel_messages.pop(channel.id, []):
+            self.messages.pop(message_id, None)
+        await self._tell_bot("CHANNEL_DELETE", channel.to_json())
+
     def guild_of(self, channel: Channel) -> Guild | None:
         return self.guilds.get(channel.guild_id) if channel.guild_id else None
 

@@ -1,75 +1,45 @@
-"""How events look on Discord: the card, list pages, participants, confirmations."""
+"""How events look on Discord and what they are there: list pages, the participants' list and file,
+confirmations, the event option (a number or a title, with its autocomplete) and the Discord
+scheduled events kept in step with the agenda. The card itself is written by the core
+(bot/events/card.py) and posted by the ledger."""
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
+import logging
 from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import discord
+from discord import app_commands
 
-from bot.dates import format_time, format_when
-from bot.events.models import Event, Registration, Session
+from bot.client import HabitatBot, bot_of
+from bot.dates import format_when
+from bot.events.card import KIND_EMOJI, seats_text
+from bot.events.models import Event, EventFilters, Manager, Outcome, Registration, Roster
+from bot.geo import Commune, Departement, Region
 from bot.i18n import gettext
-from bot.vocabulary import EventKind, label
+from bot.limits import (
+    CHOICE_NAME,
+    EMBED_FIELD_NAME,
+    EMBED_FIELD_VALUE,
+    EMBED_TITLE,
+    SCHEDULED_EVENT_DESCRIPTION,
+    SCHEDULED_EVENT_LOCATION,
+    clip,
+)
+from bot.vocabulary import EventKind
+from cogs.ui.members import is_moderator, is_organiser
+from cogs.ui.transformers import server_zone
+
+log = logging.getLogger(__name__)
 
 COLOUR = discord.Colour.from_rgb(21, 101, 192)
-KIND_EMOJI = {
-    EventKind.pleniere: "🗣️",
-    EventKind.jpo: "🚪",
-    EventKind.rnhp: "🇫🇷",
-    EventKind.atelier: "🛠️",
-    EventKind.visite: "🏡",
-    EventKind.reunion_publique: "📣",
-    EventKind.webinaire: "💻",
-    EventKind.autre: "📅",
-}
 PER_PAGE = 5
-
-
-def when_text(event: Event | Session, zone: ZoneInfo, locale: str | None) -> str:
-    same_day = event.starts_at.astimezone(zone).date() == event.ends_at.astimezone(zone).date()
-    end = format_time(event.ends_at, zone, locale) if same_day else format_when(event.ends_at, zone, locale)
-    return gettext("{debut} → {fin}", locale, debut=format_when(event.starts_at, zone, locale), fin=end)
-
-
-def seats_text(event: Event, locale: str | None) -> str | None:
-    if event.capacity is None:
-        return None
-    text = gettext("{libres} place(s) libre(s) sur {total}", locale, libres=event.seats_left, total=event.capacity)
-    if event.waiting:
-        text += " · " + gettext("{n} en attente", locale, n=event.waiting)
-    return text
-
-
-def event_embed(event: Event, zone: ZoneInfo, locale: str | None, sessions: Sequence[Session] = ()) -> discord.Embed:
-    title = f"{KIND_EMOJI[event.kind]} {event.title}"
-    if event.cancelled:
-        title = gettext("ANNULÉ", locale) + f" — {title}"
-    embed = discord.Embed(title=title[:256], description=event.description or None, colour=COLOUR)
-    embed.add_field(name=gettext("Quand", locale), value=when_text(event, zone, locale), inline=False)
-    if event.commune:
-        embed.add_field(name=gettext("Où", locale), value=event.place)
-    if event.online_url:
-        embed.add_field(name=gettext("En ligne", locale), value=event.online_url)
-    embed.add_field(name=gettext("Type", locale), value=gettext(label(event.kind), locale))
-    seats = seats_text(event, locale)
-    if seats:
-        embed.add_field(name=gettext("Places", locale), value=seats)
-    embed.add_field(name=gettext("Organisé par", locale), value=f"<@{event.organiser_id}>")
-    for session in sessions[:10]:
-        detail = when_text(session, zone, locale)
-        if session.place:
-            detail += f" · {session.place}"
-        if session.capacity:
-            detail += " · " + gettext(
-                "{n}/{total} places prises", locale, n=session.seats_taken, total=session.capacity
-            )
-        embed.add_field(name=f"🛠️ {session.title}"[:256], value=detail[:1024], inline=False)
-    if event.cancelled and event.cancel_reason:
-        embed.add_field(name=gettext("Raison de l'annulation", locale), value=event.cancel_reason[:1024], inline=False)
-    embed.set_footer(text=gettext("Événement n° {id}", locale, id=event.id))
-    return embed
+FORMULA_START = ("=", "+", "-", "@")  # what a spreadsheet would run as a formula
 
 
 def list_embed(events: Sequence[Event], zone: ZoneInfo, locale: str | None, *, page: int, total: int) -> discord.Embed:
@@ -81,19 +51,71 @@ def list_embed(events: Sequence[Event], zone: ZoneInfo, locale: str | None, *, p
         if seats:
             parts.append(seats)
         embed.add_field(
-            name=f"{number}. {KIND_EMOJI[event.kind]} {event.title}"[:256],
-            value=(" · ".join(parts) + "\n" + gettext("n° {id}", locale, id=event.id))[:1024],
+            name=clip(f"{number}. {KIND_EMOJI[event.kind]} {event.title}", EMBED_FIELD_NAME),
+            value=clip(" · ".join(parts) + "\n" + gettext("n° {id}", locale, id=event.id), EMBED_FIELD_VALUE),
             inline=False,
         )
     return embed
 
 
-def participants_embed(
-    event: Event, registrations: Sequence[Registration], names: dict[int, str], locale: str | None
-) -> discord.Embed:
-    embed = discord.Embed(title=gettext("Participants — {titre}", locale, titre=event.title)[:256], colour=COLOUR)
-    confirmed = [r for r in registrations if not r.waiting]
-    waiting = [r for r in registrations if r.waiting]
+def list_filters(
+    interaction: discord.Interaction[Any],
+    kind: str | None,
+    region: Region | None,
+    departement: Departement | None,
+    online: bool | None,
+    mine: bool,
+    near: Commune | None,
+    radius_km: int,
+) -> EventFilters:
+    """/evenement liste's options as the store's filters."""
+    return EventFilters(
+        kind=EventKind(kind) if kind else None,
+        departement=departement.code if departement else None,
+        departements=region.departements if region else None,
+        online=online,
+        user_id=interaction.user.id if mine else None,
+        near=(near.lat, near.lon) if near and near.lat is not None and near.lon is not None else None,
+        radius_km=float(radius_km),
+    )
+
+
+def registration_message(locale: str | None, outcome: Outcome) -> str:
+    registration, event = outcome.registration, outcome.event
+    if registration.waiting:
+        return gettext(
+            "Complet : vous êtes n° {position} sur la liste d'attente de « {titre} » ; une place libérée va au "
+            "premier foyer de la liste qui y tient. Vous serez prévenu·e en message privé.",
+            locale,
+            position=outcome.position,
+            titre=event.title,
+        )
+    key = (
+        "Inscription confirmée pour {n} personne(s) à « {titre} »."
+        if outcome.created
+        else "Inscription mise à jour : {n} personne(s) à « {titre} »."
+    )
+    return gettext(key, locale, n=registration.seats, titre=event.title)
+
+
+# ---------------------------------------------------------------------- the organiser's list
+
+
+def member_names(guild: discord.Guild | None, roster: Roster) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for registration in roster.registrations:
+        if registration.user_id is not None:
+            member = guild.get_member(registration.user_id) if guild else None
+            names[registration.user_id] = member.display_name if member else str(registration.user_id)
+    return names
+
+
+def participants_embed(roster: Roster, names: dict[int, str], locale: str | None) -> discord.Embed:
+    main = [r for r in roster.registrations if r.session_id is None]
+    title = gettext("Participants — {titre}", locale, titre=roster.event.title)
+    embed = discord.Embed(title=clip(title, EMBED_TITLE), colour=COLOUR)
+    confirmed = [r for r in main if not r.waiting]
+    waiting = [r for r in main if r.waiting]
     seats = sum(r.seats for r in confirmed)
     embed.description = gettext("{n} personne(s) inscrite(s), {m} foyer(s) en attente", locale, n=seats, m=len(waiting))
 
@@ -101,12 +123,144 @@ def participants_embed(
         who = names.get(registration.user_id or 0) or registration.guest_name or gettext("(anonyme)", locale)
         return f"{who} — {registration.seats}"
 
-    for title, group in ((gettext("Inscrits", locale), confirmed), (gettext("Liste d'attente", locale), waiting)):
+    for heading, group in ((gettext("Inscrits", locale), confirmed), (gettext("Liste d'attente", locale), waiting)):
         if group:
             text = "\n".join(f"{i}. {line(r)}" for i, r in enumerate(group, start=1))
-            embed.add_field(name=title, value=text[:1024], inline=False)
+            embed.add_field(name=heading, value=clip(text, EMBED_FIELD_VALUE), inline=False)
     return embed
 
 
-def interaction_locale(interaction: discord.Interaction[Any]) -> str:
-    return interaction.locale.value
+def cell(value: object) -> str:
+    """A CSV cell that a spreadsheet shows as text: a member's name may start like a formula."""
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_START) else text
+
+
+def participants_file(roster: Roster, names: dict[int, str]) -> discord.File:
+    sessions = {s.id: s.title for s in roster.sessions}
+    output = io.StringIO()
+    writer = csv.writer(output, lineterminator="\n")
+    writer.writerow(["statut", "atelier", "nom", "discord_id", "personnes", "rappels", "inscrit_le"])
+    for r in roster.registrations:
+        row = [
+            "attente" if r.waiting else "inscrit",
+            sessions.get(r.session_id or 0, ""),
+            names.get(r.user_id or 0) or r.guest_name or "",
+            r.user_id or "",
+            r.seats,
+            "oui" if r.remind else "non",
+            r.created_at.isoformat(),
+        ]
+        writer.writerow([cell(value) for value in row])
+    data = io.BytesIO(output.getvalue().encode("utf-8"))
+    return discord.File(data, filename=f"participants-{roster.event.id}.csv")
+
+
+# ---------------------------------------------------------------------- the event option
+
+
+class EventTransformer(app_commands.Transformer):
+    """An event by its number or by a title only one coming event holds; the autocomplete offers
+    the coming events whose title holds what is typed."""
+
+    @property
+    def max_value(self) -> int:
+        return 100
+
+    async def transform(self, interaction: discord.Interaction[Any], value: str, /) -> Event:
+        return await bot_of(interaction).events.find(value)
+
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction[Any], value: str, /
+    ) -> list[app_commands.Choice[str]]:
+        zone, locale = await server_zone(interaction), interaction.locale.value
+        return [
+            app_commands.Choice(
+                name=clip(f"{e.title} — {format_when(e.starts_at, zone, locale)}", CHOICE_NAME), value=str(e.id)
+            )
+            for e in await bot_of(interaction).events.titles_like(value)
+        ]
+
+
+EventOption = app_commands.Transform[Event, EventTransformer]
+
+
+async def manager(interaction: discord.Interaction[Any]) -> Manager:
+    """The member as the core needs to know them to let them manage an event: their roles here."""
+    settings = await bot_of(interaction).guild_settings.get(interaction.guild_id or 0)
+    user = interaction.user
+    return Manager(user.id, interaction.guild_id, is_organiser(user, settings), is_moderator(user, settings))
+
+
+# ---------------------------------------------------------------------- Discord scheduled events
+
+
+class ScheduledEvents:
+    """Each coming event has its Discord scheduled event. It is not a message, so not a row of the
+    ledger: it is made after the organiser is answered, and whatever a failure or a crash left
+    without one is made when the bot starts again. Discord's list is read first, so one made just
+    before a crash is found by its name and time, not made twice."""
+
+    def __init__(self, bot: HabitatBot) -> None:
+        self.bot = bot
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def ensure(self, guild: discord.Guild) -> int:
+        """Make the missing ones of a server; returns how many events have theirs now."""
+        async with self._locks.setdefault(guild.id, asyncio.Lock()):
+            missing = await self.bot.events.without_discord_event(guild.id)
+            if not missing:
+                return 0
+            try:
+                existing = {(s.name, s.start_time): s.id for s in await guild.fetch_scheduled_events()}
+            except discord.HTTPException as error:
+                log.warning("événements Discord de %s illisibles : %s", guild.id, error)
+                return 0
+            done = 0
+            for event in missing:
+                scheduled_id = existing.get((event.title, event.starts_at)) or await self._create(guild, event)
+                if scheduled_id is not None:
+                    await self.bot.events.set_discord_event(event.id, scheduled_id)
+                    done += 1
+            return done
+
+    async def _create(self, guild: discord.Guild, event: Event) -> int | None:
+        try:
+            scheduled = await guild.create_scheduled_event(
+                name=event.title,
+                start_time=event.starts_at,
+                end_time=event.ends_at,
+                entity_type=discord.EntityType.external,
+                privacy_level=discord.PrivacyLevel.guild_only,
+                location=clip(event.place, SCHEDULED_EVENT_LOCATION),
+                description=clip(event.description, SCHEDULED_EVENT_DESCRIPTION) or discord.utils.MISSING,
+            )
+        except discord.HTTPException as error:
+            log.warning("événement Discord non créé pour %s : %s", event.id, error)
+            return None
+        return scheduled.id
+
+    async def follow(self, event: Event) -> None:
+        """After a change or a cancellation: the scheduled event says the same."""
+        guild = self.bot.get_guild(event.guild_id)
+        if guild is None:
+            return
+        if event.discord_event_id is None:
+            await self.ensure(guild)
+            return
+        try:
+            scheduled = guild.get_scheduled_event(event.discord_event_id) or await guild.fetch_scheduled_event(
+                event.discord_event_id
+            )
+            if event.cancelled:
+                await scheduled.cancel()
+            else:
+                await scheduled.edit(
+                    name=event.title,
+                    start_time=event.starts_at,
+                    end_time=event.ends_at,
+                    location=clip(event.place, SCHEDULED_EVENT_LOCATION),
+                    description=clip(event.description, SCHEDULED_EVENT_DESCRIPTION),
+                )
+        except discord.HTTPException as error:
+            log.warning("événement Discord %s non synchronisé : %s", event.discord_event_id, error)

@@ -9,7 +9,7 @@ import discord
 
 from bot import limits
 from bot.limits import clip
-from bot.notify import Delivery, Outgoing
+from bot.notify import Delivery, NotSent, Outgoing, Sent
 from cogs.ui.text import fit
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class DiscordNotifier:
 
     async def post(
         self, channel_id: int, message: Outgoing, *, nonce: str, mention_role_id: int | None = None
-    ) -> Delivery:
+    ) -> Sent | NotSent:
         rendered = render(message)
         if mention_role_id is not None:
             # The only mention ever allowed: the role the organiser chose, nothing in the text.
@@ -88,11 +88,24 @@ class DiscordNotifier:
             channel = self.client.get_channel(channel_id) or await self.client.fetch_channel(channel_id)
             if not isinstance(channel, discord.abc.Messageable):
                 return Delivery.CLOSED
-            await channel.send(nonce=nonce, **rendered)
+            posted = await channel.send(nonce=nonce, **rendered)
         except (discord.Forbidden, discord.NotFound) as error:
             log.warning("publication impossible dans %s : %s", channel_id, error)
             return Delivery.CLOSED
         except discord.HTTPException as error:
             log.warning("publication dans %s échouée, à réessayer : %s", channel_id, error)
+            return Delivery.FAILED
+        return Sent(posted.id)
+
+    async def edit(self, channel_id: int, message_id: int, message: Outgoing) -> Delivery:
+        # The whole message is rewritten: a card or buttons it no longer has are removed.
+        rendered = {"embed": None, "view": None} | render(message)
+        try:
+            await self.client.get_partial_messageable(channel_id).get_partial_message(message_id).edit(**rendered)
+        except (discord.Forbidden, discord.NotFound) as error:
+            log.warning("message %s de %s non modifié : %s", message_id, channel_id, error)
+            return Delivery.CLOSED
+        except discord.HTTPException as error:
+            log.warning("message %s de %s non modifié, à réessayer : %s", message_id, channel_id, error)
             return Delivery.FAILED
         return Delivery.SENT

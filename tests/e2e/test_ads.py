@@ -284,6 +284,7 @@ async def test_buttons_keep_working_after_a_restart(tmp_path: Path, clock: Manua
             _, post = post_of(second)
             form = await second.driver.click(demo.user("sam"), post, "Contacter")
             assert form.modal is not None
+            await again.scheduler.run_due()  # the event's card is posted by the ledger, by whichever bot runs
             card = Message(emulator, emulator.messages_in(demo.channel("annonces"))[-1])
             joined = await second.driver.click(demo.user("sam"), card, "S'inscrire")
             assert joined.content.startswith("Registration confirmed")

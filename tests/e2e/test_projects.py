@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.outbox import UNREACHABLE, Target
 from bot.projects.csvfile import CSV_HEADER
 from bot.projects.models import ProjectDraft
 from bot.projects.service import MODERATION, QUESTION, VERDICT
@@ -486,7 +487,7 @@ async def test_a_card_for_a_deleted_channel_is_kept_with_its_reason(furnished: S
     await sb.bot.guild_settings.update(sb.demo.guild.id, modqueue_channel_id=123)
     await propose(sb)
     [row] = await sb.bot.db.fetchall("SELECT status, reason FROM outbox WHERE kind = ?", (MODERATION,))
-    assert tuple(row) == ("undeliverable", "salon supprimé ou interdit au bot")
+    assert tuple(row) == ("undeliverable", UNREACHABLE[Target.channel])
 
 
 # ---------------------------------------------------------------------- import and export

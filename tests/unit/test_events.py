@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bot.db import Database
 from bot.errors import UserError
-from bot.events.models import EventDraft, EventFilters
+from bot.events.models import EventDraft, EventFilters, SessionDraft
 from bot.events.store import EventStore
 from bot.geo import geography
 from bot.vocabulary import EventKind
@@ -151,14 +151,19 @@ async def test_an_organiser_registers_a_guest_without_discord(events: EventStore
 
 async def test_sessions_have_their_own_seats(events: EventStore) -> None:
     event_id = await one(events, capacity=100)
-    session = await events.add_session(event_id, "Atelier foncier", START, START + timedelta(hours=1), "Salle B", 1)
+    workshop = SessionDraft(
+        title="Atelier foncier", starts_at=START, ends_at=START + timedelta(hours=1), place="Salle B", capacity=1
+    )
+    session = await events.add_session(event_id, workshop)
     await events.register(event_id, user_id=1, seats=1, session_id=session.id)
     waiting = await events.register(event_id, user_id=2, seats=1, session_id=session.id)
     main = await events.register(event_id, user_id=2, seats=1)
     assert waiting.registration is not None and waiting.registration.waiting
     assert main.registration is not None and not main.registration.waiting
     with pytest.raises(UserError):
-        await events.add_session(event_id, "Hors horaires", START - timedelta(hours=2), START, None, None)
+        await events.add_session(
+            event_id, SessionDraft(title="Hors horaires", starts_at=START - timedelta(hours=2), ends_at=START)
+        )
 
 
 async def test_cancelled_and_finished_events_refuse_registrations(events: EventStore, clock: ManualDateClock) -> None:

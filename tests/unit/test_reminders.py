@@ -1,4 +1,5 @@
-"""Reminders and scheduled announcements on the ledger: what is due when, and delivery exactly once."""
+"""The agenda's messages on the ledger (reminders, the event's card, scheduled announcements): what is
+due when, and delivery exactly once; and the rules an announcement is built from."""
 
 from __future__ import annotations
 
@@ -7,16 +8,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from bot.announcements.rules import DAY_NAMES, parse_weekdays, rule_for
 from bot.config import Settings
 from bot.core import Core, build_core
 from bot.db import Database
 from bot.errors import UserError
-from bot.events.models import EventDraft
+from bot.events.models import EventChanges, EventDraft, Manager
 from bot.events.reminders import REMINDER, ReminderPolicy
-from bot.notify import Delivery, Outgoing
-from bot.outbox import LEASE, MAX_ATTEMPTS
-from bot.recurrence import Frequency, Rule
+from bot.events.service import CARD, POSTED
+from bot.notify import Delivery, NotSent, Outgoing, Sent
+from bot.outbox import FIRST_RETRY, LEASE, MAX_ATTEMPTS
+from bot.recurrence import Frequency
 from bot.vocabulary import EventKind
 from tests.support import ManualDateClock
 
@@ -26,7 +31,8 @@ DAY, TWO_HOURS = 24 * 60, 120
 
 
 class RecordingNotifier:
-    """The one stand-in: the core's deliveries, recorded instead of reaching Discord."""
+    """The one stand-in: the core's deliveries, recorded instead of reaching Discord. A post becomes
+    message number 1000 + its rank; an edit is recorded with the nonce `edit:<message>`."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[int, str, Outgoing]] = []
@@ -39,13 +45,21 @@ class RecordingNotifier:
 
     async def post(
         self, channel_id: int, message: Outgoing, *, nonce: str, mention_role_id: int | None = None
-    ) -> Delivery:
+    ) -> Sent | NotSent:
         if self.answer is Delivery.SENT:
             self.sent.append((channel_id, nonce, message))
+            return Sent(1000 + len(self.sent))
+        return self.answer
+
+    async def edit(self, channel_id: int, message_id: int, message: Outgoing) -> Delivery:
+        if self.answer is Delivery.SENT:
+            self.sent.append((channel_id, f"edit:{message_id}", message))
         return self.answer
 
     async def close_thread(self, thread_id: int, message: Outgoing) -> Delivery:
-        return await self.post(thread_id, message, nonce="")
+        if self.answer is Delivery.SENT:
+            self.sent.append((thread_id, "", message))
+        return self.answer
 
 
 @pytest.fixture
@@ -65,6 +79,7 @@ def core(db: Database, clock: ManualDateClock, notifier: RecordingNotifier) -> C
     return build_core(Settings(_env_file=None), db=db, clock=clock, notifier=notifier)
 
 
+ORGANISER = Manager(user_id=9, guild_id=1, organiser=True, moderator=False)
 POLICY = ReminderPolicy(offsets=(7 * DAY, DAY, TWO_HOURS), zone=PARIS)
 
 
@@ -78,8 +93,7 @@ async def registered(core: Core, *, starts_at: datetime = START, user_id: int = 
             ends_at=starts_at + timedelta(hours=3),
             code_insee="63113",
             organiser_id=9,
-        ),
-        [(starts_at, starts_at + timedelta(hours=3))],
+        )
     )
     await core.events.register(event.id, user_id=user_id, seats=1, remind=remind)
     return event.id
@@ -149,10 +163,9 @@ async def test_a_household_on_the_waiting_list_gets_no_reminder_until_it_moves_u
             guild_id=1, kind=EventKind.jpo, title="JPO", starts_at=START, ends_at=START + timedelta(hours=3),
             code_insee="63113", organiser_id=9, capacity=1,
         ),
-        [(START, START + timedelta(hours=3))],
     )  # fmt: skip
-    _, first = await core.events.register(event.id, user_id=1, seats=1)
-    _, waiting = await core.events.register(event.id, user_id=2, seats=1)
+    first = await core.events.register(event.id, user_id=1, seats=1)
+    waiting = await core.events.register(event.id, user_id=2, seats=1)
     assert waiting.registration is not None and waiting.registration.waiting
     assert await reminder_counts(core) == {"pending": 3}
     assert first.registration is not None
@@ -192,7 +205,6 @@ async def test_a_reminder_is_written_in_the_language_and_time_zone_of_its_day(
             guild_id=1, kind=EventKind.jpo, title="Open day", starts_at=START, ends_at=START + timedelta(hours=3),
             code_insee="63113", organiser_id=9,
         ),
-        [(START, START + timedelta(hours=3))],
     )  # fmt: skip
     await core.events.register(event.id, user_id=5, seats=1, locale="en-US")
     clock.now = START - timedelta(days=1)
@@ -274,12 +286,12 @@ async def test_moving_the_event_moves_its_reminders_and_tells_the_registrants(
     clock.now = START - timedelta(days=7)
     await core.scheduler.run_due()
     later = START + timedelta(days=14)
-    await core.events.update(event_id, starts_at=later, ends_at=later + timedelta(hours=3))
+    await core.events.update(event_id, EventChanges(starts_at=later), by=ORGANISER)
     await core.scheduler.run_due()
     assert "a changé" in notifier.sent[-1][2].content
     clock.now = later - timedelta(days=7)
     assert await core.scheduler.run_due() == 1  # the 7-day reminder again, for the new date
-    await core.events.cancel(event_id, "Annulé")
+    await core.events.cancel(event_id, "Annulé", by=ORGANISER)
     await core.scheduler.run_due()
     assert "annulé" in notifier.sent[-1][2].content
     clock.now = later - timedelta(hours=2)
@@ -300,13 +312,109 @@ async def test_next_due_skips_a_claim_until_its_lease_ends(core: Core, clock: Ma
     assert await core.outbox.store.next_due() == START - timedelta(days=1)
 
 
+async def test_only_the_organiser_and_the_servers_moderators_manage_an_event(core: Core) -> None:
+    event_id = await registered(core)  # organised by member 9 on server 1
+    refused = [
+        Manager(user_id=5, guild_id=1, organiser=True, moderator=False),  # another organiser
+        Manager(user_id=5, guild_id=2, organiser=True, moderator=True),  # a moderator of another server
+        Manager(user_id=9, guild_id=1, organiser=False, moderator=False),  # no longer an organiser
+    ]
+    for who in refused:
+        with pytest.raises(UserError, match="Seuls l'organisateur"):
+            await core.events.update(event_id, EventChanges(title="Autre titre"), by=who)
+        with pytest.raises(UserError):
+            await core.events.cancel(event_id, "Pour voir", by=who)
+    event = await core.events.store.must_get(event_id)
+    assert (event.title, event.cancelled) == ("JPO des Hirondelles", False)
+    moderator = Manager(user_id=5, guild_id=1, organiser=False, moderator=True)
+    later = START + timedelta(days=1)
+    moved, _ = await core.events.update(event_id, EventChanges(starts_at=later), by=moderator)
+    assert (moved.starts_at, moved.ends_at) == (later, later + timedelta(hours=3))  # a new start keeps the length
+
+
+# ---------------------------------------------------------------------- the event's card
+
+ANNOUNCE_CHANNEL = 77
+
+
+async def announced(core: Core, capacity: int = 3) -> int:
+    await core.guild_settings.update(1, announce_channel_id=ANNOUNCE_CHANNEL)
+    [event] = await core.events.create(
+        EventDraft(
+            guild_id=1, kind=EventKind.jpo, title="JPO des Hirondelles", starts_at=START,
+            ends_at=START + timedelta(hours=3), code_insee="63113", organiser_id=9, capacity=capacity,
+        )
+    )  # fmt: skip
+    return event.id
+
+
+async def test_the_card_is_posted_by_the_ledger_and_a_burst_of_registrations_rewrites_it_once(
+    core: Core, notifier: RecordingNotifier
+) -> None:
+    event_id = await announced(core)
+    assert notifier.sent == []  # written with the event; sent by the scheduler
+    await core.scheduler.run_due()
+    [(channel, nonce, posted)] = notifier.sent
+    assert (channel, nonce[:3]) == (ANNOUNCE_CHANNEL, "ob-")
+    assert [b.custom_id for b in posted.buttons] == [f"evt:inscrire:{event_id}"]
+    assert (await core.events.store.must_get(event_id)).announce_message_id == 1001
+    for user in (1, 2, 3, 4):
+        await core.events.register(event_id, user_id=user, seats=1)
+    assert await core.outbox.store.counts(CARD) == {"pending": 1, "cancelled": 3}
+    await core.scheduler.run_due()
+    [(_, nonce, rewritten)] = notifier.sent[1:]
+    assert (nonce, rewritten.rewrites) == ("edit:1001", 1001)
+    assert "Places : 0 place(s) libre(s) sur 3 · 1 en attente" in rewritten.lines
+
+
+async def test_a_change_that_comes_before_its_card_is_caught_up_once_the_card_exists(
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
+) -> None:
+    event_id = await announced(core)
+    notifier.answer = Delivery.FAILED
+    await core.scheduler.run_due()  # the post fails: tried again later
+    notifier.answer = Delivery.SENT
+    await core.events.register(event_id, user_id=1, seats=1)
+    await core.scheduler.run_due()
+    assert notifier.sent == []  # the rewrite had no card to rewrite: put aside
+    clock.advance(seconds=FIRST_RETRY.total_seconds())
+    await core.scheduler.run_due()
+    assert [nonce for _, nonce, _ in notifier.sent] == [notifier.sent[0][1], "edit:1001"]
+    assert "Places : 2 place(s) libre(s) sur 3" in notifier.sent[-1][2].lines
+
+
+async def test_a_card_that_could_not_be_posted_is_not_rewritten(core: Core, notifier: RecordingNotifier) -> None:
+    event_id = await announced(core)
+    notifier.answer = Delivery.CLOSED  # the announcement channel was deleted
+    await core.scheduler.run_due()
+    notifier.answer = Delivery.SENT
+    await core.events.register(event_id, user_id=1, seats=1)
+    await core.scheduler.run_due()
+    assert notifier.sent == []
+    assert await core.outbox.store.counts(CARD) == {}
+    assert (await core.events.store.must_get(event_id)).announce_channel_id is None
+
+
+async def test_an_event_cancelled_before_its_card_went_out_is_not_announced(
+    core: Core, notifier: RecordingNotifier
+) -> None:
+    event_id = await announced(core)
+    await core.events.cancel(event_id, "Tempête", by=ORGANISER)
+    await core.scheduler.run_due()
+    assert notifier.sent == []
+    assert await core.outbox.store.counts(POSTED) == {"cancelled": 1}
+
+
 # ---------------------------------------------------------------------- announcements
 
 
-async def schedule(core: Core, rule: Rule, first: datetime, role: int | None = None) -> int:
+async def schedule(
+    core: Core, frequency: Frequency, first: datetime, weekdays: frozenset[int] | None = None, role: int | None = None
+) -> int:
     created = await core.announcements.schedule(
-        guild_id=1, channel_id=50, author_id=9, content="Plénière ce soir !", role_id=role, rule=rule, first=first
-    )
+        guild_id=1, channel_id=50, author_id=9, content="Plénière ce soir !", role_id=role, frequency=frequency,
+        first=first, weekdays=weekdays,
+    )  # fmt: skip
     return created.id
 
 
@@ -314,7 +422,7 @@ async def test_a_one_off_announcement_is_posted_once(
     core: Core, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
     first = datetime(2027, 4, 2, 7, 0, tzinfo=UTC)
-    announcement_id = await schedule(core, Rule(Frequency.once, time(9), PARIS, date(2027, 4, 2)), first)
+    announcement_id = await schedule(core, Frequency.once, first)
     clock.now = first
     assert await core.scheduler.run_due() == 1
     clock.advance(days=1)
@@ -328,9 +436,8 @@ async def test_a_weekly_announcement_keeps_its_local_time_across_the_clock_chang
     core: Core, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
     clock.now = datetime(2027, 3, 20, 9, 0, tzinfo=UTC)
-    rule = Rule(Frequency.weekly, time(9), PARIS, date(2027, 3, 22), weekdays=frozenset({0}))
     first = datetime(2027, 3, 22, 8, 0, tzinfo=UTC)  # Monday 09:00, winter time
-    announcement_id = await schedule(core, rule, first)
+    announcement_id = await schedule(core, Frequency.weekly, first, frozenset({0}))
     for expected in (first, datetime(2027, 3, 29, 7, 0, tzinfo=UTC)):  # 09:00 summer time
         clock.now = expected
         assert await core.scheduler.run_due() == 1
@@ -343,8 +450,7 @@ async def test_a_weekly_announcement_keeps_its_local_time_across_the_clock_chang
 async def test_a_late_recurring_occurrence_is_skipped_not_posted(
     core: Core, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
-    rule = Rule(Frequency.daily, time(9), PARIS, date(2027, 4, 2))
-    await schedule(core, rule, datetime(2027, 4, 2, 7, 0, tzinfo=UTC))
+    await schedule(core, Frequency.daily, datetime(2027, 4, 2, 7, 0, tzinfo=UTC))
     clock.now = datetime(2027, 4, 4, 12, 0, tzinfo=UTC)  # the bot was down for two days
     await core.scheduler.run_due()
     assert notifier.sent == []
@@ -356,8 +462,7 @@ async def test_a_late_recurring_occurrence_is_skipped_not_posted(
 async def test_an_announcement_to_a_vanished_channel_is_suspended(
     core: Core, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
-    rule = Rule(Frequency.daily, time(9), PARIS, date(2027, 4, 2))
-    announcement_id = await schedule(core, rule, datetime(2027, 4, 2, 7, 0, tzinfo=UTC))
+    announcement_id = await schedule(core, Frequency.daily, datetime(2027, 4, 2, 7, 0, tzinfo=UTC))
     notifier.answer = Delivery.CLOSED
     clock.now = datetime(2027, 4, 2, 7, 0, tzinfo=UTC)
     await core.scheduler.run_due()
@@ -368,8 +473,7 @@ async def test_an_announcement_to_a_vanished_channel_is_suspended(
 async def test_a_stopped_announcement_is_not_posted(
     core: Core, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
-    rule = Rule(Frequency.daily, time(9), PARIS, date(2027, 4, 2))
-    announcement_id = await schedule(core, rule, datetime(2027, 4, 2, 7, 0, tzinfo=UTC))
+    announcement_id = await schedule(core, Frequency.daily, datetime(2027, 4, 2, 7, 0, tzinfo=UTC))
     await core.announcements.cancel(announcement_id, 1)
     clock.now = datetime(2027, 4, 2, 7, 0, tzinfo=UTC)
     await core.scheduler.run_due()
@@ -380,4 +484,58 @@ async def test_a_stopped_announcement_is_not_posted(
 
 async def test_an_announcement_in_the_past_is_refused(core: Core, clock: ManualDateClock) -> None:
     with pytest.raises(UserError):
-        await schedule(core, Rule(Frequency.once, time(9), PARIS, date(2027, 3, 1)), clock() - timedelta(days=1))
+        await schedule(core, Frequency.once, clock() - timedelta(days=1))
+
+
+# ---------------------------------------------------------------------- an announcement's rule
+
+NAMES = {day: [n for name in names for n in (name, name[:3], name[:3] + ".")] for day, names in DAY_NAMES.items()}
+
+
+@given(data=st.data(), days=st.sets(st.integers(0, 6), min_size=1))
+def test_weekdays_are_read_in_either_language_and_any_case(data: st.DataObject, days: set[int]) -> None:
+    words = [data.draw(st.sampled_from(NAMES[day])) for day in sorted(days)]
+    cased = [word.upper() if data.draw(st.booleans()) else word for word in words]
+    separators = data.draw(st.lists(st.sampled_from([" ", ", ", " et ", " and ", ";", "/"]), min_size=len(days)))
+    text = "".join(word + separator for word, separator in zip(cased, separators, strict=False))
+    assert parse_weekdays(text) == frozenset(days)
+
+
+@given(st.text(max_size=80))
+def test_any_text_gives_days_or_a_clear_refusal(text: str) -> None:
+    try:
+        days = parse_weekdays(text)
+    except UserError as refused:
+        assert refused.message.startswith(("Je ne reconnais pas le jour", "Indiquez les jours"))
+        return
+    assert days and days <= set(range(7))
+
+
+def test_a_typo_is_refused_rather_than_a_day_left_out() -> None:
+    with pytest.raises(UserError) as refused:
+        parse_weekdays("lundi jeudj")
+    assert refused.value.params == {"jour": "jeudj"}
+
+
+@given(
+    day=st.dates(min_value=date(2027, 1, 1), max_value=date(2028, 12, 31)),
+    at=st.times(min_value=time(6), max_value=time(22)),  # the night hour skipped in spring is another test's
+    days=st.sets(st.integers(0, 6), min_size=1),
+)
+def test_a_weekly_announcement_starts_on_the_first_chosen_day_at_the_time_asked(
+    day: date, at: time, days: set[int]
+) -> None:
+    local = datetime.combine(day, at.replace(second=0, microsecond=0), tzinfo=PARIS)
+    first = local.astimezone(UTC)
+    rule, actual = rule_for(Frequency.weekly, first, PARIS, frozenset(days))
+    shown = actual.astimezone(PARIS)
+    assert shown.weekday() in days and (shown.hour, shown.minute) == (local.hour, local.minute)
+    assert first <= actual and (shown.date() - local.date()).days < 7
+    skipped = [local.date() + timedelta(days=n) for n in range((shown.date() - local.date()).days)]
+    assert not any(day.weekday() in days for day in skipped)  # no chosen day left out before it
+    assert rule.next_after(actual - timedelta(minutes=1)) == actual
+
+
+def test_days_belong_to_a_weekly_announcement_only() -> None:
+    with pytest.raises(UserError, match="chaque semaine"):
+        rule_for(Frequency.daily, START, PARIS, frozenset({0}))
