@@ -1,9 +1,8 @@
-"""Who may do what on a server, and reaching a member by DM."""
+"""Who may do what on a server."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import discord
 
@@ -30,17 +29,3 @@ def is_organiser(member: discord.Member | discord.User, settings: GuildSettings)
         and settings.organiser_role_id is not None
         and member.get_role(settings.organiser_role_id) is not None
     )
-
-
-async def send_dm(client: discord.Client, user_id: int, /, **message: Any) -> bool:
-    """DM a member; False when they cannot be reached (DMs closed, unknown user)."""
-    try:
-        user = client.get_user(user_id) or await client.fetch_user(user_id)
-        await user.send(**message)
-    except discord.Forbidden:
-        log.info("MP impossible vers %s (messages privés fermés)", user_id)
-        return False
-    except discord.NotFound:
-        log.info("MP impossible vers %s (membre inconnu)", user_id)
-        return False
-    return True

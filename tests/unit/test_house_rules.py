@@ -35,3 +35,12 @@ def test_no_sql_in_cogs() -> None:
         str(p.relative_to(ROOT)) for p in ROOT.glob("cogs/**/*.py") if SQL.search(p.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_cogs_stay_thin_and_leave_the_flow_to_the_services() -> None:
+    """Rule 2: a cog adapts (under 400 lines); what the bot sends on its own is a ledger row written by
+    a service, so no cog sends a DM or drives the scheduler itself."""
+    flow = re.compile(r"scheduler\.(rebuild|run_due|notify)|send_dm\(")
+    too_long = [str(p.relative_to(ROOT)) for p in ROOT.glob("cogs/*.py") if len(p.read_text().splitlines()) >= 400]
+    driving = [str(p.relative_to(ROOT)) for p in ROOT.glob("cogs/**/*.py") if flow.search(p.read_text())]
+    assert (too_long, driving) == ([], [])
