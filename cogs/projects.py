@@ -20,16 +20,8 @@ from bot.vocabulary import Etape, FormeJuridique, Initiative, Public, label
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.members import is_organiser
-from cogs.ui.projects import (
-    CommuneOrChoices,
-    ResultsView,
-    moderates,
-    open_edit_form,
-    proposal_form,
-    settled_card,
-    show_record,
-    with_commune,
-)
+from cogs.ui.project_forms import CommuneOrChoices, moderates, open_edit_form, proposal_form, with_commune
+from cogs.ui.projects import ResultsView, settled_card, show_record
 from cogs.ui.text import reply, t
 from cogs.ui.transformers import DepartementOption, PlaceOption, RegionOption, server_zone
 from cogs.ui.views import TextModal
