@@ -1,6 +1,7 @@
 """Reminders at scale: thousands of DMs due in the same minute, sent by the real scheduler through discord.py to
-the emulator, without rate limits and under Discord's global limit (50 requests a second); and the delay between
-a lone reminder's due time and its DM when APScheduler wakes up on its own.
+the emulator, without rate limits (the delivery itself, unpaced) and under Discord's global limit (50 requests a
+second, the bot pacing its sends as it does in production); and the delay between a lone reminder's due time and
+its DM when APScheduler wakes up on its own.
 
     .venv/bin/python bench/reminders.py [--reminders 10000] [--limited 1000] [--lone 5] [--profile]
 """
@@ -150,11 +151,14 @@ async def crowd(reminders: int, limited: int, profile: cProfile.Profile | None) 
             print(f"reminders before: {await box.bot.core.outbox.store.counts(REMINDER)}")
             print()
 
+            pace = box.bot.core.outbox.pace
+            paced, pace.per_second = pace.per_second, None  # (a) measures the delivery, not the pace
             if profile is not None:
                 profile.enable()
             free_round = await deliver(box, clock, free_start - timedelta(minutes=OFFSET_MINUTES), free)
             if profile is not None:
                 profile.disable()
+            pace.per_second = paced
             describe("(a) no rate limit", free_round)
             per_reminder = len(free_round.answered) / reminders
             print(f"    reminders after (a): {await box.bot.core.outbox.store.counts(REMINDER)}")
@@ -170,7 +174,10 @@ async def crowd(reminders: int, limited: int, profile: cProfile.Profile | None) 
             finally:
                 box.emulator.global_rate_limit = None
                 discord_log.setLevel(level)
-            describe(f"(b) global limit {GLOBAL_LIMIT}/s, {limited} reminders (not {reminders})", limited_round)
+            describe(
+                f"(b) global limit {GLOBAL_LIMIT}/s, sends paced at {paced}/s, {limited} reminders (not {reminders})",
+                limited_round,
+            )
             needed = limited * per_reminder
             floor = needed / GLOBAL_LIMIT
             # The emulator's window starts empty, so the first 50 requests go at once: the last one can go no
@@ -178,6 +185,8 @@ async def crowd(reminders: int, limited: int, profile: cProfile.Profile | None) 
             strict = max(needed - GLOBAL_LIMIT, 0) / GLOBAL_LIMIT
             measured = limited_round.seconds
             print(f"    429 answers: {limited_round.throttled}")
+            if paced is not None:
+                print(f"    at the pace alone: {limited} sends / {paced} per s = {limited / paced:.2f} s")
             if strict > 0:  # with 25 reminders or fewer, nothing need wait
                 print(
                     f"    floor: {limited} x {per_reminder:.2f} requests (per reminder in (a)) / {GLOBAL_LIMIT} per s"

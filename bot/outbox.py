@@ -14,8 +14,10 @@ rows as they are then (an event moved since the reminder was planned is shown at
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +39,12 @@ LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(seconds=30)  # then doubled at each failure: 30 s, 1 min, 2 min, 4 min
 BATCH = 100  # rows taken per round step: a round of 10,000 never holds anything for long
+# Discord allows a bot 50 requests a second and discord.py only backs off once refused: left alone, a round sends
+# in bursts up to the limit, then waits out a refusal. The bursts hold up members' answers (same event loop, same
+# database) and every refusal counts toward Discord's ban on invalid requests. So what the bot sends on its own goes
+# evenly spaced: a DM to a member not written to since the start costs two requests (the DM channel, the message),
+# 40 a second at most, the other 10 left for members' own actions.
+SENDS_PER_SECOND = 20
 
 
 class Target(StrEnum):
@@ -275,6 +283,58 @@ def _letter(row: aiosqlite.Row) -> Letter:
     )
 
 
+class Pace:
+    """Evenly spaced turns on the monotonic clock: Discord counts real seconds, whatever the injected clock says.
+    Each caller reserves the next free turn before waiting, so concurrent callers go in the order they came."""
+
+    def __init__(
+        self,
+        per_second: float | None,
+        *,
+        now: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.per_second = per_second  # None: no spacing (benchmarks of the delivery itself)
+        self.now = now
+        self.sleep = sleep
+        self._next = 0.0
+
+    async def turn(self) -> None:
+        if self.per_second is None:
+            return
+        now = self.now()
+        start = max(now, self._next)
+        self._next = start + 1 / self.per_second
+        if start > now:
+            await self.sleep(start - now)
+
+
+class Paced:
+    """A notifier whose every call waits for its turn (`Pace`)."""
+
+    def __init__(self, notifier: Notifier, pace: Pace) -> None:
+        self.inner = notifier
+        self.pace = pace
+
+    async def dm(self, user_id: int, message: Outgoing, *, nonce: str) -> Delivery:
+        await self.pace.turn()
+        return await self.inner.dm(user_id, message, nonce=nonce)
+
+    async def post(
+        self, channel_id: int, message: Outgoing, *, nonce: str, mention_role_id: int | None = None
+    ) -> Sent | NotSent:
+        await self.pace.turn()
+        return await self.inner.post(channel_id, message, nonce=nonce, mention_role_id=mention_role_id)
+
+    async def edit(self, channel_id: int, message_id: int, message: Outgoing) -> Delivery:
+        await self.pace.turn()
+        return await self.inner.edit(channel_id, message_id, message)
+
+    async def close_thread(self, thread_id: int, message: Outgoing) -> Delivery:
+        await self.pace.turn()
+        return await self.inner.close_thread(thread_id, message)
+
+
 class Outbox:
     """The ledger and its delivery: services `put` rows and `nudge`; the scheduler runs `run_due`."""
 
@@ -285,10 +345,12 @@ class Outbox:
         self.kinds: dict[str, Kind] = {}
         self._nudge: Callable[[], None] = lambda: None
         self._notifier: Notifier | None = None
+        self.pace = Pace(SENDS_PER_SECOND)
 
     def connect(self, notifier: Notifier) -> None:
-        """What delivers: the Discord layer (the command line writes rows; only the bot sends them)."""
-        self._notifier = notifier
+        """What delivers: the Discord layer (the command line writes rows; only the bot sends them). Everything the
+        core sends through it, the ledger's rows and the other rounds' DMs alike, takes its turn."""
+        self._notifier = Paced(notifier, self.pace)
 
     @property
     def notifier(self) -> Notifier:
