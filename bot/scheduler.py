@@ -4,7 +4,8 @@ that catches anything a clock jump may have hidden).
 
 A change never waits for the worker: `notify()` is a plain call that marks the plan stale and
 returns. A member's interaction is thus answered while a round of 10,000 reminders is under way, and
-what the change queued is taken by the round's next batch.
+what the change queued is taken within that round, in its turn: rows go by due time, so a promotion
+queued during the round follows the reminders that fell due before it.
 
 Tests never wait for it: they move the injected clock and call `run_due()`.
 """
