@@ -326,6 +326,16 @@ class Driver:
             await asyncio.wait(pending, timeout=ANSWER_GUARD_SECONDS)
         raise DriverError("le bot ne s'arrête pas de travailler")
 
+    async def until(self, condition: Callable[[], bool]) -> None:
+        """Return once `condition()` holds, looked at after each request the bot sends: waits for the bot's
+        own work (a round of reminders under way) without sleeping for a clock."""
+        try:
+            async with asyncio.timeout(ANSWER_GUARD_SECONDS):
+                while not condition():
+                    await self.emulator.next_request()
+        except TimeoutError:
+            raise DriverError("la condition attendue ne vient pas") from None
+
     # ----------------------------------------------------------------- plumbing
 
     def default_channel(self) -> Channel:

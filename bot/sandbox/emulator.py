@@ -147,6 +147,7 @@ class Emulator:
         # Discord's global limit for a bot (50 requests a second), off unless a test or benchmark sets it.
         self.global_rate_limit: int | None = None
         self._recent: deque[float] = deque()
+        self._answered = asyncio.Event()  # replaced at each answer: see next_request()
         self._nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
         self._dm_by_user: dict[int, int] = {}
         self.gateway = Gateway(self)
@@ -353,7 +354,18 @@ class Emulator:
                 return template, match.groupdict(), handler
         return None
 
+    async def next_request(self) -> None:
+        """Return once the emulator has answered one more HTTP request from the bot."""
+        await self._answered.wait()
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        try:
+            return await self._answer(request)
+        finally:
+            answered, self._answered = self._answered, asyncio.Event()
+            answered.set()
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["path"]
         method = request.method
         matched = self._match(method, path)
