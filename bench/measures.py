@@ -24,6 +24,17 @@ def answer_ms(emulator: Emulator, record: Interaction) -> float:
     return (answered - record.created) * 1000
 
 
+def read_ms(emulator: Emulator, record: Interaction) -> float:
+    """From the interaction sent to the answer the member reads: the first answer, or after a deferral
+    ("the bot is thinking…") the first follow-up or edit, which the emulator logs under the interaction's
+    webhook. Discord gives that follow-up 15 minutes, so a late one is slow but not refused."""
+    if record.late or record.response_type not in (5, 6):
+        return answer_ms(emulator, record)
+    webhook = f"/webhooks/{emulator.application_id}/{record.token}"
+    read = next(r.at for r in emulator.requests if r.path.startswith(webhook) and r.method in ("POST", "PATCH"))
+    return (read - record.created) * 1000
+
+
 def shown_total(embeds: list[dict[str, Any]]) -> int:
     """How many results the answer says it found ("57 projet(s) trouvé(s)"); no embed means none."""
     if not embeds:

@@ -52,9 +52,12 @@ class ManualDateClock:
 
 
 @asynccontextmanager
-async def world(database: Path, members: int, *, clock: Clock = utc_now) -> AsyncIterator[tuple[Sandbox, list[User]]]:
+async def world(
+    database: Path, members: int, *, clock: Clock = utc_now, extensions: Sequence[str] | None = None
+) -> AsyncIterator[tuple[Sandbox, list[User]]]:
     """`harness.sandbox` plus `members` guild members added before the bot connects, so that discord.py
-    learns them from the member chunks at start-up, as on Discord (no GET /users/{id} per reminder)."""
+    learns them from the member chunks at start-up, as on Discord (no GET /users/{id} per reminder).
+    The cogs by default; `extensions` for more (the probe's /echo)."""
     async with Emulator() as emulator:
         demo = build_demo(emulator)
         users = [emulator.add_user(f"membre{i:05d}") for i in range(members)]
@@ -63,7 +66,8 @@ async def world(database: Path, members: int, *, clock: Clock = utc_now) -> Asyn
         settings = Settings(_env_file=None).model_copy(
             update={"database_path": database, "dev_guild_id": demo.guild.id}
         )
-        async with running_bot(emulator, settings, clock=clock, extensions=cog_extensions()) as bot:
+        loaded = cog_extensions() if extensions is None else extensions
+        async with running_bot(emulator, settings, clock=clock, extensions=loaded) as bot:
             box = attach(emulator, bot, demo)
             await furnish(box)
             # One reminder an hour before; no quiet hours: on the system clock (part 2) a night-time run
