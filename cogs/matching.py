@@ -17,6 +17,7 @@ from bot.limits import CHOICE_NAME, SELECT_LABEL, clip
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.households import ThreadRooms, answer_text, households_embed, requested_text, suggestions_embed
+from cogs.ui.projects import ProjectOption
 from cogs.ui.text import reply, t
 from cogs.ui.views import OwnedView
 
@@ -118,10 +119,8 @@ class Matching(
 
     @app_commands.command(name="foyers", description="Les foyers qui pourraient rejoindre votre projet (référents)")
     @app_commands.describe(projet="Le projet dont vous êtes référent")
-    async def foyers(self, interaction: discord.Interaction[Any], projet: str) -> None:
-        project, shown = await self.bot.households.for_project(
-            int(projet) if projet.isdigit() else 0, interaction.user.id
-        )
+    async def foyers(self, interaction: discord.Interaction[Any], projet: ProjectOption) -> None:
+        project, shown = await self.bot.households.for_project(projet.id, interaction.user.id)
         embed = households_embed(interaction, project.nom, shown)
         if not shown.households:
             await interaction.response.send_message(embed=embed, ephemeral=True)

@@ -21,7 +21,7 @@ from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.members import is_organiser
 from cogs.ui.project_forms import CommuneOrChoices, moderates, open_edit_form, proposal_form, with_commune
-from cogs.ui.projects import ResultsView, settled_card, show_record
+from cogs.ui.projects import ProjectOption, ResultsView, settled_card, show_record
 from cogs.ui.text import reply, t
 from cogs.ui.transformers import DepartementOption, PlaceOption, RegionOption, server_zone
 from cogs.ui.views import TextModal
@@ -179,8 +179,8 @@ class Projects(
 
     @app_commands.command(name="fiche", description="La fiche complète d'un projet")
     @app_commands.describe(projet="Nom du projet")
-    async def fiche(self, interaction: discord.Interaction[Any], projet: app_commands.Range[str, 1, 100]) -> None:
-        await show_record(interaction, projet)
+    async def fiche(self, interaction: discord.Interaction[Any], projet: ProjectOption) -> None:
+        await show_record(interaction, str(projet.id))
 
     @fiche.autocomplete("projet")
     async def _project_autocomplete(
@@ -242,7 +242,7 @@ class Projects(
     async def modifier(
         self,
         interaction: discord.Interaction[Any],
-        projet: app_commands.Range[str, 1, 100],
+        projet: ProjectOption,
         commune: CommuneOrChoices | None = None,
         etape: str | None = None,
         initiative: str | None = None,
@@ -263,12 +263,13 @@ class Projects(
             }.items()
             if value is not None
         }
+        which = str(projet.id)  # the edit form takes a record as the buttons name it, and reads it afresh
         if commune is None:
-            await open_edit_form(interaction, projet, changes)
+            await open_edit_form(interaction, which, changes)
             return
 
         async def form(asked: discord.Interaction[Any], place: Commune) -> None:
-            await open_edit_form(asked, projet, changes | {"code_insee": place.insee})
+            await open_edit_form(asked, which, changes | {"code_insee": place.insee})
 
         await with_commune(interaction, commune, form)
 

@@ -1,5 +1,5 @@
-"""How projects look on Discord: result pages, the full record and its buttons, the settled
-moderation card. The forms are in cogs/ui/project_forms.py."""
+"""How projects look on Discord: the project option, result pages, the full record and its buttons,
+the settled moderation card. The forms are in cogs/ui/project_forms.py."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import discord
+from discord import app_commands
 
 from bot.client import HabitatBot, bot_of
 from bot.dates import format_day, format_month
@@ -42,6 +43,24 @@ from cogs.ui.views import HabitatView, TextModal
 COLOUR = discord.Colour.from_rgb(46, 125, 50)
 PER_PAGE = 5
 STAGE_EMOJI = {"emergence": "🌱", "realisation": "🏗️", "vivre_ensemble": "🏡"}
+
+
+# ---------------------------------------------------------------------- the project option
+
+
+class ProjectTransformer(app_commands.Transformer):
+    """A project by its id (the autocomplete's value) or by a name only one published project holds.
+    Each command offers its own list (every record, or the member's own): no autocomplete here."""
+
+    @property
+    def max_value(self) -> int:
+        return 100
+
+    async def transform(self, interaction: discord.Interaction[Any], value: str, /) -> Project:
+        return await bot_of(interaction).project_service.find(value)
+
+
+ProjectOption = app_commands.Transform[Project, ProjectTransformer]
 
 
 # ---------------------------------------------------------------------- results and the record

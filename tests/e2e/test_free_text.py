@@ -102,9 +102,6 @@ ID = (
 OPTION_FAILURES: dict[str, str] = {
     "annonce retirer annonce": ID.format(where="cogs/ads.py Ads._own_ad"),
     "annonce renouveler annonce": ID.format(where="cogs/ads.py Ads._own_ad"),
-    "mise-en-lien foyers projet": ID.format(where="cogs/matching.py Matching.foyers"),
-    "projet fiche projet": ID.format(where="cogs/projects.py Projects._project_from_option"),
-    "projet modifier projet": ID.format(where="cogs/projects.py Projects._project_from_option"),
 }
 
 
