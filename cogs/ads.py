@@ -17,9 +17,19 @@ from bot.errors import UserError
 from bot.geo import AmbiguousCommune
 from bot.guild_settings import GuildSettings
 from bot.i18n import explain
-from bot.limits import CHOICE_NAME, CONTENT, THREAD_NAME, clip, quote
+from bot.limits import CONTENT, THREAD_NAME, clip, quote
 from bot.vocabulary import AdCategory, label
-from cogs.ui.ads import CATEGORY_TAGS, PER_PAGE, AdModal, FormBack, post_message, region_tag, search_embed
+from cogs.ui.ads import (
+    CATEGORY_TAGS,
+    PER_PAGE,
+    AdModal,
+    FormBack,
+    OwnAdOption,
+    ensure_author_or_moderator,
+    post_message,
+    region_tag,
+    search_embed,
+)
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.members import is_moderator
@@ -40,14 +50,6 @@ def post_view(ad_id: int) -> discord.ui.View:
     view.add_item(AdButton("pourvue", ad_id))
     view.add_item(AdButton("signaler", ad_id))
     return view
-
-
-async def ensure_author_or_moderator(interaction: discord.Interaction[Any], ad: Ad) -> None:
-    if ad.author_id == interaction.user.id:
-        return
-    settings = await bot_of(interaction).guild_settings.get(ad.guild_id)
-    if interaction.guild_id != ad.guild_id or not is_moderator(interaction.user, settings):
-        raise UserError("Seuls l'auteur·ice de l'annonce et les modérateurs peuvent faire cela.")
 
 
 async def expiry_day(interaction: discord.Interaction[Any], ad: Ad) -> str:
@@ -288,13 +290,6 @@ class Ads(commands.GroupCog, group_name="annonce", group_description="Les petite
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(AdButton, ModerationButton, ReportButton)
 
-    async def _own_ad(self, interaction: discord.Interaction[Any], value: str) -> Ad:
-        if not value.strip().isdigit():
-            raise UserError("Choisissez l'annonce dans la liste proposée.")
-        ad = await self.bot.ad_service.get(int(value))
-        await ensure_author_or_moderator(interaction, ad)
-        return ad
-
     async def _pages(self, interaction: discord.Interaction[Any], ids: list[int]) -> None:
         zone = (await self.bot.guild_settings.get(interaction.guild_id or 0)).zone
         locale = interaction.locale.value
@@ -349,17 +344,15 @@ class Ads(commands.GroupCog, group_name="annonce", group_description="Les petite
 
     @app_commands.command(name="retirer", description="Retirer une de vos annonces")
     @app_commands.describe(annonce="L'annonce à retirer")
-    async def retirer(self, interaction: discord.Interaction[Any], annonce: str) -> None:
-        ad = await self._own_ad(interaction, annonce)
-        await self.bot.ad_service.withdraw(ad.id)
+    async def retirer(self, interaction: discord.Interaction[Any], annonce: OwnAdOption) -> None:
+        await self.bot.ad_service.withdraw(annonce.id)
         await reply(interaction, t(interaction, "Annonce retirée."))
 
     @app_commands.command(name="renouveler", description="Prolonger une de vos annonces")
     @app_commands.describe(annonce="L'annonce à prolonger", jours="Pour combien de jours")
     @app_commands.choices(jours=[app_commands.Choice(name=f"{n} jours", value=n) for n in (30, 60, 90)])
-    async def renouveler(self, interaction: discord.Interaction[Any], annonce: str, jours: int = 60) -> None:
-        ad = await self._own_ad(interaction, annonce)
-        renewed = await self.bot.ad_service.renew(ad.id, jours)
+    async def renouveler(self, interaction: discord.Interaction[Any], annonce: OwnAdOption, jours: int = 60) -> None:
+        renewed = await self.bot.ad_service.renew(annonce.id, jours)
         await reply(
             interaction,
             t(interaction, "Annonce renouvelée jusqu'au {date}.", date=await expiry_day(interaction, renewed)),
@@ -374,16 +367,6 @@ class Ads(commands.GroupCog, group_name="annonce", group_description="Les petite
         raison: app_commands.Range[str, 5, REASON_MAX],
     ) -> None:
         await report(interaction, annonce, raison)
-
-    @retirer.autocomplete("annonce")
-    @renouveler.autocomplete("annonce")
-    async def _own_ads(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-        ads = await self.bot.ad_service.of_author(interaction.user.id)
-        return [
-            app_commands.Choice(name=clip(f"n° {ad.id} — {ad.title}", CHOICE_NAME), value=str(ad.id))
-            for ad in ads
-            if current.casefold() in f"{ad.id} {ad.title}".casefold()
-        ][:25]
 
 
 async def setup(bot: HabitatBot) -> None:
