@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 import discord
@@ -13,7 +14,7 @@ from discord.ext import commands
 from bot.ads.models import MESSAGE_MAX, REASON_MAX, Ad, AdFilters, AdForm
 from bot.client import HabitatBot, bot_of
 from bot.dates import format_day
-from bot.errors import UserError
+from bot.errors import Text, UserError
 from bot.geo import AmbiguousCommune
 from bot.guild_settings import GuildSettings
 from bot.i18n import explain
@@ -174,9 +175,26 @@ def reason_modal(interaction: discord.Interaction[Any], title: str, decide: OnTe
     )
 
 
-async def settled(interaction: discord.Interaction[Any], text: str) -> None:
-    """The moderation card, its buttons gone, says what was decided."""
-    await interaction.response.edit_message(content=clip(text, CONTENT), view=None)
+Decide = Callable[[str | None], Awaitable[object]]
+
+
+async def verdict(
+    interaction: discord.Interaction[Any], guild_id: int, said: Text, decide: Decide, *, asking: str | None = None
+) -> None:
+    """A moderator's decision from a card's button: taken at once, or (`asking` is then the form's title)
+    once the reason for the author is written. The card, its buttons gone, then says what was decided."""
+    if not is_moderator(interaction.user, await bot_of(interaction).guild_settings.get(guild_id)):
+        raise UserError("Réservé aux modérateurs du serveur.")
+
+    async def decided(done: discord.Interaction[Any], reason: str | None) -> None:
+        await decide(reason)
+        text = t(done, said.message, moderateur=done.user.display_name, raison=reason)
+        await done.response.edit_message(content=clip(text, CONTENT), view=None)
+
+    if asking is None:
+        await decided(interaction, None)
+    else:
+        await interaction.response.send_modal(reason_modal(interaction, asking, decided))
 
 
 class AdButton(ActionButton, template=r"annonce:(?P<action>contact|pourvue|signaler|renouveler):(?P<id>\d+)"):
@@ -229,27 +247,18 @@ class ModerationButton(ActionButton, template=r"annonce-moderation:(?P<action>pu
 
     @reported
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = bot_of(interaction)
-        ad = await bot.ad_service.get(self.target_id)
-        if not is_moderator(interaction.user, await bot.guild_settings.get(ad.guild_id)):
-            raise UserError("Réservé aux modérateurs du serveur.")
+        service = bot_of(interaction).ad_service
+        ad = await service.get(self.target_id)
         if self.action == "publier":
-            await bot.ad_service.moderate(ad.id, approve=True)
-            await settled(
-                interaction,
-                t(interaction, "Annonce publiée par {moderateur}.", moderateur=interaction.user.display_name),
-            )
-            return
-
-        async def refuse(submitted: discord.Interaction[Any], reason: str) -> None:
-            await bot.ad_service.moderate(ad.id, approve=False, reason=reason)
-            moderator = submitted.user.display_name
-            await settled(
-                submitted,
-                t(submitted, "Annonce refusée par {moderateur} : {raison}", moderateur=moderator, raison=reason),
-            )
-
-        await interaction.response.send_modal(reason_modal(interaction, "Refuser l'annonce", refuse))
+            await verdict(
+                interaction, ad.guild_id, Text("Annonce publiée par {moderateur}."),
+                lambda _: service.moderate(ad.id, approve=True),
+            )  # fmt: skip
+        else:
+            await verdict(
+                interaction, ad.guild_id, Text("Annonce refusée par {moderateur} : {raison}"),
+                lambda reason: service.moderate(ad.id, approve=False, reason=reason), asking="Refuser l'annonce",
+            )  # fmt: skip
 
 
 class ReportButton(ActionButton, template=r"annonce-signalement:(?P<action>garder|supprimer):(?P<id>\d+)"):
@@ -259,26 +268,18 @@ class ReportButton(ActionButton, template=r"annonce-signalement:(?P<action>garde
 
     @reported
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = bot_of(interaction)
-        if not is_moderator(interaction.user, await bot.guild_settings.get(interaction.guild_id or 0)):
-            raise UserError("Réservé aux modérateurs du serveur.")
+        service, guild_id = bot_of(interaction).ad_service, interaction.guild_id or 0
         if self.action == "garder":
-            await bot.ad_service.settle_report(self.target_id, remove=False)
-            await settled(
-                interaction,
-                t(interaction, "Signalement classé par {moderateur}.", moderateur=interaction.user.display_name),
-            )
-            return
-
-        async def remove(submitted: discord.Interaction[Any], reason: str) -> None:
-            await bot.ad_service.settle_report(self.target_id, remove=True, reason=reason)
-            moderator = submitted.user.display_name
-            await settled(
-                submitted,
-                t(submitted, "Annonce supprimée par {moderateur} : {raison}", moderateur=moderator, raison=reason),
-            )
-
-        await interaction.response.send_modal(reason_modal(interaction, "Supprimer l'annonce", remove))
+            await verdict(
+                interaction, guild_id, Text("Signalement classé par {moderateur}."),
+                lambda _: service.settle_report(self.target_id, remove=False),
+            )  # fmt: skip
+        else:
+            await verdict(
+                interaction, guild_id, Text("Annonce supprimée par {moderateur} : {raison}"),
+                lambda reason: service.settle_report(self.target_id, remove=True, reason=reason),
+                asking="Supprimer l'annonce",
+            )  # fmt: skip
 
 
 @app_commands.guild_only()
