@@ -13,11 +13,11 @@ from bot.client import HabitatBot, bot_of
 from bot.errors import Text
 from bot.households.models import MAX_PENDING_REQUESTS, REQUEST_LIFETIME
 from bot.households.service import Shown
-from bot.limits import CHOICE_NAME, SELECT_LABEL, clip
+from bot.limits import SELECT_LABEL, clip
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.households import ThreadRooms, answer_text, households_embed, requested_text, suggestions_embed
-from cogs.ui.projects import ProjectOption
+from cogs.ui.projects import ProjectOption, project_choices
 from cogs.ui.text import reply, t
 from cogs.ui.views import OwnedView
 
@@ -144,11 +144,7 @@ class Matching(
     async def _own_projects(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        found = await self.bot.projects.names_like(current, user_id=interaction.user.id)
-        return [
-            app_commands.Choice(name=clip(f"{nom} — {commune}", CHOICE_NAME), value=str(pid))
-            for pid, nom, commune in found
-        ]
+        return project_choices(await self.bot.project_service.names(current, user_id=interaction.user.id))
 
     @app_commands.command(name="pause", description="Ne plus recevoir le récapitulatif hebdomadaire des suggestions")
     async def pause(self, interaction: discord.Interaction[Any]) -> None:

@@ -15,6 +15,7 @@ from discord import app_commands
 from bot.client import HabitatBot, bot_of
 from bot.dates import format_day, format_month
 from bot.limits import (
+    CHOICE_NAME,
     CONTENT,
     EMBED_FIELD_NAME,
     EMBED_FIELD_VALUE,
@@ -61,6 +62,13 @@ class ProjectTransformer(app_commands.Transformer):
 
 
 ProjectOption = app_commands.Transform[Project, ProjectTransformer]
+
+
+def project_choices(found: list[tuple[int, str, str]]) -> list[app_commands.Choice[str]]:
+    """Projects offered by name and commune; the value is the id, which no namesake shares."""
+    return [
+        app_commands.Choice(name=clip(f"{nom} — {commune}", CHOICE_NAME), value=str(pid)) for pid, nom, commune in found
+    ]
 
 
 # ---------------------------------------------------------------------- results and the record
