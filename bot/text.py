@@ -1,4 +1,4 @@
-"""Text as people type it: folding for lookups, French stems for full-text search."""
+"""Text as people type it: folding for lookups, French stems for full-text search, numbers naming a row."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ _SEPARATORS = re.compile(r"[\s'’‘`´\-‐‑‒–—_/.,;:!?()\[\]{}«»\"�
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 _WORD = re.compile(r"\w+")
 _stemmer = snowballstemmer.stemmer("french")
+_DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII digits: « ² » passes str.isdigit(), not int()
+ROW_ID_MAX = 2**63 - 1  # SQLite's largest integer: a bigger number is no row's id, and cannot be bound
 # Words too common to help a search; they would only make every AND query stricter.
 STOPWORDS = frozenset(
     [
@@ -60,6 +62,14 @@ def _stripped(char: str) -> str:
 
 # Latin letters with accents, the bulk of French text, stripped by one table lookup each.
 _LATIN = str.maketrans({chr(code): _stripped(chr(code)) for code in range(0xC0, 0x250)})
+
+
+def typed_id(typed: str) -> int | None:
+    """The number a member typed to name a row (an option's value, the autocomplete's or their own), or
+    None when it is no number, or none that a row's id could be."""
+    digits = _DIGITS.fullmatch(typed.strip())
+    number = int(digits.group()) if digits else 0
+    return number if 0 < number <= ROW_ID_MAX else None
 
 
 def strip_accents(text: str) -> str:

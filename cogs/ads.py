@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 import discord
@@ -13,13 +14,23 @@ from discord.ext import commands
 from bot.ads.models import MESSAGE_MAX, REASON_MAX, Ad, AdFilters, AdForm
 from bot.client import HabitatBot, bot_of
 from bot.dates import format_day
-from bot.errors import UserError
+from bot.errors import Text, UserError
 from bot.geo import AmbiguousCommune
 from bot.guild_settings import GuildSettings
 from bot.i18n import explain
-from bot.limits import CHOICE_NAME, CONTENT, THREAD_NAME, clip, quote
+from bot.limits import CONTENT, THREAD_NAME, clip, quote
 from bot.vocabulary import AdCategory, label
-from cogs.ui.ads import CATEGORY_TAGS, PER_PAGE, AdModal, FormBack, post_message, region_tag, search_embed
+from cogs.ui.ads import (
+    CATEGORY_TAGS,
+    PER_PAGE,
+    AdModal,
+    FormBack,
+    OwnAdOption,
+    ensure_author_or_moderator,
+    post_message,
+    region_tag,
+    search_embed,
+)
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.members import is_moderator
@@ -40,14 +51,6 @@ def post_view(ad_id: int) -> discord.ui.View:
     view.add_item(AdButton("pourvue", ad_id))
     view.add_item(AdButton("signaler", ad_id))
     return view
-
-
-async def ensure_author_or_moderator(interaction: discord.Interaction[Any], ad: Ad) -> None:
-    if ad.author_id == interaction.user.id:
-        return
-    settings = await bot_of(interaction).guild_settings.get(ad.guild_id)
-    if interaction.guild_id != ad.guild_id or not is_moderator(interaction.user, settings):
-        raise UserError("Seuls l'auteur·ice de l'annonce et les modérateurs peuvent faire cela.")
 
 
 async def expiry_day(interaction: discord.Interaction[Any], ad: Ad) -> str:
@@ -172,9 +175,26 @@ def reason_modal(interaction: discord.Interaction[Any], title: str, decide: OnTe
     )
 
 
-async def settled(interaction: discord.Interaction[Any], text: str) -> None:
-    """The moderation card, its buttons gone, says what was decided."""
-    await interaction.response.edit_message(content=clip(text, CONTENT), view=None)
+Decide = Callable[[str | None], Awaitable[object]]
+
+
+async def verdict(
+    interaction: discord.Interaction[Any], guild_id: int, said: Text, decide: Decide, *, asking: str | None = None
+) -> None:
+    """A moderator's decision from a card's button: taken at once, or (`asking` is then the form's title)
+    once the reason for the author is written. The card, its buttons gone, then says what was decided."""
+    if not is_moderator(interaction.user, await bot_of(interaction).guild_settings.get(guild_id)):
+        raise UserError("Réservé aux modérateurs du serveur.")
+
+    async def decided(done: discord.Interaction[Any], reason: str | None) -> None:
+        await decide(reason)
+        text = t(done, said.message, moderateur=done.user.display_name, raison=reason)
+        await done.response.edit_message(content=clip(text, CONTENT), view=None)
+
+    if asking is None:
+        await decided(interaction, None)
+    else:
+        await interaction.response.send_modal(reason_modal(interaction, asking, decided))
 
 
 class AdButton(ActionButton, template=r"annonce:(?P<action>contact|pourvue|signaler|renouveler):(?P<id>\d+)"):
@@ -227,27 +247,18 @@ class ModerationButton(ActionButton, template=r"annonce-moderation:(?P<action>pu
 
     @reported
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = bot_of(interaction)
-        ad = await bot.ad_service.get(self.target_id)
-        if not is_moderator(interaction.user, await bot.guild_settings.get(ad.guild_id)):
-            raise UserError("Réservé aux modérateurs du serveur.")
+        service = bot_of(interaction).ad_service
+        ad = await service.get(self.target_id)
         if self.action == "publier":
-            await bot.ad_service.moderate(ad.id, approve=True)
-            await settled(
-                interaction,
-                t(interaction, "Annonce publiée par {moderateur}.", moderateur=interaction.user.display_name),
-            )
-            return
-
-        async def refuse(submitted: discord.Interaction[Any], reason: str) -> None:
-            await bot.ad_service.moderate(ad.id, approve=False, reason=reason)
-            moderator = submitted.user.display_name
-            await settled(
-                submitted,
-                t(submitted, "Annonce refusée par {moderateur} : {raison}", moderateur=moderator, raison=reason),
-            )
-
-        await interaction.response.send_modal(reason_modal(interaction, "Refuser l'annonce", refuse))
+            await verdict(
+                interaction, ad.guild_id, Text("Annonce publiée par {moderateur}."),
+                lambda _: service.moderate(ad.id, approve=True),
+            )  # fmt: skip
+        else:
+            await verdict(
+                interaction, ad.guild_id, Text("Annonce refusée par {moderateur} : {raison}"),
+                lambda reason: service.moderate(ad.id, approve=False, reason=reason), asking="Refuser l'annonce",
+            )  # fmt: skip
 
 
 class ReportButton(ActionButton, template=r"annonce-signalement:(?P<action>garder|supprimer):(?P<id>\d+)"):
@@ -257,26 +268,18 @@ class ReportButton(ActionButton, template=r"annonce-signalement:(?P<action>garde
 
     @reported
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = bot_of(interaction)
-        if not is_moderator(interaction.user, await bot.guild_settings.get(interaction.guild_id or 0)):
-            raise UserError("Réservé aux modérateurs du serveur.")
+        service, guild_id = bot_of(interaction).ad_service, interaction.guild_id or 0
         if self.action == "garder":
-            await bot.ad_service.settle_report(self.target_id, remove=False)
-            await settled(
-                interaction,
-                t(interaction, "Signalement classé par {moderateur}.", moderateur=interaction.user.display_name),
-            )
-            return
-
-        async def remove(submitted: discord.Interaction[Any], reason: str) -> None:
-            await bot.ad_service.settle_report(self.target_id, remove=True, reason=reason)
-            moderator = submitted.user.display_name
-            await settled(
-                submitted,
-                t(submitted, "Annonce supprimée par {moderateur} : {raison}", moderateur=moderator, raison=reason),
-            )
-
-        await interaction.response.send_modal(reason_modal(interaction, "Supprimer l'annonce", remove))
+            await verdict(
+                interaction, guild_id, Text("Signalement classé par {moderateur}."),
+                lambda _: service.settle_report(self.target_id, remove=False),
+            )  # fmt: skip
+        else:
+            await verdict(
+                interaction, guild_id, Text("Annonce supprimée par {moderateur} : {raison}"),
+                lambda reason: service.settle_report(self.target_id, remove=True, reason=reason),
+                asking="Supprimer l'annonce",
+            )  # fmt: skip
 
 
 @app_commands.guild_only()
@@ -287,13 +290,6 @@ class Ads(commands.GroupCog, group_name="annonce", group_description="Les petite
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(AdButton, ModerationButton, ReportButton)
-
-    async def _own_ad(self, interaction: discord.Interaction[Any], value: str) -> Ad:
-        if not value.strip().isdigit():
-            raise UserError("Choisissez l'annonce dans la liste proposée.")
-        ad = await self.bot.ad_service.get(int(value))
-        await ensure_author_or_moderator(interaction, ad)
-        return ad
 
     async def _pages(self, interaction: discord.Interaction[Any], ids: list[int]) -> None:
         zone = (await self.bot.guild_settings.get(interaction.guild_id or 0)).zone
@@ -349,17 +345,15 @@ class Ads(commands.GroupCog, group_name="annonce", group_description="Les petite
 
     @app_commands.command(name="retirer", description="Retirer une de vos annonces")
     @app_commands.describe(annonce="L'annonce à retirer")
-    async def retirer(self, interaction: discord.Interaction[Any], annonce: str) -> None:
-        ad = await self._own_ad(interaction, annonce)
-        await self.bot.ad_service.withdraw(ad.id)
+    async def retirer(self, interaction: discord.Interaction[Any], annonce: OwnAdOption) -> None:
+        await self.bot.ad_service.withdraw(annonce.id)
         await reply(interaction, t(interaction, "Annonce retirée."))
 
     @app_commands.command(name="renouveler", description="Prolonger une de vos annonces")
     @app_commands.describe(annonce="L'annonce à prolonger", jours="Pour combien de jours")
     @app_commands.choices(jours=[app_commands.Choice(name=f"{n} jours", value=n) for n in (30, 60, 90)])
-    async def renouveler(self, interaction: discord.Interaction[Any], annonce: str, jours: int = 60) -> None:
-        ad = await self._own_ad(interaction, annonce)
-        renewed = await self.bot.ad_service.renew(ad.id, jours)
+    async def renouveler(self, interaction: discord.Interaction[Any], annonce: OwnAdOption, jours: int = 60) -> None:
+        renewed = await self.bot.ad_service.renew(annonce.id, jours)
         await reply(
             interaction,
             t(interaction, "Annonce renouvelée jusqu'au {date}.", date=await expiry_day(interaction, renewed)),
@@ -374,16 +368,6 @@ class Ads(commands.GroupCog, group_name="annonce", group_description="Les petite
         raison: app_commands.Range[str, 5, REASON_MAX],
     ) -> None:
         await report(interaction, annonce, raison)
-
-    @retirer.autocomplete("annonce")
-    @renouveler.autocomplete("annonce")
-    async def _own_ads(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-        ads = await self.bot.ad_service.of_author(interaction.user.id)
-        return [
-            app_commands.Choice(name=clip(f"n° {ad.id} — {ad.title}", CHOICE_NAME), value=str(ad.id))
-            for ad in ads
-            if current.casefold() in f"{ad.id} {ad.title}".casefold()
-        ][:25]
 
 
 async def setup(bot: HabitatBot) -> None:

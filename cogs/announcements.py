@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import discord
@@ -15,6 +14,7 @@ from bot.dates import format_when
 from bot.errors import UserError
 from bot.limits import CHOICE_NAME, EMBED_FIELD_NAME, EMBED_FIELD_VALUE, clip
 from bot.recurrence import Frequency
+from bot.text import typed_id
 from cogs.ui.errors import Refused
 from cogs.ui.members import is_organiser
 from cogs.ui.text import reply, t
@@ -29,7 +29,6 @@ ANNOUNCEMENT_REPEATS = [
 ]
 LISTED = 25  # an embed holds 25 fields
 EXCERPT = 200  # of each announcement's text, in the list
-NUMBER = re.compile(r"[0-9]{1,18}")
 
 
 @app_commands.guild_only()
@@ -121,10 +120,11 @@ class Announcements(commands.GroupCog, group_name="rappel", group_description="A
     @app_commands.describe(annonce="L'annonce à arrêter")
     async def annuler(self, interaction: discord.Interaction[Any], annonce: app_commands.Range[str, 1, 100]) -> None:
         assert interaction.guild_id is not None
-        if not NUMBER.fullmatch(annonce.strip()):
+        number = typed_id(annonce)
+        if number is None:
             raise UserError("Je ne trouve pas cette annonce sur ce serveur.")
-        await self.bot.announcements.cancel(int(annonce), interaction.guild_id)
-        await reply(interaction, t(interaction, "Annonce n° {id} arrêtée.", id=int(annonce)))
+        await self.bot.announcements.cancel(number, interaction.guild_id)
+        await reply(interaction, t(interaction, "Annonce n° {id} arrêtée.", id=number))
 
     @annuler.autocomplete("annonce")
     async def _announcement_autocomplete(

@@ -13,10 +13,11 @@ from bot.client import HabitatBot, bot_of
 from bot.errors import Text
 from bot.households.models import MAX_PENDING_REQUESTS, REQUEST_LIFETIME
 from bot.households.service import Shown
-from bot.limits import CHOICE_NAME, SELECT_LABEL, clip
+from bot.limits import SELECT_LABEL, clip
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.households import ThreadRooms, answer_text, households_embed, requested_text, suggestions_embed
+from cogs.ui.projects import ProjectOption, project_choices
 from cogs.ui.text import reply, t
 from cogs.ui.views import OwnedView
 
@@ -118,10 +119,8 @@ class Matching(
 
     @app_commands.command(name="foyers", description="Les foyers qui pourraient rejoindre votre projet (référents)")
     @app_commands.describe(projet="Le projet dont vous êtes référent")
-    async def foyers(self, interaction: discord.Interaction[Any], projet: str) -> None:
-        project, shown = await self.bot.households.for_project(
-            int(projet) if projet.isdigit() else 0, interaction.user.id
-        )
+    async def foyers(self, interaction: discord.Interaction[Any], projet: ProjectOption) -> None:
+        project, shown = await self.bot.households.for_project(projet.id, interaction.user.id)
         embed = households_embed(interaction, project.nom, shown)
         if not shown.households:
             await interaction.response.send_message(embed=embed, ephemeral=True)
@@ -145,11 +144,7 @@ class Matching(
     async def _own_projects(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        found = await self.bot.projects.names_like(current, user_id=interaction.user.id)
-        return [
-            app_commands.Choice(name=clip(f"{nom} — {commune}", CHOICE_NAME), value=str(pid))
-            for pid, nom, commune in found
-        ]
+        return project_choices(await self.bot.project_service.names(current, user_id=interaction.user.id))
 
     @app_commands.command(name="pause", description="Ne plus recevoir le récapitulatif hebdomadaire des suggestions")
     async def pause(self, interaction: discord.Interaction[Any]) -> None:

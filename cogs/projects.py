@@ -14,14 +14,13 @@ from discord.ext import commands
 from bot.client import HabitatBot, bot_of
 from bot.errors import UserError
 from bot.geo import Commune
-from bot.limits import CHOICE_NAME, clip
 from bot.projects.models import IMPORT_MAX_BYTES, REASON_MAX, ProjectFacts, SearchFilters
 from bot.vocabulary import Etape, FormeJuridique, Initiative, Public, label
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.members import is_organiser
 from cogs.ui.project_forms import CommuneOrChoices, moderates, open_edit_form, proposal_form, with_commune
-from cogs.ui.projects import ResultsView, settled_card, show_record
+from cogs.ui.projects import ProjectOption, ResultsView, project_choices, settled_card, show_record
 from cogs.ui.text import reply, t
 from cogs.ui.transformers import DepartementOption, PlaceOption, RegionOption, server_zone
 from cogs.ui.views import TextModal
@@ -179,14 +178,14 @@ class Projects(
 
     @app_commands.command(name="fiche", description="La fiche complète d'un projet")
     @app_commands.describe(projet="Nom du projet")
-    async def fiche(self, interaction: discord.Interaction[Any], projet: app_commands.Range[str, 1, 100]) -> None:
-        await show_record(interaction, projet)
+    async def fiche(self, interaction: discord.Interaction[Any], projet: ProjectOption) -> None:
+        await show_record(interaction, str(projet.id))
 
     @fiche.autocomplete("projet")
     async def _project_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        return choices(await self.service.names(current))
+        return project_choices(await self.service.names(current))
 
     # ------------------------------------------------------------------ proposing and editing
 
@@ -242,7 +241,7 @@ class Projects(
     async def modifier(
         self,
         interaction: discord.Interaction[Any],
-        projet: app_commands.Range[str, 1, 100],
+        projet: ProjectOption,
         commune: CommuneOrChoices | None = None,
         etape: str | None = None,
         initiative: str | None = None,
@@ -263,12 +262,13 @@ class Projects(
             }.items()
             if value is not None
         }
+        which = str(projet.id)  # the edit form takes a record as the buttons name it, and reads it afresh
         if commune is None:
-            await open_edit_form(interaction, projet, changes)
+            await open_edit_form(interaction, which, changes)
             return
 
         async def form(asked: discord.Interaction[Any], place: Commune) -> None:
-            await open_edit_form(asked, projet, changes | {"code_insee": place.insee})
+            await open_edit_form(asked, which, changes | {"code_insee": place.insee})
 
         await with_commune(interaction, commune, form)
 
@@ -277,7 +277,7 @@ class Projects(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         owner = None if await moderates(interaction) else interaction.user.id
-        return choices(await self.service.names(current, user_id=owner))
+        return project_choices(await self.service.names(current, user_id=owner))
 
     # ------------------------------------------------------------------ import and export
 
@@ -341,13 +341,6 @@ class Projects(
         text, count = await self.service.export_csv(filters)
         file = discord.File(io.BytesIO(text.encode("utf-8")), filename="projets.csv")
         await interaction.followup.send(t(interaction, "{n} projet(s) exporté(s).", n=count), file=file, ephemeral=True)
-
-
-def choices(found: list[tuple[int, str, str]]) -> list[app_commands.Choice[str]]:
-    """Projects offered by name and commune; the value is the id, which no namesake shares."""
-    return [
-        app_commands.Choice(name=clip(f"{nom} — {commune}", CHOICE_NAME), value=str(pid)) for pid, nom, commune in found
-    ]
 
 
 async def setup(bot: HabitatBot) -> None:

@@ -35,6 +35,7 @@ from bot.guild_settings import GuildSettingsStore
 from bot.i18n import gettext
 from bot.notify import Button, Delivery, Notifier, Outgoing
 from bot.outbox import Kind, Letter, Outbox, Skip, Status, Target, subject
+from bot.text import typed_id
 
 NOTICE = "ad.expiry_notice"
 VERDICT = "ad.verdict"
@@ -162,6 +163,14 @@ class AdService:
 
     async def get(self, ad_id: int) -> Ad:
         return await self.store.must_get(ad_id)
+
+    async def find(self, typed: str) -> Ad:
+        """The ad a member named by its number (the autocomplete's value, or typed by hand)."""
+        number = typed_id(typed)
+        ad = await self.store.get(number) if number is not None else None
+        if ad is None:
+            raise UserError("Je ne trouve pas l'annonce « {annonce} » : choisissez-la dans la liste.", annonce=typed)
+        return ad
 
     async def search(self, filters: AdFilters) -> list[int]:
         return await self.store.search(filters)

@@ -4,7 +4,6 @@ cancellation notices) are written in one transaction; the scheduler is nudged, n
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from zoneinfo import ZoneInfo
@@ -36,6 +35,7 @@ from bot.i18n import gettext
 from bot.notify import Outgoing
 from bot.outbox import Kind, Letter, Outbox, Skip, Status, Target, subject
 from bot.recurrence import Frequency, event_occurrences
+from bot.text import typed_id
 
 POSTED = "event.announcement"  # the card, posted in the server's announcement channel
 CARD = "event.card"  # the card rewritten: seats taken, a change, a workshop, the cancellation
@@ -44,7 +44,6 @@ PROMOTED = "event.promoted"
 CANCELLED = "event.cancelled"
 CHANGED = "event.changed"
 SERIES = 4  # dates created when a repetition is chosen without a number
-NUMBER = re.compile(r"[0-9]{1,18}")  # an event's number as typed (SQLite integers hold 18 digits)
 
 
 def policy_for(settings: GuildSettings, own: tuple[int, ...] | None) -> ReminderPolicy:
@@ -79,8 +78,8 @@ class EventService:
 
     async def find(self, typed: str) -> Event:
         """The event a member named: by its number, or by a title that only one coming event holds."""
-        number = NUMBER.fullmatch(typed.strip())
-        event = await self.store.get(int(number.group())) if number else None
+        number = typed_id(typed)
+        event = await self.store.get(number) if number is not None else None
         if event is None:
             found = await self.store.titles_like(typed, self.clock())
             event = found[0] if len(found) == 1 else None

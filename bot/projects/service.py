@@ -41,6 +41,7 @@ from bot.projects.models import (
     Verdict,
 )
 from bot.projects.store import ProjectStore
+from bot.text import typed_id
 
 MODERATION = "project.moderation"  # the card in a server's moderation queue
 VERDICT = "project.verdict"  # published / refused, a change accepted / refused: to who proposed it
@@ -80,9 +81,10 @@ class ProjectService:
         """(id, name, commune) of published projects whose name holds `typed`, or of a référent's own."""
         return await self.store.names_like(typed, user_id=user_id)
 
-    async def _find(self, which: str) -> Project:
+    async def find(self, which: str) -> Project:
         """A project as an option names it: its id (from the autocomplete), or a name only one project has."""
-        project = await self.store.get(int(which)) if which.isdigit() else None
+        number = typed_id(which)
+        project = await self.store.get(number) if number is not None else None
         if project is None:
             matches = await self.store.names_like(which, limit=2)
             project = await self.store.get(matches[0][0]) if len(matches) == 1 else None
@@ -94,7 +96,7 @@ class ProjectService:
 
     async def record(self, which: str, *, viewer_id: int, moderator: bool) -> Project:
         """The full record; one waiting for a moderator only for its référents and the moderators."""
-        project = await self._find(which)
+        project = await self.find(which)
         if not project.published and not project.editable_by(viewer_id, moderator):
             if project.statut is ProjectStatus.refuse:
                 raise UserError("Ce projet n'existe plus.")
@@ -114,7 +116,7 @@ class ProjectService:
         self, which: str, *, user_id: int, moderator: bool, changes: Mapping[str, Any]
     ) -> tuple[Project, ProjectFacts]:
         """The record to edit and its facts with the command's changes, if this member may edit it."""
-        project = await self._find(which)
+        project = await self.find(which)
         if not project.editable_by(user_id, moderator):
             raise UserError("Seuls les référents du projet et les modérateurs peuvent le modifier.")
         return project, self.facts(project.facts.model_dump() | dict(changes))

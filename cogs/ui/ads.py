@@ -1,4 +1,5 @@
-"""How small ads look on Discord: the post, the search pages, the form and what gives it back."""
+"""How small ads look on Discord: the option naming one of the member's ads, the post, the search pages,
+the form and what gives it back."""
 
 from __future__ import annotations
 
@@ -8,12 +9,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import discord
+from discord import app_commands
 
 from bot.ads.cards import facts, footer, heading, place_text, price_text
 from bot.ads.models import BODY_MAX, COMMUNE_MAX, DURATIONS, PRICE_TYPED_MAX, TITLE_MAX, Ad, AdDraft, AdForm
+from bot.client import bot_of
+from bot.errors import UserError
 from bot.geo import Commune
 from bot.i18n import gettext
 from bot.limits import (
+    CHOICE_NAME,
+    CHOICES,
     CONTENT,
     EMBED_FIELD_NAME,
     EMBED_FIELD_VALUE,
@@ -25,6 +31,7 @@ from bot.limits import (
     clip,
 )
 from bot.vocabulary import AdCategory, label
+from cogs.ui.members import is_moderator
 from cogs.ui.text import t
 from cogs.ui.views import HabitatModal, OwnedView
 
@@ -47,6 +54,41 @@ SHORT_REGIONS = {
     "Bourgogne-Franche-Comté": "Bourgogne-F.-Comté",
     "Centre-Val de Loire": "Centre-Val de Loire",
 }
+
+
+async def ensure_author_or_moderator(interaction: discord.Interaction[Any], ad: Ad) -> None:
+    if ad.author_id == interaction.user.id:
+        return
+    settings = await bot_of(interaction).guild_settings.get(ad.guild_id)
+    if interaction.guild_id != ad.guild_id or not is_moderator(interaction.user, settings):
+        raise UserError("Seuls l'auteur·ice de l'annonce et les modérateurs peuvent faire cela.")
+
+
+class OwnAdTransformer(app_commands.Transformer):
+    """One of the member's ads by its number (a moderator may name anyone's, on their server); the
+    autocomplete offers the member's running ads."""
+
+    @property
+    def max_value(self) -> int:
+        return 100
+
+    async def transform(self, interaction: discord.Interaction[Any], value: str, /) -> Ad:
+        ad = await bot_of(interaction).ad_service.find(value)
+        await ensure_author_or_moderator(interaction, ad)
+        return ad
+
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction[Any], value: str, /
+    ) -> list[app_commands.Choice[str]]:
+        ads = await bot_of(interaction).ad_service.of_author(interaction.user.id)
+        return [
+            app_commands.Choice(name=clip(f"n° {ad.id} — {ad.title}", CHOICE_NAME), value=str(ad.id))
+            for ad in ads
+            if value.casefold() in f"{ad.id} {ad.title}".casefold()
+        ][:CHOICES]
+
+
+OwnAdOption = app_commands.Transform[Ad, OwnAdTransformer]
 
 
 def region_tag(name: str) -> str:

@@ -1,5 +1,5 @@
-"""How projects look on Discord: result pages, the full record and its buttons, the settled
-moderation card. The forms are in cogs/ui/project_forms.py."""
+"""How projects look on Discord: the project option, result pages, the full record and its buttons,
+the settled moderation card. The forms are in cogs/ui/project_forms.py."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import discord
+from discord import app_commands
 
 from bot.client import HabitatBot, bot_of
 from bot.dates import format_day, format_month
 from bot.limits import (
+    CHOICE_NAME,
     CONTENT,
     EMBED_FIELD_NAME,
     EMBED_FIELD_VALUE,
@@ -42,6 +44,31 @@ from cogs.ui.views import HabitatView, TextModal
 COLOUR = discord.Colour.from_rgb(46, 125, 50)
 PER_PAGE = 5
 STAGE_EMOJI = {"emergence": "🌱", "realisation": "🏗️", "vivre_ensemble": "🏡"}
+
+
+# ---------------------------------------------------------------------- the project option
+
+
+class ProjectTransformer(app_commands.Transformer):
+    """A project by its id (the autocomplete's value) or by a name only one published project holds.
+    Each command offers its own list (every record, or the member's own): no autocomplete here."""
+
+    @property
+    def max_value(self) -> int:
+        return 100
+
+    async def transform(self, interaction: discord.Interaction[Any], value: str, /) -> Project:
+        return await bot_of(interaction).project_service.find(value)
+
+
+ProjectOption = app_commands.Transform[Project, ProjectTransformer]
+
+
+def project_choices(found: list[tuple[int, str, str]]) -> list[app_commands.Choice[str]]:
+    """Projects offered by name and commune; the value is the id, which no namesake shares."""
+    return [
+        app_commands.Choice(name=clip(f"{nom} — {commune}", CHOICE_NAME), value=str(pid)) for pid, nom, commune in found
+    ]
 
 
 # ---------------------------------------------------------------------- results and the record

@@ -203,6 +203,31 @@ async def test_withdraw_and_renew_by_command(furnished: Sandbox) -> None:
     assert (await sb.driver.slash(alex, "annonce mes-annonces")).content == "Vous n'avez pas d'annonce en cours."
 
 
+async def test_an_ad_typed_by_hand_that_names_none_is_refused_clearly(furnished: Sandbox) -> None:
+    sb = furnished
+    alex = sb.demo.user("alex")
+    await publish(sb, alex)
+    mine = await sb.driver.slash(alex, "annonce mes-annonces")
+    # A number beyond SQLite's integers, a digit for str.isdigit() but not for int(), words instead of a number.
+    for typed in ("99999999999999999999999", "²", "ma maison"):
+        withdrawn = await sb.driver.slash(alex, "annonce retirer", annonce=typed)
+        renewed = await sb.driver.slash(alex, "annonce renouveler", annonce=typed, jours=90)
+        for refused in (withdrawn, renewed):
+            assert refused.ephemeral and refused.posted == [], typed
+            assert refused.content == f"Je ne trouve pas l'annonce « {typed} » : choisissez-la dans la liste."
+    english = await sb.driver.slash(sb.demo.user("sam"), "annonce retirer", annonce="²")
+    assert english.ephemeral and english.content == "I cannot find the ad “²”: pick it from the list."
+    # Nothing changed: the ad still runs, its post open, and the refused renewals added no day.
+    assert (await sb.driver.slash(alex, "annonce mes-annonces")).text == mine.text
+    thread, _ = post_of(sb)
+    assert not thread.locked
+    [choice] = await sb.driver.autocomplete(alex, "annonce renouveler", "annonce", "deux foyers")
+    renewed = await sb.driver.slash(alex, "annonce renouveler", annonce=choice["value"], jours=30)
+    assert renewed.content == "Annonce renouvelée jusqu'au 30 mai 2027."
+    [choice] = await sb.driver.autocomplete(alex, "annonce retirer", "annonce", "deux foyers")
+    assert (await sb.driver.slash(alex, "annonce retirer", annonce=choice["value"])).content == "Annonce retirée."
+
+
 async def test_a_report_reaches_moderators_who_remove_with_a_reason(furnished: Sandbox) -> None:
     sb = furnished
     await publish(sb, sb.demo.user("alex"))

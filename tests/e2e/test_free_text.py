@@ -95,17 +95,7 @@ def free_text_options() -> list[Option]:
 OPTIONS = free_text_options()
 # What these tests find wrong today in the cogs being rewritten by others; strictly expected to fail, so
 # that the fix is noticed and the line goes.
-ID = (
-    "2,000 digits become an id SQLite cannot hold (OverflowError) and « ² » passes str.isdigit() but not int() "
-    "(ValueError): « erreur inattendue » instead of « choose it from the list » ({where})"
-)
-OPTION_FAILURES: dict[str, str] = {
-    "annonce retirer annonce": ID.format(where="cogs/ads.py Ads._own_ad"),
-    "annonce renouveler annonce": ID.format(where="cogs/ads.py Ads._own_ad"),
-    "mise-en-lien foyers projet": ID.format(where="cogs/matching.py Matching.foyers"),
-    "projet fiche projet": ID.format(where="cogs/projects.py Projects._project_from_option"),
-    "projet modifier projet": ID.format(where="cogs/projects.py Projects._project_from_option"),
-}
+OPTION_FAILURES: dict[str, str] = {}
 
 
 def known_failures(cases: list[Any], failures: dict[str, str], key: Callable[[Any], str]) -> list[Any]:

@@ -559,6 +559,25 @@ async def test_a_project_meets_households_that_let_projects_see_them(furnished: 
     assert f"<#{thread.id}>" in str(told["content"])
 
 
+async def test_a_project_typed_by_hand_that_names_none_is_refused_clearly(furnished: Sandbox) -> None:
+    sb = furnished
+    alex, dominique = sb.demo.user("alex"), sb.demo.user("dominique")
+    await a_project_with_a_referent(sb, dominique)
+    await introduce(sb, alex, visibility="projets")
+    # A number beyond SQLite's integers, a digit for str.isdigit() but not for int(), a name no project holds.
+    for typed in ("99999999999999999999999", "²", "La Coopé des Rêves"):
+        refused = await sb.driver.slash(dominique, "mise-en-lien foyers", projet=typed)
+        assert refused.ephemeral and refused.embeds == [] and refused.posted == [], typed
+        assert refused.content == f"Je ne trouve pas le projet « {typed} » : choisissez-le dans la liste proposée."
+    await sb.bot.scheduler.run_due()
+    assert await dms(sb, alex) == []  # nobody was asked anything
+    [choice] = await sb.driver.autocomplete(dominique, "mise-en-lien foyers", "projet", "coopé")
+    listing = await sb.driver.slash(dominique, "mise-en-lien foyers", projet=choice["value"])
+    assert listing.embeds[0]["title"] == "Foyers pour « La Coopé des Couteliers »"
+    by_name = await sb.driver.slash(dominique, "mise-en-lien foyers", projet="La Coopé des Couteliers")
+    assert by_name.embeds == listing.embeds
+
+
 # ---------------------------------------------------------------------- crashes: each message exactly once
 
 

@@ -273,6 +273,44 @@ async def test_only_referents_and_moderators_may_edit(furnished: Sandbox) -> Non
     assert form.modal is not None
 
 
+def shown_fields(reply: Reply) -> dict[str, str]:
+    """The fields of the card the member was shown, by name."""
+    return {field["name"]: field["value"] for field in reply.embeds[0]["fields"]}
+
+
+# A number beyond SQLite's integers, a digit for str.isdigit() but not for int(), a name no project holds.
+NAMES_NONE = ["99999999999999999999999", "²", "Le Clos des Rêves"]
+
+
+async def test_a_project_typed_by_hand_that_names_none_is_refused_clearly(furnished: Sandbox) -> None:
+    sb = furnished
+    pid = await published(sb)
+    alex, sam = sb.demo.user("alex"), sb.demo.user("sam")
+    queue = len(sb.emulator.messages_in(sb.demo.channel("moderation")))
+    for typed in NAMES_NONE:
+        fiche = await sb.driver.slash(alex, "projet fiche", projet=typed)
+        assert fiche.ephemeral and fiche.embeds == [], typed
+        assert fiche.content == f"Je ne trouve pas le projet « {typed} » : choisissez-le dans la liste proposée."
+        edit = await sb.driver.slash(alex, "projet modifier", projet=typed, etape="realisation", logements=99)
+        assert edit.ephemeral and edit.modal is None and edit.posted == [], typed
+        assert edit.content == fiche.content
+    english = await sb.driver.slash(sam, "projet fiche", projet="²")
+    assert english.ephemeral and english.content == "I cannot find the project “²”: pick it from the suggestions."
+    # Nothing changed: no card for the moderators, and the record reads as before.
+    assert len(sb.emulator.messages_in(sb.demo.channel("moderation"))) == queue
+    [choice] = await sb.driver.autocomplete(alex, "projet fiche", "projet", "clos des t")
+    fiche = await sb.driver.slash(alex, "projet fiche", projet=choice["value"])
+    assert fiche.ephemeral and fiche.embeds[0]["title"] == "Le Clos des Tests"
+    assert shown_fields(fiche)["Étape"] == "🌱 Émergence" and "Logements" not in shown_fields(fiche)
+    [choice] = await sb.driver.autocomplete(alex, "projet modifier", "projet", "clos")
+    assert choice["value"] == str(pid)
+    form = await sb.driver.slash(alex, "projet modifier", projet=choice["value"], logements=12)
+    assert form.modal is not None
+    done = await sb.driver.submit(alex, form, {"Description": "Douze logements"})
+    assert done.content == "Modifications enregistrées."
+    assert shown_fields(await sb.driver.slash(alex, "projet fiche", projet="Le Clos des Tests"))["Logements"] == "12"
+
+
 async def test_contacting_referents_goes_by_dm_without_showing_them(furnished: Sandbox) -> None:
     sb = furnished
     pid = await published(sb)
