@@ -145,12 +145,14 @@ class Database:
             await conn.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self._use() as conn, conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        """The first row of a query meant to give at most one (it reads them all)."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        async with self._use() as conn, conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # One trip to aiosqlite's thread; a cursor would take three (execute, fetch, close).
+        async with self._use() as conn:
+            return list(await conn.execute_fetchall(sql, params))
 
     async def claim(
         self, table: str, row_id: int, now: datetime, lease: timedelta, *, column: str = "claimed_at", live: str = "1"
