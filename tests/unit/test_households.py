@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.clock import to_db
-from bot.config import Settings
-from bot.core import Core, build_core
+from bot.core import Core
 from bot.db import MIGRATIONS_DIR, Database
 from bot.errors import Text, UserError
 from bot.geo import geography
@@ -45,19 +44,11 @@ from bot.notify import Delivery
 from bot.outbox import FIRST_RETRY, Status, subject
 from bot.projects.models import ProjectDraft
 from bot.vocabulary import Etape, EtapeRejointe, FormeJuridique, Horizon, Statut
-from tests.support import ManualDateClock
-from tests.unit.test_reminders import RecordingNotifier
+from tests.support import ManualDateClock, RecordingNotifier
 
 FOYER = IntroductionKind.foyer
 GUILD = 1
 CLOSED = "messages privés fermés ou membre inconnu"
-
-
-@pytest.fixture
-def clock(db: Database) -> ManualDateClock:
-    manual = ManualDateClock()
-    db.clock = manual
-    return manual
 
 
 @pytest.fixture
@@ -68,16 +59,6 @@ def households(db: Database, clock: ManualDateClock) -> HouseholdStore:
 @pytest.fixture
 def introductions(db: Database, clock: ManualDateClock) -> IntroductionStore:
     return IntroductionStore(db)
-
-
-@pytest.fixture
-def notifier() -> RecordingNotifier:
-    return RecordingNotifier()
-
-
-@pytest.fixture
-def core(db: Database, clock: ManualDateClock, notifier: RecordingNotifier) -> Core:
-    return build_core(Settings(_env_file=None), db=db, clock=clock, notifier=notifier)
 
 
 async def complete(

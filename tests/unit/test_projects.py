@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from bot.config import Settings
-from bot.core import Core, build_core
+from bot.core import Core
 from bot.db import MIGRATIONS_DIR, Database
 from bot.errors import UserError, invalid
 from bot.geo import Geography, geography
@@ -27,8 +26,7 @@ from bot.projects.service import IMPORT_BATCH, MODERATION, QUESTION, QUESTION_BA
 from bot.projects.store import ProjectStore
 from bot.text import fts_query
 from bot.vocabulary import EspacePartage, Etape, FormeJuridique, Initiative, Public
-from tests.support import ManualDateClock
-from tests.unit.test_reminders import RecordingNotifier
+from tests.support import ManualDateClock, RecordingNotifier
 
 CLERMONT, THIERS, RIOM, LYON, MONTREUIL = "63113", "63430", "63300", "69123", "93048"
 
@@ -36,23 +34,6 @@ CLERMONT, THIERS, RIOM, LYON, MONTREUIL = "63113", "63430", "63300", "69123", "9
 @pytest.fixture
 def geo() -> Geography:
     return geography()
-
-
-@pytest.fixture
-def clock(db: Database) -> ManualDateClock:
-    manual = ManualDateClock()
-    db.clock = manual
-    return manual
-
-
-@pytest.fixture
-def notifier() -> RecordingNotifier:
-    return RecordingNotifier()
-
-
-@pytest.fixture
-def core(db: Database, clock: ManualDateClock, notifier: RecordingNotifier) -> Core:
-    return build_core(Settings(_env_file=None), db=db, clock=clock, notifier=notifier)
 
 
 @pytest.fixture
