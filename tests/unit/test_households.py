@@ -411,12 +411,17 @@ async def test_a_household_known_to_have_closed_dms_is_refused_at_once(core: Cor
 # ---------------------------------------------------------------------- the yearly question
 
 
-async def test_the_yearly_question_is_retried_after_a_server_error_and_the_pause_counts_from_its_delivery(
-    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
-) -> None:
+async def a_year_on(core: Core, clock: ManualDateClock) -> None:
+    """Household 1 introduced (without the weekly digest, to keep to the question) a year ago."""
     await complete(core.households.store, 1)
     await core.households.set_digest(1, False)
     clock.advance(days=366)
+
+
+async def test_the_yearly_question_is_retried_after_a_server_error_and_the_pause_counts_from_its_delivery(
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
+) -> None:
+    await a_year_on(core, clock)
     notifier.answer = Delivery.FAILED  # Discord answers 500
     await core.scheduler.run_due()
     assert await statuses(core, QUESTION) == [(Status.pending, None)]
@@ -443,9 +448,7 @@ async def test_the_yearly_question_is_retried_after_a_server_error_and_the_pause
 async def test_an_answer_to_the_yearly_question_keeps_the_introduction_for_another_year(
     core: Core, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
-    await complete(core.households.store, 1)
-    await core.households.set_digest(1, False)
-    clock.advance(days=366)
+    await a_year_on(core, clock)
     await core.scheduler.run_due()
     await core.households.still_holds(1, True)
     clock.advance(days=60)
@@ -502,9 +505,7 @@ async def make_digest(core: Core, clock: ManualDateClock, notifier: RecordingNot
 
 
 async def make_question(core: Core, clock: ManualDateClock, notifier: RecordingNotifier) -> int:
-    await complete(core.households.store, 1)
-    await core.households.set_digest(1, False)
-    clock.advance(days=366)
+    await a_year_on(core, clock)
     await core.households.run_due()
     return 1
 
