@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -16,9 +17,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import aiosqlite
+from pydantic import BaseModel
 
 from bot.clock import Clock, to_db, utc_now
 from bot.text import stemmed
@@ -30,8 +32,19 @@ BUSY_TIMEOUT_MS = 5000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 Params = Sequence[Any] | dict[str, Any]
+Model = TypeVar("Model")
 
 _holder: contextvars.ContextVar[Database | None] = contextvars.ContextVar("db_holder", default=None)
+
+
+def from_row(model: type[Model], row: aiosqlite.Row, **computed: Any) -> Model:
+    """A pydantic model or dataclass from the row's columns named as its fields; `computed` gives the
+    fields no column holds as they are (a moment, a flag a dataclass does not convert, another table's)."""
+    if issubclass(model, BaseModel):
+        names: Iterable[str] = model.model_fields
+    else:
+        names = (field.name for field in dataclasses.fields(cast(Any, model)))
+    return model(**{name: row[name] for name in names if name not in computed}, **computed)
 
 
 class MigrationError(Exception):

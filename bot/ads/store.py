@@ -10,7 +10,7 @@ import aiosqlite
 
 from bot.ads.models import DURATIONS, LIVE, PRICED, Ad, AdDraft, AdFilters, AdStatus, Report, ReportStatus, body_key
 from bot.clock import from_db, to_db
-from bot.db import Database
+from bot.db import Database, from_row
 from bot.errors import UserError
 from bot.geo import Geography
 from bot.text import fts_query
@@ -194,9 +194,7 @@ class AdStore:
 
     async def get_report(self, report_id: int) -> Report | None:
         row = await self.db.fetchone("SELECT * FROM ad_reports WHERE id = ?", (report_id,))
-        if row is None:
-            return None
-        return Report(row["id"], row["ad_id"], row["reporter_id"], row["reason"], ReportStatus(row["status"]))
+        return from_row(Report, row, status=ReportStatus(row["status"])) if row else None
 
     async def settle_report(self, report_id: int, *, remove: bool) -> Report:
         async with self.db.transaction() as conn:
@@ -238,24 +236,4 @@ class AdStore:
 
 
 def _ad(row: aiosqlite.Row) -> Ad:
-    return Ad(
-        id=row["id"],
-        author_id=row["author_id"],
-        guild_id=row["guild_id"],
-        category=row["category"],
-        departement=row["departement"],
-        region=row["region"],
-        code_insee=row["code_insee"],
-        commune=row["commune"],
-        title=row["title"],
-        body=row["body"],
-        price=row["price"],
-        status=AdStatus(row["status"]),
-        closed_reason=row["closed_reason"],
-        created_at=from_db(row["created_at"]),
-        expires_at=from_db(row["expires_at"]),
-        renewed_count=row["renewed_count"],
-        forum_channel_id=row["forum_channel_id"],
-        thread_id=row["thread_id"],
-        locale=row["locale"],
-    )
+    return from_row(Ad, row, created_at=from_db(row["created_at"]), expires_at=from_db(row["expires_at"]))

@@ -13,7 +13,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_db, to_db
-from bot.db import Database
+from bot.db import Database, from_row
 from bot.errors import UserError
 from bot.events.models import (
     MAX_SEATS,
@@ -243,17 +243,7 @@ class EventStore:
             (event_id, only, only),
         )
         return [
-            Session(
-                id=row["id"],
-                event_id=row["event_id"],
-                title=row["title"],
-                starts_at=from_db(row["starts_at"]),
-                ends_at=from_db(row["ends_at"]),
-                place=row["place"],
-                capacity=row["capacity"],
-                seats_taken=row["seats_taken"],
-            )
-            for row in rows
+            from_row(Session, row, starts_at=from_db(row["starts_at"]), ends_at=from_db(row["ends_at"])) for row in rows
         ]
 
     # ----------------------------------------------------------------- registrations
@@ -478,46 +468,8 @@ class EventStore:
 
 
 def _event(row: aiosqlite.Row) -> Event:
-    return Event(
-        id=row["id"],
-        guild_id=row["guild_id"],
-        kind=row["kind"],
-        title=row["title"],
-        description=row["description"],
-        starts_at=from_db(row["starts_at"]),
-        ends_at=from_db(row["ends_at"]),
-        code_insee=row["code_insee"],
-        online_url=row["online_url"],
-        capacity=row["capacity"],
-        organiser_id=row["organiser_id"],
-        commune=row["commune"],
-        departement=row["departement"],
-        region=row["region"],
-        lat=row["lat"],
-        lon=row["lon"],
-        series_id=row["series_id"],
-        status=EventStatus(row["status"]),
-        cancel_reason=row["cancel_reason"],
-        discord_event_id=row["discord_event_id"],
-        announce_channel_id=row["announce_channel_id"],
-        announce_message_id=row["announce_message_id"],
-        seats_taken=row["seats_taken"],
-        waiting=row["waiting"],
-    )
+    return from_row(Event, row, starts_at=from_db(row["starts_at"]), ends_at=from_db(row["ends_at"]))
 
 
 def _registration(row: aiosqlite.Row) -> Registration:
-    return Registration(
-        id=row["id"],
-        event_id=row["event_id"],
-        session_id=row["session_id"],
-        user_id=row["user_id"],
-        guest_name=row["guest_name"],
-        seats=row["seats"],
-        status=RegistrationStatus(row["status"]),
-        remind=bool(row["remind"]),
-        locale=row["locale"],
-        registered_by=row["registered_by"],
-        dm_closed=bool(row["dm_closed"]),
-        created_at=from_db(row["created_at"]),
-    )
+    return from_row(Registration, row, created_at=from_db(row["created_at"]))

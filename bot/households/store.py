@@ -11,7 +11,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_db, to_db
-from bot.db import Database
+from bot.db import Database, from_row
 from bot.errors import UserError
 from bot.geo import Geography, bounding_box
 from bot.households.models import (
@@ -493,15 +493,4 @@ class IntroductionStore:
 
 
 def _introduction(row: aiosqlite.Row) -> Introduction:
-    return Introduction(
-        id=row["id"],
-        kind=IntroductionKind(row["kind"]),
-        requester_id=row["requester_id"],
-        target_user_id=row["target_user_id"],
-        project_id=row["project_id"],
-        guild_id=row["guild_id"],
-        status=IntroductionStatus(row["status"]),
-        answered_by=row["answered_by"],
-        thread_id=row["thread_id"],
-        created_at=from_db(row["created_at"]),
-    )
+    return from_row(Introduction, row, created_at=from_db(row["created_at"]))

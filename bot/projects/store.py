@@ -12,7 +12,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_db, to_db
-from bot.db import Database
+from bot.db import Database, from_row
 from bot.errors import UserError
 from bot.geo import Commune, Geography, bounding_box, distance_km
 from bot.projects.models import (
@@ -124,38 +124,12 @@ class ProjectStore:
         pending = None
         if revision is not None:
             commune = self.geo.commune(revision["code_insee"])
-            pending = PendingRevision(
-                nom=revision["nom"],
-                code_insee=revision["code_insee"],
-                commune=commune.nom if commune else revision["code_insee"],
-                etape=revision["etape"],
-                proposed_by=revision["proposed_by"],
-                guild_id=revision["guild_id"],
-                locale=revision["locale"],
-            )
-        return Project(
-            id=row["id"],
-            nom=row["nom"],
-            code_insee=row["code_insee"],
-            commune=row["commune"],
-            departement=row["departement"],
-            region=row["region"],
-            lat=row["lat"],
-            lon=row["lon"],
-            etape=row["etape"],
-            initiative=row["initiative"],
-            forme_juridique=row["forme_juridique"],
-            logements=row["logements"],
-            recrute=bool(row["recrute"]),
+            pending = from_row(PendingRevision, revision, commune=commune.nom if commune else revision["code_insee"])
+        return from_row(
+            Project,
+            row,
             publics=frozenset(Public(p) for p in publics),
             espaces_partages=frozenset(EspacePartage(e) for e in spaces),
-            description=row["description"],
-            site=row["site"],
-            contact=row["contact"],
-            statut=row["statut"],
-            guild_id=row["guild_id"],
-            proposed_by=row["proposed_by"],
-            locale=row["locale"],
             created_at=from_db(row["created_at"]),
             updated_at=from_db(row["updated_at"]),
             confirmed_at=from_db(row["confirmed_at"]),
