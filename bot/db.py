@@ -12,7 +12,7 @@ import contextvars
 import dataclasses
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence, Sized
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -45,6 +45,30 @@ def from_row(model: type[Model], row: aiosqlite.Row, **computed: Any) -> Model:
     else:
         names = (field.name for field in dataclasses.fields(cast(Any, model)))
     return model(**{name: row[name] for name in names if name not in computed}, **computed)
+
+
+def marks(values: Sized) -> str:
+    """The placeholders of `IN (...)` for these values."""
+    return ",".join("?" * len(values))
+
+
+class Where:
+    """The conditions of a query, joined by AND; each is added with its parameters, so that they stay in order."""
+
+    def __init__(self, *clauses: str) -> None:
+        self.clauses = list(clauses)
+        self.params: list[Any] = []
+
+    def add(self, clause: str, *params: Any) -> None:
+        self.clauses.append(clause)
+        self.params.extend(params)
+
+    def among(self, column: str, values: Sequence[Any]) -> None:
+        """`column` holds one of `values` (at least one)."""
+        self.add(f"{column} IN ({marks(values)})", *values)
+
+    def __str__(self) -> str:
+        return " AND ".join(self.clauses)
 
 
 class MigrationError(Exception):

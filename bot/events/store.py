@@ -13,7 +13,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_db, to_db
-from bot.db import Database, from_row
+from bot.db import Database, Where, from_row, marks
 from bot.errors import UserError
 from bot.events.models import (
     MAX_SEATS,
@@ -96,14 +96,13 @@ class EventStore:
     async def get_many(self, ids: Sequence[int]) -> list[Event]:
         if not ids:
             return []
-        marks = ",".join("?" * len(ids))
         rows = await self.db.fetchall(
             "SELECT e.*,"
             " COALESCE((SELECT SUM(seats) FROM registrations r WHERE r.event_id = e.id AND r.session_id IS NULL"
             "   AND r.status = 'inscrit'), 0) AS seats_taken,"
             " (SELECT COUNT(*) FROM registrations r WHERE r.event_id = e.id AND r.session_id IS NULL"
             "   AND r.status = 'attente') AS waiting"
-            f" FROM events e WHERE e.id IN ({marks})",
+            f" FROM events e WHERE e.id IN ({marks(ids)})",
             tuple(ids),
         )
         by_id = {row["id"]: _event(row) for row in rows}
@@ -177,29 +176,26 @@ class EventStore:
 
     async def upcoming(self, filters: EventFilters, now: datetime, limit: int = 500) -> list[Event]:
         """Events not yet over and not cancelled, soonest first."""
-        clauses = ["e.status = 'prevu'", "e.ends_at > ?"]
-        params: list[Any] = [to_db(now)]
+        where = Where("e.status = 'prevu'")
+        where.add("e.ends_at > ?", to_db(now))
         if filters.kind is not None:
-            clauses.append("e.kind = ?")
-            params.append(filters.kind.value)
+            where.add("e.kind = ?", filters.kind.value)
         if filters.departement:
-            clauses.append("e.departement = ?")
-            params.append(filters.departement)
+            where.add("e.departement = ?", filters.departement)
         if filters.departements:
-            clauses.append(f"e.departement IN ({','.join('?' * len(filters.departements))})")
-            params.extend(filters.departements)
+            where.among("e.departement", filters.departements)
         if filters.online is not None:
-            clauses.append("e.online_url IS NOT NULL" if filters.online else "e.code_insee IS NOT NULL")
+            where.add("e.online_url IS NOT NULL" if filters.online else "e.code_insee IS NOT NULL")
         if filters.user_id is not None:
-            clauses.append("EXISTS (SELECT 1 FROM registrations r WHERE r.event_id = e.id AND r.user_id = ?)")
-            params.append(filters.user_id)
+            where.add(
+                "EXISTS (SELECT 1 FROM registrations r WHERE r.event_id = e.id AND r.user_id = ?)", filters.user_id
+            )
         if filters.near is not None:
-            min_lat, max_lat, min_lon, max_lon = bounding_box(*filters.near, filters.radius_km)
-            clauses.append("e.lat BETWEEN ? AND ? AND e.lon BETWEEN ? AND ?")
-            params.extend((min_lat, max_lat, min_lon, max_lon))
+            box = bounding_box(*filters.near, filters.radius_km)
+            where.add("e.lat BETWEEN ? AND ? AND e.lon BETWEEN ? AND ?", *box)
         rows = await self.db.fetchall(
-            f"SELECT e.id, e.lat, e.lon FROM events e WHERE {' AND '.join(clauses)} ORDER BY e.starts_at, e.id LIMIT ?",
-            (*params, limit),
+            f"SELECT e.id, e.lat, e.lon FROM events e WHERE {where} ORDER BY e.starts_at, e.id LIMIT ?",
+            (*where.params, limit),
         )
         ids = [
             row["id"]
@@ -210,14 +206,12 @@ class EventStore:
 
     async def titles_like(self, typed: str, now: datetime, *, organiser_id: int | None = None) -> list[Event]:
         """Upcoming events whose title holds `typed` (an organiser's own when given), for autocomplete."""
-        clauses = ["status = 'prevu'", "ends_at > ?", "title LIKE ?"]
-        params: list[Any] = [to_db(now), f"%{typed.strip()}%"]
+        where = Where("status = 'prevu'")
+        where.add("ends_at > ?", to_db(now))
+        where.add("title LIKE ?", f"%{typed.strip()}%")
         if organiser_id is not None:
-            clauses.append("organiser_id = ?")
-            params.append(organiser_id)
-        rows = await self.db.fetchall(
-            f"SELECT id FROM events WHERE {' AND '.join(clauses)} ORDER BY starts_at LIMIT 25", params
-        )
+            where.add("organiser_id = ?", organiser_id)
+        rows = await self.db.fetchall(f"SELECT id FROM events WHERE {where} ORDER BY starts_at LIMIT 25", where.params)
         return await self.get_many([row["id"] for row in rows])
 
     # ----------------------------------------------------------------- sessions

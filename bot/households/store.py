@@ -11,7 +11,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_db, to_db
-from bot.db import Database, from_row
+from bot.db import Database, Where, from_row, marks
 from bot.errors import UserError
 from bot.geo import Geography, bounding_box
 from bot.households.models import (
@@ -54,11 +54,13 @@ class HouseholdStore:
     async def get_many(self, user_ids: Sequence[int]) -> list[HouseholdProfile]:
         if not user_ids:
             return []
-        marks = ",".join("?" * len(user_ids))
-        rows = await self.db.fetchall(f"SELECT * FROM household_profiles WHERE user_id IN ({marks})", tuple(user_ids))
+        placeholders = marks(user_ids)
+        rows = await self.db.fetchall(
+            f"SELECT * FROM household_profiles WHERE user_id IN ({placeholders})", tuple(user_ids)
+        )
         tags: dict[int, dict[str, set[str]]] = {}
         for tag in await self.db.fetchall(
-            f"SELECT user_id, kind, value FROM household_tags WHERE user_id IN ({marks})", tuple(user_ids)
+            f"SELECT user_id, kind, value FROM household_tags WHERE user_id IN ({placeholders})", tuple(user_ids)
         ):
             tags.setdefault(tag["user_id"], {}).setdefault(tag["kind"], set()).add(tag["value"])
         by_id = {row["user_id"]: self._profile(row, tags.get(row["user_id"], {})) for row in rows}
@@ -207,7 +209,6 @@ class HouseholdStore:
         so that a dense area's cap keeps the best placed rather than the oldest."""
         if not profile.departements:
             return []
-        marks = ",".join("?" * len(profile.departements))
         if profile.has_centre:
             assert profile.lat is not None and profile.lon is not None
             # Squared flat distance: enough to rank neighbours; the exact one is computed when scoring.
@@ -218,7 +219,8 @@ class HouseholdStore:
             order, order_params = "p.updated_at DESC", ()
         rows = await self.db.fetchall(
             "SELECT p.user_id FROM household_profiles p WHERE p.user_id IN (SELECT t.user_id FROM household_tags t"
-            f" WHERE t.kind = 'departement' AND t.value IN ({marks})) AND p.user_id != ? AND p.step = ?"
+            f" WHERE t.kind = 'departement' AND t.value IN ({marks(profile.departements)})) AND p.user_id != ?"
+            " AND p.step = ?"
             " AND p.paused = 0 AND p.visible_households = 1 AND p.dm_closed = 0"
             f" AND NOT EXISTS (SELECT 1 FROM introductions i WHERE i.status IN {_SETTLED}"
             "   AND ((i.requester_id = ? AND i.target_user_id = p.user_id)"
@@ -265,21 +267,19 @@ class HouseholdStore:
         declined for or already asked by this household, nor proposed to it."""
         if not profile.departements:
             return []
-        marks = ",".join("?" * len(profile.departements))
-        clauses = [
-            "p.statut = 'publie'",
-            "p.recrute = 1",
-            f"p.departement IN ({marks})",
+        where = Where("p.statut = 'publie'", "p.recrute = 1")
+        where.among("p.departement", sorted(profile.departements))
+        where.add(
             "NOT EXISTS (SELECT 1 FROM introductions i WHERE i.project_id = p.id"
             f" AND (i.requester_id = ? OR i.target_user_id = ?) AND i.status IN {_SETTLED})",
-        ]
-        params: list[Any] = [*sorted(profile.departements), profile.user_id, profile.user_id]
+            profile.user_id,
+            profile.user_id,
+        )
         if profile.has_centre:
             assert profile.lat is not None and profile.lon is not None and profile.radius_km is not None
-            low_lat, high_lat, low_lon, high_lon = bounding_box(profile.lat, profile.lon, profile.radius_km)
-            clauses.append("p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ?")
-            params.extend((low_lat, high_lat, low_lon, high_lon))
-        rows = await self.db.fetchall(f"SELECT p.id FROM projects p WHERE {' AND '.join(clauses)}", params)
+            box = bounding_box(profile.lat, profile.lon, profile.radius_km)
+            where.add("p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ?", *box)
+        rows = await self.db.fetchall(f"SELECT p.id FROM projects p WHERE {where}", where.params)
         return [row["id"] for row in rows]
 
     # ----------------------------------------------------------------- the yearly question
@@ -320,7 +320,7 @@ class HouseholdStore:
     async def pause_unanswered(self, user_ids: Sequence[int]) -> None:
         await self.db.execute(
             f"UPDATE household_profiles SET paused = 1, asked_at = NULL, asked_delivered_at = NULL"
-            f" WHERE user_id IN ({','.join('?' * len(user_ids))})",
+            f" WHERE user_id IN ({marks(user_ids)})",
             tuple(user_ids),
         )
 
