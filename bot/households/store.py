@@ -462,10 +462,14 @@ class IntroductionStore:
 
     async def withdraw(self, introduction_id: int) -> bool:
         """A request that reached nobody (DMs closed) is withdrawn; False if it was answered meanwhile."""
+        return await self._close_pending(introduction_id, IntroductionStatus.retiree)
+
+    async def _close_pending(self, introduction_id: int, status: IntroductionStatus) -> bool:
+        """Close a request still waiting for its answer; False if it no longer was."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE introductions SET status = ? WHERE id = ? AND status = ?",
-                (IntroductionStatus.retiree.value, introduction_id, IntroductionStatus.attente.value),
+                (status.value, introduction_id, IntroductionStatus.attente.value),
             )
             return cursor.rowcount == 1
 
@@ -478,12 +482,7 @@ class IntroductionStore:
 
     async def lapse(self, introduction_id: int) -> bool:
         """Marked lapsed (in the caller's transaction, with the requester's notice); False if answered."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE introductions SET status = ? WHERE id = ? AND status = ?",
-                (IntroductionStatus.expiree.value, introduction_id, IntroductionStatus.attente.value),
-            )
-            return cursor.rowcount == 1
+        return await self._close_pending(introduction_id, IntroductionStatus.expiree)
 
     async def next_lapse(self) -> datetime | None:
         row = await self.db.fetchone(
