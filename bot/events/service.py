@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, replace
+from typing import Unpack
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -28,6 +29,7 @@ from bot.events.models import (
     Roster,
     Session,
     SessionDraft,
+    Signup,
 )
 from bot.events.reminders import REMINDER, ReminderPolicy, reminder_message
 from bot.events.store import EventStore
@@ -202,34 +204,15 @@ class EventService:
 
     # ----------------------------------------------------------------- members
 
-    async def register(
-        self,
-        event_id: int,
-        *,
-        seats: int,
-        user_id: int | None = None,
-        guest_name: str | None = None,
-        session_id: int | None = None,
-        remind: bool = True,
-        locale: str = "fr",
-        registered_by: int | None = None,
-    ) -> Outcome:
+    async def register(self, event_id: int, *, seats: int, **signup: Unpack[Signup]) -> Outcome:
         async with self.db.transaction():
-            outcome = await self.store.register(
-                event_id,
-                seats=seats,
-                user_id=user_id,
-                guest_name=guest_name,
-                session_id=session_id,
-                remind=remind,
-                locale=locale,
-                registered_by=registered_by,
-            )
+            outcome = await self.store.register(event_id, seats=seats, **signup)
             event = outcome.event
             settings = await self.settings.get(event.guild_id)
             await self._replan(outcome.registration, event, settings, fresh=outcome.created)
             await self._promoted(event, outcome.promoted, settings)
-            if event.capacity is not None or session_id is not None:  # the card counts those seats
+            # The card counts the seats of a capacity or of a workshop.
+            if event.capacity is not None or outcome.registration.session_id is not None:
                 await self._card_changed(event)
         self.outbox.nudge()
         return outcome

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 import aiosqlite
 
@@ -26,6 +26,7 @@ from bot.events.models import (
     RegistrationStatus,
     Session,
     SessionDraft,
+    Signup,
 )
 from bot.geo import Geography, bounding_box, distance_km
 
@@ -242,20 +243,12 @@ class EventStore:
 
     # ----------------------------------------------------------------- registrations
 
-    async def register(
-        self,
-        event_id: int,
-        *,
-        seats: int,
-        user_id: int | None = None,
-        guest_name: str | None = None,
-        session_id: int | None = None,
-        remind: bool = True,
-        locale: str = "fr",
-        registered_by: int | None = None,
-    ) -> Outcome:
+    async def register(self, event_id: int, *, seats: int, **signup: Unpack[Signup]) -> Outcome:
         """Register a household, or update its registration (never a second row). A household larger
         than the whole capacity is refused at once: it could only wait forever."""
+        user_id, guest_name = signup.get("user_id"), signup.get("guest_name")
+        session_id, registered_by = signup.get("session_id"), signup.get("registered_by")
+        remind, locale = signup.get("remind", True), signup.get("locale", "fr")
         if not 1 <= seats <= MAX_SEATS:
             raise UserError("Une inscription compte de 1 à {n} personnes.", n=MAX_SEATS)
         if (user_id is None) == (guest_name is None):
