@@ -340,34 +340,16 @@ class EventService:
         if event is None:
             raise Skip(Status.cancelled, "événement supprimé")
         locale = letter.locale
-        when = format_when(event.starts_at, zone, locale)
+        about = {"titre": event.title, "quand": format_when(event.starts_at, zone, locale)}
         if letter.kind == CANCELLED:
-            text = gettext(
-                "❌ « {titre} » ({quand}) est annulé. Raison : {raison}",
-                locale,
-                titre=event.title,
-                quand=when,
-                raison=event.cancel_reason or "—",
-            )
+            reason = event.cancel_reason or "—"
+            text = gettext("❌ « {titre} » ({quand}) est annulé. Raison : {raison}", locale, raison=reason, **about)
+        elif event.cancelled:  # a promotion or a change, overtaken by the cancellation
+            raise Skip(Status.cancelled, "événement annulé")
         elif letter.kind == PROMOTED:
-            if event.cancelled:
-                raise Skip(Status.cancelled, "événement annulé")
-            text = gettext(
-                "🎉 Une place s'est libérée : vous êtes inscrit·e à « {titre} » ({quand}).",
-                locale,
-                titre=event.title,
-                quand=when,
-            )
+            text = gettext("🎉 Une place s'est libérée : vous êtes inscrit·e à « {titre} » ({quand}).", locale, **about)
         else:
-            if event.cancelled:
-                raise Skip(Status.cancelled, "événement annulé")
-            text = gettext(
-                "📅 « {titre} » a changé : désormais {quand}, {lieu}.",
-                locale,
-                titre=event.title,
-                quand=when,
-                lieu=event.place,
-            )
+            text = gettext("📅 « {titre} » a changé : désormais {quand}, {lieu}.", locale, lieu=event.place, **about)
         return Outgoing(content=text)
 
     async def _render_reminder(self, letter: Letter, zone: ZoneInfo) -> Outgoing:
