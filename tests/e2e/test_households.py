@@ -17,6 +17,7 @@ from bot.sandbox.harness import Sandbox
 from bot.sandbox.state import User
 from bot.vocabulary import Apport, EtapeRejointe, Horizon, Statut, Valeur
 from tests.e2e.lives import dies_after_sending, lives
+from tests.e2e.paging import every_page
 from tests.support import ManualDateClock
 
 THIERS, CLERMONT = "63430", "63113"
@@ -478,12 +479,7 @@ async def test_help_says_the_rules_of_a_request(furnished: Sandbox) -> None:
         (sb.demo.user("alex"), "10 demandes en attente au plus ; sans réponse en 14 jours, la demande est close"),
         (sb.demo.user("sam"), "10 pending requests at most; with no answer in 14 days, the request is closed"),
     ):
-        shown = await sb.driver.slash(user, "aide")
-        assert shown.message is not None
-        pages = [shown.message.text]
-        while not shown.message.button("▶").get("disabled"):
-            await sb.driver.click(user, shown.message, "▶")
-            pages.append(shown.message.text)
+        pages = await every_page(sb, user, await sb.driver.slash(user, "aide"))
         assert rule in "\n".join(pages)
 
 
