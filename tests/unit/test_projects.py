@@ -547,6 +547,16 @@ async def two_referents_told(
     return project_id
 
 
+async def questions_queued(
+    core: Core, service: ProjectService, notifier: RecordingNotifier, clock: ManualDateClock
+) -> int:
+    """The same record a year on: its référents' questions are in the ledger, not yet sent."""
+    project_id = await two_referents_told(core, service, notifier)
+    clock.advance(days=366)
+    assert await service.run_due() == 1
+    return project_id
+
+
 async def test_a_record_unconfirmed_for_a_year_asks_each_referent_once(
     core: Core, service: ProjectService, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
@@ -574,9 +584,7 @@ async def test_a_record_unconfirmed_for_a_year_asks_each_referent_once(
 async def test_a_question_is_withdrawn_once_a_referent_answers(
     core: Core, service: ProjectService, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
-    project_id = await two_referents_told(core, service, notifier)
-    clock.advance(days=366)
-    await service.run_due()
+    project_id = await questions_queued(core, service, notifier, clock)
     with pytest.raises(UserError, match="Seuls les référents"):
         await service.confirm(project_id, 99, still_recruiting=True, locale="fr")
     await service.confirm(project_id, 7, still_recruiting=True, locale="fr")
@@ -588,9 +596,7 @@ async def test_a_question_is_withdrawn_once_a_referent_answers(
 async def test_a_question_of_a_record_confirmed_meanwhile_is_not_sent(
     core: Core, service: ProjectService, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
-    project_id = await two_referents_told(core, service, notifier)
-    clock.advance(days=366)
-    await service.run_due()
+    project_id = await questions_queued(core, service, notifier, clock)
     await service.store.confirm(project_id)  # as another path would, without withdrawing the rows
     await core.outbox.run_due()
     assert notifier.sent == []
