@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence, Sized
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import aiosqlite
+from pydantic import BaseModel
 
 from bot.clock import Clock, to_db, utc_now
 from bot.text import stemmed
@@ -30,8 +32,43 @@ BUSY_TIMEOUT_MS = 5000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 Params = Sequence[Any] | dict[str, Any]
+Model = TypeVar("Model")
 
 _holder: contextvars.ContextVar[Database | None] = contextvars.ContextVar("db_holder", default=None)
+
+
+def from_row(model: type[Model], row: aiosqlite.Row, **computed: Any) -> Model:
+    """A pydantic model or dataclass from the row's columns named as its fields; `computed` gives the
+    fields no column holds as they are (a moment, a flag a dataclass does not convert, another table's)."""
+    if issubclass(model, BaseModel):
+        names: Iterable[str] = model.model_fields
+    else:
+        names = (field.name for field in dataclasses.fields(cast(Any, model)))
+    return model(**{name: row[name] for name in names if name not in computed}, **computed)
+
+
+def marks(values: Sized) -> str:
+    """The placeholders of `IN (...)` for these values."""
+    return ",".join("?" * len(values))
+
+
+class Where:
+    """The conditions of a query, joined by AND; each is added with its parameters, so that they stay in order."""
+
+    def __init__(self, *clauses: str) -> None:
+        self.clauses = list(clauses)
+        self.params: list[Any] = []
+
+    def add(self, clause: str, *params: Any) -> None:
+        self.clauses.append(clause)
+        self.params.extend(params)
+
+    def among(self, column: str, values: Sequence[Any]) -> None:
+        """`column` holds one of `values` (at least one)."""
+        self.add(f"{column} IN ({marks(values)})", *values)
+
+    def __str__(self) -> str:
+        return " AND ".join(self.clauses)
 
 
 class MigrationError(Exception):
@@ -145,12 +182,14 @@ class Database:
             await conn.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self._use() as conn, conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        """The first row of a query meant to give at most one (it reads them all)."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        async with self._use() as conn, conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # One trip to aiosqlite's thread; a cursor would take three (execute, fetch, close).
+        async with self._use() as conn:
+            return list(await conn.execute_fetchall(sql, params))
 
     async def claim(
         self, table: str, row_id: int, now: datetime, lease: timedelta, *, column: str = "claimed_at", live: str = "1"

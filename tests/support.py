@@ -1,8 +1,11 @@
-"""Clocks that tests move by hand: time passes only when a test says so."""
+"""What tests put in place of the world: clocks moved by hand (time passes only when a test says so)
+and a notifier that records what the core would send to Discord."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+
+from bot.notify import Delivery, NotSent, Outgoing, Sent
 
 
 class ManualClock:
@@ -29,3 +32,35 @@ class ManualDateClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+class RecordingNotifier:
+    """The one stand-in: the core's deliveries, recorded instead of reaching Discord. A post becomes
+    message number 1000 + its rank; an edit is recorded with the nonce `edit:<message>`."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, str, Outgoing]] = []
+        self.answer = Delivery.SENT
+
+    async def dm(self, user_id: int, message: Outgoing, *, nonce: str) -> Delivery:
+        if self.answer is Delivery.SENT:
+            self.sent.append((user_id, nonce, message))
+        return self.answer
+
+    async def post(
+        self, channel_id: int, message: Outgoing, *, nonce: str, mention_role_id: int | None = None
+    ) -> Sent | NotSent:
+        if self.answer is Delivery.SENT:
+            self.sent.append((channel_id, nonce, message))
+            return Sent(1000 + len(self.sent))
+        return self.answer
+
+    async def edit(self, channel_id: int, message_id: int, message: Outgoing) -> Delivery:
+        if self.answer is Delivery.SENT:
+            self.sent.append((channel_id, f"edit:{message_id}", message))
+        return self.answer
+
+    async def close_thread(self, thread_id: int, message: Outgoing) -> Delivery:
+        if self.answer is Delivery.SENT:
+            self.sent.append((thread_id, "", message))
+        return self.answer

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 import aiosqlite
 
 from bot.ads.models import DURATIONS, LIVE, PRICED, Ad, AdDraft, AdFilters, AdStatus, Report, ReportStatus, body_key
 from bot.clock import from_db, to_db
-from bot.db import Database
+from bot.db import Database, Where, from_row, marks
 from bot.errors import UserError
 from bot.geo import Geography
 from bot.text import fts_query
@@ -91,7 +90,7 @@ class AdStore:
     async def get_many(self, ids: Sequence[int]) -> list[Ad]:
         if not ids:
             return []
-        rows = await self.db.fetchall(f"SELECT * FROM ads WHERE id IN ({','.join('?' * len(ids))})", tuple(ids))
+        rows = await self.db.fetchall(f"SELECT * FROM ads WHERE id IN ({marks(ids)})", tuple(ids))
         by_id = {row["id"]: _ad(row) for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 
@@ -102,8 +101,9 @@ class AdStore:
 
     async def search(self, filters: AdFilters, limit: int = 200) -> list[int]:
         """Live, published ads matching every filter, newest first (expired ones never show)."""
-        clauses = ["a.status = ?", "a.expires_at > ?"]
-        params: list[Any] = [AdStatus.published.value, to_db(self.db.clock())]
+        where = Where()
+        where.add("a.status = ?", AdStatus.published.value)
+        where.add("a.expires_at > ?", to_db(self.db.clock()))
         source = "ads a"
         if filters.texte:
             query = fts_query(filters.texte)
@@ -112,26 +112,21 @@ class AdStore:
             if filters.departement or filters.departements:
                 # A département's live ads are few: walk them by index (newest first), and keep those
                 # in the match, computed once. Joining the match first would read every ad in France.
-                clauses.append("a.id IN (SELECT rowid FROM ad_fts WHERE ad_fts MATCH ?)")
+                where.add("a.id IN (SELECT rowid FROM ad_fts WHERE ad_fts MATCH ?)", query)
             else:
                 source = "ad_fts CROSS JOIN ads a ON a.id = ad_fts.rowid"
-                clauses.append("ad_fts MATCH ?")
-            params.append(query)
+                where.add("ad_fts MATCH ?", query)
         if filters.category is not None:
-            clauses.append("a.category = ?")
-            params.append(filters.category.value)
+            where.add("a.category = ?", filters.category.value)
         if filters.departement:
-            clauses.append("a.departement = ?")
-            params.append(filters.departement)
+            where.add("a.departement = ?", filters.departement)
         if filters.departements:
-            clauses.append(f"a.departement IN ({','.join('?' * len(filters.departements))})")
-            params.extend(filters.departements)
+            where.among("a.departement", filters.departements)
         if filters.author_id is not None:
-            clauses.append("a.author_id = ?")
-            params.append(filters.author_id)
+            where.add("a.author_id = ?", filters.author_id)
         rows = await self.db.fetchall(
-            f"SELECT a.id FROM {source} WHERE {' AND '.join(clauses)} ORDER BY a.created_at DESC, a.id DESC LIMIT ?",
-            (*params, limit),
+            f"SELECT a.id FROM {source} WHERE {where} ORDER BY a.created_at DESC, a.id DESC LIMIT ?",
+            (*where.params, limit),
         )
         return [row["id"] for row in rows]
 
@@ -194,9 +189,7 @@ class AdStore:
 
     async def get_report(self, report_id: int) -> Report | None:
         row = await self.db.fetchone("SELECT * FROM ad_reports WHERE id = ?", (report_id,))
-        if row is None:
-            return None
-        return Report(row["id"], row["ad_id"], row["reporter_id"], row["reason"], ReportStatus(row["status"]))
+        return from_row(Report, row, status=ReportStatus(row["status"])) if row else None
 
     async def settle_report(self, report_id: int, *, remove: bool) -> Report:
         async with self.db.transaction() as conn:
@@ -238,24 +231,4 @@ class AdStore:
 
 
 def _ad(row: aiosqlite.Row) -> Ad:
-    return Ad(
-        id=row["id"],
-        author_id=row["author_id"],
-        guild_id=row["guild_id"],
-        category=row["category"],
-        departement=row["departement"],
-        region=row["region"],
-        code_insee=row["code_insee"],
-        commune=row["commune"],
-        title=row["title"],
-        body=row["body"],
-        price=row["price"],
-        status=AdStatus(row["status"]),
-        closed_reason=row["closed_reason"],
-        created_at=from_db(row["created_at"]),
-        expires_at=from_db(row["expires_at"]),
-        renewed_count=row["renewed_count"],
-        forum_channel_id=row["forum_channel_id"],
-        thread_id=row["thread_id"],
-        locale=row["locale"],
-    )
+    return from_row(Ad, row, created_at=from_db(row["created_at"]), expires_at=from_db(row["expires_at"]))

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.announcements.models import WEEKDAY_BITS, Announcement
 from bot.clock import from_db, to_db
-from bot.db import Database
+from bot.db import Database, from_row
 from bot.recurrence import Frequency, Rule
 
 # The announcement with the due time of its pending occurrence, if any.
@@ -74,15 +74,4 @@ def _announcement(row: Any) -> Announcement:
         monthday=row["monthday"],
         nth=row["nth"],
     )
-    return Announcement(
-        id=row["id"],
-        guild_id=row["guild_id"],
-        channel_id=row["channel_id"],
-        author_id=row["author_id"],
-        content=row["content"],
-        role_id=row["role_id"],
-        rule=rule,
-        next_at=next_at,
-        sent_count=row["sent_count"],
-        active=bool(row["active"]),
-    )
+    return from_row(Announcement, row, rule=rule, next_at=next_at, active=bool(row["active"]))

@@ -5,12 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.vocabulary import EventKind
 
 MAX_SEATS = 20
+
+
+class Signup(TypedDict, total=False):
+    """Who a registration is for and how, besides its seats; the store gives the defaults (a member,
+    reminded, in French, by themself)."""
+
+    user_id: int | None
+    guest_name: str | None
+    session_id: int | None
+    remind: bool
+    locale: str
+    registered_by: int | None
 
 
 class EventStatus(StrEnum):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, replace
+from typing import Unpack
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -27,6 +28,7 @@ from bot.events.models import (
     Roster,
     Session,
     SessionDraft,
+    Signup,
 )
 from bot.events.reminders import REMINDER, ReminderPolicy, reminder_message
 from bot.events.store import EventStore
@@ -201,34 +203,15 @@ class EventService:
 
     # ----------------------------------------------------------------- members
 
-    async def register(
-        self,
-        event_id: int,
-        *,
-        seats: int,
-        user_id: int | None = None,
-        guest_name: str | None = None,
-        session_id: int | None = None,
-        remind: bool = True,
-        locale: str = "fr",
-        registered_by: int | None = None,
-    ) -> Outcome:
+    async def register(self, event_id: int, *, seats: int, **signup: Unpack[Signup]) -> Outcome:
         async with self.db.transaction():
-            outcome = await self.store.register(
-                event_id,
-                seats=seats,
-                user_id=user_id,
-                guest_name=guest_name,
-                session_id=session_id,
-                remind=remind,
-                locale=locale,
-                registered_by=registered_by,
-            )
+            outcome = await self.store.register(event_id, seats=seats, **signup)
             event = outcome.event
             settings = await self.settings.get(event.guild_id)
             await self._replan(outcome.registration, event, settings, fresh=outcome.created)
             await self._promoted(event, outcome.promoted, settings)
-            if event.capacity is not None or session_id is not None:  # the card counts those seats
+            # The card counts the seats of a capacity or of a workshop.
+            if event.capacity is not None or outcome.registration.session_id is not None:
                 await self._card_changed(event)
         self.outbox.nudge()
         return outcome
@@ -356,34 +339,16 @@ class EventService:
         if event is None:
             raise Skip(Status.cancelled, "événement supprimé")
         locale = letter.locale
-        when = format_when(event.starts_at, zone, locale)
+        about = {"titre": event.title, "quand": format_when(event.starts_at, zone, locale)}
         if letter.kind == CANCELLED:
-            text = gettext(
-                "❌ « {titre} » ({quand}) est annulé. Raison : {raison}",
-                locale,
-                titre=event.title,
-                quand=when,
-                raison=event.cancel_reason or "—",
-            )
+            reason = event.cancel_reason or "—"
+            text = gettext("❌ « {titre} » ({quand}) est annulé. Raison : {raison}", locale, raison=reason, **about)
+        elif event.cancelled:  # a promotion or a change, overtaken by the cancellation
+            raise Skip(Status.cancelled, "événement annulé")
         elif letter.kind == PROMOTED:
-            if event.cancelled:
-                raise Skip(Status.cancelled, "événement annulé")
-            text = gettext(
-                "🎉 Une place s'est libérée : vous êtes inscrit·e à « {titre} » ({quand}).",
-                locale,
-                titre=event.title,
-                quand=when,
-            )
+            text = gettext("🎉 Une place s'est libérée : vous êtes inscrit·e à « {titre} » ({quand}).", locale, **about)
         else:
-            if event.cancelled:
-                raise Skip(Status.cancelled, "événement annulé")
-            text = gettext(
-                "📅 « {titre} » a changé : désormais {quand}, {lieu}.",
-                locale,
-                titre=event.title,
-                quand=when,
-                lieu=event.place,
-            )
+            text = gettext("📅 « {titre} » a changé : désormais {quand}, {lieu}.", locale, lieu=event.place, **about)
         return Outgoing(content=text)
 
     async def _render_reminder(self, letter: Letter, zone: ZoneInfo) -> Outgoing:

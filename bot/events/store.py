@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 import aiosqlite
 
 from bot.clock import from_db, to_db
-from bot.db import Database
+from bot.db import Database, Where, from_row, marks
 from bot.errors import UserError
 from bot.events.models import (
     MAX_SEATS,
@@ -26,6 +26,7 @@ from bot.events.models import (
     RegistrationStatus,
     Session,
     SessionDraft,
+    Signup,
 )
 from bot.geo import Geography, bounding_box, distance_km
 
@@ -96,14 +97,13 @@ class EventStore:
     async def get_many(self, ids: Sequence[int]) -> list[Event]:
         if not ids:
             return []
-        marks = ",".join("?" * len(ids))
         rows = await self.db.fetchall(
             "SELECT e.*,"
             " COALESCE((SELECT SUM(seats) FROM registrations r WHERE r.event_id = e.id AND r.session_id IS NULL"
             "   AND r.status = 'inscrit'), 0) AS seats_taken,"
             " (SELECT COUNT(*) FROM registrations r WHERE r.event_id = e.id AND r.session_id IS NULL"
             "   AND r.status = 'attente') AS waiting"
-            f" FROM events e WHERE e.id IN ({marks})",
+            f" FROM events e WHERE e.id IN ({marks(ids)})",
             tuple(ids),
         )
         by_id = {row["id"]: _event(row) for row in rows}
@@ -177,29 +177,26 @@ class EventStore:
 
     async def upcoming(self, filters: EventFilters, now: datetime, limit: int = 500) -> list[Event]:
         """Events not yet over and not cancelled, soonest first."""
-        clauses = ["e.status = 'prevu'", "e.ends_at > ?"]
-        params: list[Any] = [to_db(now)]
+        where = Where("e.status = 'prevu'")
+        where.add("e.ends_at > ?", to_db(now))
         if filters.kind is not None:
-            clauses.append("e.kind = ?")
-            params.append(filters.kind.value)
+            where.add("e.kind = ?", filters.kind.value)
         if filters.departement:
-            clauses.append("e.departement = ?")
-            params.append(filters.departement)
+            where.add("e.departement = ?", filters.departement)
         if filters.departements:
-            clauses.append(f"e.departement IN ({','.join('?' * len(filters.departements))})")
-            params.extend(filters.departements)
+            where.among("e.departement", filters.departements)
         if filters.online is not None:
-            clauses.append("e.online_url IS NOT NULL" if filters.online else "e.code_insee IS NOT NULL")
+            where.add("e.online_url IS NOT NULL" if filters.online else "e.code_insee IS NOT NULL")
         if filters.user_id is not None:
-            clauses.append("EXISTS (SELECT 1 FROM registrations r WHERE r.event_id = e.id AND r.user_id = ?)")
-            params.append(filters.user_id)
+            where.add(
+                "EXISTS (SELECT 1 FROM registrations r WHERE r.event_id = e.id AND r.user_id = ?)", filters.user_id
+            )
         if filters.near is not None:
-            min_lat, max_lat, min_lon, max_lon = bounding_box(*filters.near, filters.radius_km)
-            clauses.append("e.lat BETWEEN ? AND ? AND e.lon BETWEEN ? AND ?")
-            params.extend((min_lat, max_lat, min_lon, max_lon))
+            box = bounding_box(*filters.near, filters.radius_km)
+            where.add("e.lat BETWEEN ? AND ? AND e.lon BETWEEN ? AND ?", *box)
         rows = await self.db.fetchall(
-            f"SELECT e.id, e.lat, e.lon FROM events e WHERE {' AND '.join(clauses)} ORDER BY e.starts_at, e.id LIMIT ?",
-            (*params, limit),
+            f"SELECT e.id, e.lat, e.lon FROM events e WHERE {where} ORDER BY e.starts_at, e.id LIMIT ?",
+            (*where.params, limit),
         )
         ids = [
             row["id"]
@@ -210,14 +207,12 @@ class EventStore:
 
     async def titles_like(self, typed: str, now: datetime, *, organiser_id: int | None = None) -> list[Event]:
         """Upcoming events whose title holds `typed` (an organiser's own when given), for autocomplete."""
-        clauses = ["status = 'prevu'", "ends_at > ?", "title LIKE ?"]
-        params: list[Any] = [to_db(now), f"%{typed.strip()}%"]
+        where = Where("status = 'prevu'")
+        where.add("ends_at > ?", to_db(now))
+        where.add("title LIKE ?", f"%{typed.strip()}%")
         if organiser_id is not None:
-            clauses.append("organiser_id = ?")
-            params.append(organiser_id)
-        rows = await self.db.fetchall(
-            f"SELECT id FROM events WHERE {' AND '.join(clauses)} ORDER BY starts_at LIMIT 25", params
-        )
+            where.add("organiser_id = ?", organiser_id)
+        rows = await self.db.fetchall(f"SELECT id FROM events WHERE {where} ORDER BY starts_at LIMIT 25", where.params)
         return await self.get_many([row["id"] for row in rows])
 
     # ----------------------------------------------------------------- sessions
@@ -243,35 +238,17 @@ class EventStore:
             (event_id, only, only),
         )
         return [
-            Session(
-                id=row["id"],
-                event_id=row["event_id"],
-                title=row["title"],
-                starts_at=from_db(row["starts_at"]),
-                ends_at=from_db(row["ends_at"]),
-                place=row["place"],
-                capacity=row["capacity"],
-                seats_taken=row["seats_taken"],
-            )
-            for row in rows
+            from_row(Session, row, starts_at=from_db(row["starts_at"]), ends_at=from_db(row["ends_at"])) for row in rows
         ]
 
     # ----------------------------------------------------------------- registrations
 
-    async def register(
-        self,
-        event_id: int,
-        *,
-        seats: int,
-        user_id: int | None = None,
-        guest_name: str | None = None,
-        session_id: int | None = None,
-        remind: bool = True,
-        locale: str = "fr",
-        registered_by: int | None = None,
-    ) -> Outcome:
+    async def register(self, event_id: int, *, seats: int, **signup: Unpack[Signup]) -> Outcome:
         """Register a household, or update its registration (never a second row). A household larger
         than the whole capacity is refused at once: it could only wait forever."""
+        user_id, guest_name = signup.get("user_id"), signup.get("guest_name")
+        session_id, registered_by = signup.get("session_id"), signup.get("registered_by")
+        remind, locale = signup.get("remind", True), signup.get("locale", "fr")
         if not 1 <= seats <= MAX_SEATS:
             raise UserError("Une inscription compte de 1 à {n} personnes.", n=MAX_SEATS)
         if (user_id is None) == (guest_name is None):
@@ -478,46 +455,8 @@ class EventStore:
 
 
 def _event(row: aiosqlite.Row) -> Event:
-    return Event(
-        id=row["id"],
-        guild_id=row["guild_id"],
-        kind=row["kind"],
-        title=row["title"],
-        description=row["description"],
-        starts_at=from_db(row["starts_at"]),
-        ends_at=from_db(row["ends_at"]),
-        code_insee=row["code_insee"],
-        online_url=row["online_url"],
-        capacity=row["capacity"],
-        organiser_id=row["organiser_id"],
-        commune=row["commune"],
-        departement=row["departement"],
-        region=row["region"],
-        lat=row["lat"],
-        lon=row["lon"],
-        series_id=row["series_id"],
-        status=EventStatus(row["status"]),
-        cancel_reason=row["cancel_reason"],
-        discord_event_id=row["discord_event_id"],
-        announce_channel_id=row["announce_channel_id"],
-        announce_message_id=row["announce_message_id"],
-        seats_taken=row["seats_taken"],
-        waiting=row["waiting"],
-    )
+    return from_row(Event, row, starts_at=from_db(row["starts_at"]), ends_at=from_db(row["ends_at"]))
 
 
 def _registration(row: aiosqlite.Row) -> Registration:
-    return Registration(
-        id=row["id"],
-        event_id=row["event_id"],
-        session_id=row["session_id"],
-        user_id=row["user_id"],
-        guest_name=row["guest_name"],
-        seats=row["seats"],
-        status=RegistrationStatus(row["status"]),
-        remind=bool(row["remind"]),
-        locale=row["locale"],
-        registered_by=row["registered_by"],
-        dm_closed=bool(row["dm_closed"]),
-        created_at=from_db(row["created_at"]),
-    )
+    return from_row(Registration, row, created_at=from_db(row["created_at"]))

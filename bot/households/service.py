@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from bot.clock import Clock
 from bot.dates import format_day
 from bot.db import Database
-from bot.errors import UserError, invalid
+from bot.errors import Text, UserError, invalid
 from bot.geo import Geography
 from bot.guild_settings import GuildSettingsStore
 from bot.households.matching import Suggestion, ranked, score_project, suggest
@@ -504,65 +504,61 @@ class HouseholdService:
         return Outgoing(content=text)
 
     async def _render_withdrawn(self, letter: Letter, zone: ZoneInfo) -> Outgoing:
-        introduction = await self._introduction(letter)
-        locale = letter.locale
-        if introduction.kind is IntroductionKind.foyer:
-            return Outgoing(
-                content=gettext(
+        return await self._to_requester(
+            await self._introduction(letter),
+            letter.locale,
+            {
+                IntroductionKind.foyer: Text(
                     "Votre demande de mise en lien n'a pu être remise : ce foyer ne reçoit pas de messages privés. "
-                    "Rien n'a été partagé.",
-                    locale,
-                )
-            )
-        project = await self._project(introduction)
-        if introduction.kind is IntroductionKind.proposition:
-            text = gettext(
-                "La proposition de « {projet} » n'a pu être remise : ce foyer ne reçoit pas de messages privés.",
-                locale,
-                projet=project.nom,
-            )
-            return Outgoing(content=text)
-        text = gettext(
-            "Votre demande au projet « {projet} » n'a pu être remise à aucun de ses référents : leurs messages "
-            "privés sont fermés.",
-            locale,
-            projet=project.nom,
+                    "Rien n'a été partagé."
+                ),
+                IntroductionKind.proposition: Text(
+                    "La proposition de « {projet} » n'a pu être remise : ce foyer ne reçoit pas de messages privés."
+                ),
+                IntroductionKind.projet: Text(
+                    "Votre demande au projet « {projet} » n'a pu être remise à aucun de ses référents : leurs messages "
+                    "privés sont fermés."
+                ),
+            },
         )
-        return Outgoing(content=with_contact(text, project, locale))
 
     async def _render_lapsed(self, letter: Letter, zone: ZoneInfo) -> Outgoing:
         introduction = await self._introduction(letter)
-        locale = letter.locale
-        params: dict[str, Any] = {
-            "date": format_day(introduction.created_at, zone, locale),
-            "jours": REQUEST_LIFETIME.days,
-        }
-        if introduction.kind is IntroductionKind.foyer:
-            text = gettext(
-                "⌛ Votre demande de mise en lien du {date} est restée sans réponse pendant {jours} jours : elle est "
-                "close, et rien n'a été partagé. D'autres suggestions vous attendent : /mise-en-lien suggestions.",
-                locale,
-                **params,
-            )
-            return Outgoing(content=text)
-        project = await self._project(introduction)
-        if introduction.kind is IntroductionKind.proposition:
-            text = gettext(
-                "⌛ La proposition de « {projet} » du {date} à un foyer est restée sans réponse pendant {jours} jours :"
-                " elle est close.",
-                locale,
-                projet=project.nom,
-                **params,
-            )
-            return Outgoing(content=text)
-        text = gettext(
-            "⌛ Votre demande au projet « {projet} » du {date} est restée sans réponse pendant {jours} jours : elle "
-            "est close, et rien n'a été partagé.",
-            locale,
-            projet=project.nom,
-            **params,
+        return await self._to_requester(
+            introduction,
+            letter.locale,
+            {
+                IntroductionKind.foyer: Text(
+                    "⌛ Votre demande de mise en lien du {date} est restée sans réponse pendant {jours} jours : elle "
+                    "est close, et rien n'a été partagé. D'autres suggestions vous attendent : /mise-en-lien "
+                    "suggestions."
+                ),
+                IntroductionKind.proposition: Text(
+                    "⌛ La proposition de « {projet} » du {date} à un foyer est restée sans réponse pendant {jours} "
+                    "jours : elle est close."
+                ),
+                IntroductionKind.projet: Text(
+                    "⌛ Votre demande au projet « {projet} » du {date} est restée sans réponse pendant {jours} jours : "
+                    "elle est close, et rien n'a été partagé."
+                ),
+            },
+            date=format_day(introduction.created_at, zone, letter.locale),
+            jours=REQUEST_LIFETIME.days,
         )
-        return Outgoing(content=with_contact(text, project, locale))
+
+    async def _to_requester(
+        self, introduction: Introduction, locale: str | None, texts: Mapping[IntroductionKind, Text], **params: Any
+    ) -> Outgoing:
+        """What became of a request, told to whoever made it in the words of its kind: one about a project
+        names it, and a household's request to a project ends on the project's public contact."""
+        text = texts[introduction.kind]
+        if introduction.kind is IntroductionKind.foyer:
+            return Outgoing(content=gettext(text.message, locale, **params))
+        project = await self._project(introduction)
+        content = gettext(text.message, locale, projet=project.nom, **params)
+        if introduction.kind is IntroductionKind.projet:
+            content = with_contact(content, project, locale)
+        return Outgoing(content=content)
 
     async def _render_digest(self, letter: Letter, zone: ZoneInfo) -> Outgoing:
         profile = await self.store.get(letter.recipient_id)

@@ -11,7 +11,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_db, to_db
-from bot.db import Database
+from bot.db import Database, Where, from_row, marks
 from bot.errors import UserError
 from bot.geo import Geography, bounding_box
 from bot.households.models import (
@@ -54,11 +54,13 @@ class HouseholdStore:
     async def get_many(self, user_ids: Sequence[int]) -> list[HouseholdProfile]:
         if not user_ids:
             return []
-        marks = ",".join("?" * len(user_ids))
-        rows = await self.db.fetchall(f"SELECT * FROM household_profiles WHERE user_id IN ({marks})", tuple(user_ids))
+        placeholders = marks(user_ids)
+        rows = await self.db.fetchall(
+            f"SELECT * FROM household_profiles WHERE user_id IN ({placeholders})", tuple(user_ids)
+        )
         tags: dict[int, dict[str, set[str]]] = {}
         for tag in await self.db.fetchall(
-            f"SELECT user_id, kind, value FROM household_tags WHERE user_id IN ({marks})", tuple(user_ids)
+            f"SELECT user_id, kind, value FROM household_tags WHERE user_id IN ({placeholders})", tuple(user_ids)
         ):
             tags.setdefault(tag["user_id"], {}).setdefault(tag["kind"], set()).add(tag["value"])
         by_id = {row["user_id"]: self._profile(row, tags.get(row["user_id"], {})) for row in rows}
@@ -207,7 +209,6 @@ class HouseholdStore:
         so that a dense area's cap keeps the best placed rather than the oldest."""
         if not profile.departements:
             return []
-        marks = ",".join("?" * len(profile.departements))
         if profile.has_centre:
             assert profile.lat is not None and profile.lon is not None
             # Squared flat distance: enough to rank neighbours; the exact one is computed when scoring.
@@ -218,7 +219,8 @@ class HouseholdStore:
             order, order_params = "p.updated_at DESC", ()
         rows = await self.db.fetchall(
             "SELECT p.user_id FROM household_profiles p WHERE p.user_id IN (SELECT t.user_id FROM household_tags t"
-            f" WHERE t.kind = 'departement' AND t.value IN ({marks})) AND p.user_id != ? AND p.step = ?"
+            f" WHERE t.kind = 'departement' AND t.value IN ({marks(profile.departements)})) AND p.user_id != ?"
+            " AND p.step = ?"
             " AND p.paused = 0 AND p.visible_households = 1 AND p.dm_closed = 0"
             f" AND NOT EXISTS (SELECT 1 FROM introductions i WHERE i.status IN {_SETTLED}"
             "   AND ((i.requester_id = ? AND i.target_user_id = p.user_id)"
@@ -265,21 +267,19 @@ class HouseholdStore:
         declined for or already asked by this household, nor proposed to it."""
         if not profile.departements:
             return []
-        marks = ",".join("?" * len(profile.departements))
-        clauses = [
-            "p.statut = 'publie'",
-            "p.recrute = 1",
-            f"p.departement IN ({marks})",
+        where = Where("p.statut = 'publie'", "p.recrute = 1")
+        where.among("p.departement", sorted(profile.departements))
+        where.add(
             "NOT EXISTS (SELECT 1 FROM introductions i WHERE i.project_id = p.id"
             f" AND (i.requester_id = ? OR i.target_user_id = ?) AND i.status IN {_SETTLED})",
-        ]
-        params: list[Any] = [*sorted(profile.departements), profile.user_id, profile.user_id]
+            profile.user_id,
+            profile.user_id,
+        )
         if profile.has_centre:
             assert profile.lat is not None and profile.lon is not None and profile.radius_km is not None
-            low_lat, high_lat, low_lon, high_lon = bounding_box(profile.lat, profile.lon, profile.radius_km)
-            clauses.append("p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ?")
-            params.extend((low_lat, high_lat, low_lon, high_lon))
-        rows = await self.db.fetchall(f"SELECT p.id FROM projects p WHERE {' AND '.join(clauses)}", params)
+            box = bounding_box(profile.lat, profile.lon, profile.radius_km)
+            where.add("p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ?", *box)
+        rows = await self.db.fetchall(f"SELECT p.id FROM projects p WHERE {where}", where.params)
         return [row["id"] for row in rows]
 
     # ----------------------------------------------------------------- the yearly question
@@ -320,7 +320,7 @@ class HouseholdStore:
     async def pause_unanswered(self, user_ids: Sequence[int]) -> None:
         await self.db.execute(
             f"UPDATE household_profiles SET paused = 1, asked_at = NULL, asked_delivered_at = NULL"
-            f" WHERE user_id IN ({','.join('?' * len(user_ids))})",
+            f" WHERE user_id IN ({marks(user_ids)})",
             tuple(user_ids),
         )
 
@@ -462,10 +462,14 @@ class IntroductionStore:
 
     async def withdraw(self, introduction_id: int) -> bool:
         """A request that reached nobody (DMs closed) is withdrawn; False if it was answered meanwhile."""
+        return await self._close_pending(introduction_id, IntroductionStatus.retiree)
+
+    async def _close_pending(self, introduction_id: int, status: IntroductionStatus) -> bool:
+        """Close a request still waiting for its answer; False if it no longer was."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE introductions SET status = ? WHERE id = ? AND status = ?",
-                (IntroductionStatus.retiree.value, introduction_id, IntroductionStatus.attente.value),
+                (status.value, introduction_id, IntroductionStatus.attente.value),
             )
             return cursor.rowcount == 1
 
@@ -478,12 +482,7 @@ class IntroductionStore:
 
     async def lapse(self, introduction_id: int) -> bool:
         """Marked lapsed (in the caller's transaction, with the requester's notice); False if answered."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE introductions SET status = ? WHERE id = ? AND status = ?",
-                (IntroductionStatus.expiree.value, introduction_id, IntroductionStatus.attente.value),
-            )
-            return cursor.rowcount == 1
+        return await self._close_pending(introduction_id, IntroductionStatus.expiree)
 
     async def next_lapse(self) -> datetime | None:
         row = await self.db.fetchone(
@@ -493,15 +492,4 @@ class IntroductionStore:
 
 
 def _introduction(row: aiosqlite.Row) -> Introduction:
-    return Introduction(
-        id=row["id"],
-        kind=IntroductionKind(row["kind"]),
-        requester_id=row["requester_id"],
-        target_user_id=row["target_user_id"],
-        project_id=row["project_id"],
-        guild_id=row["guild_id"],
-        status=IntroductionStatus(row["status"]),
-        answered_by=row["answered_by"],
-        thread_id=row["thread_id"],
-        created_at=from_db(row["created_at"]),
-    )
+    return from_row(Introduction, row, created_at=from_db(row["created_at"]))

@@ -12,7 +12,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_db, to_db
-from bot.db import Database
+from bot.db import Database, Where, from_row, marks
 from bot.errors import UserError
 from bot.geo import Commune, Geography, bounding_box, distance_km
 from bot.projects.models import (
@@ -77,22 +77,22 @@ class ProjectStore:
         """Projects in the order of `ids` (those that exist)."""
         if not ids:
             return []
-        marks = ",".join("?" * len(ids))
-        rows = await self.db.fetchall(f"SELECT * FROM projects WHERE id IN ({marks})", tuple(ids))
+        placeholders = marks(ids)
+        rows = await self.db.fetchall(f"SELECT * FROM projects WHERE id IN ({placeholders})", tuple(ids))
         publics = await self._grouped(
-            f"SELECT project_id, public FROM project_publics WHERE project_id IN ({marks})", ids
+            f"SELECT project_id, public FROM project_publics WHERE project_id IN ({placeholders})", ids
         )
         spaces = await self._grouped(
-            f"SELECT project_id, espace FROM project_spaces WHERE project_id IN ({marks})", ids
+            f"SELECT project_id, espace FROM project_spaces WHERE project_id IN ({placeholders})", ids
         )
         referents = await self._grouped(
-            f"SELECT project_id, user_id FROM project_referents WHERE project_id IN ({marks}) ORDER BY user_id",
+            f"SELECT project_id, user_id FROM project_referents WHERE project_id IN ({placeholders}) ORDER BY user_id",
             ids,
         )
         revisions = {
             row["project_id"]: row
             for row in await self.db.fetchall(
-                f"SELECT * FROM project_revisions WHERE project_id IN ({marks})", tuple(ids)
+                f"SELECT * FROM project_revisions WHERE project_id IN ({placeholders})", tuple(ids)
             )
         }
         by_id = {
@@ -124,38 +124,12 @@ class ProjectStore:
         pending = None
         if revision is not None:
             commune = self.geo.commune(revision["code_insee"])
-            pending = PendingRevision(
-                nom=revision["nom"],
-                code_insee=revision["code_insee"],
-                commune=commune.nom if commune else revision["code_insee"],
-                etape=revision["etape"],
-                proposed_by=revision["proposed_by"],
-                guild_id=revision["guild_id"],
-                locale=revision["locale"],
-            )
-        return Project(
-            id=row["id"],
-            nom=row["nom"],
-            code_insee=row["code_insee"],
-            commune=row["commune"],
-            departement=row["departement"],
-            region=row["region"],
-            lat=row["lat"],
-            lon=row["lon"],
-            etape=row["etape"],
-            initiative=row["initiative"],
-            forme_juridique=row["forme_juridique"],
-            logements=row["logements"],
-            recrute=bool(row["recrute"]),
+            pending = from_row(PendingRevision, revision, commune=commune.nom if commune else revision["code_insee"])
+        return from_row(
+            Project,
+            row,
             publics=frozenset(Public(p) for p in publics),
             espaces_partages=frozenset(EspacePartage(e) for e in spaces),
-            description=row["description"],
-            site=row["site"],
-            contact=row["contact"],
-            statut=row["statut"],
-            guild_id=row["guild_id"],
-            proposed_by=row["proposed_by"],
-            locale=row["locale"],
             created_at=from_db(row["created_at"]),
             updated_at=from_db(row["updated_at"]),
             confirmed_at=from_db(row["confirmed_at"]),
@@ -166,8 +140,7 @@ class ProjectStore:
 
     async def search(self, filters: SearchFilters, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
         """Published projects matching every filter, by relevance then distance then name."""
-        clauses = ["p.statut = 'publie'"]
-        params: list[Any] = []
+        where = Where("p.statut = 'publie'")
         source = "projects p"
         score = "0.0"
         if filters.texte:
@@ -176,37 +149,33 @@ class ProjectStore:
                 return []
             # CROSS JOIN keeps the full-text index first: the other order re-runs the match per project.
             source = "project_fts CROSS JOIN projects p ON p.id = project_fts.rowid"
-            clauses.append("project_fts MATCH ?")
-            params.append(query)
+            where.add("project_fts MATCH ?", query)
             score = "bm25(project_fts)"
         if filters.departement:
-            clauses.append("p.departement = ?")
-            params.append(filters.departement)
+            where.add("p.departement = ?", filters.departement)
         if filters.departements:
-            clauses.append(f"p.departement IN ({','.join('?' * len(filters.departements))})")
-            params.extend(filters.departements)
+            where.among("p.departement", filters.departements)
         for column, value in (
             ("etape", filters.etape),
             ("initiative", filters.initiative),
             ("forme_juridique", filters.forme_juridique),
         ):
             if value is not None:
-                clauses.append(f"p.{column} = ?")
-                params.append(value.value)
+                where.add(f"p.{column} = ?", value.value)
         if filters.recrute is not None:
-            clauses.append("p.recrute = ?")
-            params.append(int(filters.recrute))
+            where.add("p.recrute = ?", int(filters.recrute))
         if filters.public is not None:
-            clauses.append("EXISTS (SELECT 1 FROM project_publics pp WHERE pp.project_id = p.id AND pp.public = ?)")
-            params.append(filters.public.value)
+            where.add(
+                "EXISTS (SELECT 1 FROM project_publics pp WHERE pp.project_id = p.id AND pp.public = ?)",
+                filters.public.value,
+            )
         origin = filters.pres_de
         if origin is not None and origin.lat is not None and origin.lon is not None:
-            min_lat, max_lat, min_lon, max_lon = bounding_box(origin.lat, origin.lon, filters.rayon_km)
-            clauses.append("p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ?")
-            params.extend((min_lat, max_lat, min_lon, max_lon))
-        sql = f"SELECT p.id, p.nom_cle, p.lat, p.lon, {score} AS score FROM {source} WHERE {' AND '.join(clauses)}"
+            box = bounding_box(origin.lat, origin.lon, filters.rayon_km)
+            where.add("p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ?", *box)
+        sql = f"SELECT p.id, p.nom_cle, p.lat, p.lon, {score} AS score FROM {source} WHERE {where}"
         ranked = []
-        for row in await self.db.fetchall(sql, params):
+        for row in await self.db.fetchall(sql, where.params):
             distance = None
             if origin is not None and origin.lat is not None and origin.lon is not None and row["lat"] is not None:
                 distance = distance_km(origin.lat, origin.lon, row["lat"], row["lon"])
@@ -318,9 +287,8 @@ class ProjectStore:
         if not written:
             return
         ids = [project_id for project_id, _ in written]
-        marks = ",".join("?" * len(ids))
-        await self.db.execute(f"DELETE FROM project_publics WHERE project_id IN ({marks})", ids)
-        await self.db.execute(f"DELETE FROM project_spaces WHERE project_id IN ({marks})", ids)
+        await self.db.execute(f"DELETE FROM project_publics WHERE project_id IN ({marks(ids)})", ids)
+        await self.db.execute(f"DELETE FROM project_spaces WHERE project_id IN ({marks(ids)})", ids)
         await self.db.execute_many(
             "INSERT INTO project_publics (project_id, public) VALUES (?, ?)",
             [(project_id, p.value) for project_id, draft in written for p in sorted(draft.publics)],
@@ -470,7 +438,7 @@ class ProjectStore:
         if not names:
             return {}
         rows = await self.db.fetchall(
-            f"SELECT id, nom_cle, code_insee FROM projects WHERE nom_cle IN ({','.join('?' * len(names))})", names
+            f"SELECT id, nom_cle, code_insee FROM projects WHERE nom_cle IN ({marks(names)})", names
         )
         return {(row["nom_cle"], row["code_insee"]): row["id"] for row in rows}
 

@@ -4,7 +4,7 @@ given back as typed."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import discord
@@ -129,25 +129,27 @@ class Typed:
 OnDraft = Callable[[discord.Interaction[Any], ProjectDraft], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class ProjectForm:
+    """A project form as it stands: what the command checked, what to do with the draft, what was
+    typed (given back if refused), and whether it edits a record or proposes one."""
+
+    facts: ProjectFacts
+    on_draft: OnDraft
+    typed: Typed
+    editing: bool
+
+
 class ProjectModal(HabitatModal):
     """The free text of a project (name, description, contact) and its publics and shared spaces.
     The rest (commune, stage, legal form…) comes from the command's options, already checked. A
     refusal comes with « Reprendre », which opens the form again as it was typed."""
 
-    def __init__(
-        self,
-        interaction: discord.Interaction[Any],
-        facts: ProjectFacts,
-        on_draft: OnDraft,
-        *,
-        typed: Typed,
-        editing: bool,
-    ) -> None:
-        title = t(interaction, "Modifier le projet") if editing else t(interaction, "Proposer un projet")
+    def __init__(self, interaction: discord.Interaction[Any], form: ProjectForm) -> None:
+        title = t(interaction, "Modifier le projet") if form.editing else t(interaction, "Proposer un projet")
         super().__init__(title=clip(title, MODAL_TITLE), timeout=1800)
-        self.facts = facts
-        self.on_draft = on_draft
-        self.editing = editing
+        self.form = form
+        typed = form.typed
         self.nom: discord.ui.TextInput[ProjectModal] = discord.ui.TextInput(
             label=clip(t(interaction, "Nom du projet"), INPUT_LABEL),
             min_length=2,
@@ -207,7 +209,7 @@ class ProjectModal(HabitatModal):
         try:
             try:
                 draft = ProjectDraft(
-                    **self.facts.model_dump(),
+                    **self.form.facts.model_dump(),
                     nom=typed.nom,
                     description=typed.description,
                     contact=typed.contact,
@@ -216,32 +218,23 @@ class ProjectModal(HabitatModal):
                 )
             except ValidationError as error:
                 raise invalid(error, ProjectDraft) from None
-            await self.on_draft(interaction, draft)
+            await self.form.on_draft(interaction, draft)
         except UserError as error:
-            resume = ResumeView(interaction, self.facts, self.on_draft, typed=typed, editing=self.editing)
+            resume = ResumeView(interaction, replace(self.form, typed=typed))
             await reply(interaction, describe(interaction, error), view=resume)
 
 
 class ResumeView(OwnedView):
     """« Reprendre »: the refused form again, filled with what was typed."""
 
-    def __init__(
-        self,
-        interaction: discord.Interaction[Any],
-        facts: ProjectFacts,
-        on_draft: OnDraft,
-        *,
-        typed: Typed,
-        editing: bool,
-    ) -> None:
+    def __init__(self, interaction: discord.Interaction[Any], form: ProjectForm) -> None:
         super().__init__(interaction.user.id, timeout=1800)
-        self.form = (facts, on_draft, typed, editing)
+        self.form = form
         self.resume.label = t(interaction, "Reprendre")
 
     @discord.ui.button(label="Reprendre", style=discord.ButtonStyle.primary, emoji="↩️")
     async def resume(self, interaction: discord.Interaction[Any], _: discord.ui.Button[ResumeView]) -> None:
-        facts, on_draft, typed, editing = self.form
-        await interaction.response.send_modal(ProjectModal(interaction, facts, on_draft, typed=typed, editing=editing))
+        await interaction.response.send_modal(ProjectModal(interaction, self.form))
 
 
 def proposal_form(interaction: discord.Interaction[Any], facts: ProjectFacts) -> ProjectModal:
@@ -251,7 +244,7 @@ def proposal_form(interaction: discord.Interaction[Any], facts: ProjectFacts) ->
         )
         await reply(submitted, submitted_answer(submitted, outcome, proposal=True))
 
-    return ProjectModal(interaction, facts, save, typed=Typed(), editing=False)
+    return ProjectModal(interaction, ProjectForm(facts, save, Typed(), editing=False))
 
 
 async def open_edit_form(interaction: discord.Interaction[Any], which: str, changes: dict[str, Any]) -> None:
@@ -267,7 +260,9 @@ async def open_edit_form(interaction: discord.Interaction[Any], which: str, chan
         )  # fmt: skip
         await reply(submitted, submitted_answer(submitted, outcome, proposal=False))
 
-    await interaction.response.send_modal(ProjectModal(interaction, facts, save, typed=Typed.of(project), editing=True))
+    await interaction.response.send_modal(
+        ProjectModal(interaction, ProjectForm(facts, save, Typed.of(project), editing=True))
+    )
 
 
 def submitted_answer(interaction: discord.Interaction[Any], outcome: Submitted, *, proposal: bool) -> str:

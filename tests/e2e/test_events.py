@@ -397,6 +397,16 @@ class Case:
     route: str = "/channels/{channel_id}/messages"  # the request that delivers it
     method: str = "POST"
 
+    async def ready(self, sb: Sandbox) -> None:
+        """What comes before the message, delivered as usual."""
+        await self.before(sb)
+        await sb.bot.scheduler.run_due()
+
+    async def tried(self, sb: Sandbox, clock: ManualDateClock) -> None:
+        """The change that queues the message, then one delivery round."""
+        await self.change(sb, clock)
+        await sb.bot.scheduler.run_due()
+
 
 async def nothing(_: Sandbox) -> None:
     return None
@@ -493,8 +503,7 @@ async def test_a_message_queued_by_a_bot_that_dies_is_sent_once_by_the_next(
 ) -> None:
     async with lives(tmp_path, clock) as world:
         async with world.first_life(delivers=True) as first:
-            await case.before(first)
-            await first.bot.scheduler.run_due()
+            await case.ready(first)
             await first.bot.scheduler.stop()  # from now on, it dies before sending what it queues
             await case.change(first, clock)
             assert case.seen(first) == []
@@ -510,11 +519,9 @@ async def test_a_message_sent_by_a_bot_that_dies_before_marking_it_is_not_sent_t
 ) -> None:
     async with lives(tmp_path, clock) as world:
         async with world.first_life(delivers=True) as first:
-            await case.before(first)
-            await first.bot.scheduler.run_due()
+            await case.ready(first)
             dies_after_sending(monkeypatch, first.bot)
-            await case.change(first, clock)
-            await first.bot.scheduler.run_due()
+            await case.tried(first, clock)
             assert len(case.seen(first)) == 1  # Discord took it; the ledger does not know
             monkeypatch.undo()
         async with world.life() as again:
@@ -530,11 +537,9 @@ async def test_a_server_error_is_retried_later_and_delivers_once(
 ) -> None:
     """503 is what discord.py does not retry by itself: the ledger does, after a wait."""
     sb = furnished
-    await case.before(sb)
-    await sb.bot.scheduler.run_due()
+    await case.ready(sb)
     sb.emulator.fail_next(case.method, case.route, status=503)
-    await case.change(sb, clock)
-    await sb.bot.scheduler.run_due()
+    await case.tried(sb, clock)
     assert case.seen(sb) == []
     [letter] = [row for row in await sb.bot.core.outbox.store.due(clock() + FIRST_RETRY) if row.kind == case.kind]
     assert letter.attempts == 1
@@ -558,16 +563,14 @@ async def test_a_closed_dm_or_a_deleted_channel_is_undeliverable_with_its_reason
     furnished: Sandbox, clock: ManualDateClock, case: Case
 ) -> None:
     sb = furnished
-    await case.before(sb)
-    await sb.bot.scheduler.run_due()
+    await case.ready(sb)
     if case.to in sb.demo.users:
         sb.demo.user(case.to).dms_open = False
         reason = "messages privés fermés"
     else:
         await sb.emulator.delete_channel(sb.demo.channel(case.to))
         reason = "salon ou message supprimé"
-    await case.change(sb, clock)
-    await sb.bot.scheduler.run_due()
+    await case.tried(sb, clock)
     rows = await sb.bot.db.fetchall(
         "SELECT status, reason FROM outbox WHERE kind = ? AND status != 'cancelled'", (case.kind,)
     )

@@ -16,6 +16,7 @@ from bot.sandbox import limits
 from bot.sandbox.driver import DriverError
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import Sandbox, sandbox
+from tests.e2e.paging import every_page
 from tests.support import ManualClock
 
 CALLBACK = "/interactions/{interaction_id}/{token}/callback"
@@ -73,12 +74,7 @@ async def test_help_in_english_for_an_english_discord(sb: Sandbox) -> None:
     reply = await sb.driver.slash(sam, "aide")
     assert reply.embeds[0]["title"] == "Help for the participatory housing bot"
     assert "What the bot does" in reply.text
-    assert reply.message is not None
-    pages = [reply.message.text]
-    while not reply.message.button("▶").get("disabled"):
-        await sb.driver.click(sam, reply.message, "▶")
-        pages.append(reply.message.text)
-    everything = "\n".join(pages)
+    everything = "\n".join(await every_page(sb, sam, reply))
     # Small ads and scheduled announcements under their own English names; a mention stays clickable
     # only under its French name, so the name to type follows it.
     assert "/classified — The network's small ads" in everything
@@ -89,12 +85,7 @@ async def test_help_in_english_for_an_english_discord(sb: Sandbox) -> None:
 
 async def test_help_shows_admin_commands_to_admins_on_its_pages(sb: Sandbox) -> None:
     camille = sb.demo.user("camille")
-    reply = await sb.driver.slash(camille, "aide")
-    assert reply.message is not None
-    pages = [reply.message.text]
-    while not reply.message.button("▶").get("disabled"):
-        await sb.driver.click(camille, reply.message, "▶")
-        pages.append(reply.message.text)
+    pages = await every_page(sb, camille, await sb.driver.slash(camille, "aide"))
     assert len(pages) > 1
     assert "Page 1 sur" in pages[0]
     everything = "\n".join(pages)

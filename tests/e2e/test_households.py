@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from bot.sandbox.harness import Sandbox
 from bot.sandbox.state import User
 from bot.vocabulary import Apport, EtapeRejointe, Horizon, Statut, Valeur
 from tests.e2e.lives import dies_after_sending, lives
+from tests.e2e.paging import every_page
 from tests.support import ManualDateClock
 
 THIERS, CLERMONT = "63430", "63113"
@@ -476,12 +479,7 @@ async def test_help_says_the_rules_of_a_request(furnished: Sandbox) -> None:
         (sb.demo.user("alex"), "10 demandes en attente au plus ; sans réponse en 14 jours, la demande est close"),
         (sb.demo.user("sam"), "10 pending requests at most; with no answer in 14 days, the request is closed"),
     ):
-        shown = await sb.driver.slash(user, "aide")
-        assert shown.message is not None
-        pages = [shown.message.text]
-        while not shown.message.button("▶").get("disabled"):
-            await sb.driver.click(user, shown.message, "▶")
-            pages.append(shown.message.text)
+        pages = await every_page(sb, user, await sb.driver.slash(user, "aide"))
         assert rule in "\n".join(pages)
 
 
@@ -581,75 +579,66 @@ async def test_a_project_typed_by_hand_that_names_none_is_refused_clearly(furnis
 # ---------------------------------------------------------------------- crashes: each message exactly once
 
 
-async def test_a_request_queued_by_a_bot_that_dies_is_sent_once_by_the_next(
-    tmp_path: Path, clock: ManualDateClock
+async def nothing_more(sb: Sandbox, clock: ManualDateClock) -> None:
+    return None
+
+
+async def morgane_declines(sb: Sandbox, clock: ManualDateClock) -> None:
+    [request] = await dms(sb, sb.demo.user("morgane"))
+    await sb.bot.scheduler.stop()  # dies before sending what the answer queues
+    await sb.driver.click(sb.demo.user("morgane"), Message(sb.emulator, request), "Décliner")
+
+
+async def the_request_is_refused(sb: Sandbox, clock: ManualDateClock) -> None:
+    sb.demo.user("morgane").dms_open = False
+    [letter] = await sb.bot.core.outbox.store.pending(subject("introduction", 1))
+    await sb.bot.core.outbox.deliver(letter)  # refused; the withdrawal is queued, then the bot dies
+
+
+async def the_request_lapses(sb: Sandbox, clock: ManualDateClock) -> None:
+    clock.advance(days=15)
+    assert await sb.bot.households.run_due() >= 1  # marked lapsed, the notice queued; then it dies
+
+
+@dataclass(frozen=True)
+class Crash:
+    """A message of an introduction (alex asked to meet morgane) that a bot queues and dies before
+    sending; the next bot sends it once."""
+
+    dies: Callable[[Sandbox, ManualDateClock], Awaitable[None]]  # what the bot does last
+    to: str
+    holding: str  # a piece of the message's text
+    delivers: bool = False  # the dying bot sent what came before (the request)
+    request_void: bool = False  # the request itself is no longer worth sending: morgane never gets it
+
+
+CRASHES = {
+    "request": Crash(nothing_more, "morgane", "Une demande de mise en lien vous attend."),
+    "answer": Crash(morgane_declines, "alex", "n'a pas abouti", delivers=True),
+    "withdrawal": Crash(the_request_is_refused, "alex", "n'a pu être remise", request_void=True),
+    "lapse": Crash(the_request_lapses, "alex", "sans réponse", request_void=True),
+}
+
+
+@pytest.mark.parametrize("crash", CRASHES.values(), ids=CRASHES.keys())
+async def test_an_introduction_message_queued_by_a_bot_that_dies_is_sent_once_by_the_next(
+    tmp_path: Path, clock: ManualDateClock, crash: Crash
 ) -> None:
     async with lives(tmp_path, clock) as world:
         alex, morgane = world.demo.user("alex"), world.demo.user("morgane")
-        async with world.first_life() as first:
+        async with world.first_life(delivers=crash.delivers) as first:
             await introduce(first, alex)
             await profile_for(first, morgane)
             await ask_first_household(first, alex)
+            await crash.dies(first, clock)
+        recipient = world.demo.user(crash.to)
+        assert containing(world.emulator.dms_to(recipient), crash.holding) == []
         async with world.life() as again:
             await again.bot.scheduler.run_due()
             await again.bot.scheduler.run_due()
-        assert len(containing(world.emulator.dms_to(morgane), "Une demande de mise en lien vous attend.")) == 1
-
-
-async def test_an_answer_queued_by_a_bot_that_dies_is_sent_once_by_the_next(
-    tmp_path: Path, clock: ManualDateClock
-) -> None:
-    async with lives(tmp_path, clock) as world:
-        alex, morgane = world.demo.user("alex"), world.demo.user("morgane")
-        async with world.first_life(delivers=True) as first:
-            await introduce(first, alex)
-            await profile_for(first, morgane)
-            await ask_first_household(first, alex)
-            [request] = await dms(first, morgane)
-            await first.bot.scheduler.stop()  # dies before sending what the answer queues
-            await first.driver.click(morgane, Message(first.emulator, request), "Décliner")
-        assert containing(world.emulator.dms_to(alex), "n'a pas abouti") == []
-        async with world.life() as again:
-            await again.bot.scheduler.run_due()
-            await again.bot.scheduler.run_due()
-        assert len(containing(world.emulator.dms_to(alex), "n'a pas abouti")) == 1
-
-
-async def test_a_withdrawal_queued_by_a_bot_that_dies_is_sent_once_by_the_next(
-    tmp_path: Path, clock: ManualDateClock
-) -> None:
-    async with lives(tmp_path, clock) as world:
-        alex, morgane = world.demo.user("alex"), world.demo.user("morgane")
-        async with world.first_life() as first:
-            await introduce(first, alex)
-            await profile_for(first, morgane)
-            morgane.dms_open = False
-            await ask_first_household(first, alex)
-            [letter] = await first.bot.core.outbox.store.pending(subject("introduction", 1))
-            await first.bot.core.outbox.deliver(letter)  # refused; the withdrawal is queued, then the bot dies
-        async with world.life() as again:
-            await again.bot.scheduler.run_due()
-            await again.bot.scheduler.run_due()
-        assert len(containing(world.emulator.dms_to(alex), "n'a pu être remise")) == 1
-
-
-async def test_a_lapse_queued_by_a_bot_that_dies_is_sent_once_by_the_next(
-    tmp_path: Path, clock: ManualDateClock
-) -> None:
-    async with lives(tmp_path, clock) as world:
-        alex, morgane = world.demo.user("alex"), world.demo.user("morgane")
-        async with world.first_life() as first:
-            await introduce(first, alex)
-            await profile_for(first, morgane)
-            await ask_first_household(first, alex)
-            clock.advance(days=15)
-            assert await first.bot.households.run_due() >= 1  # marked lapsed, the notice queued; then it dies
-        async with world.life() as again:
-            await again.bot.scheduler.run_due()
-            await again.bot.scheduler.run_due()
-        assert len(containing(world.emulator.dms_to(alex), "sans réponse")) == 1
-        # The request itself is no longer worth sending.
-        assert containing(world.emulator.dms_to(morgane), "Une demande de mise en lien") == []
+        assert len(containing(world.emulator.dms_to(recipient), crash.holding)) == 1
+        if crash.request_void:
+            assert containing(world.emulator.dms_to(morgane), "Une demande de mise en lien") == []
 
 
 async def test_a_digest_queued_by_a_bot_that_dies_is_sent_once_by_the_next(

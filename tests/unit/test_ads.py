@@ -24,19 +24,11 @@ from bot.i18n import explain
 from bot.notify import Delivery
 from bot.outbox import Letter, Status
 from bot.vocabulary import AdCategory
-from tests.support import ManualDateClock
-from tests.unit.test_reminders import RecordingNotifier
+from tests.support import ManualDateClock, RecordingNotifier
 
 GUILD, QUEUE, FORUM, THREAD = 10, 20, 30, 40
 ALEX, SAM = 1, 2
 BODY = "Groupe de six foyers près de Thiers, habitat écologique en bois, nous cherchons deux familles."
-
-
-@pytest.fixture
-def clock(db: Database) -> ManualDateClock:
-    manual = ManualDateClock()
-    db.clock = manual
-    return manual
 
 
 @pytest.fixture
@@ -45,15 +37,10 @@ def ads(db: Database, clock: ManualDateClock) -> AdStore:
 
 
 @pytest.fixture
-def notifier() -> RecordingNotifier:
-    return RecordingNotifier()
-
-
-@pytest.fixture
-async def core(db: Database, clock: ManualDateClock, notifier: RecordingNotifier) -> Core:
-    built = build_core(Settings(_env_file=None), db=db, clock=clock, notifier=notifier)
-    await built.guild_settings.update(GUILD, modqueue_channel_id=QUEUE, ads_forum_id=FORUM)
-    return built
+async def core(core: Core) -> Core:
+    """The shared core, on a server with a moderation queue and a forum for the ads."""
+    await core.guild_settings.update(GUILD, modqueue_channel_id=QUEUE, ads_forum_id=FORUM)
+    return core
 
 
 def draft(title: str = "Cherche deux foyers pour une coopérative", **fields: Any) -> AdDraft:

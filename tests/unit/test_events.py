@@ -25,13 +25,6 @@ START = datetime(2027, 4, 10, 12, 0, tzinfo=UTC)  # a Saturday, 14:00 in Paris
 
 
 @pytest.fixture
-def clock(db: Database) -> ManualDateClock:
-    manual = ManualDateClock(datetime(2027, 3, 1, 9, 0, tzinfo=UTC))
-    db.clock = manual
-    return manual
-
-
-@pytest.fixture
 def events(db: Database, clock: ManualDateClock) -> EventStore:
     return EventStore(db, geography())
 

@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.clock import to_db
-from bot.config import Settings
-from bot.core import Core, build_core
+from bot.core import Core
 from bot.db import MIGRATIONS_DIR, Database
 from bot.errors import Text, UserError
 from bot.geo import geography
@@ -45,19 +44,11 @@ from bot.notify import Delivery
 from bot.outbox import FIRST_RETRY, Status, subject
 from bot.projects.models import ProjectDraft
 from bot.vocabulary import Etape, EtapeRejointe, FormeJuridique, Horizon, Statut
-from tests.support import ManualDateClock
-from tests.unit.test_reminders import RecordingNotifier
+from tests.support import ManualDateClock, RecordingNotifier
 
 FOYER = IntroductionKind.foyer
 GUILD = 1
 CLOSED = "messages privés fermés ou membre inconnu"
-
-
-@pytest.fixture
-def clock(db: Database) -> ManualDateClock:
-    manual = ManualDateClock()
-    db.clock = manual
-    return manual
 
 
 @pytest.fixture
@@ -68,16 +59,6 @@ def households(db: Database, clock: ManualDateClock) -> HouseholdStore:
 @pytest.fixture
 def introductions(db: Database, clock: ManualDateClock) -> IntroductionStore:
     return IntroductionStore(db)
-
-
-@pytest.fixture
-def notifier() -> RecordingNotifier:
-    return RecordingNotifier()
-
-
-@pytest.fixture
-def core(db: Database, clock: ManualDateClock, notifier: RecordingNotifier) -> Core:
-    return build_core(Settings(_env_file=None), db=db, clock=clock, notifier=notifier)
 
 
 async def complete(
@@ -430,12 +411,17 @@ async def test_a_household_known_to_have_closed_dms_is_refused_at_once(core: Cor
 # ---------------------------------------------------------------------- the yearly question
 
 
-async def test_the_yearly_question_is_retried_after_a_server_error_and_the_pause_counts_from_its_delivery(
-    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
-) -> None:
+async def a_year_on(core: Core, clock: ManualDateClock) -> None:
+    """Household 1 introduced (without the weekly digest, to keep to the question) a year ago."""
     await complete(core.households.store, 1)
     await core.households.set_digest(1, False)
     clock.advance(days=366)
+
+
+async def test_the_yearly_question_is_retried_after_a_server_error_and_the_pause_counts_from_its_delivery(
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
+) -> None:
+    await a_year_on(core, clock)
     notifier.answer = Delivery.FAILED  # Discord answers 500
     await core.scheduler.run_due()
     assert await statuses(core, QUESTION) == [(Status.pending, None)]
@@ -462,9 +448,7 @@ async def test_the_yearly_question_is_retried_after_a_server_error_and_the_pause
 async def test_an_answer_to_the_yearly_question_keeps_the_introduction_for_another_year(
     core: Core, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
-    await complete(core.households.store, 1)
-    await core.households.set_digest(1, False)
-    clock.advance(days=366)
+    await a_year_on(core, clock)
     await core.scheduler.run_due()
     await core.households.still_holds(1, True)
     clock.advance(days=60)
@@ -521,9 +505,7 @@ async def make_digest(core: Core, clock: ManualDateClock, notifier: RecordingNot
 
 
 async def make_question(core: Core, clock: ManualDateClock, notifier: RecordingNotifier) -> int:
-    await complete(core.households.store, 1)
-    await core.households.set_digest(1, False)
-    clock.advance(days=366)
+    await a_year_on(core, clock)
     await core.households.run_due()
     return 1
 

@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from bot.config import Settings
-from bot.core import Core, build_core
+from bot.core import Core
 from bot.db import MIGRATIONS_DIR, Database
 from bot.errors import UserError, invalid
 from bot.geo import Geography, geography
@@ -22,13 +21,12 @@ from bot.i18n import explain, gettext
 from bot.notify import Delivery
 from bot.outbox import Status
 from bot.projects.csvfile import CSV_HEADER, ImportError_, parse_csv
-from bot.projects.models import ProjectDraft, ProjectStatus, SearchFilters
+from bot.projects.models import Project, ProjectDraft, ProjectStatus, SearchFilters
 from bot.projects.service import IMPORT_BATCH, MODERATION, QUESTION, QUESTION_BATCH, VERDICT, ProjectService
 from bot.projects.store import ProjectStore
 from bot.text import fts_query
 from bot.vocabulary import EspacePartage, Etape, FormeJuridique, Initiative, Public
-from tests.support import ManualDateClock
-from tests.unit.test_reminders import RecordingNotifier
+from tests.support import ManualDateClock, RecordingNotifier
 
 CLERMONT, THIERS, RIOM, LYON, MONTREUIL = "63113", "63430", "63300", "69123", "93048"
 
@@ -36,23 +34,6 @@ CLERMONT, THIERS, RIOM, LYON, MONTREUIL = "63113", "63430", "63300", "69123", "9
 @pytest.fixture
 def geo() -> Geography:
     return geography()
-
-
-@pytest.fixture
-def clock(db: Database) -> ManualDateClock:
-    manual = ManualDateClock()
-    db.clock = manual
-    return manual
-
-
-@pytest.fixture
-def notifier() -> RecordingNotifier:
-    return RecordingNotifier()
-
-
-@pytest.fixture
-def core(db: Database, clock: ManualDateClock, notifier: RecordingNotifier) -> Core:
-    return build_core(Settings(_env_file=None), db=db, clock=clock, notifier=notifier)
 
 
 @pytest.fixture
@@ -370,6 +351,15 @@ async def moderation_queue(core: Core, guild_id: int = 1, channel_id: int = 500)
     await core.guild_settings.update(guild_id, modqueue_channel_id=channel_id)
 
 
+async def published_through_the_queue(core: Core, service: ProjectService) -> Project:
+    """« Les Tilleuls », proposed by 7 on a server with a moderation queue, published, its verdict delivered."""
+    await moderation_queue(core)
+    project = (await service.propose(draft("Les Tilleuls"), proposer_id=7, guild_id=1, locale="fr")).project
+    await service.publish(project.id)
+    await core.outbox.run_due()
+    return project
+
+
 async def test_a_proposal_posts_its_card_in_the_moderation_queue(
     core: Core, service: ProjectService, notifier: RecordingNotifier
 ) -> None:
@@ -412,10 +402,7 @@ async def test_publishing_tells_the_proposer_in_their_language(
 async def test_a_card_not_yet_posted_is_not_posted_once_settled(
     core: Core, service: ProjectService, notifier: RecordingNotifier
 ) -> None:
-    await moderation_queue(core)
-    project = (await service.propose(draft("Les Tilleuls"), proposer_id=7, guild_id=1, locale="fr")).project
-    await service.publish(project.id)
-    await core.outbox.run_due()
+    await published_through_the_queue(core, service)
     assert [m.content for _, _, m in notifier.sent] == [
         "✅ Votre projet « Les Tilleuls » est publié dans la base nationale."
     ]
@@ -438,10 +425,7 @@ async def test_a_refusal_gives_the_reason_and_a_bad_reason_changes_nothing(
 async def test_a_change_waits_and_its_editor_hears_the_verdict(
     core: Core, service: ProjectService, notifier: RecordingNotifier
 ) -> None:
-    await moderation_queue(core)
-    project = (await service.propose(draft("Les Tilleuls"), proposer_id=7, guild_id=1, locale="fr")).project
-    await service.publish(project.id)
-    await core.outbox.run_due()
+    project = await published_through_the_queue(core, service)
     notifier.sent.clear()
     edited = await service.edit(
         project.id, draft("Les Grands Tilleuls", description="nouveau"), editor_id=9, moderator=True, guild_id=1,
@@ -553,12 +537,30 @@ async def two_referents(service: ProjectService, *, recrute: bool = False) -> in
     return project.id
 
 
+async def two_referents_told(
+    core: Core, service: ProjectService, notifier: RecordingNotifier, *, recrute: bool = False
+) -> int:
+    """The same record once its proposer heard the verdict: what is sent next is the test's."""
+    project_id = await two_referents(service, recrute=recrute)
+    await core.outbox.run_due()
+    notifier.sent.clear()
+    return project_id
+
+
+async def questions_queued(
+    core: Core, service: ProjectService, notifier: RecordingNotifier, clock: ManualDateClock
+) -> int:
+    """The same record a year on: its référents' questions are in the ledger, not yet sent."""
+    project_id = await two_referents_told(core, service, notifier)
+    clock.advance(days=366)
+    assert await service.run_due() == 1
+    return project_id
+
+
 async def test_a_record_unconfirmed_for_a_year_asks_each_referent_once(
     core: Core, service: ProjectService, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
-    project_id = await two_referents(service)
-    await core.outbox.run_due()  # the verdict
-    notifier.sent.clear()
+    project_id = await two_referents_told(core, service, notifier)
     clock.advance(days=365)
     assert await service.run_due() == 0
     clock.advance(days=1)
@@ -582,11 +584,7 @@ async def test_a_record_unconfirmed_for_a_year_asks_each_referent_once(
 async def test_a_question_is_withdrawn_once_a_referent_answers(
     core: Core, service: ProjectService, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
-    project_id = await two_referents(service)
-    await core.outbox.run_due()
-    notifier.sent.clear()
-    clock.advance(days=366)
-    await service.run_due()
+    project_id = await questions_queued(core, service, notifier, clock)
     with pytest.raises(UserError, match="Seuls les référents"):
         await service.confirm(project_id, 99, still_recruiting=True, locale="fr")
     await service.confirm(project_id, 7, still_recruiting=True, locale="fr")
@@ -598,11 +596,7 @@ async def test_a_question_is_withdrawn_once_a_referent_answers(
 async def test_a_question_of_a_record_confirmed_meanwhile_is_not_sent(
     core: Core, service: ProjectService, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
-    project_id = await two_referents(service)
-    await core.outbox.run_due()
-    notifier.sent.clear()
-    clock.advance(days=366)
-    await service.run_due()
+    project_id = await questions_queued(core, service, notifier, clock)
     await service.store.confirm(project_id)  # as another path would, without withdrawing the rows
     await core.outbox.run_due()
     assert notifier.sent == []
@@ -613,9 +607,7 @@ async def test_a_question_of_a_record_confirmed_meanwhile_is_not_sent(
 async def test_recruiting_is_asked_again_after_six_months(
     core: Core, service: ProjectService, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
-    project_id = await two_referents(service, recrute=True)
-    await core.outbox.run_due()
-    notifier.sent.clear()
+    project_id = await two_referents_told(core, service, notifier, recrute=True)
     clock.advance(days=183)
     assert await service.run_due() == 1
     await core.outbox.run_due()

@@ -12,54 +12,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.announcements.rules import DAY_NAMES, parse_weekdays, rule_for
-from bot.config import Settings
-from bot.core import Core, build_core
+from bot.core import Core
 from bot.db import Database
 from bot.errors import UserError
 from bot.events.models import EventChanges, EventDraft, Manager
 from bot.events.reminders import REMINDER, ReminderPolicy
 from bot.events.service import CARD, POSTED
-from bot.notify import Delivery, NotSent, Outgoing, Sent
+from bot.notify import Delivery
 from bot.outbox import FIRST_RETRY, LEASE, MAX_ATTEMPTS
 from bot.recurrence import Frequency
 from bot.vocabulary import EventKind
 from tests.support import ManualDateClock
+from tests.support import RecordingNotifier as RecordingNotifier  # re-exported: test_scheduler.py imports it from here
 
 PARIS = ZoneInfo("Europe/Paris")
 START = datetime(2027, 4, 10, 12, 0, tzinfo=UTC)  # Saturday 14:00 in Paris
 DAY, TWO_HOURS = 24 * 60, 120
-
-
-class RecordingNotifier:
-    """The one stand-in: the core's deliveries, recorded instead of reaching Discord. A post becomes
-    message number 1000 + its rank; an edit is recorded with the nonce `edit:<message>`."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[int, str, Outgoing]] = []
-        self.answer = Delivery.SENT
-
-    async def dm(self, user_id: int, message: Outgoing, *, nonce: str) -> Delivery:
-        if self.answer is Delivery.SENT:
-            self.sent.append((user_id, nonce, message))
-        return self.answer
-
-    async def post(
-        self, channel_id: int, message: Outgoing, *, nonce: str, mention_role_id: int | None = None
-    ) -> Sent | NotSent:
-        if self.answer is Delivery.SENT:
-            self.sent.append((channel_id, nonce, message))
-            return Sent(1000 + len(self.sent))
-        return self.answer
-
-    async def edit(self, channel_id: int, message_id: int, message: Outgoing) -> Delivery:
-        if self.answer is Delivery.SENT:
-            self.sent.append((channel_id, f"edit:{message_id}", message))
-        return self.answer
-
-    async def close_thread(self, thread_id: int, message: Outgoing) -> Delivery:
-        if self.answer is Delivery.SENT:
-            self.sent.append((thread_id, "", message))
-        return self.answer
 
 
 @pytest.fixture
@@ -67,16 +35,6 @@ def clock(db: Database) -> ManualDateClock:
     manual = ManualDateClock(datetime(2027, 4, 1, 9, 0, tzinfo=UTC))
     db.clock = manual
     return manual
-
-
-@pytest.fixture
-def notifier() -> RecordingNotifier:
-    return RecordingNotifier()
-
-
-@pytest.fixture
-def core(db: Database, clock: ManualDateClock, notifier: RecordingNotifier) -> Core:
-    return build_core(Settings(_env_file=None), db=db, clock=clock, notifier=notifier)
 
 
 ORGANISER = Manager(user_id=9, guild_id=1, organiser=True, moderator=False)
