@@ -232,7 +232,7 @@ class Database:
                     continue
                 await self._apply(conn, migration)
                 applied.append(migration.version)
-                log.info("migration %04d_%s appliquée", migration.version, migration.name)
+                log.debug("migration %04d_%s appliquée", migration.version, migration.name)
             # Fresh statistics for the query planner, as SQLite advises at each connection's start.
             await conn.execute("PRAGMA optimize")
         return applied
