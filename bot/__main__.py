@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run | sandbox | migrate | invite | import-projects | export-projects]`.
+"""Command line: `python -m bot [run | sandbox | migrate | invite | import-projects | export-projects | backup]`.
 
 Without a command: the bot when DISCORD_TOKEN is set, the offline sandbox otherwise. Whatever stops
 a command (a token, the network, the database file) is said in one French line on stderr with a
@@ -13,7 +13,7 @@ import logging
 import sqlite3
 import sys
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 
 from bot.config import Settings, SettingsError, load_settings
@@ -136,6 +136,52 @@ def export_projects(settings: Settings, path: Path | None) -> int:
     return 0
 
 
+def human_size(size: int) -> str:
+    for unit, scale in (("Go", 10**9), ("Mo", 10**6), ("ko", 10**3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}".replace(".", ",")
+    return f"{size} octets"
+
+
+def backup(settings: Settings, target: Path, *, force: bool) -> int:
+    """A copy of the live database, safe while the bot runs (SQLite's online backup); written under a
+    temporary name and renamed, so `target` is never a half copy."""
+    source = settings.database_path
+    if not source.is_file():
+        raise Stop(f"Rien à sauvegarder : {source} n'existe pas (DATABASE_PATH).")
+    if target.is_dir():
+        raise Stop(f"{target} est un dossier : donnez le nom du fichier de sauvegarde.", code=2)
+    if target.exists() and target.resolve() == source.resolve():
+        raise Stop(f"{target} est la base elle-même : sauvegardez-la dans un autre fichier.", code=2)
+    if target.exists() and not force:
+        raise Stop(f"{target} existe déjà : choisissez un autre nom, ou ajoutez --force pour l'écraser.")
+    partial = target.with_name(f".{target.name}.partiel")
+
+    async def copy() -> None:
+        async with opened(settings, write=False) as db:
+            try:
+                await db.backup(partial)
+            except sqlite3.Error as exc:  # the source opened: what failed is writing the copy
+                raise Stop(f"Écriture impossible de {target} : {exc}.") from None
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.unlink(missing_ok=True)
+        asyncio.run(copy())
+        with closing(sqlite3.connect(f"{partial.resolve().as_uri()}?mode=ro", uri=True)) as check:
+            row = check.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
+        partial.replace(target)
+    except OSError as exc:
+        raise Stop(f"Écriture impossible de {target} : {exc.strerror or exc}.") from None
+    except sqlite3.Error as exc:
+        raise Stop(f"La copie {target} ne se relit pas : {exc}.") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    size = human_size(target.stat().st_size)
+    print(f"Sauvegarde de {source} dans {target} : {size}, schéma en version {row[0]}.")
+    return 0
+
+
 def invite(settings: Settings, client_id: int | None) -> int:
     from bot.client import REQUIRED_PERMISSIONS, application_id_from_token, invite_url
 
@@ -185,6 +231,9 @@ def parser() -> argparse.ArgumentParser:
     exporting.add_argument("file", type=Path, nargs="?", help="fichier (par défaut : la sortie standard)")
     invite_cmd = commands.add_parser("invite", help="afficher le lien d'invitation du bot")
     invite_cmd.add_argument("--client-id", type=int, help="identifiant de l'application Discord")
+    backup_cmd = commands.add_parser("backup", help="copier la base dans un fichier, même bot en marche")
+    backup_cmd.add_argument("file", type=Path, help="fichier de sauvegarde (jamais écrasé sans --force)")
+    backup_cmd.add_argument("--force", action="store_true", help="écraser le fichier s'il existe")
     return root
 
 
@@ -218,6 +267,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return export_projects(settings, args.file)
         if command == "invite":
             return invite(settings, args.client_id)
+        if command == "backup":
+            return backup(settings, args.file, force=args.force)
         raise AssertionError(command)
     except Stop as stop:
         return fail(stop.message, stop.code)

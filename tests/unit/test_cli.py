@@ -7,9 +7,10 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot.__main__ import main
+from bot.__main__ import human_size, main
 from bot.client import REQUIRED_PERMISSIONS, application_id_from_token, cog_extensions, required_permissions
 from bot.problems import database_problem, network_problem
+from bot.text import stemmed
 from tests.terminal import closed_port, one_line, permissions_hold, run_main, voice_warnings_due
 
 
@@ -187,6 +188,7 @@ DATABASE_COMMANDS = [
     ["migrate"],
     ["import-projects", "in.csv"],
     ["export-projects"],
+    ["backup", "copie.sqlite3"],
 ]
 
 
@@ -245,7 +247,7 @@ def test_a_read_only_database_is_one_line(
     assert not (tmp_path / "copie.sqlite3").exists()
 
 
-@pytest.mark.parametrize("argv", DATABASE_COMMANDS, ids=lambda argv: argv[0])
+@pytest.mark.parametrize("argv", DATABASE_COMMANDS[:4], ids=lambda argv: argv[0])
 def test_a_database_folder_that_cannot_be_made_is_one_line(
     argv: list[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -303,3 +305,86 @@ def test_an_unreadable_import_is_one_line(
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
     assert run_main(["import-projects", str(tmp_path / "absent.csv")]) == 2
     assert "Lecture impossible" in one_line(capsys.readouterr().err)
+
+
+# ----------------------------------------------------------------- backup
+
+
+@pytest.fixture
+def with_projects(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, csv_file: Path) -> Path:
+    database = tmp_path / "data" / "habitat.sqlite3"
+    monkeypatch.setenv("DATABASE_PATH", str(database))
+    assert main(["import-projects", str(csv_file)]) == 0
+    return database
+
+
+def _rows(path: Path) -> tuple[list[tuple[str, str]], int]:
+    with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as conn:
+        projects = conn.execute("SELECT nom, commune FROM projects ORDER BY id").fetchall()
+        version = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+    return projects, version
+
+
+def test_a_backup_opens_with_the_same_rows_and_schema_version(
+    with_projects: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    target = tmp_path / "sauvegardes" / "habitat-lundi.sqlite3"
+    assert run_main(["backup", str(target)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    line = one_line(captured.out)
+    projects, version = _rows(target)
+    assert projects == _rows(with_projects)[0] and projects[0][0] == "Les Hirondelles"
+    assert version == _rows(with_projects)[1] > 0
+    assert str(target) in line and f"schéma en version {version}" in line
+    assert human_size(target.stat().st_size) in line
+    # One self-contained file: no -wal beside it, nothing left under a temporary name.
+    assert sorted(p.name for p in target.parent.iterdir()) == ["habitat-lundi.sqlite3"]
+
+
+def test_a_backup_never_overwrites_without_force(
+    with_projects: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "copie.sqlite3"
+    target.write_text("une sauvegarde précieuse", encoding="utf-8")
+    capsys.readouterr()
+    assert run_main(["backup", str(target)]) == 1
+    err = one_line(capsys.readouterr().err)
+    assert "existe déjà" in err and "--force" in err
+    assert target.read_text(encoding="utf-8") == "une sauvegarde précieuse"
+    assert run_main(["backup", "--force", str(target)]) == 0
+    assert _rows(target)[0][0][0] == "Les Hirondelles"
+
+
+def test_a_backup_is_taken_while_another_connection_holds_a_write_transaction(
+    with_projects: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As while the bot runs: its open transaction neither blocks the copy nor ends up in it."""
+    bot = sqlite3.connect(with_projects, isolation_level=None)
+    bot.create_function("fts_fr", -1, stemmed, deterministic=True)  # the full-text triggers call it
+    try:
+        bot.execute("BEGIN IMMEDIATE")
+        bot.execute("UPDATE projects SET nom = 'Pas encore validé'")
+        target = tmp_path / "copie.sqlite3"
+        assert run_main(["backup", str(target)]) == 0
+        assert _rows(target)[0][0][0] == "Les Hirondelles"
+        bot.execute("COMMIT")
+    finally:
+        bot.close()
+    assert _rows(with_projects)[0][0][0] == "Pas encore validé"
+
+
+def test_there_is_nothing_to_back_up_without_a_database(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "absente.sqlite3"))
+    assert run_main(["backup", str(tmp_path / "copie.sqlite3")]) == 1
+    assert "Rien à sauvegarder" in one_line(capsys.readouterr().err)
+    assert not (tmp_path / "absente.sqlite3").exists()
+
+
+def test_sizes_are_written_the_french_way() -> None:
+    assert human_size(512) == "512 octets"
+    assert human_size(245_760) == "245,8 ko"
+    assert human_size(3_400_000) == "3,4 Mo"
