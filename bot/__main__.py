@@ -1,30 +1,58 @@
-"""Command line: `python -m bot [run | sandbox | migrate | invite | import-projects | export-projects]`."""
+"""Command line: `python -m bot [run | sandbox | migrate | invite | import-projects | export-projects | backup]`.
+
+Without a command: the bot when DISCORD_TOKEN is set, the offline sandbox otherwise. Whatever stops
+a command (a token, the network, the database file) is said in one French line on stderr with a
+non-zero exit code, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.core import build_core
 from bot.db import Database, MigrationError
 from bot.i18n import gettext
+from bot.problems import Stop, database_problem
 from bot.projects.csvfile import ImportError_
 from bot.projects.models import ImportReport
 
+GO_LIVE = "mettez le jeton dans .env (cp .env.example .env, ligne DISCORD_TOKEN=)"
 NO_TOKEN = (
     "DISCORD_TOKEN manquant : créez une application sur https://discord.com/developers/applications "
-    "(onglet Bot → Reset Token) et mettez le jeton dans .env — ou essayez sans jeton : python -m bot sandbox"
+    f"(onglet Bot → Reset Token) et {GO_LIVE} — ou essayez sans jeton : make sandbox "
+    "(ou .venv/bin/python -m bot sandbox)"
 )
+SANDBOX_FIRST = (
+    "Pas de DISCORD_TOKEN : voici le bac à sable hors ligne, un Discord local. "
+    f"Pour mettre le bot en ligne, {GO_LIVE} et relancez make run."
+)
+# discord.py warns when a client is made that voice libraries are missing; this bot has no voice.
+VOICE_WARNINGS = ("PyNaCl is not installed", "davey is not installed")
+
+
+class NoVoiceWarnings(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(VOICE_WARNINGS)
+
+
+NO_VOICE_WARNINGS = NoVoiceWarnings()
 
 
 def configure_logging(level: int) -> None:
+    """discord.py's INFO lines (logging in, gateway sessions) come before anything can go wrong and
+    tell the owner nothing the bot's own lines do not: shown from LOG_LEVEL=DEBUG only."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    logging.getLogger("discord").setLevel(max(level, logging.INFO))
+    discord_level = logging.INFO if level <= logging.DEBUG else max(level, logging.WARNING)
+    logging.getLogger("discord").setLevel(discord_level)
+    logging.getLogger("discord.client").addFilter(NO_VOICE_WARNINGS)
     logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
 
 
@@ -33,12 +61,35 @@ def fail(message: str, code: int = 2) -> int:
     return code
 
 
+@asynccontextmanager
+async def opened(settings: Settings, *, write: bool = True) -> AsyncIterator[Database]:
+    """The database, found writable and migrated (`write`) or only opened; whatever keeps it from
+    being used becomes one line."""
+    path = settings.database_path
+    db = Database(path)
+    try:
+        await db.connect()
+        if write:
+            await db.check_writable()
+            await db.migrate()
+    except (sqlite3.Error, OSError, MigrationError) as exc:
+        await db.close()
+        raise Stop(database_problem(exc, path)) from None
+    try:
+        yield db
+    except sqlite3.Error as exc:
+        raise Stop(database_problem(exc, path)) from None
+    finally:
+        await db.close()
+
+
 async def migrate(settings: Settings) -> int:
-    async with Database(settings.database_path) as db:
+    async with opened(settings, write=False) as db:
         try:
+            await db.check_writable()
             applied = await db.migrate()
-        except MigrationError as exc:
-            return fail(f"Migration impossible : {exc}")
+        except (sqlite3.Error, MigrationError) as exc:
+            raise Stop(database_problem(exc, settings.database_path), code=2) from None
         version = await db.schema_version()
     done = ", ".join(f"{v:04d}" for v in applied) if applied else "aucune"
     print(f"{settings.database_path} : migrations appliquées : {done} ; schéma en version {version}.")
@@ -49,12 +100,13 @@ def import_projects(settings: Settings, path: Path) -> int:
     """All rows validated first; one bad row and nothing is written."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return fail(f"Lecture impossible de {path} : {exc}")
+    except OSError as exc:
+        raise Stop(f"Lecture impossible de {path} : {exc.strerror or exc}.", code=2) from None
+    except UnicodeDecodeError:
+        raise Stop(f"Lecture impossible de {path} : le fichier n'est pas en UTF-8.", code=2) from None
 
     async def write() -> ImportReport:
-        async with Database(settings.database_path) as db:
-            await db.migrate()
+        async with opened(settings) as db:
             return await build_core(settings, db=db).project_service.import_csv(text)
 
     try:
@@ -69,16 +121,64 @@ def import_projects(settings: Settings, path: Path) -> int:
 
 def export_projects(settings: Settings, path: Path | None) -> int:
     async def read() -> tuple[str, int]:
-        async with Database(settings.database_path) as db:
-            await db.migrate()
+        async with opened(settings) as db:
             return await build_core(settings, db=db).project_service.export_csv()
 
     text, count = asyncio.run(read())
     if path is None:
         sys.stdout.write(text)
-    else:
+        return 0
+    try:
         path.write_text(text, encoding="utf-8")
-        print(f"{count} projet(s) exporté(s) dans {path}.", file=sys.stderr)
+    except OSError as exc:
+        raise Stop(f"Écriture impossible de {path} : {exc.strerror or exc}.") from None
+    print(f"{count} projet(s) exporté(s) dans {path}.", file=sys.stderr)
+    return 0
+
+
+def human_size(size: int) -> str:
+    for unit, scale in (("Go", 10**9), ("Mo", 10**6), ("ko", 10**3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}".replace(".", ",")
+    return f"{size} octets"
+
+
+def backup(settings: Settings, target: Path, *, force: bool) -> int:
+    """A copy of the live database, safe while the bot runs (SQLite's online backup); written under a
+    temporary name and renamed, so `target` is never a half copy."""
+    source = settings.database_path
+    if not source.is_file():
+        raise Stop(f"Rien à sauvegarder : {source} n'existe pas (DATABASE_PATH).")
+    if target.is_dir():
+        raise Stop(f"{target} est un dossier : donnez le nom du fichier de sauvegarde.", code=2)
+    if target.exists() and target.resolve() == source.resolve():
+        raise Stop(f"{target} est la base elle-même : sauvegardez-la dans un autre fichier.", code=2)
+    if target.exists() and not force:
+        raise Stop(f"{target} existe déjà : choisissez un autre nom, ou ajoutez --force pour l'écraser.")
+    partial = target.with_name(f".{target.name}.partiel")
+
+    async def copy() -> None:
+        async with opened(settings, write=False) as db:
+            try:
+                await db.backup(partial)
+            except sqlite3.Error as exc:  # the source opened: what failed is writing the copy
+                raise Stop(f"Écriture impossible de {target} : {exc}.") from None
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.unlink(missing_ok=True)
+        asyncio.run(copy())
+        with closing(sqlite3.connect(f"{partial.resolve().as_uri()}?mode=ro", uri=True)) as check:
+            row = check.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
+        partial.replace(target)
+    except OSError as exc:
+        raise Stop(f"Écriture impossible de {target} : {exc.strerror or exc}.") from None
+    except sqlite3.Error as exc:
+        raise Stop(f"La copie {target} ne se relit pas : {exc}.") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    size = human_size(target.stat().st_size)
+    print(f"Sauvegarde de {source} dans {target} : {size}, schéma en version {row[0]}.")
     return 0
 
 
@@ -88,7 +188,10 @@ def invite(settings: Settings, client_id: int | None) -> int:
     token = settings.discord_token.get_secret_value() if settings.discord_token else None
     application_id = client_id or (application_id_from_token(token) if token else None)
     if application_id is None:
-        return fail("Donnez l'identifiant de l'application (--client-id) ou un DISCORD_TOKEN valide.")
+        return fail(
+            "Donnez l'identifiant de l'application (--client-id, « Application ID » dans le portail "
+            "développeur) ou mettez un DISCORD_TOKEN valide dans .env."
+        )
     print(invite_url(application_id))
     print("Permissions demandées :")
     for name, why in REQUIRED_PERMISSIONS.items():
@@ -96,12 +199,31 @@ def invite(settings: Settings, client_id: int | None) -> int:
     return 0
 
 
+def run(settings: Settings) -> int:
+    if settings.discord_token is None:
+        return fail(NO_TOKEN, code=1)
+    from bot.client import serve
+
+    problem = asyncio.run(serve(settings))
+    return fail(problem, code=1) if problem else 0
+
+
+def sandbox(settings: Settings, database: str | None) -> int:
+    from bot.sandbox.console import run_console
+
+    return asyncio.run(run_console(settings, database=database))
+
+
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="python -m bot", description="Bot Discord de l'habitat participatif")
+    root = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Bot Discord de l'habitat participatif. Sans commande : le bot si DISCORD_TOKEN est "
+        "réglé, le bac à sable hors ligne sinon.",
+    )
     commands = root.add_subparsers(dest="command")
-    commands.add_parser("run", help="lancer le bot (par défaut)")
-    sandbox = commands.add_parser("sandbox", help="essayer le bot hors ligne, dans un Discord local")
-    sandbox.add_argument("--database", help="fichier SQLite (par défaut : un fichier temporaire)")
+    commands.add_parser("run", help="lancer le bot (il faut DISCORD_TOKEN)")
+    sandbox_cmd = commands.add_parser("sandbox", help="essayer le bot hors ligne, dans un Discord local")
+    sandbox_cmd.add_argument("--database", help="fichier SQLite (par défaut : un fichier temporaire)")
     commands.add_parser("migrate", help="appliquer les migrations de la base")
     importing = commands.add_parser("import-projects", help="importer des projets depuis un CSV UTF-8")
     importing.add_argument("file", type=Path)
@@ -109,7 +231,15 @@ def parser() -> argparse.ArgumentParser:
     exporting.add_argument("file", type=Path, nargs="?", help="fichier (par défaut : la sortie standard)")
     invite_cmd = commands.add_parser("invite", help="afficher le lien d'invitation du bot")
     invite_cmd.add_argument("--client-id", type=int, help="identifiant de l'application Discord")
+    backup_cmd = commands.add_parser("backup", help="copier la base dans un fichier, même bot en marche")
+    backup_cmd.add_argument("file", type=Path, help="fichier de sauvegarde (jamais écrasé sans --force)")
+    backup_cmd.add_argument("--force", action="store_true", help="écraser le fichier s'il existe")
     return root
+
+
+def quiet(level: int) -> int:
+    """The sandbox's console shows what happens: log lines only from WARNING, unless DEBUG is asked for."""
+    return level if level <= logging.DEBUG else max(level, logging.WARNING)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,26 +248,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
     except SettingsError as exc:
         return fail(str(exc))
-    configure_logging(settings.log_level_number)
-    command = args.command or "run"
-    if command == "migrate":
-        return asyncio.run(migrate(settings))
-    if command == "import-projects":
-        return import_projects(settings, args.file)
-    if command == "export-projects":
-        return export_projects(settings, args.file)
-    if command == "invite":
-        return invite(settings, args.client_id)
-    if command == "sandbox":
-        from bot.sandbox.console import run_console
-
-        return asyncio.run(run_console(settings, database=args.database))
-    if settings.discord_token is None:
-        return fail(NO_TOKEN, code=1)
-    from bot.client import serve
-
-    problem = asyncio.run(serve(settings))
-    return fail(problem) if problem else 0
+    command = args.command or ("run" if settings.discord_token else None)
+    level = settings.log_level_number
+    configure_logging(quiet(level) if command in (None, "sandbox") else level)
+    try:
+        if command is None:
+            print(SANDBOX_FIRST, flush=True)
+            return sandbox(settings, None)
+        if command == "sandbox":
+            return sandbox(settings, args.database)
+        if command == "run":
+            return run(settings)
+        if command == "migrate":
+            return asyncio.run(migrate(settings))
+        if command == "import-projects":
+            return import_projects(settings, args.file)
+        if command == "export-projects":
+            return export_projects(settings, args.file)
+        if command == "invite":
+            return invite(settings, args.client_id)
+        if command == "backup":
+            return backup(settings, args.file, force=args.force)
+        raise AssertionError(command)
+    except Stop as stop:
+        return fail(stop.message, stop.code)
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

@@ -6,10 +6,13 @@ import base64
 import binascii
 import logging
 import pkgutil
+import socket
+import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -20,6 +23,7 @@ from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.core import build_core
 from bot.db import Database, MigrationError
+from bot.problems import database_problem, network_problem
 from bot.web import WebServer, make_app
 from cogs.ui.errors import check_options, report_error
 from cogs.ui.notifier import DiscordNotifier
@@ -154,11 +158,17 @@ class HabitatBot(commands.Bot):
         self.web: WebServer | None = None
         self.extensions_to_load = list(extensions) if extensions is not None else cog_extensions()
         self.command_ids: dict[str, int] = {}
+        # What the start did, said at INFO once Discord has let the bot in: until then, the only line
+        # the owner sees is what stops it (token, intent, network), if anything does.
+        self.startup_notes: list[str] = []
 
     async def setup_hook(self) -> None:
         if not self.db.is_connected:
             await self.db.connect()
-        await self.db.migrate()
+        applied = await self.db.migrate()
+        version = await self.db.schema_version()
+        done = f", migrations appliquées : {', '.join(f'{v:04d}' for v in applied)}" if applied else ""
+        self.startup_notes.append(f"base en version {version}{done}")
         await self.tree.set_translator(HabitatTranslator())
         for extension in self.extensions_to_load:
             await self.load_extension(extension)
@@ -171,7 +181,11 @@ class HabitatBot(commands.Bot):
             self.tree.copy_global_to(guild=guild)
         synced = await self.tree.sync(guild=guild)
         self.command_ids = {command.name: command.id for command in synced}
-        log.info("%d commandes synchronisées (%s)", len(synced), f"serveur {guild.id}" if guild else "global")
+        note = f"{len(synced)} commandes synchronisées ({f'serveur {guild.id}' if guild else 'global'})"
+        if self.is_ready():
+            log.info(note)
+        else:
+            self.startup_notes.append(note)
 
     def mention(self, qualified_name: str, locale: str | None = None) -> str:
         """A clickable `</projet chercher:id>` when the command's id is known, plain text otherwise.
@@ -188,6 +202,9 @@ class HabitatBot(commands.Bot):
     async def on_ready(self) -> None:
         assert self.user is not None
         log.info("connecté en tant que %s (%s) sur %d serveurs", self.user, self.user.id, len(self.guilds))
+        if self.startup_notes:
+            log.info("au démarrage : %s", " ; ".join(self.startup_notes))
+            self.startup_notes.clear()
         if not self.scheduler.started:
             # What the bot sends on its own goes out once Discord is there; what fell due while away goes first.
             await self.scheduler.start()
@@ -205,19 +222,35 @@ class HabitatBot(commands.Bot):
 
 
 async def serve(settings: Settings) -> str | None:
-    """Run the bot until it stops; a problem the owner must fix comes back as one line."""
+    """Run the bot until it stops; a problem the owner must fix comes back as one line.
+
+    The database is opened and found writable before logging in, so that a bad DATABASE_PATH is
+    said at once, without a token or a network; migrations run after the login (setup_hook)."""
     if settings.discord_token is None:
         raise ValueError("serve() needs DISCORD_TOKEN")
-    bot = HabitatBot(settings)
+    db = Database(settings.database_path)
     try:
+        await db.connect()
+        await db.check_writable()
+    except (sqlite3.Error, OSError) as exc:
+        await db.close()
+        return database_problem(exc, settings.database_path)
+    try:
+        bot = HabitatBot(settings, db=db)
         async with bot:
             await bot.start(settings.discord_token.get_secret_value())
     except discord.LoginFailure:
         return "DISCORD_TOKEN refusé par Discord : régénérez le jeton dans le portail développeur (onglet Bot)."
     except discord.PrivilegedIntentsRequired:
         return MEMBERS_INTENT_OFF
-    except MigrationError as exc:
-        return f"Base de données non migrée : {exc}"
+    except (MigrationError, sqlite3.Error) as exc:
+        return database_problem(exc, settings.database_path)
+    except discord.DiscordServerError as exc:
+        return f"Discord répond par une erreur ({exc.status}) : réessayez dans quelques minutes."
+    except (aiohttp.ClientError, ConnectionError, socket.gaierror, TimeoutError) as exc:
+        return network_problem(exc)
+    finally:
+        await db.close()
     return None
 
 

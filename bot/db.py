@@ -95,6 +95,18 @@ def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return migrations
 
 
+async def _open(path: Path) -> aiosqlite.Connection:
+    """An aiosqlite connection, whose worker thread is over when opening fails: aiosqlite stops it
+    without waiting, and a thread that answers once the event loop is closed prints a traceback
+    (omnilib/aiosqlite#241)."""
+    conn = aiosqlite.connect(path, isolation_level=None)
+    try:
+        return await conn
+    except BaseException:
+        await asyncio.to_thread(conn._thread.join)
+        raise
+
+
 class Database:
     def __init__(self, path: Path | str, *, clock: Clock = utc_now) -> None:
         self.path = Path(path)
@@ -105,15 +117,41 @@ class Database:
     async def connect(self) -> None:
         if self.path.parent != Path():
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        # The full-text triggers call this, so every connection that writes must know it.
-        await conn.create_function("fts_fr", -1, stemmed, deterministic=True)
+        conn = await _open(self.path)
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            # The full-text triggers call this, so every connection that writes must know it.
+            await conn.create_function("fts_fr", -1, stemmed, deterministic=True)
+        except BaseException:
+            # Not a database, or read-only: close it, or its thread keeps the process alive.
+            await conn.close()
+            raise
         self._conn = conn
+
+    async def check_writable(self) -> None:
+        """Raise sqlite3's error now if the file cannot be written (read-only file or folder), without
+        writing anything: a table created in a transaction that is rolled back."""
+        async with self._use() as conn:
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                await conn.execute("CREATE TABLE main._write_check (x)")
+            finally:
+                await conn.execute("ROLLBACK")
+
+    async def backup(self, target: Path) -> None:
+        """Copy the database into the new file `target` with SQLite's online backup API: a consistent
+        copy even while the bot writes, which waits for no one. The copy is one file (no -wal)."""
+        async with self._use() as conn:
+            copy = await _open(target)
+            try:
+                await conn.backup(copy)
+                await copy.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                await copy.close()
 
     async def close(self) -> None:
         if self._conn is not None:
@@ -233,7 +271,7 @@ class Database:
                     continue
                 await self._apply(conn, migration)
                 applied.append(migration.version)
-                log.info("migration %04d_%s appliquée", migration.version, migration.name)
+                log.debug("migration %04d_%s appliquée", migration.version, migration.name)
             # Fresh statistics for the query planner, as SQLite advises at each connection's start.
             await conn.execute("PRAGMA optimize")
         return applied

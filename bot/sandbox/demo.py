@@ -23,8 +23,8 @@ class DemoServer:
 
 
 def build_demo(emulator: Emulator, name: str = "Habitat participatif — démo") -> DemoServer:
-    """Camille administers the server, Dominique organises, Morgane moderates, Alex and Sam are members
-    (Sam's Discord is in English)."""
+    """Camille administers the server (its owner, with the Bureau role), Dominique organises, Morgane
+    moderates, Alex and Sam are members (Sam's Discord is in English). The README introduces them."""
     camille = emulator.add_user("camille", global_name="Camille")
     guild = emulator.add_guild(name, camille)
     roles = {
@@ -32,6 +32,7 @@ def build_demo(emulator: Emulator, name: str = "Habitat participatif — démo")
         "organisateurs": emulator.add_role(guild, "Organisateurs", mentionable=True),
         "moderateurs": emulator.add_role(guild, "Modérateurs"),
     }
+    guild.members[camille.id].roles.append(roles["admin"].id)  # the owner, and of the Bureau
     users = {"camille": camille}
     for username, display, locale, role in (
         ("dominique", "Dominique", "fr", "organisateurs"),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,40 @@ async def test_other_tasks_never_see_an_open_transaction(db: Database) -> None:
     results = await asyncio.gather(writer(), reader(), return_exceptions=True)
     assert isinstance(results[0], RuntimeError)
     assert seen == [0]
+
+
+def test_a_file_that_cannot_be_opened_leaves_no_thread_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither a worker thread that keeps the process alive (not a database) nor one that reports to
+    a closed event loop with a traceback (a folder): the command line stops with one line."""
+    failures: list[threading.ExceptHookArgs] = []
+    monkeypatch.setattr(threading, "excepthook", failures.append)
+    before = set(threading.enumerate())
+    not_a_database = tmp_path / "notes.sqlite3"
+    not_a_database.write_text("Pas une base de données.\n" * 50, encoding="utf-8")
+    for path in (not_a_database, tmp_path):
+        with pytest.raises(sqlite3.DatabaseError):
+            asyncio.run(Database(path).connect())
+    for thread in set(threading.enumerate()) - before:
+        thread.join(timeout=5)
+        assert not thread.is_alive(), thread
+    assert failures == []
+
+
+async def test_check_writable_writes_nothing(tmp_path: Path) -> None:
+    async with Database(tmp_path / "a.sqlite3") as db:
+        await db.migrate()
+        before = await tables(db)
+        await db.check_writable()
+        assert await tables(db) == before
+
+
+async def test_a_backup_is_one_file_with_everything(tmp_path: Path) -> None:
+    async with Database(tmp_path / "a.sqlite3") as db:
+        await db.migrate()
+        await db.execute("INSERT INTO guild_settings (guild_id, updated_at) VALUES (42, '2027-03-01')")
+        await db.backup(tmp_path / "copie.sqlite3")
+        version = await db.schema_version()
+    with sqlite3.connect(tmp_path / "copie.sqlite3") as copy:
+        assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert copy.execute("SELECT guild_id FROM guild_settings").fetchall() == [(42,)]
+        assert copy.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == version
