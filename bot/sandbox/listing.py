@@ -1,5 +1,6 @@
 """What the console shows of the emulated Discord: messages with names instead of mention codes, who
-can see which channel, and attached files saved to a folder and previewed."""
+can see which channel, members, channels and roles found by name, and attached files saved to a
+folder and previewed."""
 
 from __future__ import annotations
 
@@ -12,7 +13,18 @@ from typing import Any
 
 from bot.sandbox.driver import Message
 from bot.sandbox.emulator import EPHEMERAL, Emulator
-from bot.sandbox.state import DM, GUILD_FORUM, PRIVATE_THREAD, THREAD_TYPES, VIEW_CHANNEL, Channel, User
+from bot.sandbox.state import (
+    DM,
+    GUILD_FORUM,
+    PRIVATE_THREAD,
+    THREAD_TYPES,
+    VIEW_CHANNEL,
+    Channel,
+    Guild,
+    Role,
+    User,
+)
+from bot.sandbox.typed import ConsoleError, Named, one
 
 MANAGE_THREADS = 1 << 34
 PREVIEW_LINES = 8
@@ -54,6 +66,25 @@ def can_see(emulator: Emulator, user: User, channel: Channel) -> bool:
     return bool(permissions & VIEW_CHANNEL)
 
 
+def member_named(guild: Guild, typed: str) -> User:
+    members = [member.user for member in guild.members.values() if not member.user.bot]
+    named = [Named(user, user.username, [user.username, user.global_name or ""]) for user in members]
+    return one(typed.lstrip("@"), named, "membres")
+
+
+def role_named(guild: Guild, typed: str) -> Role:
+    return one(typed.lstrip("@"), [Named(r, f"@{r.name}", [r.name]) for r in guild.roles.values()], "rôles")
+
+
+def channel_named(emulator: Emulator, guild: Guild, user: User, typed: str) -> Channel:
+    """A channel or thread of the server that `user` sees, by its name."""
+    channels = [channel for channel in guild.channels.values() if channel.id in emulator.channels]
+    channel = one(typed.lstrip("#"), [Named(c, f"#{c.name}", [c.name]) for c in channels], "salons")
+    if not can_see(emulator, user, channel):
+        raise ConsoleError(f"{user.username} ne voit pas #{channel.name}")
+    return channel
+
+
 def seen_by(message: dict[str, Any], user: User) -> bool:
     """An ephemeral message shows only to the member who used the interaction."""
     if not int(message.get("flags") or 0) & EPHEMERAL:
@@ -76,10 +107,9 @@ def visible_messages(emulator: Emulator, user: User, channel: Channel) -> list[M
 
 def arrivals(
     emulator: Emulator, user: User, mark: int, own: set[int], interaction_id: int | None
-) -> tuple[list[Message], dict[int, int]]:
+) -> tuple[list[Message], str]:
     """What the bot posted or sent after the snowflake `mark`, besides an interaction's own answers:
-    the messages `user` sees, and how many went elsewhere (DMs to others, channels they cannot see)
-    by channel id."""
+    the messages `user` sees, and how many went elsewhere (DMs to others, channels they cannot see)."""
     seen: list[Message] = []
     elsewhere: dict[int, int] = {}  # channel id → messages
     for key, data in list(emulator.messages.items()):
@@ -96,7 +126,13 @@ def arrivals(
             seen.append(message)
             continue
         elsewhere[channel.id] = elsewhere.get(channel.id, 0) + 1
-    return seen, elsewhere
+    counts = [(emulator.channels[channel_id], count) for channel_id, count in elsewhere.items()]
+    return seen, ", ".join(
+        f"{count} MP pour {channel.recipients[0].username}"
+        if channel.type == DM
+        else f"{count} message{'s' if count > 1 else ''} dans #{channel.name}"
+        for channel, count in counts
+    )
 
 
 def place(channel: Channel) -> str:
