@@ -320,6 +320,26 @@ async def test_a_calendar_file_is_saved_outside_the_checkout_and_its_first_lines
     assert f"  ↳ enregistré : {files / 'agenda-2.ics'}" in again  # a second file does not overwrite the first
 
 
+async def test_a_csv_export_is_shown_by_its_first_lines_and_a_local_file_can_be_imported(
+    typist: Typist, files: Path, tmp_path: Path
+) -> None:
+    await typist(":membre dominique")
+    shown = await typist("/projet exporter etape:Émergence")
+    assert f"  ↳ enregistré : {files / 'projets.csv'}\n  │ nom,commune,code_insee,etape," in shown
+    assert "  │ … (" in shown  # the rest of the file is in the folder
+    edited = (
+        (files / "projets.csv")
+        .read_text(encoding="utf-8")
+        .replace("61038,emergence,citoyenne,sci,6,", "61038,emergence,citoyenne,sci,7,")
+    )
+    (tmp_path / "corrige.csv").write_text(edited, encoding="utf-8")
+    imported = await typist(f"/projet importer fichier:{tmp_path / 'corrige.csv'}")
+    assert imported.endswith("Import terminé : 0 créé(s), 1 mis à jour, 19 inchangé(s).")
+    assert await typist("/projet importer fichier:nulle/part.csv") == (
+        "⚠ pas de fichier nulle/part.csv : donnez le chemin d'un fichier de votre ordinateur"
+    )
+
+
 async def test_my_data_arrive_as_json_laid_out(typist: Typist, files: Path) -> None:
     shown = await typist("/mes-donnees voir")
     assert f"  ↳ enregistré : {files / 'mes-donnees.json'}" in shown
