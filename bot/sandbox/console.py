@@ -10,6 +10,7 @@ import logging
 import mimetypes
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -50,7 +51,7 @@ from bot.sandbox.schema import (
 )
 from bot.sandbox.state import GUILD_TEXT, THREAD_TYPES, Channel
 from bot.sandbox.terminal import DATABASE, ctrl_c_explained, line_editing, read_line, session_folder
-from bot.sandbox.timeshift import MovableClock, ShiftedClock, parse_duration
+from bot.sandbox.timeshift import MovableClock, ShiftedClock, parse_duration, through_due_moments
 from bot.sandbox.typed import ConsoleError, Named, matches, one, split_words
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,8 @@ HELP = """Commandes de la console (les commandes du bot se tapent comme sur Disc
   :membre NOM                   agir en tant que NOM ({members})
   :salon NOM                    le salon où taper les commandes ({channels})
   :langue fr|en-US              la langue de Discord du membre (sans rien : la sienne)
-  :avancer 2j | 3h | 15min | 1j2h   avancer l'horloge du bot, et voir arriver rappels et relances
+  :avancer 2j | 3h | 15min | 1j2h   avancer l'horloge du bot, échéance après échéance, et voir ce qui
+                                arrive (rappels, expirations, récapitulatifs, relances) et quand
   :heure                        l'heure du bac à sable, à Paris
   :quitter (ou Ctrl-D)          sortir ; ↑ et ↓ rappellent les lignes déjà tapées
 Les fichiers joints par le bot sont enregistrés dans {files}"""
@@ -246,13 +248,15 @@ class Console:
             return
         self.write(self._numbered(messages[-RECENT:]))
 
-    def _numbered(self, messages: list[Message]) -> str:
-        """Messages numbered for :clic N and :choix N, each under where it is."""
+    def _numbered(self, messages: list[Message], arrived_at: dict[int, datetime] | None = None) -> str:
+        """Messages numbered for :clic N and :choix N, each under where it is (and when it arrived)."""
         self.listed = messages
-        return "\n".join(
-            f"[{number}] {place(self.emulator.channels[message.channel_id])}\n{self._text(message)}"
-            for number, message in enumerate(messages, start=1)
-        )
+        lines = []
+        for number, message in enumerate(messages, start=1):
+            when = (arrived_at or {}).get(message.id)
+            at = f" — {format_when(when, PARIS)}" if when else ""
+            lines.append(f"[{number}] {place(self.emulator.channels[message.channel_id])}{at}\n{self._text(message)}")
+        return "\n".join(lines)
 
     def _text(self, message: Message) -> str:
         lines = [readable(message.text, self.emulator), *self.files.keep(self.emulator, message)]
@@ -344,12 +348,14 @@ class Console:
         self.write(f"Discord en {self.locale} pour {self.user.username}.")
 
     async def _advance(self, rest: str) -> None:
-        step = parse_duration(rest)
+        target = self.clock() + parse_duration(rest)
         mark = self.emulator.snowflakes.next()
-        self.clock.advance(seconds=step.total_seconds())
-        await self._catch_up()
+        arrived_at: dict[int, datetime] = {}  # message id → the sandbox's time when it was sent
+        async for _ in through_due_moments(self.clock, self.box.bot.scheduler.sources, target):
+            await self._catch_up()
+            arrived_at |= {key: self.clock() for key in self.emulator.messages if key > mark and key not in arrived_at}
         self.write(f"Il est maintenant {format_when(self.clock(), PARIS)} (heure de Paris).")
-        self._arrivals(mark, set(), None, quiet=False)
+        self._arrivals(mark, set(), None, quiet=False, arrived_at=arrived_at)
 
     async def _time(self, rest: str) -> None:
         self.write(f"Il est {format_when(self.clock(), PARIS)} (heure de Paris, horloge du bac à sable).")
@@ -376,11 +382,19 @@ class Console:
                 break
         await self.driver.settle()
 
-    def _arrivals(self, mark: int, own: set[int], interaction_id: int | None, *, quiet: bool) -> None:
+    def _arrivals(
+        self,
+        mark: int,
+        own: set[int],
+        interaction_id: int | None,
+        *,
+        quiet: bool,
+        arrived_at: dict[int, datetime] | None = None,
+    ) -> None:
         """What the bot posted or sent since `mark`: numbered if this member sees it, counted otherwise."""
         seen, elsewhere = arrivals(self.emulator, self.user, mark, own, interaction_id)
         if seen:
-            self.write("— arrivé depuis :\n" + self._numbered(seen))
+            self.write("— arrivé depuis :\n" + self._numbered(seen, arrived_at))
         elif not quiet:
             self.write(f"Rien de nouveau pour {self.user.username}.")
         if elsewhere:

@@ -280,12 +280,24 @@ async def test_time_moves_a_reminder_arrives_and_is_answered_in_dms(
     assert quiet == "Il est maintenant mardi 2 mars 2027 à 10h00 (heure de Paris).\nRien de nouveau pour alex."
     moved = await typist(":avancer 32j3h")  # seven days before the open day (summer time since 28 March)
     assert moved.startswith("Il est maintenant samedi 3 avril 2027 à 14h00 (heure de Paris).\n— arrivé depuis :")
-    assert "[1] MP\n⏰ Rappel : vous êtes inscrit·e à « Portes ouvertes des Hirondelles »." in moved
+    assert "[1] MP — samedi 3 avril 2027 à 14h00\n⏰ Rappel : vous êtes inscrit·e à « Portes ouvertes des " in moved
     dms = await typist(":mp")
     assert dms.startswith("[1] MP\n⏰ Rappel") and dms.endswith("[✖ Je ne viens plus]")
     left = await typist(":clic 1 Je ne viens plus")
     assert left == "(visible par vous seul)\nVous n'êtes plus inscrit·e à « Portes ouvertes des Hirondelles »."
     assert await furnished.bot.db.fetchall("SELECT * FROM registrations") == []
+
+
+async def test_a_jump_past_the_event_stops_at_each_reminder_on_the_way(typist: Typist) -> None:
+    await event_with_alex_registered(typist)
+    moved = await typist(":avancer 60j")
+    assert moved.startswith("Il est maintenant vendredi 30 avril 2027 à 11h00 (heure de Paris).\n— arrivé depuis :")
+    headers = [line for line in moved.splitlines() if line.startswith("[") and " MP — " in line]
+    assert headers == [
+        "[1] MP — samedi 3 avril 2027 à 14h00",  # seven days,
+        "[2] MP — vendredi 9 avril 2027 à 14h00",  # one day
+        "[3] MP — samedi 10 avril 2027 à 12h00",  # and two hours before
+    ]
 
 
 async def test_an_introduction_is_accepted_from_the_dm_it_arrives_in(typist: Typist, furnished: Sandbox) -> None:

@@ -19,7 +19,7 @@ from bot.sandbox.emulator import Emulator
 from bot.sandbox.filling import form_values, menu_values
 from bot.sandbox.listing import Attachments, preview
 from bot.sandbox.schema import BOOLEAN, INTEGER, STRING, option_value
-from bot.sandbox.timeshift import ShiftedClock, parse_duration
+from bot.sandbox.timeshift import ShiftedClock, parse_duration, through_due_moments
 from bot.sandbox.typed import ConsoleError, Named, matches, one, split_words
 from tests.support import ManualDateClock
 
@@ -177,3 +177,41 @@ def test_files_are_saved_once_each_without_overwriting(tmp_path: Path) -> None:
     assert kept.keep(emulator, first)[0].endswith("agenda.ics")  # shown again, saved once
     assert kept.keep(emulator, second)[0].endswith("agenda-2.ics")
     assert sorted(p.name for p in (tmp_path / "fichiers").iterdir()) == ["agenda-2.ics", "agenda.ics"]
+
+
+class Rows:
+    """A due source: rows due at given moments, each settled when the clock reaches it; `stuck` is a
+    row that stays due whatever happens."""
+
+    def __init__(self, clock: ManualDateClock, due: list[datetime], stuck: datetime | None = None) -> None:
+        self.clock, self.due, self.stuck = clock, sorted(due), stuck
+        self.delivered: list[datetime] = []
+
+    async def run_due(self) -> int:
+        ready = [moment for moment in self.due if moment <= self.clock()]
+        self.due = [moment for moment in self.due if moment > self.clock()]
+        self.delivered += [self.clock()] * len(ready)
+        return len(ready)
+
+    async def next_due(self) -> datetime | None:
+        return min([*self.due, *([self.stuck] if self.stuck else [])], default=None)
+
+
+async def test_time_passes_through_each_due_moment_up_to_the_target() -> None:
+    start = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    clock = ManualDateClock(start)
+    rows = Rows(clock, [start + timedelta(days=2), start + timedelta(days=5), start + timedelta(days=40)])
+    async for _ in through_due_moments(clock, [rows], start + timedelta(days=30)):
+        await rows.run_due()
+    assert rows.delivered == [start + timedelta(days=2), start + timedelta(days=5)]
+    assert clock() == start + timedelta(days=30)
+
+
+async def test_a_row_that_stays_due_does_not_hold_time_still() -> None:
+    start = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    clock = ManualDateClock(start)
+    rows, stuck = Rows(clock, [start + timedelta(hours=1)]), Rows(clock, [], stuck=start - timedelta(days=1))
+    async for _ in through_due_moments(clock, [stuck, rows], start + timedelta(hours=2)):
+        await rows.run_due()
+    assert rows.delivered == [start + timedelta(hours=1)]
+    assert clock() == start + timedelta(hours=2)
