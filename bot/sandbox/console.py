@@ -1,167 +1,428 @@
 """`python -m bot sandbox`: the emulator with the demo server and a console to act as its members.
 
-Type a slash command as on Discord (`/aide`, `/config fuseau fuseau:Europe/Paris`), or a console
-command starting with `:` (`:aide` lists them). Answers are rendered as text.
+Type a slash command as on Discord (`/aide`, `/projet chercher etape:Émergence`), or a console command
+starting with `:` (`:aide` lists them). Answers are rendered as text; nothing typed stops the console.
 """
 
 from __future__ import annotations
 
-import asyncio
-import shlex
+import logging
+import mimetypes
 import sys
-import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import discord
 
 from bot.config import Settings
-from bot.sandbox.demo import DemoServer
-from bot.sandbox.driver import Driver, DriverError, Message, Reply
-from bot.sandbox.harness import furnish, sandbox
-from bot.sandbox.render import render_choices
+from bot.dates import format_when
+from bot.sandbox.driver import DriverError, Message, Reply, Upload
+from bot.sandbox.filling import form_values, menu_values
+from bot.sandbox.harness import Sandbox, furnish, sandbox
+from bot.sandbox.listing import (
+    Attachments,
+    arrivals,
+    can_see,
+    channel_named,
+    member_named,
+    place,
+    readable,
+    role_named,
+    visible_messages,
+)
+from bot.sandbox.render import component_label, render_choices, render_modal
+from bot.sandbox.schema import (
+    ATTACHMENT,
+    CHANNEL,
+    ROLE,
+    USER,
+    Located,
+    command_lines,
+    commands_for,
+    locate,
+    option_lines,
+    option_value,
+    options_of,
+    require_leaf,
+    split_options,
+)
+from bot.sandbox.state import GUILD_TEXT, THREAD_TYPES, Channel
+from bot.sandbox.terminal import DATABASE, ctrl_c_explained, line_editing, read_line, session_folder
+from bot.sandbox.timeshift import MovableClock, ShiftedClock, parse_duration, through_due_moments
+from bot.sandbox.typed import ConsoleError, Named, matches, one, split_words
 
-HELP = """Commandes de la console :
-  /commande sous-commande option:valeur …   comme sur Discord (#salon, @rôle, @membre pour les options)
-  :membre NOM              agir en tant que NOM ({members})
-  :langue fr|en-US         langue de Discord du membre
-  :salon NOM               salon où taper les commandes ({channels})
-  :clic LIBELLÉ            cliquer un bouton du dernier message
-  :choix VALEUR[,VALEUR]   choisir dans le menu du dernier message
-  :formulaire champ=valeur … menu=[a,b]   remplir et envoyer le dernier formulaire
-  :auto /commande option texte   voir l'autocomplétion
-  :salon-voir NOM          lire les derniers messages d'un salon ; :mp voir ses messages privés
-  :quitter"""
+log = logging.getLogger(__name__)
+
+PARIS = ZoneInfo("Europe/Paris")
+RECENT = 10  # messages listed by :messages and :mp
+MAX_ROUNDS = 100  # scheduler passes after one action: a guard, each pass settles what is due
+QUIT = {"quitter", "q", "exit", "quit"}
+HELP = """Commandes de la console (les commandes du bot se tapent comme sur Discord) :
+  /commande sous-commande option:valeur …   "…" ou « … » autour d'une valeur qui a des espaces ;
+        un choix par son nom ou sa valeur (categorie:Foncier), #salon, @rôle, @membre, fichier:chemin.csv
+  /commande ?   ou  :options /commande   ses options : type, obligatoire, limites, choix
+  :commandes                    les commandes que Discord montre au membre ici
+  :auto /commande option:texte  ce que le bot propose pendant qu'on tape
+  :formulaire champ=valeur …    remplir et envoyer le formulaire ouvert (champ par son nom ; menu=a,b)
+  :messages #salon              les derniers messages d'un salon, d'un fil ou d'un forum, numérotés
+  :mp                           les messages privés du membre, numérotés
+  :clic [N] BOUTON              cliquer sur un bouton du message N (sans N : de la dernière réponse)
+  :choix [N] OPTION[,OPTION]    choisir dans le menu du message N (de même ; :choisir aussi)
+  :membre NOM                   agir en tant que NOM ({members})
+  :salon NOM                    le salon où taper les commandes ({channels})
+  :langue fr|en-US              la langue de Discord du membre (sans rien : la sienne)
+  :avancer 2j | 3h | 15min | 1j2h   avancer l'horloge du bot, échéance après échéance, et voir ce qui
+                                arrive (rappels, expirations, récapitulatifs, relances) et quand
+  :heure                        l'heure du bac à sable, à Paris
+  :quitter (ou Ctrl-D)          sortir ; ↑ et ↓ rappellent les lignes déjà tapées
+Les fichiers joints par le bot sont enregistrés dans {files}"""
+
+Action = Callable[[str], Awaitable[None]]
 
 
 class Console:
-    def __init__(self, driver: Driver, demo: DemoServer, write: Callable[[str], None] = print) -> None:
-        self.driver = driver
-        self.demo = demo
+    def __init__(self, box: Sandbox, clock: MovableClock, files: Path, write: Callable[[str], None] = print) -> None:
+        self.box, self.driver, self.emulator, self.demo = box, box.driver, box.emulator, box.demo
+        self.clock = clock
+        self.files = Attachments(files)
         self.write = write
-        self.user = demo.user("alex")
-        self.channel = demo.channel("general")
-        self.locale: str | None = None
+        self.user = self.demo.user("alex")
+        self.channel = self.demo.channel("general")
+        self.chosen_locale: str | None = None
         self.last: Reply | None = None
+        self.listed: list[Message] = []
+        self.actions: dict[str, Action] = {
+            "aide": self._help,
+            "commandes": self._commands,
+            "options": self._options,
+            "auto": self._autocomplete,
+            "formulaire": self._form,
+            "messages": self._messages,
+            "mp": self._dms,
+            "clic": self._click,
+            "choix": self._choose,
+            "choisir": self._choose,
+            "membre": self._member,
+            "salon": self._set_channel,
+            "langue": self._language,
+            "avancer": self._advance,
+            "heure": self._time,
+        }
+
+    @property
+    def locale(self) -> str:
+        return self.chosen_locale or self.user.locale
 
     @property
     def prompt(self) -> str:
         return f"{self.user.username}@#{self.channel.name}> "
 
     async def handle(self, line: str) -> bool:
-        """Run one line; False when the member asked to quit."""
+        """Run one line; False when the member asked to quit. Whatever goes wrong is said in one line."""
         line = line.strip()
-        if not line:
-            return True
         try:
             if line.startswith("/"):
-                await self._slash(line)
+                await self._slash(line[1:])
             elif line.startswith(":"):
-                return await self._console_command(line)
-            else:
-                self.write("Tapez une commande qui commence par / ou :aide.")
+                name, _, rest = line[1:].partition(" ")
+                if name.casefold() in QUIT:
+                    return False
+                action = self.actions.get(name.casefold())
+                if action is None:
+                    raise ConsoleError(f"« :{name} » n'est pas une commande de la console ; :aide les liste")
+                await action(rest.strip())
+            elif line:
+                self.write("Tapez une commande qui commence par / (par exemple /aide), ou :aide.")
         except DriverError as exc:
-            self.write(f"Discord refuserait : {exc}")
-        except (ValueError, KeyError) as exc:
-            self.write(f"Entrée incomprise : {exc}")
+            self.write(f"⚠ Discord refuserait : {_one_line(exc)}")
+        except ConsoleError as exc:
+            self.write(f"⚠ {_one_line(exc)}")
+        except Exception as exc:  # the console outlives anything the bot or the emulator does
+            log.debug("échec de « %s »", line, exc_info=True)
+            self.write(f"⚠ Erreur inattendue ({type(exc).__name__}) : {_one_line(exc)}")
         return True
 
-    async def _slash(self, line: str) -> None:
-        words = shlex.split(line[1:])
-        path = [w for w in words if ":" not in w]
-        options = dict(w.split(":", 1) for w in words if ":" in w)
-        resolved = {name: self._resolve(value) for name, value in options.items()}
-        reply = await self.driver.slash(self.user, " ".join(path), channel=self.channel, locale=self.locale, **resolved)
-        self._show(reply)
+    # ----------------------------------------------------------------- slash commands
 
-    def _resolve(self, value: str) -> Any:
-        if value.startswith("#"):
-            name = value[1:]
-            for key, channel in self.demo.channels.items():
-                if name in (key, channel.name):
-                    return channel
-            raise ValueError(f"salon inconnu {value}")
-        if value.startswith("@"):
-            name = value[1:].casefold()
-            for role_key, role in self.demo.roles.items():
-                if name in (role_key.casefold(), role.name.casefold()):
-                    return role
-            if name in self.demo.users:
-                return self.demo.users[name]
-            raise ValueError(f"rôle ou membre inconnu {value}")
-        return int(value) if value.isdigit() else value
+    async def _slash(self, typed: str) -> None:
+        words = split_words(typed)
+        asking = words[-1:] == ["?"]
+        located = locate(commands_for(self.emulator, self.channel), words[:-1] if asking else words, self.locale)
+        if asking:
+            self.write("\n".join(option_lines(located, self.locale)))
+            return
+        require_leaf(located, self.locale)
+        given = split_options(located, self.locale)
+        mark = self.emulator.snowflakes.next()
+        reply = await self.driver.slash(
+            self.user,
+            " ".join(located.path),
+            channel=self.channel,
+            locale=self.chosen_locale,
+            **self._values(located, given),
+        )
+        await self._answered(reply, mark)
 
-    async def _console_command(self, line: str) -> bool:
-        command, _, rest = line[1:].partition(" ")
-        rest = rest.strip()
-        if command in ("quitter", "q", "exit"):
-            return False
-        if command == "aide":
-            self.write(HELP.format(members=", ".join(self.demo.users), channels=", ".join(self.demo.channels)))
-        elif command == "membre":
-            self.user = self.demo.user(rest)
-        elif command == "langue":
-            self.locale = rest or None
-        elif command == "salon":
-            self.channel = self.demo.channel(rest)
-        elif command == "clic":
-            self._show(await self.driver.click(self.user, self._last_message(), rest, locale=self.locale))
-        elif command == "choix":
-            values = [v.strip() for v in rest.split(",") if v.strip()]
-            self._show(await self.driver.choose(self.user, self._last_message(), values, locale=self.locale))
-        elif command == "formulaire":
-            if self.last is None:
-                raise ValueError("aucun formulaire ouvert")
-            fields: dict[str, str | list[str]] = {}
-            for pair in shlex.split(rest):
-                name, _, value = pair.partition("=")
-                # [a,b] chooses several values in a menu; anything else is text.
-                fields[name] = value[1:-1].split(",") if value.startswith("[") and value.endswith("]") else value
-            self._show(await self.driver.submit(self.user, self.last, fields, locale=self.locale))
-        elif command == "auto":
-            words = shlex.split(rest)
-            path = words[:-2]
-            choices = await self.driver.autocomplete(
-                self.user, " ".join(path), words[-2], words[-1], channel=self.channel, locale=self.locale
+    def _values(self, located: Located, given: dict[str, str]) -> dict[str, Any]:
+        specs = {spec["name"]: spec for spec in options_of(located.entry)}
+        return {name: option_value(specs[name], typed, self.locale, self._resolve) for name, typed in given.items()}
+
+    def _resolve(self, kind: int, typed: str) -> Any:
+        if kind == USER:
+            return member_named(self.demo.guild, typed)
+        if kind == CHANNEL:
+            return self._channel_named(typed)
+        if kind == ROLE:
+            return role_named(self.demo.guild, typed)
+        if kind == ATTACHMENT:
+            path = Path(typed).expanduser()
+            if not path.is_file():
+                raise ConsoleError(f"pas de fichier {path} : donnez le chemin d'un fichier de votre ordinateur")
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return Upload(path.name, path.read_bytes(), content_type)
+        return typed
+
+    def _channel_named(self, typed: str) -> Channel:
+        return channel_named(self.emulator, self.demo.guild, self.user, typed)
+
+    async def _autocomplete(self, rest: str) -> None:
+        located = locate(commands_for(self.emulator, self.channel), split_words(rest.lstrip("/")), self.locale)
+        require_leaf(located, self.locale)
+        if located.rest and ":" not in located.rest[0]:  # `:auto /projet chercher departement puy`
+            located.rest = [f"{located.rest[0]}:{' '.join(located.rest[1:])}"]
+        given = split_options(located, self.locale)
+        if not given:
+            raise ConsoleError("quelle option ? Par exemple :auto /projet chercher departement:puy")
+        focused = list(given)[-1]
+        typed = given.pop(focused)
+        choices = await self.driver.autocomplete(
+            self.user,
+            " ".join(located.path),
+            focused,
+            typed,
+            channel=self.channel,
+            locale=self.chosen_locale,
+            **self._values(located, given),
+        )
+        self.write(render_choices(choices))
+
+    # ----------------------------------------------------------------- what Discord lists
+
+    async def _help(self, rest: str) -> None:
+        members = ", ".join(self.demo.users)
+        channels = ", ".join(f"#{channel.name}" for channel in self.demo.channels.values())
+        self.write(HELP.format(members=members, channels=channels, files=self.files.folder))
+
+    async def _commands(self, rest: str) -> None:
+        registry = commands_for(self.emulator, self.channel)
+        guild = self.emulator.guild_of(self.channel)
+        hidden = {n for n, c in registry.items() if self.driver.hidden(c, self.user, guild, self.channel)}
+        shown = {name: command for name, command in registry.items() if name not in hidden}
+        lines = command_lines(shown, self.locale)
+        if hidden:
+            lines.append(f"(masquées pour {self.user.username} : {', '.join('/' + n for n in sorted(hidden))})")
+        self.write("\n".join(lines))
+
+    async def _options(self, rest: str) -> None:
+        words = split_words(rest.lstrip("/"))
+        located = locate(commands_for(self.emulator, self.channel), words, self.locale)
+        self.write("\n".join(option_lines(located, self.locale)))
+
+    # ----------------------------------------------------------------- messages, clicks, menus, forms
+
+    async def _messages(self, rest: str) -> None:
+        if not rest:
+            raise ConsoleError("quel salon ? Par exemple :messages #annonces")
+        channel = self._channel_named(rest)
+        self._list(visible_messages(self.emulator, self.user, channel), f"#{channel.name}")
+
+    async def _dms(self, rest: str) -> None:
+        self._list([Message(self.emulator, m) for m in self.emulator.dms_to(self.user)], "ses messages privés")
+
+    def _list(self, messages: list[Message], where: str) -> None:
+        if not messages:
+            self.write(f"Rien à montrer dans {where}.")
+            return
+        self.write(self._numbered(messages[-RECENT:]))
+
+    def _numbered(self, messages: list[Message], arrived_at: dict[int, datetime] | None = None) -> str:
+        """Messages numbered for :clic N and :choix N, each under where it is (and when it arrived)."""
+        self.listed = messages
+        lines = []
+        for number, message in enumerate(messages, start=1):
+            when = (arrived_at or {}).get(message.id)
+            at = f" — {format_when(when, PARIS)}" if when else ""
+            lines.append(f"[{number}] {place(self.emulator.channels[message.channel_id])}{at}\n{self._text(message)}")
+        return "\n".join(lines)
+
+    def _text(self, message: Message) -> str:
+        lines = [readable(message.text, self.emulator), *self.files.keep(self.emulator, message)]
+        return "\n".join(lines)
+
+    def _targets(self, rest: str) -> tuple[list[Message], str]:
+        """`N what` → message N of the last list; `what` alone → the last answer's messages, newest first,
+        then the last list's."""
+        number, _, what = rest.partition(" ")
+        if number.isdigit() and what.strip():
+            if not 1 <= int(number) <= len(self.listed):
+                raise ConsoleError(f"pas de message n° {number} dans la dernière liste (:messages #salon, :mp)")
+            return [self.listed[int(number) - 1]], " ".join(split_words(what))
+        answered = self.last.messages if self.last else []
+        return [*reversed(answered), *reversed(self.listed)], " ".join(split_words(rest))
+
+    async def _click(self, rest: str) -> None:
+        candidates, label = self._targets(rest)
+        if not label:
+            raise ConsoleError("quel bouton ? Par exemple :clic S'inscrire ou :clic 2 Publier")
+        for message in candidates:
+            named = [Named(b, f"[{_button_name(b)}]", [_button_name(b), b.get("label") or "", b.get("custom_id") or ""])
+                     for b in message.buttons]  # fmt: skip
+            if matches(label, named):
+                button = one(label, named, "boutons")
+                mark = self.emulator.snowflakes.next()
+                pressed = button.get("custom_id") or _button_name(button)  # a link button has no id: refused
+                reply = await self.driver.click(self.user, message, pressed, locale=self.chosen_locale)
+                await self._answered(reply, mark)
+                return
+        with_buttons = next((m for m in candidates if m.buttons), None)
+        shown = " ".join(f"[{_button_name(b)}]" for b in with_buttons.buttons) if with_buttons else ""
+        raise ConsoleError(f"pas de bouton « {label} » ici" + (f" ; boutons : {shown}" if shown else ""))
+
+    async def _choose(self, rest: str) -> None:
+        candidates, wanted = self._targets(rest)
+        if not wanted:
+            raise ConsoleError("quel choix ? Par exemple :choix Familles ou :choix 2 Foyer 1")
+        menus = [(m, c) for m in candidates for c in m.components if c.get("type") == 3]
+        if not menus:
+            raise ConsoleError("aucun menu dans la dernière réponse ni dans la dernière liste")
+        refusal: ConsoleError | None = None
+        for message, menu in menus:
+            try:
+                values = menu_values(menu, wanted, str(menu.get("placeholder") or "menu"))
+            except ConsoleError as exc:
+                refusal = refusal or exc
+                continue
+            mark = self.emulator.snowflakes.next()
+            reply = await self.driver.choose(
+                self.user, message, values, select=menu["custom_id"], locale=self.chosen_locale
             )
-            self.write(render_choices(choices))
-        elif command == "salon-voir":
-            for data in self.driver.emulator.messages_in(self.demo.channel(rest))[-5:]:
-                self.write(Message(self.driver.emulator, data).text + "\n")
-        elif command == "mp":
-            for data in self.driver.emulator.dms_to(self.user)[-5:]:
-                self.write(Message(self.driver.emulator, data).text + "\n")
+            await self._answered(reply, mark)
+            return
+        assert refusal is not None
+        raise refusal
+
+    async def _form(self, rest: str) -> None:
+        if self.last is None or self.last.modal is None:
+            raise ConsoleError("aucun formulaire ouvert : une commande ou un bouton en ouvre un")
+        values = form_values(self.last.modal, rest)
+        mark = self.emulator.snowflakes.next()
+        await self._answered(await self.driver.submit(self.user, self.last, values, locale=self.chosen_locale), mark)
+
+    # ----------------------------------------------------------------- who, where, when
+
+    async def _member(self, rest: str) -> None:
+        self.user = member_named(self.demo.guild, rest)
+        self.last, self.listed = None, []
+        if not can_see(self.emulator, self.user, self.channel):
+            self.channel = self.demo.channel("general")
+        self.write(f"Vous êtes {self.user.global_name or self.user.username} (Discord en {self.locale}).")
+
+    async def _set_channel(self, rest: str) -> None:
+        channel = self._channel_named(rest)
+        if channel.type not in (GUILD_TEXT, *THREAD_TYPES):
+            raise ConsoleError(f"#{channel.name} n'est pas un salon où taper des commandes")
+        self.channel = channel
+        self.write(f"Les commandes se tapent maintenant dans #{channel.name}.")
+
+    async def _language(self, rest: str) -> None:
+        if rest:
+            try:
+                self.chosen_locale = discord.Locale(rest).value
+            except ValueError:
+                raise ConsoleError(f"« {rest} » n'est pas une langue de Discord (par exemple fr ou en-US)") from None
         else:
-            self.write("Commande de console inconnue ; :aide les liste.")
-        return True
+            self.chosen_locale = None
+        self.write(f"Discord en {self.locale} pour {self.user.username}.")
 
-    def _last_message(self) -> Message:
-        if self.last is None or not self.last.messages:
-            raise ValueError("aucun message à manipuler")
-        return self.last.messages[-1]
+    async def _advance(self, rest: str) -> None:
+        target = self.clock() + parse_duration(rest)
+        mark = self.emulator.snowflakes.next()
+        arrived_at: dict[int, datetime] = {}  # message id → the sandbox's time when it was sent
+        async for _ in through_due_moments(self.clock, self.box.bot.scheduler.sources, target):
+            await self._catch_up()
+            arrived_at |= {key: self.clock() for key in self.emulator.messages if key > mark and key not in arrived_at}
+        self.write(f"Il est maintenant {format_when(self.clock(), PARIS)} (heure de Paris).")
+        self._arrivals(mark, set(), None, quiet=False, arrived_at=arrived_at)
 
-    def _show(self, reply: Reply) -> None:
+    async def _time(self, rest: str) -> None:
+        self.write(f"Il est {format_when(self.clock(), PARIS)} (heure de Paris, horloge du bac à sable).")
+
+    # ----------------------------------------------------------------- answers and what arrives
+
+    async def _answered(self, reply: Reply, mark: int) -> None:
         self.last = reply
-        self.write(reply.text or "(aucune réponse visible)")
-        for message in reply.posted:
-            where = self.driver.emulator.channels[message.channel_id]
-            self.write(f"\n— publié dans {'MP' if where.guild_id is None else '#' + where.name} :\n{message.text}")
+        parts = [self._text(message) for message in reply.messages]
+        if reply.modal:
+            parts.append(render_modal(reply.modal) + "\n  → :formulaire champ=valeur … pour le remplir et l'envoyer")
+        if reply.interaction.choices is not None:
+            parts.append(render_choices(reply.choices))
+        if reply.late:
+            parts.append("(Discord a affiché « L'application ne répond pas » : réponse trop tardive)")
+        self.write("\n".join(parts) or "(aucune réponse visible)")
+        await self._catch_up()
+        self._arrivals(mark, {message.id for message in reply.messages}, reply.interaction.id, quiet=True)
+
+    async def _catch_up(self) -> None:
+        """Deliver what is due, as the bot's scheduler would a moment later, and let the bot finish."""
+        for _ in range(MAX_ROUNDS):
+            if not await self.box.bot.scheduler.run_due():
+                break
+        await self.driver.settle()
+
+    def _arrivals(
+        self,
+        mark: int,
+        own: set[int],
+        interaction_id: int | None,
+        *,
+        quiet: bool,
+        arrived_at: dict[int, datetime] | None = None,
+    ) -> None:
+        """What the bot posted or sent since `mark`: numbered if this member sees it, counted otherwise."""
+        seen, elsewhere = arrivals(self.emulator, self.user, mark, own, interaction_id)
+        if seen:
+            self.write("— arrivé depuis :\n" + self._numbered(seen, arrived_at))
+        elif not quiet:
+            self.write(f"Rien de nouveau pour {self.user.username}.")
+        if elsewhere:
+            self.write(f"Ailleurs : {elsewhere} (:membre NOM puis :mp ou :messages #salon pour les lire).")
+
+
+def _button_name(button: dict[str, Any]) -> str:
+    return component_label(button) or str(button.get("custom_id"))
+
+
+def _one_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 async def run_console(settings: Settings, *, database: str | None = None) -> int:
-    with tempfile.TemporaryDirectory(prefix="habitat-sandbox-") as scratch:
-        path = Path(database) if database else Path(scratch) / "sandbox.sqlite3"
-        async with sandbox(path, settings=settings) as box:
+    clock = ShiftedClock()
+    with session_folder() as session, line_editing():
+        files = session / "fichiers"
+        async with sandbox(Path(database) if database else session / DATABASE, settings=settings, clock=clock) as box:
             await furnish(box)
-            console = Console(box.driver, box.demo)
+            console = Console(box, clock, files)
             print("Bac à sable hors ligne : un Discord local avec un serveur de démonstration.")
             print("Tapez /aide pour commencer, :aide pour les commandes de la console, :quitter pour sortir.")
-            loop = asyncio.get_running_loop()
-            while True:
-                try:
-                    line = await loop.run_in_executor(None, input, console.prompt)
-                except EOFError:
-                    break
-                if not await console.handle(line):
-                    break
+            print(f"Les fichiers joints par le bot seront enregistrés dans {files}")
+            with ctrl_c_explained():
+                while (line := await read_line(console.prompt)) is not None and await console.handle(line):
+                    pass
+                if line is None:
+                    print()  # Ctrl-D leaves the cursor after the prompt
     sys.stdout.flush()
     return 0

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.sandbox.emulator import EPHEMERAL, Emulator, Interaction
-from bot.sandbox.render import component_label, render_choices, render_message, render_modal
+from bot.sandbox.render import component_label, modal_field, render_choices, render_message, render_modal
 from bot.sandbox.state import GUILD_TEXT, Channel, Guild, Role, User
 
 ANSWER_GUARD_SECONDS = 10.0  # a guard against a bot that never answers, not a wait for time to pass
@@ -255,10 +255,10 @@ class Driver:
             raise DriverError("cette réponse n'a pas ouvert de formulaire")
         rows = []
         for row in modal.get("components") or []:
-            if row.get("type") == 10:
+            field = modal_field(row)
+            if field is None:
                 continue  # a text display shows text, it submits nothing
-            inner = row.get("component") if row.get("type") == 18 else (row.get("components") or [{}])[0]
-            label = row.get("label") or inner.get("label") or ""
+            label, inner = field
             given = values.get(inner["custom_id"], values.get(label))
             if inner.get("type") == 4:
                 submitted = self._modal_text(inner, label, given)
@@ -453,6 +453,8 @@ class Driver:
     ) -> dict[str, Any]:
         emulator = self.emulator
         words = command.strip().lstrip("/").split()
+        if not words:
+            raise DriverError("aucune commande : le nom d'une commande suit le /")
         registry = emulator.guild_commands.get(guild.id, {}) if guild else {}
         schema = registry.get(words[0]) or emulator.global_commands.get(words[0])
         if schema is None:
@@ -502,15 +504,23 @@ class Driver:
         return data
 
     def _check_available(self, schema: dict[str, Any], user: User, guild: Guild | None, channel: Channel) -> None:
-        """Discord hides a command from a member who lacks its default permissions, unless overridden."""
+        hidden = self.hidden(schema, user, guild, channel)
+        if hidden:
+            raise DriverError(hidden)
+
+    @staticmethod
+    def hidden(schema: dict[str, Any], user: User, guild: Guild | None, channel: Channel) -> str | None:
+        """Why Discord does not show this command to `user` in `channel`, or None when it does: not in
+        DMs, or the member lacks its default permissions and no override opened it."""
         contexts = schema.get("contexts")
         if guild is None and (schema.get("dm_permission") is False or (contexts is not None and 1 not in contexts)):
-            raise DriverError(f"/{schema['name']} n'existe pas en message privé")
+            return f"/{schema['name']} n'existe pas en message privé"
         required = schema.get("default_member_permissions")
         if guild is None or required is None or schema["name"] in guild.command_overrides:
-            return
+            return None
         if guild.channel_permissions(user.id, channel) & int(required) != int(required):
-            raise DriverError(f"Discord ne montre pas /{schema['name']} à {user.username}")
+            return f"Discord ne montre pas /{schema['name']} à {user.username}"
+        return None
 
     def _option_value(
         self, spec: dict[str, Any], value: Any, resolved: dict[str, dict[str, Any]], guild: Guild | None

@@ -59,13 +59,43 @@ def render_row(row: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+def modal_field(row: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """A modal row's field and the label the member reads above it; None for a text display."""
+    if row.get("type") == 10:
+        return None
+    rows_inner = row.get("components") or [{}]
+    inner: dict[str, Any] = (row.get("component") or {}) if row.get("type") == 18 else rows_inner[0]
+    return str(row.get("label") or inner.get("label") or inner.get("custom_id")), inner
+
+
+def modal_fields(modal: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [field for row in modal.get("components") or [] if (field := modal_field(row))]
+
+
 def render_modal(modal: dict[str, Any]) -> str:
+    """A form as the member sees it: each field by its label, what it takes, and a menu's options."""
     lines = [f"▭ {modal.get('title')}"]
     for row in modal.get("components") or []:
-        inner = row.get("component") or (row.get("components") or [{}])[0]
-        label = row.get("label") or inner.get("label") or inner.get("custom_id")
+        field = modal_field(row)
+        if field is None:
+            lines.append(f"  {row.get('content')}")
+            continue
+        label, inner = field
         required = "*" if inner.get("required", True) else ""
-        lines.append(f"  {label}{required} [{inner.get('custom_id')}]")
+        if inner.get("type") == 4:
+            kind = "texte long" if inner.get("style") == 2 else "texte"
+            low, high = inner.get("min_length"), inner.get("max_length")
+            size = f", {low} à {high} caractères" if low else f", jusqu'à {high} caractères" if high else ""
+            value = f" = « {inner['value']} »" if inner.get("value") else ""
+            hint = f" ({inner['placeholder']})" if inner.get("placeholder") and not value else ""
+            lines.append(f"  {label}{required} : {kind}{size}{value}{hint}")
+        else:
+            low, high = int(inner.get("min_values", 1)), int(inner.get("max_values", 1))
+            count = f"{low} choix" if low == high else f"{low} à {high} choix"
+            options = ", ".join(
+                option["label"] + (" ✓" if option.get("default") else "") for option in inner.get("options") or []
+            )
+            lines.append(f"  {label}{required} : menu, {count} parmi {options}")
     return "\n".join(lines)
 
 

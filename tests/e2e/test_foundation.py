@@ -111,6 +111,12 @@ async def test_paginator_only_answers_its_owner(sb: Sandbox) -> None:
     assert reply.message.button("▶")["disabled"]
 
 
+async def test_no_command_name_is_refused_as_discord_would(sb: Sandbox) -> None:
+    for typed in ("", "/", "  "):
+        with pytest.raises(DriverError, match="aucune commande"):
+            await sb.driver.slash(sb.demo.user("alex"), typed)
+
+
 async def test_config_hidden_from_members_and_refused_if_opened_to_them(sb: Sandbox) -> None:
     alex = sb.demo.user("alex")
     with pytest.raises(DriverError, match="ne montre pas"):
