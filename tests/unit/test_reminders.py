@@ -22,8 +22,7 @@ from bot.notify import Delivery
 from bot.outbox import FIRST_RETRY, LEASE, MAX_ATTEMPTS
 from bot.recurrence import Frequency
 from bot.vocabulary import EventKind
-from tests.support import ManualDateClock
-from tests.support import RecordingNotifier as RecordingNotifier  # re-exported: test_scheduler.py imports it from here
+from tests.support import ManualDateClock, RecordingNotifier
 
 PARIS = ZoneInfo("Europe/Paris")
 START = datetime(2027, 4, 10, 12, 0, tzinfo=UTC)  # Saturday 14:00 in Paris

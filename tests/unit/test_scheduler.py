@@ -17,8 +17,7 @@ from bot.notify import Delivery, Outgoing
 from bot.outbox import SENDS_PER_SECOND, Kind, Letter, Target
 from bot.projects.models import ProjectDraft
 from bot.vocabulary import Etape
-from tests.support import ManualDateClock
-from tests.unit.test_reminders import RecordingNotifier
+from tests.support import ManualDateClock, RecordingNotifier
 
 STEPS = 100  # SQLite virtual machine instructions per count
 
