@@ -36,13 +36,12 @@ from bot.outbox import BATCH
 from bot.sandbox.driver import AUTOCOMPLETE, Message
 from bot.sandbox.emulator import Interaction
 from bot.sandbox.harness import PROBE_EXTENSION, Sandbox
-from bot.sandbox.state import DM, User
+from bot.sandbox.state import User
 
 WARM_UP = 20
 # Départements of the big cities, where generated projects are many (they are drawn by population).
 DEPARTEMENTS = ("75", "69", "13", "31", "33", "44", "59", "34", "35", "38", "63", "67")
 KINDS = ("/echo (floor)", "registration (click)", "/projet chercher texte+dép.", "autocomplete pres_de")
-DM_POST = ("POST", "/channels/{channel_id}/messages")
 
 
 @dataclass
@@ -109,17 +108,6 @@ async def run_phase(probe: Probe, samples: int, *, warm_up: int = 0) -> Phase:
     return phase
 
 
-def delivered(box: Sandbox, crowd: set[int], by: float = math.inf) -> int:
-    """Reminder DMs to the crowd that the emulator had accepted at `by` (its clock)."""
-    count = 0
-    for request in box.emulator.requests:
-        if (request.method, request.route) != DM_POST or request.status != 200 or request.at > by:
-            continue
-        channel = box.emulator.channels[int(request.path.split("/")[2])]
-        count += channel.type == DM and channel.recipients[0].id in crowd
-    return count
-
-
 @dataclass
 class Report:
     reminders: int
@@ -168,8 +156,10 @@ async def measure(args: argparse.Namespace, profile: cProfile.Profile | None) ->
 
             clock.now = plenary_at - timedelta(minutes=OFFSET_MINUTES) + timedelta(seconds=30)
             box.bot.scheduler.notify()  # the bot's own worker takes the round, as when APScheduler wakes it
-            await box.driver.until(lambda: delivered(box, crowd) > BATCH)  # past the first batch, limit biting
-            before = delivered(box, crowd)
+            await box.driver.until(
+                lambda: box.emulator.dms_accepted(crowd) > BATCH
+            )  # past the first batch, limit biting
+            before = box.emulator.dms_accepted(crowd)
             started = time.perf_counter()
             if profile is not None:
                 profile.enable()
@@ -177,8 +167,8 @@ async def measure(args: argparse.Namespace, profile: cProfile.Profile | None) ->
             if profile is not None:
                 profile.disable()
             busy_s = time.perf_counter() - started
-            after = delivered(box, crowd)
-            during = sum(delivered(box, crowd, at) < args.reminders for at in busy.answered_at)
+            after = box.emulator.dms_accepted(crowd)
+            during = sum(box.emulator.dms_accepted(crowd, at) < args.reminders for at in busy.answered_at)
             throttled = Counter(f"{r.method} {r.route}" for r in box.emulator.requests if r.status == 429)
             pace = box.bot.core.outbox.pace.per_second
     return Report(args.reminders, projects, setup_s, idle, busy, busy_s, before, after, during, throttled, pace)

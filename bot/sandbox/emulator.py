@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import re
 import secrets
 import time
@@ -51,6 +52,8 @@ TOKEN_LIFETIME_SECONDS = 15 * 60
 NONCE_WINDOW_SECONDS = 5 * 60
 
 Handler = Callable[["Call"], Awaitable[Any]]
+
+MESSAGE_POST = ("POST", "/channels/{channel_id}/messages")
 
 
 class DiscordError(Exception):
@@ -288,6 +291,16 @@ class Emulator:
     def dms_to(self, user: User) -> list[dict[str, Any]]:
         channel_id = self._dm_by_user.get(user.id)
         return self.messages_in(channel_id) if channel_id else []
+
+    def dms_accepted(self, recipients: set[int], by: float = math.inf) -> int:
+        """How many DMs to these members this emulator had accepted at `by` (its clock): a round's progress."""
+        count = 0
+        for request in self.requests:
+            if (request.method, request.route) != MESSAGE_POST or request.status != 200 or request.at > by:
+                continue
+            channel = self.channels[int(request.path.split("/")[2])]
+            count += channel.type == DM and channel.recipients[0].id in recipients
+        return count
 
     # ----------------------------------------------------------------- faults
 

@@ -9,7 +9,6 @@ The round, paced, is never refused.
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from bot.sandbox.demo import build_demo
 from bot.sandbox.driver import Message, Reply
 from bot.sandbox.emulator import FIRST_ANSWER_SECONDS, Emulator
 from bot.sandbox.harness import Sandbox, attach, furnish, running_bot
-from bot.sandbox.state import DM, User
+from bot.sandbox.state import User
 from bot.vocabulary import EventKind
 from tests.support import ManualDateClock
 
@@ -30,7 +29,6 @@ CROWD = 2000
 GLOBAL_LIMIT = 50  # requests a second: Discord's global limit for a bot
 OFFSET_MINUTES = 60  # one reminder an hour before: one row per registration
 PLENARY = datetime(2027, 3, 1, 11, 0, tzinfo=UTC)  # noon in Paris: no quiet hours in play
-DM_POST = ("POST", "/channels/{channel_id}/messages")
 
 
 async def new_event(box: Sandbox, title: str, starts_at: datetime, capacity: int | None = None) -> int:
@@ -71,23 +69,12 @@ async def register_crowd(box: Sandbox, event_id: int, people: list[User]) -> Non
         )
 
 
-def reminders_delivered(box: Sandbox, crowd: set[int], by: float) -> int:
-    """DMs to the crowd that the emulator had accepted at `by` (its clock): the round's progress."""
-    delivered = 0
-    for request in box.emulator.requests:
-        if (request.method, request.route) != DM_POST or request.status != 200 or request.at > by:
-            continue
-        channel = box.emulator.channels[int(request.path.split("/")[2])]
-        delivered += channel.type == DM and channel.recipients[0].id in crowd
-    return delivered
-
-
 def assert_answered_during_the_round(box: Sandbox, reply: Reply, crowd: set[int]) -> None:
     record = reply.interaction
     assert not reply.late, "answered after Discord's 3 s: the member saw « the application did not respond »"
     assert record.answered_at is not None
     assert record.answered_at - record.created < FIRST_ANSWER_SECONDS
-    assert BATCH < reminders_delivered(box, crowd, record.answered_at) < CROWD
+    assert BATCH < box.emulator.dms_accepted(crowd, record.answered_at) < CROWD
 
 
 async def test_members_are_answered_while_a_round_of_reminders_is_sent(tmp_path: Path) -> None:
@@ -125,7 +112,7 @@ async def test_members_are_answered_while_a_round_of_reminders_is_sent(tmp_path:
             clock.now = PLENARY - timedelta(minutes=OFFSET_MINUTES) + timedelta(seconds=30)
             bot.scheduler.notify()  # the bot's own worker takes the round, as when APScheduler wakes it
             # Past the first batch: well into the round.
-            await box.driver.until(lambda: reminders_delivered(box, crowd, math.inf) > BATCH)
+            await box.driver.until(lambda: box.emulator.dms_accepted(crowd) > BATCH)
 
             joined = await box.driver.click(morgane, card, "S'inscrire")
             assert_answered_during_the_round(box, joined, crowd)
