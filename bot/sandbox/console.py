@@ -7,7 +7,6 @@ starting with `:` (`:aide` lists them). Answers are rendered as text; nothing ty
 from __future__ import annotations
 
 import logging
-import mimetypes
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -19,8 +18,9 @@ import discord
 
 from bot.config import Settings
 from bot.dates import format_when
-from bot.sandbox.driver import DriverError, Message, Reply, Upload
-from bot.sandbox.filling import form_values, menu_values
+from bot.sandbox.driver import DriverError, Message, Reply
+from bot.sandbox.filling import form_values, menu_values, upload
+from bot.sandbox.guide import GREETING, HELP, play_tour
 from bot.sandbox.harness import Sandbox, furnish, sandbox
 from bot.sandbox.listing import (
     Attachments,
@@ -33,7 +33,7 @@ from bot.sandbox.listing import (
     role_named,
     visible_messages,
 )
-from bot.sandbox.render import component_label, render_choices, render_modal
+from bot.sandbox.render import button_name, render_choices, render_modal
 from bot.sandbox.schema import (
     ATTACHMENT,
     CHANNEL,
@@ -52,7 +52,7 @@ from bot.sandbox.schema import (
 from bot.sandbox.state import GUILD_TEXT, THREAD_TYPES, Channel
 from bot.sandbox.terminal import DATABASE, ctrl_c_explained, line_editing, read_line, session_folder
 from bot.sandbox.timeshift import MovableClock, ShiftedClock, parse_duration, through_due_moments
-from bot.sandbox.typed import ConsoleError, Named, matches, one, split_words
+from bot.sandbox.typed import ConsoleError, Named, matches, one, one_line, split_words
 
 log = logging.getLogger(__name__)
 
@@ -60,25 +60,6 @@ PARIS = ZoneInfo("Europe/Paris")
 RECENT = 10  # messages listed by :messages and :mp
 MAX_ROUNDS = 100  # scheduler passes after one action: a guard, each pass settles what is due
 QUIT = {"quitter", "q", "exit", "quit"}
-HELP = """Commandes de la console (les commandes du bot se tapent comme sur Discord) :
-  /commande sous-commande option:valeur …   "…" ou « … » autour d'une valeur qui a des espaces ;
-        un choix par son nom ou sa valeur (categorie:Foncier), #salon, @rôle, @membre, fichier:chemin.csv
-  /commande ?   ou  :options /commande   ses options : type, obligatoire, limites, choix
-  :commandes                    les commandes que Discord montre au membre ici
-  :auto /commande option:texte  ce que le bot propose pendant qu'on tape
-  :formulaire champ=valeur …    remplir et envoyer le formulaire ouvert (champ par son nom ; menu=a,b)
-  :messages #salon              les derniers messages d'un salon, d'un fil ou d'un forum, numérotés
-  :mp                           les messages privés du membre, numérotés
-  :clic [N] BOUTON              cliquer sur un bouton du message N (sans N : de la dernière réponse)
-  :choix [N] OPTION[,OPTION]    choisir dans le menu du message N (de même ; :choisir aussi)
-  :membre NOM                   agir en tant que NOM ({members})
-  :salon NOM                    le salon où taper les commandes ({channels})
-  :langue fr|en-US              la langue de Discord du membre (sans rien : la sienne)
-  :avancer 2j | 3h | 15min | 1j2h   avancer l'horloge du bot, échéance après échéance, et voir ce qui
-                                arrive (rappels, expirations, récapitulatifs, relances) et quand
-  :heure                        l'heure du bac à sable, à Paris
-  :quitter (ou Ctrl-D)          sortir ; ↑ et ↓ rappellent les lignes déjà tapées
-Les fichiers joints par le bot sont enregistrés dans {files}"""
 
 Action = Callable[[str], Awaitable[None]]
 
@@ -110,6 +91,7 @@ class Console:
             "langue": self._language,
             "avancer": self._advance,
             "heure": self._time,
+            "tour": self._tour,
         }
 
     @property
@@ -137,12 +119,12 @@ class Console:
             elif line:
                 self.write("Tapez une commande qui commence par / (par exemple /aide), ou :aide.")
         except DriverError as exc:
-            self.write(f"⚠ Discord refuserait : {_one_line(exc)}")
+            self.write(f"⚠ Discord refuserait : {one_line(exc)}")
         except ConsoleError as exc:
-            self.write(f"⚠ {_one_line(exc)}")
+            self.write(f"⚠ {one_line(exc)}")
         except Exception as exc:  # the console outlives anything the bot or the emulator does
             log.debug("échec de « %s »", line, exc_info=True)
-            self.write(f"⚠ Erreur inattendue ({type(exc).__name__}) : {_one_line(exc)}")
+            self.write(f"⚠ Erreur inattendue ({type(exc).__name__}) : {one_line(exc)}")
         return True
 
     # ----------------------------------------------------------------- slash commands
@@ -178,11 +160,7 @@ class Console:
         if kind == ROLE:
             return role_named(self.demo.guild, typed)
         if kind == ATTACHMENT:
-            path = Path(typed).expanduser()
-            if not path.is_file():
-                raise ConsoleError(f"pas de fichier {path} : donnez le chemin d'un fichier de votre ordinateur")
-            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return Upload(path.name, path.read_bytes(), content_type)
+            return upload(typed)
         return typed
 
     def _channel_named(self, typed: str) -> Channel:
@@ -278,17 +256,17 @@ class Console:
         if not label:
             raise ConsoleError("quel bouton ? Par exemple :clic S'inscrire ou :clic 2 Publier")
         for message in candidates:
-            named = [Named(b, f"[{_button_name(b)}]", [_button_name(b), b.get("label") or "", b.get("custom_id") or ""])
+            named = [Named(b, f"[{button_name(b)}]", [button_name(b), b.get("label") or "", b.get("custom_id") or ""])
                      for b in message.buttons]  # fmt: skip
             if matches(label, named):
                 button = one(label, named, "boutons")
                 mark = self.emulator.snowflakes.next()
-                pressed = button.get("custom_id") or _button_name(button)  # a link button has no id: refused
+                pressed = button.get("custom_id") or button_name(button)  # a link button has no id: refused
                 reply = await self.driver.click(self.user, message, pressed, locale=self.chosen_locale)
                 await self._answered(reply, mark)
                 return
         with_buttons = next((m for m in candidates if m.buttons), None)
-        shown = " ".join(f"[{_button_name(b)}]" for b in with_buttons.buttons) if with_buttons else ""
+        shown = " ".join(f"[{button_name(b)}]" for b in with_buttons.buttons) if with_buttons else ""
         raise ConsoleError(f"pas de bouton « {label} » ici" + (f" ; boutons : {shown}" if shown else ""))
 
     async def _choose(self, rest: str) -> None:
@@ -360,6 +338,9 @@ class Console:
     async def _time(self, rest: str) -> None:
         self.write(f"Il est {format_when(self.clock(), PARIS)} (heure de Paris, horloge du bac à sable).")
 
+    async def _tour(self, rest: str) -> None:
+        await play_tour(self)
+
     # ----------------------------------------------------------------- answers and what arrives
 
     async def _answered(self, reply: Reply, mark: int) -> None:
@@ -401,14 +382,6 @@ class Console:
             self.write(f"Ailleurs : {elsewhere} (:membre NOM puis :mp ou :messages #salon pour les lire).")
 
 
-def _button_name(button: dict[str, Any]) -> str:
-    return component_label(button) or str(button.get("custom_id"))
-
-
-def _one_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
-
-
 async def run_console(settings: Settings, *, database: str | None = None) -> int:
     clock = ShiftedClock()
     with session_folder() as session, line_editing():
@@ -416,9 +389,7 @@ async def run_console(settings: Settings, *, database: str | None = None) -> int
         async with sandbox(Path(database) if database else session / DATABASE, settings=settings, clock=clock) as box:
             await furnish(box)
             console = Console(box, clock, files)
-            print("Bac à sable hors ligne : un Discord local avec un serveur de démonstration.")
-            print("Tapez /aide pour commencer, :aide pour les commandes de la console, :quitter pour sortir.")
-            print(f"Les fichiers joints par le bot seront enregistrés dans {files}")
+            print(GREETING.format(files=files))
             with ctrl_c_explained():
                 while (line := await read_line(console.prompt)) is not None and await console.handle(line):
                     pass

@@ -1,9 +1,12 @@
-"""What a member fills in: a form's fields and a menu's options, named as the member reads them."""
+"""What a member fills in: a form's fields, a menu's options, named as the member reads them, and files."""
 
 from __future__ import annotations
 
+import mimetypes
+from pathlib import Path
 from typing import Any
 
+from bot.sandbox.driver import Upload
 from bot.sandbox.render import modal_fields
 from bot.sandbox.typed import ConsoleError, Named, matches, one, split_words
 
@@ -41,3 +44,12 @@ def form_values(modal: dict[str, Any], typed: str) -> dict[str, str | list[str]]
         label, inner = fields[index]
         values[str(inner["custom_id"])] = value if inner.get("type") == 4 else menu_values(inner, value, label)
     return values
+
+
+def upload(typed: str) -> Upload:
+    """A file of the member's computer, given by its path, as an attachment option's value."""
+    path = Path(typed).expanduser()
+    if not path.is_file():
+        raise ConsoleError(f"pas de fichier {path} : donnez le chemin d'un fichier de votre ordinateur")
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return Upload(path.name, path.read_bytes(), content_type)

@@ -46,6 +46,10 @@ def component_label(component: dict[str, Any]) -> str:
     return f"{emoji} {label}".strip()
 
 
+def button_name(button: dict[str, Any]) -> str:
+    return component_label(button) or str(button.get("custom_id"))
+
+
 def render_row(row: dict[str, Any]) -> str:
     parts = []
     for component in row.get("components") or []:

@@ -84,3 +84,7 @@ def one(typed: str, candidates: Sequence[Named[T]], what: str) -> T:
         raise ConsoleError(f"« {typed} » peut désigner plusieurs {what} : {', '.join(shown)}")
     valid = ", ".join(c.shown for c in candidates) or "aucun"
     raise ConsoleError(f"« {typed} » n'est pas parmi les {what} : {valid}")
+
+
+def one_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
