@@ -19,9 +19,10 @@ from pathlib import Path
 from bot.config import Settings, SettingsError, load_settings
 from bot.core import build_core
 from bot.db import Database, MigrationError
-from bot.i18n import gettext
+from bot.i18n import gettext, ngettext
 from bot.problems import Stop, database_problem
 from bot.projects.csvfile import ImportError_
+from bot.projects.messages import import_summary
 from bot.projects.models import ImportReport
 
 GO_LIVE = "mettez le jeton dans .env (cp .env.example .env, ligne DISCORD_TOKEN=)"
@@ -114,8 +115,13 @@ def import_projects(settings: Settings, path: Path) -> int:
     except ImportError_ as error:
         for line, reason in error.problems:
             print(f"{path}:{line}: {gettext(reason.message, None, **reason.params)}", file=sys.stderr)
-        return fail(f"Import refusé : {len(error.problems)} ligne(s) en erreur, rien n'a été enregistré.", code=1)
-    print(f"{report.created} créé(s), {report.updated} mis à jour, {report.unchanged} inchangé(s).")
+        refused = ngettext(
+            "Import refusé : {n} ligne en erreur, rien n'a été enregistré.",
+            "Import refusé : {n} lignes en erreur, rien n'a été enregistré.",
+            len(error.problems),
+        )
+        return fail(refused, code=1)
+    print(f"{import_summary(report)}.")
     return 0
 
 
@@ -132,7 +138,8 @@ def export_projects(settings: Settings, path: Path | None) -> int:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise Stop(f"Écriture impossible de {path} : {exc.strerror or exc}.") from None
-    print(f"{count} projet(s) exporté(s) dans {path}.", file=sys.stderr)
+    exported = ngettext("{n} projet exporté dans {chemin}.", "{n} projets exportés dans {chemin}.", count, chemin=path)
+    print(exported, file=sys.stderr)
     return 0
 
 

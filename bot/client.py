@@ -201,7 +201,8 @@ class HabitatBot(commands.Bot):
 
     async def on_ready(self) -> None:
         assert self.user is not None
-        log.info("connecté en tant que %s (%s) sur %d serveurs", self.user, self.user.id, len(self.guilds))
+        servers = i18n.ngettext("{n} serveur", "{n} serveurs", len(self.guilds))
+        log.info("connecté en tant que %s (%s) sur %s", self.user, self.user.id, servers)
         if self.startup_notes:
             log.info("au démarrage : %s", " ; ".join(self.startup_notes))
             self.startup_notes.clear()

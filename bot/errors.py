@@ -20,6 +20,19 @@ class Text:
         return f"Text({self.message!r}, {self.params!r})"
 
 
+class Plural(Text):
+    """A count and its noun in two French forms, the one shown chosen by `n` in the member's language
+    (the catalogue translates each form). `n` also fills the `{n}` placeholder unless given otherwise."""
+
+    def __init__(self, singular: str, plural: str, n: float, /, **params: Any) -> None:
+        super().__init__(singular, **params)
+        self.plural = plural
+        self.n = n
+
+    def __repr__(self) -> str:
+        return f"Plural({self.message!r}, {self.plural!r}, {self.n!r}, {self.params!r})"
+
+
 class Composed(str):
     """A parameter the bot wrote itself (a list of rows in error…): shown whole, not quoted short."""
 
@@ -38,10 +51,6 @@ class UserError(Exception):
 
 # What pydantic found wrong, said as the member reads it (French source strings of the catalogue).
 REASONS: dict[str, str] = {
-    "string_too_short": "au moins {min_length} caractère(s)",
-    "string_too_long": "au plus {max_length} caractères",
-    "too_short": "au moins {min_length} élément(s)",
-    "too_long": "au plus {max_length} éléments",
     "greater_than_equal": "au moins {ge}",
     "greater_than": "plus de {gt}",
     "less_than_equal": "au plus {le}",
@@ -69,6 +78,14 @@ REASONS: dict[str, str] = {
 }
 
 
+# Reasons that count something: (singular, plural, the context value that counts).
+COUNTED_REASONS: dict[str, tuple[str, str, str]] = {
+    "string_too_short": ("au moins {min_length} caractère", "au moins {min_length} caractères", "min_length"),
+    "string_too_long": ("au plus {max_length} caractère", "au plus {max_length} caractères", "max_length"),
+    "too_short": ("au moins {min_length} élément", "au moins {min_length} éléments", "min_length"),
+    "too_long": ("au plus {max_length} élément", "au plus {max_length} éléments", "max_length"),
+}
+
 UNKNOWN_REASON = "valeur non valable"
 
 
@@ -80,9 +97,18 @@ def reason(detail: ErrorDetails) -> Text:
 
         message = str((detail.get("ctx") or {}).get("error", ""))
         return Text(message if message in catalogue() else UNKNOWN_REASON)
-    template = REASONS.get(detail["type"], UNKNOWN_REASON)
     context = {key: value for key, value in (detail.get("ctx") or {}).items() if isinstance(value, int | float | str)}
-    return Text(template, **context)
+    if detail["type"] in COUNTED_REASONS:
+        count = context.get(COUNTED_REASONS[detail["type"]][2])
+        if isinstance(count, int | float):
+            return counted_reason(detail["type"], count)
+    return Text(REASONS.get(detail["type"], UNKNOWN_REASON), **context)
+
+
+def counted_reason(kind: str, count: float) -> Plural:
+    """A reason of `COUNTED_REASONS` ("au moins 3 caractères") for `count`."""
+    singular, plural, counted = COUNTED_REASONS[kind]
+    return Plural(singular, plural, count, **{counted: count})
 
 
 def field_label(detail: ErrorDetails, model: type[BaseModel] | None, labels: Mapping[str, str]) -> str:

@@ -12,12 +12,13 @@ announcement). The catalogue's `[names]` table holds such names under their Fren
 
 from __future__ import annotations
 
+import copy
 import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bot.errors import Composed, Text, UserError
+from bot.errors import Composed, Plural, Text, UserError
 from bot.limits import CONTENT, clip, quote
 
 LOCALES_DIR = Path(__file__).with_name("locales")
@@ -72,13 +73,34 @@ def command_path(qualified_name: str, locale: str | None) -> str:
 
 
 def gettext(text: str, locale: str | None = None, /, **params: Any) -> str:
-    """The message in the member's language, with its `{placeholders}` filled (a `Text` parameter is
-    translated in turn)."""
+    """The message in the member's language, with its `{placeholders}` filled (a `Text` or `Plural`
+    parameter is translated in turn)."""
     message = translate(text, locale) or text
     if not params:
         return message
-    shown = {key: gettext(v.message, locale, **v.params) if isinstance(v, Text) else v for key, v in params.items()}
-    return message.format(**shown)
+    return message.format(**{key: _shown(value, locale) for key, value in params.items()})
+
+
+def is_plural(n: float, locale: str | None) -> bool:
+    """Whether `n` takes the plural in the member's language: French says "0 personne, 1,5 kilo", from
+    2 on plural; English "0 people, 1 person", plural but for one."""
+    if language_of(locale) == SOURCE_LANGUAGE:
+        return abs(n) >= 2
+    return n != 1
+
+
+def ngettext(singular: str, plural: str, n: float, locale: str | None = None, /, **params: Any) -> str:
+    """A count and its noun in the member's language: the French form their language's rule asks for,
+    translated (each form is its own catalogue entry). `n` fills `{n}` unless another value is given."""
+    return gettext(plural if is_plural(n, locale) else singular, locale, **{"n": n, **params})
+
+
+def _shown(value: Any, locale: str | None) -> Any:
+    if isinstance(value, Plural):
+        return ngettext(value.message, value.plural, value.n, locale, **value.params)
+    if isinstance(value, Text):
+        return gettext(value.message, locale, **value.params)
+    return value
 
 
 def explain(error: UserError, locale: str | None) -> str:
@@ -88,11 +110,14 @@ def explain(error: UserError, locale: str | None) -> str:
 
 
 def _quoted(params: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: Text(value.message, **_quoted(value.params))
-        if isinstance(value, Text)
-        else quote(value)
-        if isinstance(value, str) and not isinstance(value, Composed)
-        else value
-        for key, value in params.items()
-    }
+    return {key: _quoted_value(value) for key, value in params.items()}
+
+
+def _quoted_value(value: Any) -> Any:
+    if isinstance(value, Text):
+        inner = copy.copy(value)  # a Plural stays one
+        inner.params = _quoted(value.params)
+        return inner
+    if isinstance(value, str) and not isinstance(value, Composed):
+        return quote(value)
+    return value

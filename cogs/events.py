@@ -37,7 +37,7 @@ from cogs.ui.events import (
 )
 from cogs.ui.members import is_organiser
 from cogs.ui.paginator import Paginator
-from cogs.ui.text import reply, t
+from cogs.ui.text import reply, t, tn
 from cogs.ui.transformers import (
     DepartementOption,
     EndOption,
@@ -230,7 +230,12 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
         by = await manager(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)  # a plenary has thousands to tell
         cancelled, told = await self.bot.events.cancel(evenement.id, raison, by=by)
-        told_them = t(interaction, "Événement annulé ; {n} inscrit(s) prévenu(s) en message privé.", n=told)
+        told_them = tn(
+            interaction,
+            "Événement annulé ; {n} inscrit prévenu en message privé.",
+            "Événement annulé ; {n} inscrits prévenus en message privé.",
+            told,
+        )
         await reply(interaction, told_them)
         await self.scheduled.follow(cancelled)
 
@@ -375,7 +380,7 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
         data = to_ics(events, await server_zone(interaction), now=self.bot.clock())
         name = f"evenement-{evenement.id}.ics" if evenement else "agenda.ics"
         await interaction.response.send_message(
-            t(interaction, "{n} événement(s) dans le fichier.", n=len(events)),
+            tn(interaction, "{n} événement dans le fichier.", "{n} événements dans le fichier.", len(events)),
             file=discord.File(io.BytesIO(data), filename=name),
             ephemeral=True,
         )

@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.client import HabitatBot, bot_of
 from bot.errors import UserError
 from bot.geo import Commune
+from bot.projects.messages import import_summary
 from bot.projects.models import IMPORT_MAX_BYTES, REASON_MAX, ProjectFacts, SearchFilters
 from bot.vocabulary import Etape, FormeJuridique, Initiative, Public, label
 from cogs.ui.buttons import ActionButton
@@ -21,7 +22,7 @@ from cogs.ui.errors import reported
 from cogs.ui.members import is_organiser
 from cogs.ui.project_forms import CommuneOrChoices, moderates, open_edit_form, proposal_form, with_commune
 from cogs.ui.projects import ProjectOption, ResultsView, project_choices, settled_card, show_record
-from cogs.ui.text import reply, t
+from cogs.ui.text import reply, t, tn
 from cogs.ui.transformers import DepartementOption, PlaceOption, RegionOption, server_zone
 from cogs.ui.views import TextModal
 
@@ -300,13 +301,7 @@ class Projects(
         report = await self.service.import_csv(text)
         await reply(
             interaction,
-            t(
-                interaction,
-                "Import terminé : {crees} créé(s), {maj} mis à jour, {inchanges} inchangé(s).",
-                crees=report.created,
-                maj=report.updated,
-                inchanges=report.unchanged,
-            ),
+            t(interaction, "Import terminé : {bilan}.", bilan=import_summary(report, interaction.locale.value)),
         )
 
     @app_commands.command(name="exporter", description="Exporter en CSV les projets d'une recherche (organisateurs)")
@@ -340,7 +335,9 @@ class Projects(
         await interaction.response.defer(ephemeral=True, thinking=True)
         text, count = await self.service.export_csv(filters)
         file = discord.File(io.BytesIO(text.encode("utf-8")), filename="projets.csv")
-        await interaction.followup.send(t(interaction, "{n} projet(s) exporté(s).", n=count), file=file, ephemeral=True)
+        await interaction.followup.send(
+            tn(interaction, "{n} projet exporté.", "{n} projets exportés.", count), file=file, ephemeral=True
+        )
 
 
 async def setup(bot: HabitatBot) -> None:

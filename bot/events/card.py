@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from bot.dates import format_time, format_when
+from bot.errors import Plural
 from bot.events.models import Event, Session
 from bot.i18n import gettext
 from bot.notify import Button, Outgoing
@@ -33,9 +34,15 @@ def when_text(event: Event | Session, zone: ZoneInfo, locale: str | None) -> str
 
 
 def seats_text(event: Event, locale: str | None) -> str | None:
-    if event.capacity is None:
+    left = event.seats_left
+    if left is None:  # no capacity
         return None
-    text = gettext("{libres} place(s) libre(s) sur {total}", locale, libres=event.seats_left, total=event.capacity)
+    text = gettext(
+        "{libres} sur {total}",
+        locale,
+        libres=Plural("{n} place libre", "{n} places libres", left),
+        total=event.capacity,
+    )
     if event.waiting:
         text += " · " + gettext("{n} en attente", locale, n=event.waiting)
     return text

@@ -37,7 +37,7 @@ from bot.households.models import (
     parse_place,
 )
 from bot.households.store import HouseholdStore, IntroductionStore
-from bot.i18n import gettext
+from bot.i18n import gettext, ngettext
 from bot.limits import EMBED_FIELD_VALUE, clip
 from bot.notify import Button, Outgoing
 from bot.outbox import Kind, Letter, Outbox, Skip, Status, Target, subject
@@ -391,7 +391,8 @@ class HouseholdService:
         due = await self.store.to_pause(now, BATCH)
         if due:
             await self.store.pause_unanswered(due)
-            log.info("%d présentation(s) mise(s) en pause faute de réponse", len(due))
+            paused = ngettext("{n} présentation mise en pause", "{n} présentations mises en pause", len(due))
+            log.info("%s faute de réponse", paused)
         return len(due)
 
     async def _digests(self, now: datetime) -> int:
@@ -565,11 +566,13 @@ class HouseholdService:
         if profile is None or profile.paused or not profile.digest:
             raise Skip(Status.cancelled, "récapitulatif arrêté")
         return Outgoing(
-            content=gettext(
-                "🏡 {n} nouvelle(s) suggestion(s) de mise en lien cette semaine : tapez /mise-en-lien "
+            content=ngettext(
+                "🏡 {n} nouvelle suggestion de mise en lien cette semaine : tapez /mise-en-lien "
+                "suggestions pour la voir. (/mise-en-lien pause pour ne plus recevoir ce message.)",
+                "🏡 {n} nouvelles suggestions de mise en lien cette semaine : tapez /mise-en-lien "
                 "suggestions pour les voir. (/mise-en-lien pause pour ne plus recevoir ce message.)",
+                letter.payload["n"],
                 letter.locale,
-                n=letter.payload["n"],
             )
         )
 

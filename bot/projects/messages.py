@@ -7,11 +7,23 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.dates import format_day
+from bot.errors import Plural
 from bot.i18n import gettext
 from bot.limits import CONTENT, EMBED_DESCRIPTION, EMBED_TITLE, clip
 from bot.notify import Button, Outgoing
-from bot.projects.models import Project, Question, Verdict
+from bot.projects.models import ImportReport, Project, Question, Verdict
 from bot.vocabulary import label
+
+
+def import_summary(report: ImportReport, locale: str | None = None) -> str:
+    """What an import of the directory did ("2 créés, 1 mis à jour, 0 inchangé")."""
+    return gettext(
+        "{crees}, {maj} mis à jour, {inchanges}",
+        locale,
+        crees=Plural("{n} créé", "{n} créés", report.created),
+        maj=report.updated,
+        inchanges=Plural("{n} inchangé", "{n} inchangés", report.unchanged),
+    )
 
 
 def moderation_card(project: Project, zone: ZoneInfo, locale: str | None = None) -> Outgoing:

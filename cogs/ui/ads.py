@@ -16,7 +16,7 @@ from bot.ads.models import BODY_MAX, COMMUNE_MAX, DURATIONS, PRICE_TYPED_MAX, TI
 from bot.client import bot_of
 from bot.errors import UserError
 from bot.geo import Commune
-from bot.i18n import gettext
+from bot.i18n import gettext, ngettext
 from bot.limits import (
     CHOICE_NAME,
     CHOICES,
@@ -112,7 +112,7 @@ def post_message(ad: Ad, zone: ZoneInfo) -> dict[str, Any]:
 
 def search_embed(ads: Sequence[Ad], zone: ZoneInfo, locale: str | None, *, page: int, total: int) -> discord.Embed:
     embed = discord.Embed(title=gettext("Petites annonces", locale), colour=COLOUR)
-    embed.description = gettext("{n} annonce(s)", locale, n=total)
+    embed.description = ngettext("{n} annonce", "{n} annonces", total, locale)
     for number, ad in enumerate(ads, start=page * PER_PAGE + 1):
         link = f"<#{ad.thread_id}>" if ad.thread_id else gettext("n° {id}", locale, id=ad.id)
         summary = f"{' · '.join(facts(ad, locale))} · {link}\n{clip(' '.join(ad.body.split()), SNIPPET)}"

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
-from bot.errors import REASONS, UNKNOWN_REASON, Text, UserError
+from bot.errors import REASONS, UNKNOWN_REASON, Text, UserError, counted_reason
 from bot.i18n import explain
 from cogs.ui.text import reply, t
 
@@ -97,9 +97,9 @@ def _out_of_bounds(parameter: app_commands.Parameter, value: Any) -> Text | None
         if not isinstance(value, str):
             return Text(UNKNOWN_REASON)
         if low is not None and len(value) < low:
-            return Text(REASONS["string_too_short"], min_length=int(low))
+            return counted_reason("string_too_short", int(low))
         if high is not None and len(value) > high:
-            return Text(REASONS["string_too_long"], max_length=int(high))
+            return counted_reason("string_too_long", int(high))
     elif kind in (discord.AppCommandOptionType.integer, discord.AppCommandOptionType.number):
         whole = kind is discord.AppCommandOptionType.integer
         if isinstance(value, bool) or not isinstance(value, int if whole else int | float):

@@ -18,10 +18,11 @@ from discord import app_commands
 
 from bot.client import HabitatBot, bot_of
 from bot.dates import format_when
+from bot.errors import Plural
 from bot.events.card import KIND_EMOJI, seats_text
 from bot.events.models import Event, EventFilters, Manager, Outcome, Registration, Roster
 from bot.geo import Commune, Departement, Region
-from bot.i18n import gettext
+from bot.i18n import gettext, ngettext
 from bot.limits import (
     CHOICE_NAME,
     EMBED_FIELD_NAME,
@@ -44,7 +45,7 @@ FORMULA_START = ("=", "+", "-", "@")  # what a spreadsheet would run as a formul
 
 def list_embed(events: Sequence[Event], zone: ZoneInfo, locale: str | None, *, page: int, total: int) -> discord.Embed:
     embed = discord.Embed(title=gettext("Agenda de l'habitat participatif", locale), colour=COLOUR)
-    embed.description = gettext("{n} événement(s) à venir", locale, n=total)
+    embed.description = ngettext("{n} événement à venir", "{n} événements à venir", total, locale)
     for number, event in enumerate(events, start=page * PER_PAGE + 1):
         parts = [format_when(event.starts_at, zone, locale), event.place]
         seats = seats_text(event, locale)
@@ -91,11 +92,12 @@ def registration_message(locale: str | None, outcome: Outcome) -> str:
             titre=event.title,
         )
     key = (
-        "Inscription confirmée pour {n} personne(s) à « {titre} »."
+        "Inscription confirmée pour {personnes} à « {titre} »."
         if outcome.created
-        else "Inscription mise à jour : {n} personne(s) à « {titre} »."
+        else ("Inscription mise à jour : {personnes} à « {titre} ».")
     )
-    return gettext(key, locale, n=registration.seats, titre=event.title)
+    people = Plural("{n} personne", "{n} personnes", registration.seats)
+    return gettext(key, locale, personnes=people, titre=event.title)
 
 
 # ---------------------------------------------------------------------- the organiser's list
@@ -117,7 +119,12 @@ def participants_embed(roster: Roster, names: dict[int, str], locale: str | None
     confirmed = [r for r in main if not r.waiting]
     waiting = [r for r in main if r.waiting]
     seats = sum(r.seats for r in confirmed)
-    embed.description = gettext("{n} personne(s) inscrite(s), {m} foyer(s) en attente", locale, n=seats, m=len(waiting))
+    embed.description = gettext(
+        "{inscrits}, {attente}",
+        locale,
+        inscrits=Plural("{n} personne inscrite", "{n} personnes inscrites", seats),
+        attente=Plural("{n} foyer en attente", "{n} foyers en attente", len(waiting)),
+    )
 
     def line(registration: Registration) -> str:
         who = names.get(registration.user_id or 0) or registration.guest_name or gettext("(anonyme)", locale)

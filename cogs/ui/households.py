@@ -11,6 +11,7 @@ from typing import Any
 import discord
 
 from bot.client import bot_of
+from bot.errors import Plural
 from bot.households.matching import Reason
 from bot.households.models import (
     HouseholdMakeup,
@@ -222,9 +223,9 @@ def profile_embed(interaction: discord.Interaction[Any], profile: HouseholdProfi
             name=t(interaction, "Foyer"),
             value=t(
                 interaction,
-                "{adultes} adulte(s), {enfants} enfant(s), {seniors} de plus de 65 ans",
-                adultes=profile.adults,
-                enfants=profile.children or 0,
+                "{adultes}, {enfants}, {seniors} de plus de 65 ans",
+                adultes=Plural("{n} adulte", "{n} adultes", profile.adults),
+                enfants=Plural("{n} enfant", "{n} enfants", profile.children or 0),
                 seniors=profile.seniors or 0,
             ),
         )

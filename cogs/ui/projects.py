@@ -37,7 +37,7 @@ from bot.projects.models import (
 from cogs.ui.notifier import render
 from cogs.ui.paginator import Paginator
 from cogs.ui.project_forms import moderates, open_edit_form, tl
-from cogs.ui.text import reply, t
+from cogs.ui.text import reply, t, tn
 from cogs.ui.transformers import server_zone
 from cogs.ui.views import HabitatView, TextModal
 
@@ -114,7 +114,7 @@ def results_embed(
     zone: ZoneInfo,
 ) -> discord.Embed:
     embed = discord.Embed(title=t(interaction, "Projets d'habitat participatif"), colour=COLOUR)
-    embed.description = t(interaction, "{n} projet(s) trouvé(s)", n=total)
+    embed.description = tn(interaction, "{n} projet trouvé", "{n} projets trouvés", total)
     by_id = {p.id: p for p in projects}
     for number, hit in enumerate(hits, start=page * PER_PAGE + 1):
         project = by_id.get(hit.project_id)

@@ -7,13 +7,18 @@ from typing import Any
 import discord
 
 from bot import limits
-from bot.i18n import gettext
+from bot.i18n import gettext, ngettext
 from bot.limits import clip
 
 
 def t(interaction: discord.Interaction[Any], text: str, /, **params: Any) -> str:
     """`text` (French source) in the interacting member's language, placeholders filled."""
     return gettext(text, interaction.locale.value, **params)
+
+
+def tn(interaction: discord.Interaction[Any], singular: str, plural: str, n: float, /, **params: Any) -> str:
+    """A count and its noun (French source forms) in the interacting member's language."""
+    return ngettext(singular, plural, n, interaction.locale.value, **params)
 
 
 async def reply(interaction: discord.Interaction[Any], content: str, /, **kwargs: Any) -> None:

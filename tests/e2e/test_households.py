@@ -421,9 +421,9 @@ async def test_the_weekly_digest_and_its_pause(furnished: Sandbox, clock: Manual
     await introduce(sb, alex)
     await profile_for(sb, morgane)
     clock.advance(days=8)
-    assert len(containing(await dms(sb, alex), "nouvelle(s) suggestion(s)")) == 1
+    assert len(containing(await dms(sb, alex), "de mise en lien cette semaine")) == 1
     clock.advance(days=8)
-    assert len(containing(await dms(sb, alex), "nouvelle(s) suggestion(s)")) == 1  # nothing new: no message
+    assert len(containing(await dms(sb, alex), "de mise en lien cette semaine")) == 1  # nothing new: no message
     paused = await sb.driver.slash(alex, "mise-en-lien pause")
     assert paused.content == "Plus de récapitulatif hebdomadaire."
     profile = await sb.bot.households.get(alex.id)
@@ -658,7 +658,7 @@ async def test_a_digest_queued_by_a_bot_that_dies_is_sent_once_by_the_next(
             assert await again.bot.scheduler.run_due() == 0  # still claimed by the dead bot
             clock.advance(minutes=2)  # its lease is over
             await again.bot.scheduler.run_due()  # sent again with the same nonce: Discord keeps the first
-        assert len(containing(world.emulator.dms_to(alex), "nouvelle(s) suggestion(s)")) == 1
+        assert len(containing(world.emulator.dms_to(alex), "de mise en lien cette semaine")) == 1
 
 
 async def test_a_yearly_question_queued_by_a_bot_that_dies_is_sent_once_by_the_next(

@@ -35,7 +35,7 @@ async def test_search_by_departement_is_paginated_for_the_asker_only(furnished: 
     alex, sam = sb.demo.user("alex"), sb.demo.user("sam")
     reply = await sb.driver.slash(alex, "projet chercher", departement="63")
     assert not reply.ephemeral  # results are shared in the channel
-    assert reply.embeds[0]["description"] == "8 projet(s) trouvé(s)"
+    assert reply.embeds[0]["description"] == "8 projets trouvés"
     assert len(reply.embeds[0]["fields"]) == 5
     assert reply.message is not None
     refused = await sb.driver.click(sam, reply.message, "▶")
@@ -540,7 +540,7 @@ async def test_organisers_export_and_import(furnished: Sandbox) -> None:
     dominique = sb.demo.user("dominique")
     exported = await sb.driver.slash(dominique, "projet exporter", departement="63")
     assert exported.deferred
-    assert exported.messages[-1].ephemeral and exported.messages[-1].content == "8 projet(s) exporté(s)."
+    assert exported.messages[-1].ephemeral and exported.messages[-1].content == "8 projets exportés."
     [attachment] = exported.messages[-1].attachments
     rows = csv_rows(attachment.data.decode("utf-8"))
     assert len(rows) == 8
@@ -548,7 +548,7 @@ async def test_organisers_export_and_import(furnished: Sandbox) -> None:
     upload = Upload("projets.csv", attachment.data)
     again = await sb.driver.slash(dominique, "projet importer", fichier=upload)
     assert again.deferred  # « thinking… » at once, the report follows
-    assert again.messages[-1].content == "Import terminé : 0 créé(s), 0 mis à jour, 8 inchangé(s)."
+    assert again.messages[-1].content == "Import terminé : 0 créé, 0 mis à jour, 8 inchangés."
 
 
 async def test_a_bad_import_names_the_rows_and_writes_nothing(furnished: Sandbox) -> None:

@@ -270,7 +270,7 @@ async def test_a_wrong_field_refuses_the_form_and_writes_nothing(core: Core) -> 
     assert explain(refused.value, "fr").startswith("« Prix ou budget en € (facultatif) » ne convient pas")
     with pytest.raises(UserError) as short:
         await published(core, title="T3")
-    assert explain(short.value, "en-US") == "“Title” does not fit: at least 3 character(s)."
+    assert explain(short.value, "en-US") == "“Title” does not fit: at least 3 characters."
     assert await core.db.fetchall("SELECT * FROM ads") == []
     assert await core.db.fetchall("SELECT * FROM outbox") == []
 

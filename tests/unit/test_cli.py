@@ -97,9 +97,9 @@ def test_import_and_export_projects(
     source = tmp_path / "in.csv"
     source.write_text(CSV_TEXT, encoding="utf-8")
     assert main(["import-projects", str(source)]) == 0
-    assert "1 créé(s)" in capsys.readouterr().out
+    assert "1 créé," in capsys.readouterr().out
     assert main(["import-projects", str(source)]) == 0
-    assert "0 créé(s), 0 mis à jour, 1 inchangé(s)" in capsys.readouterr().out
+    assert "0 créé, 0 mis à jour, 1 inchangé" in capsys.readouterr().out
     assert main(["export-projects"]) == 0
     assert capsys.readouterr().out == CSV_TEXT.replace(",familles,jardin,", ",familles,jardin,")
     target = tmp_path / "out.csv"

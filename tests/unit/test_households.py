@@ -269,7 +269,7 @@ async def test_a_budget_beyond_any_home_is_refused_and_nothing_is_stored(core: C
     ("step", "typed", "refusal"),
     [
         (2, {"adultes": "13", "statuts": {"achat"}}, "« Nombre d'adultes » ne convient pas : au plus 12."),
-        (2, {"adultes": "2", "statuts": set()}, "« Statut envisagé » ne convient pas : au moins 1 élément(s)."),
+        (2, {"adultes": "2", "statuts": set()}, "« Statut envisagé » ne convient pas : au moins 1 élément."),
         (
             2,
             {"adultes": "2", "statuts": {"achat"}, "budget": "300000", "enfants": "99"},

@@ -11,7 +11,17 @@ import pytest
 from bot.i18n import catalogue, command_path, gettext, language_of, names, translate_name
 
 ROOT = Path(__file__).resolve().parents[2]
-TRANSLATED_CALLS = {"t": 1, "gettext": 0, "UserError": 0, "Text": 0, "Refused": 0}
+# Each call's French source strings, by argument position (the two forms of a plural).
+TRANSLATED_CALLS = {
+    "t": (1,),
+    "gettext": (0,),
+    "UserError": (0,),
+    "Text": (0,),
+    "Refused": (0,),
+    "ngettext": (0, 1),
+    "tn": (1, 2),
+    "Plural": (0, 1),
+}
 
 
 def source_strings() -> set[str]:
@@ -29,19 +39,18 @@ def source_strings() -> set[str]:
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
-            position = TRANSLATED_CALLS.get(name)
-            if position is None or len(node.args) <= position:
-                continue
-            argument = node.args[position]
-            if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
-                found.add(argument.value)
+            for position in TRANSLATED_CALLS.get(name, ()):
+                given = node.args[position] if len(node.args) > position else None
+                if isinstance(given, ast.Constant) and isinstance(given.value, str):
+                    found.add(given.value)
     return found
 
 
 def test_every_validation_reason_has_an_english_translation() -> None:
-    from bot.errors import REASONS
+    from bot.errors import COUNTED_REASONS, REASONS
 
-    assert sorted(set(REASONS.values()) - catalogue("en").keys()) == []
+    counted = {form for singular, plural, _ in COUNTED_REASONS.values() for form in (singular, plural)}
+    assert sorted((set(REASONS.values()) | counted) - catalogue("en").keys()) == []
 
 
 def placeholders(text: str) -> set[str]:

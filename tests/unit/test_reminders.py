@@ -321,7 +321,7 @@ async def test_the_card_is_posted_by_the_ledger_and_a_burst_of_registrations_rew
     await core.scheduler.run_due()
     [(_, nonce, rewritten)] = notifier.sent[1:]
     assert (nonce, rewritten.rewrites) == ("edit:1001", 1001)
-    assert "Places : 0 place(s) libre(s) sur 3 · 1 en attente" in rewritten.lines
+    assert "Places : 0 place libre sur 3 · 1 en attente" in rewritten.lines
 
 
 async def test_a_change_that_comes_before_its_card_is_caught_up_once_the_card_exists(
@@ -337,7 +337,7 @@ async def test_a_change_that_comes_before_its_card_is_caught_up_once_the_card_ex
     clock.advance(seconds=FIRST_RETRY.total_seconds())
     await core.scheduler.run_due()
     assert [nonce for _, nonce, _ in notifier.sent] == [notifier.sent[0][1], "edit:1001"]
-    assert "Places : 2 place(s) libre(s) sur 3" in notifier.sent[-1][2].lines
+    assert "Places : 2 places libres sur 3" in notifier.sent[-1][2].lines
 
 
 async def test_a_card_that_could_not_be_posted_is_not_rewritten(core: Core, notifier: RecordingNotifier) -> None:
