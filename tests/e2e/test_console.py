@@ -262,7 +262,7 @@ async def test_a_member_signs_up_with_the_button_of_the_card_in_announcements(
     typist: Typist, furnished: Sandbox
 ) -> None:
     signed = await event_with_alex_registered(typist)
-    assert signed.endswith("Inscription confirmée pour 1 personne(s) à « Portes ouvertes des Hirondelles ».")
+    assert signed.endswith("Inscription confirmée pour 1 personne à « Portes ouvertes des Hirondelles ».")
     card = await typist(":messages #annonces")
     assert "┃ Organisé par @Dominique\n" in card and "<@" not in card
     rows = await furnished.bot.db.fetchall("SELECT user_id, status FROM registrations")
@@ -346,7 +346,7 @@ async def test_a_csv_export_is_shown_by_its_first_lines_and_a_local_file_can_be_
     )
     (tmp_path / "corrige.csv").write_text(edited, encoding="utf-8")
     imported = await typist(f"/projet importer fichier:{tmp_path / 'corrige.csv'}")
-    assert imported.endswith("Import terminé : 0 créé(s), 1 mis à jour, 19 inchangé(s).")
+    assert imported.endswith("Import terminé : 0 créé, 1 mis à jour, 19 inchangés.")
     assert await typist("/projet importer fichier:nulle/part.csv") == (
         "⚠ pas de fichier nulle/part.csv : donnez le chemin d'un fichier de votre ordinateur"
     )
