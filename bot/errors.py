@@ -19,6 +19,9 @@ class Text:
     def __repr__(self) -> str:
         return f"Text({self.message!r}, {self.params!r})"
 
+    def __eq__(self, other: object) -> bool:  # the same words shown the same way: reasons compare by value
+        return type(other) is type(self) and vars(other) == vars(self)
+
 
 class Plural(Text):
     """A count and its noun in two French forms, the one shown chosen by `n` in the member's language

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from bot.errors import UserError
+from bot.errors import Text, UserError
 from bot.text import fold
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "geo"
@@ -87,6 +87,13 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def distance_text(km: float) -> Text:
+    """How far, as a member reads it: « à 12 km », and « à moins d'1 km » rather than « à 0 km »."""
+    if km < 1:
+        return Text("à moins d'1 km")
+    return Text("à {km} km", km=round(km))
 
 
 def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:

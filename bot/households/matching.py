@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.geo import distance_km
+from bot.geo import distance_km, distance_text
 from bot.households.models import HouseholdProfile
 from bot.projects.models import Project
 from bot.vocabulary import (
@@ -144,7 +144,7 @@ def score_households(a: HouseholdProfile, b: HouseholdProfile) -> Suggestion | N
     )
     reasons: list[Reason] = []
     if distance is not None and b.commune:
-        reasons.append(Reason("à {km} km, à {commune}", {"km": round(distance), "commune": b.commune}))
+        reasons.append(Reason("{distance}, à {commune}", {"distance": distance_text(distance), "commune": b.commune}))
     if a.horizon == b.horizon:
         reasons.append(Reason("même horizon : {horizon}", {"horizon": b.horizon}))
     if shared_values:
@@ -189,7 +189,9 @@ def score_project(household: HouseholdProfile, project: Project) -> Suggestion |
     )
     reasons: list[Reason] = []
     if distance is not None:
-        reasons.append(Reason("à {km} km, à {commune}", {"km": round(distance), "commune": project.commune}))
+        reasons.append(
+            Reason("{distance}, à {commune}", {"distance": distance_text(distance), "commune": project.commune})
+        )
     reasons.append(Reason("cherche de nouveaux foyers", {}))
     if shared_values:
         reasons.append(Reason("en commun : {valeurs}", {"valeurs": _names(shared_values)}))

@@ -680,7 +680,8 @@ def household_card(profile: HouseholdProfile, locale: str | None) -> tuple[str, 
         lines.append(_line("Où", profile.commune, locale))
     if profile.horizon:
         lines.append(_line("Quand", gettext(label(profile.horizon), locale), locale))
-    for name, values in (("Ce qui compte pour vous", profile.valeurs), ("Ce que vous apportez", profile.apports)):
+    described = (("Ce qui compte pour ce foyer", profile.valeurs), ("Ce que ce foyer apporte", profile.apports))
+    for name, values in described:
         if values:
             shown = ", ".join(gettext(label(v), locale) for v in sorted(values))
             lines.append(_line(name, clip(shown, EMBED_FIELD_VALUE), locale))

@@ -14,6 +14,7 @@ from discord import app_commands
 
 from bot.client import HabitatBot, bot_of
 from bot.dates import format_day, format_month
+from bot.geo import distance_text
 from bot.limits import (
     CHOICE_NAME,
     CONTENT,
@@ -88,7 +89,8 @@ def result_block(
     head = f"{STAGE_EMOJI[project.etape.value]} {project.nom}"
     place = f"{project.commune} ({project.departement})"
     if hit.distance_km is not None:
-        place += " · " + t(interaction, "à {km} km", km=f"{hit.distance_km:.0f}")
+        distance = distance_text(hit.distance_km)
+        place += " · " + t(interaction, distance.message, **distance.params)
     facts = [place, tl(interaction, project.etape)]
     if project.recrute:
         facts.append(t(interaction, "recrute des foyers"))

@@ -282,7 +282,12 @@ async def test_an_accepted_introduction_opens_a_private_thread_with_both(furnish
     asked = await ask_first_household(sb, alex)
     assert asked.content.startswith("Demande envoyée.")
     [request] = await dms(sb, morgane)
-    assert "Deux adultes, deux enfants" in request["embeds"][0]["description"]  # type: ignore[index]
+    card = request["embeds"][0]["description"]  # type: ignore[index]
+    assert "Deux adultes, deux enfants" in card
+    # The other household is described as theirs, not as the reader's own.
+    assert "**Ce qui compte pour ce foyer** : écologie" in card
+    assert "**Ce que ce foyer apporte** : la menuiserie" in card
+    assert "pour vous" not in card and "vous apportez" not in card
     accepted = await sb.driver.click(morgane, Message(sb.emulator, request), "Accepter")
     assert accepted.content.startswith("Mise en lien acceptée : <#")
     assert Message(sb.emulator, request).buttons == []

@@ -64,7 +64,8 @@ async def test_search_near_a_commune_shows_distances(furnished: Sandbox) -> None
         sb.demo.user("alex"), "projet chercher", pres_de="insee:63113", rayon_km=40, texte="coopératives"
     )
     text = reply.text
-    assert "à 0 km" in text
+    assert "Clermont-Ferrand (63) · à moins d'1 km" in text
+    assert "à 0 km" not in text
     assert "Issoire (63) · à 29 km" in text
     assert "Thiers" not in text  # no coopérative in its description
 

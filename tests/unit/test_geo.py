@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import UserError
-from bot.geo import EARTH_RADIUS_KM, Commune, Geography, bounding_box, distance_km, geography
+from bot.geo import EARTH_RADIUS_KM, Commune, Geography, bounding_box, distance_km, distance_text, geography
+from bot.i18n import gettext
 from bot.text import fold, stems, strip_accents
 
 # Metropolitan France, with a little margin: where the bot's centres and projects lie.
@@ -629,3 +630,18 @@ def test_within_keeps_a_commune_just_past_the_box() -> None:
 @pytest.mark.parametrize(("typed", "code"), [("finist", "29"), ("Puy", "63"), ("morbi", "56")], ids=readable)
 def test_a_unique_beginning_names_a_departement(geo: Geography, typed: str, code: str) -> None:
     assert geo.departement(typed).code == code
+
+
+@pytest.mark.parametrize(
+    ("km", "french", "english"),
+    [
+        (0.0, "à moins d'1 km", "under 1 km away"),
+        (0.96, "à moins d'1 km", "under 1 km away"),
+        (1.0, "à 1 km", "1 km away"),
+        (12.6, "à 13 km", "13 km away"),
+    ],
+)
+def test_a_distance_reads_as_people_say_it(km: float, french: str, english: str) -> None:
+    said = distance_text(km)
+    assert gettext(said.message, "fr", **said.params) == french
+    assert gettext(said.message, "en-US", **said.params) == english

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.errors import Text
 from bot.geo import distance_km, geography
 from bot.households.matching import (
     STAGE_OF,
@@ -193,7 +194,7 @@ def test_a_nearby_household_with_shared_values_is_suggested_with_its_reasons_in_
     assert (found.kind, found.target_id) == ("foyer", 2)
     assert found.distance_km == pytest.approx(distance)
     assert found.reasons == (
-        Reason("à {km} km, à {commune}", {"km": 37, "commune": "Thiers (63)"}),
+        Reason("{distance}, à {commune}", {"distance": Text("à {km} km", km=37), "commune": "Thiers (63)"}),
         Reason("même horizon : {horizon}", {"horizon": Horizon.un_trois_ans}),
         Reason("en commun : {valeurs}", {"valeurs": [Valeur.ecologie, Valeur.entraide]}),
         Reason("vous apportez {apports} qui leur manque", {"apports": [Apport.menuiserie]}),
@@ -218,8 +219,8 @@ def test_reasons_only_say_what_is_true() -> None:
     found = score_households(me, them)
 
     assert found is not None
-    assert [r.text for r in found.reasons] == ["à {km} km, à {commune}", "statut : {statuts}"]
-    assert found.reasons[0].params == {"km": 13, "commune": "Riom (63)"}
+    assert [r.text for r in found.reasons] == ["{distance}, à {commune}", "statut : {statuts}"]
+    assert found.reasons[0].params == {"distance": Text("à {km} km", km=13), "commune": "Riom (63)"}
 
 
 def test_a_household_without_a_commune_gets_no_distance_reason_and_a_middling_distance_score() -> None:
@@ -230,7 +231,7 @@ def test_a_household_without_a_commune_gets_no_distance_reason_and_a_middling_di
 
     assert found is not None
     assert found.distance_km is None
-    assert "à {km} km, à {commune}" not in [r.text for r in found.reasons]
+    assert "{distance}, à {commune}" not in [r.text for r in found.reasons]
     same_place = score_households(me, household(user_id=3))
     assert same_place is not None
     assert same_place.score - found.score == pytest.approx(WEIGHTS["distance"] / 2, abs=0.1)
@@ -339,7 +340,7 @@ def test_a_recruiting_project_nearby_is_suggested_with_its_reasons_in_order() ->
     assert found is not None
     assert (found.kind, found.target_id) == ("projet", 10)
     assert found.reasons == (
-        Reason("à {km} km, à {commune}", {"km": 37, "commune": "Thiers"}),
+        Reason("{distance}, à {commune}", {"distance": Text("à {km} km", km=37), "commune": "Thiers"}),
         Reason("cherche de nouveaux foyers", {}),
         Reason("en commun : {valeurs}", {"valeurs": [Valeur.ecologie, Valeur.espaces_partages]}),
         Reason("accueille : {publics}", {"publics": [Public.familles]}),
