@@ -12,6 +12,7 @@ import discord
 import pytest
 
 from bot.config import Settings
+from bot.i18n import catalogue
 from bot.sandbox import limits
 from bot.sandbox.driver import DriverError
 from bot.sandbox.emulator import Emulator
@@ -51,6 +52,30 @@ def untranslated(entries: list[dict[str, Any]], path: str = "") -> list[str]:
 
 async def test_every_command_option_and_choice_is_translated(sb: Sandbox) -> None:
     assert untranslated(list(sb.emulator.guild_commands[sb.demo.guild.id].values())) == []
+
+
+def slash_paths(entries: list[dict[str, Any]], french: str = "", english: str = "") -> list[tuple[str, str]]:
+    """(French path, English path) of every registered slash command and subcommand."""
+    found = []
+    for entry in entries:
+        here = (f"{french} {entry['name']}".strip(), f"{english} {entry['name_localizations']['en-US']}".strip())
+        found.append(here)
+        found += slash_paths([o for o in entry.get("options") or [] if o["type"] in (1, 2)], *here)
+    return found
+
+
+async def test_english_answers_name_commands_as_an_english_client_types_them(sb: Sandbox) -> None:
+    """« /config salons » in an English sentence is a command an English member cannot find."""
+    registered = [c for c in sb.emulator.guild_commands[sb.demo.guild.id].values() if c.get("type", 1) == 1]
+    french_only = [(fr, en) for fr, en in slash_paths(registered) if fr != en]
+    assert ("config salons", "config channels") in french_only
+    leftovers = [
+        (english, f"/{fr}")
+        for english in catalogue("en").values()
+        for fr, _ in french_only
+        if re.search(rf"/{re.escape(fr)}(?![\w-])", english)
+    ]
+    assert leftovers == []
 
 
 async def test_members_are_chunked_after_guild_create(sb: Sandbox) -> None:

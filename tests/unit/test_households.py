@@ -330,7 +330,7 @@ async def test_an_unanswered_request_lapses_and_the_requester_is_told_in_the_sam
     await core.scheduler.run_due()
     assert texts(notifier, 1) == [
         "⌛ Your introduction request of 1 March 2027 got no answer in 14 days: it is closed, and nothing was "
-        "shared. Other suggestions are waiting for you: /mise-en-lien suggestions."
+        "shared. Other suggestions are waiting for you: /matching suggestions."
     ]
     with pytest.raises(UserError, match="expiré"):
         await core.households.answer(1, by=2, accepted=True, rooms=NoRooms())
