@@ -54,6 +54,7 @@ BIDI_CONTROLS = EMBEDDINGS | ISOLATES | {PDF, PDI}
 # Shown as nothing: a cut text does not end with them before its "…".
 INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c") | BIDI_CONTROLS
 # Past this many code points a "character" is not one a member typed (a Zalgo pile of accents): cut anyway.
+LONGEST_WORD = 25  # « anticonstitutionnellement »: a longer run is cut where it must be
 LONGEST_CLUSTER = 32
 
 
@@ -83,7 +84,7 @@ def _head(text: str, room: int, limit: int) -> str:
     """The start of `text` kept by a cut after at most `room` characters."""
     head = text[: _cluster_start(text, room)]
     space = head.rfind(" ")
-    if space >= limit * 3 // 4:
+    if space >= max(limit // 2, limit - LONGEST_WORD):  # never a word cut in two, nor half the room lost
         head = head[:space]
     end = len(head)
     while end and (head[end - 1].isspace() or head[end - 1] in INVISIBLE):

@@ -14,7 +14,7 @@ import aiosqlite
 
 from bot.clock import from_db, to_db
 from bot.db import Database, Where, from_row, marks
-from bot.errors import UserError
+from bot.errors import Plural, UserError
 from bot.events.models import (
     MAX_SEATS,
     Event,
@@ -120,9 +120,8 @@ class EventStore:
                 raise UserError("Cet événement est annulé.")
             draft = EventDraft.model_validate(current.model_dump(include=set(EventDraft.model_fields)) | changes)
             if draft.capacity is not None and draft.capacity < current.seats_taken:
-                raise UserError(
-                    "Déjà {n} places réservées : la capacité ne peut pas descendre en dessous.", n=current.seats_taken
-                )
+                taken = Plural("{n} place déjà réservée", "{n} places déjà réservées", current.seats_taken)
+                raise UserError("{reservees} : la capacité ne peut pas descendre en dessous.", reservees=taken)
             commune = self.geo.commune(draft.code_insee) if draft.code_insee else None
             await self.db.execute(
                 "UPDATE events SET title = ?, description = ?, starts_at = ?, ends_at = ?, code_insee = ?, commune = ?,"

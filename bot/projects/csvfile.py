@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from pydantic import ValidationError
 
-from bot.errors import Text, UserError, first_problem
+from bot.errors import Plural, Text, UserError, first_problem
 from bot.geo import Geography
 from bot.limits import quote
 from bot.projects.models import IMPORT_MAX_ROWS, Project, ProjectDraft
@@ -44,7 +44,7 @@ class ImportError_(UserError):
             for n, (line, reason) in enumerate(problems[:SHOWN_PROBLEMS])
         }
         if len(problems) > SHOWN_PROBLEMS:
-            shown["more"] = Text("… et {n} autres", n=len(problems) - SHOWN_PROBLEMS)
+            shown["more"] = Plural("… et {n} autre", "… et {n} autres", len(problems) - SHOWN_PROBLEMS)
         # A template of the bot's own making: one placeholder a line, each line translated in turn.
         lines = Text("\n".join(f"{{{key}}}" for key in shown), **shown)
         super().__init__("Import refusé, rien n'a été enregistré :\n{lignes}", lignes=lines)

@@ -95,7 +95,7 @@ def result_block(
     if project.recrute:
         facts.append(t(interaction, "recrute des foyers"))
     if project.logements:
-        facts.append(t(interaction, "{n} logements", n=project.logements))
+        facts.append(tn(interaction, "{n} logement", "{n} logements", project.logements))
     lines = [" · ".join(facts)]
     if project.description:
         lines.append(clip(" ".join(project.description.split()), 160))

@@ -120,6 +120,20 @@ def test_a_cut_ends_on_something_visible_before_the_ellipsis(text: str, limit: i
         assert before and not before[-1].isspace() and before[-1] not in "\u200b\u200c\u200d\u2060\ufeff" + BIDI
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.text(alphabet="abcdéèçàôœ", min_size=1, max_size=12), min_size=2, max_size=200),
+    limit=st.integers(40, 400),
+)
+def test_clip_never_cuts_a_word_of_a_sentence_in_two(words: list[str], limit: int) -> None:
+    """« compléte… » reads as a spelling mistake: a sentence is cut between words, then « … »."""
+    text = " ".join(words)
+    clipped = clip(text, limit)
+    if len(text) > limit:
+        kept = clipped.removesuffix(ELLIPSIS)
+        assert clipped.endswith(ELLIPSIS) and text[len(kept)] == " ", (text, clipped)
+
+
 def test_clip_cuts_at_a_word_boundary_when_one_is_near() -> None:
     assert clip("Les Hirondelles de Clermont", 20) == "Les Hirondelles de…"
     assert clip("x" * 30, 10) == "x" * 9 + ELLIPSIS
