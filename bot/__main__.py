@@ -24,6 +24,8 @@ from bot.problems import Stop, database_problem
 from bot.projects.csvfile import ImportError_
 from bot.projects.messages import import_summary
 from bot.projects.models import ImportReport
+from bot.sources.bazar import ReadError
+from bot.sources.bazar_messages import SyncReport, summary_line
 
 GO_LIVE = "mettez le jeton dans .env (cp .env.example .env, ligne DISCORD_TOKEN=)"
 NO_TOKEN = (
@@ -122,6 +124,24 @@ def import_projects(settings: Settings, path: Path) -> int:
         )
         return fail(refused, code=1)
     print(f"{import_summary(report)}.")
+    return 0
+
+
+def import_bazar(settings: Settings, source: str, form: Path | None) -> int:
+    """A sync with the national database: one summary line, then one per refused entry or unknown value;
+    a failure only when nothing could be read."""
+
+    async def sync() -> SyncReport:
+        async with opened(settings) as db:
+            return await build_core(settings, db=db).bazar.import_source(source, form)
+
+    try:
+        report = asyncio.run(sync())
+    except ReadError as error:
+        return fail(f"Rien n'a pu être lu de {source} : {error}.", code=1)
+    print(f"{summary_line(report)}.")
+    for line in report.lines:
+        print(line)
     return 0
 
 
@@ -232,8 +252,14 @@ def parser() -> argparse.ArgumentParser:
     sandbox_cmd = commands.add_parser("sandbox", help="essayer le bot hors ligne, dans un Discord local")
     sandbox_cmd.add_argument("--database", help="fichier SQLite (par défaut : un fichier temporaire)")
     commands.add_parser("migrate", help="appliquer les migrations de la base")
-    importing = commands.add_parser("import-projects", help="importer des projets depuis un CSV UTF-8")
-    importing.add_argument("file", type=Path)
+    importing = commands.add_parser(
+        "import-projects", help="importer des projets depuis un CSV UTF-8, ou la base nationale (--format bazar)"
+    )
+    importing.add_argument(
+        "file", metavar="SOURCE", help="fichier CSV ; avec --format bazar : adresse du site ou fichier"
+    )
+    importing.add_argument("--format", choices=("csv", "bazar"), default="csv", help="csv (par défaut) ou bazar")
+    importing.add_argument("--form", type=Path, help="avec --format bazar : le formulaire enregistré (JSON)")
     exporting = commands.add_parser("export-projects", help="exporter les projets publiés en CSV")
     exporting.add_argument("file", type=Path, nargs="?", help="fichier (par défaut : la sortie standard)")
     invite_cmd = commands.add_parser("invite", help="afficher le lien d'invitation du bot")
@@ -268,8 +294,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(settings)
         if command == "migrate":
             return asyncio.run(migrate(settings))
+        if command == "import-projects" and args.format == "bazar":
+            return import_bazar(settings, args.file, args.form)
         if command == "import-projects":
-            return import_projects(settings, args.file)
+            return import_projects(settings, Path(args.file))
         if command == "export-projects":
             return export_projects(settings, args.file)
         if command == "invite":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -10,6 +12,9 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# NATIONAL_DB_INTERVAL: hours ("6"), or a duration ("6h", "30min", "1j").
+_DURATION = re.compile(r"^(\d{1,5})\s*(h|heures?|j|jours?|d|min|m)?$")
+_MINUTES = {"h": 60, "heure": 60, "heures": 60, "j": 1440, "jour": 1440, "jours": 1440, "d": 1440, "min": 1, "m": 1}
 
 
 class SettingsError(Exception):
@@ -25,6 +30,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     web_port: int | None = Field(default=None, ge=1, le=65535)
     default_tz: str = "Europe/Paris"
+    national_db_url: str | None = None  # the national project database (a YesWiki site) to keep in step
+    national_db_interval: timedelta = timedelta(hours=24)
 
     @field_validator("discord_token", mode="before")
     @classmethod
@@ -35,6 +42,26 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("national_db_url", mode="before")
+    @classmethod
+    def _site_address(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str) and not value.strip().startswith(("http://", "https://")):
+            raise ValueError("l'adresse du site commence par http:// ou https://")
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("national_db_interval", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        found = _DURATION.match(value.strip().casefold())
+        minutes = int(found.group(1)) * _MINUTES[found.group(2) or "h"] if found else 0
+        if minutes < 15:
+            raise ValueError("une durée d'au moins 15 minutes : un nombre d'heures (6) ou 6h, 30min, 1j")
+        return timedelta(minutes=minutes)
 
     @field_validator("log_level")
     @classmethod

@@ -24,6 +24,7 @@ from bot.privacy import MemberData, MemberDataStore
 from bot.projects.service import ProjectService
 from bot.projects.store import ProjectStore
 from bot.scheduler import Scheduler
+from bot.sources.bazar import BazarSync
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Core:
     ads: AdStore
     ad_service: AdService
     member_data: MemberData
+    bazar: BazarSync
 
 
 def build_core(
@@ -62,7 +64,10 @@ def build_core(
         HouseholdStore(db, geo), IntroductionStore(db), projects, guild_settings, outbox, clock
     )
     ad_service = AdService(ads, guild_settings, outbox, clock)
-    scheduler = Scheduler([outbox, households, ad_service, project_service], clock)
+    bazar = BazarSync(
+        projects, guild_settings, outbox, clock, url=settings.national_db_url, interval=settings.national_db_interval
+    )
+    scheduler = Scheduler([outbox, households, ad_service, project_service, bazar], clock)
     outbox.on_change(scheduler.notify)
     return Core(
         settings=settings,
@@ -80,4 +85,5 @@ def build_core(
         ads=ads,
         ad_service=ad_service,
         member_data=MemberData(MemberDataStore(db), ad_service, outbox),
+        bazar=bazar,
     )

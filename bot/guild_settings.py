@@ -46,6 +46,7 @@ class GuildSettings(BaseModel):
     matching_channel_id: int | None = None
     max_live_ads: int = 5
     max_ads_per_day: int = 3
+    national_db_reports: bool = False  # each sync's summary in the moderation channel
 
     @property
     def zone(self) -> ZoneInfo:
@@ -133,6 +134,7 @@ class GuildSettingsStore:
             "quiet_end",
             "max_live_ads",
             "max_ads_per_day",
+            "national_db_reports",
         }
         unknown = set(changes) - allowed
         if unknown:
@@ -152,6 +154,14 @@ class GuildSettingsStore:
                     {**changes, "now": to_db(self.db.clock()), "guild_id": guild_id},
                 )
         return await self.get(guild_id)
+
+    async def national_db_channels(self) -> list[tuple[int, int]]:
+        """(server, moderation channel) of the servers that asked for the national database's news."""
+        rows = await self.db.fetchall(
+            "SELECT guild_id, modqueue_channel_id FROM guild_settings"
+            " WHERE national_db_reports = 1 AND modqueue_channel_id IS NOT NULL ORDER BY guild_id"
+        )
+        return [(row["guild_id"], row["modqueue_channel_id"]) for row in rows]
 
     async def set_reminder_offsets(self, guild_id: int, offsets: tuple[int, ...]) -> GuildSettings:
         async with self.db.transaction():

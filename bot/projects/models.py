@@ -3,6 +3,8 @@ the filters of a search and what a search finds."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -113,6 +115,30 @@ class PendingRevision(BaseModel):
     locale: str
 
 
+# What the national database owns of a record it feeds; the rest (initiative, publics, shared spaces,
+# public contact, référents) is kept as the groups fill it in on Discord.
+SOURCE_FIELDS = ("nom", "code_insee", "etape", "forme_juridique", "logements", "recrute", "description", "site")
+
+
+def source_fingerprint(draft: ProjectDraft) -> str:
+    """What the national database says of a record, as one short value: equal when nothing it owns changed."""
+    owned = draft.model_dump(mode="json", include=set(SOURCE_FIELDS))
+    return hashlib.sha256(json.dumps(owned, sort_keys=True).encode()).hexdigest()[:32]
+
+
+class ProjectSource(BaseModel):
+    """Where an imported record comes from: a Bazar site, the entry's id there, its public page and
+    its last update at the source."""
+
+    model_config = ConfigDict(frozen=True)
+
+    site: str
+    entry_id: str
+    page_url: str | None = None
+    updated_at: str | None = None
+    retired: bool = False
+
+
 class Project(ProjectDraft):
     id: int
     commune: str
@@ -130,6 +156,7 @@ class Project(ProjectDraft):
     recrute_confirmed_at: datetime | None
     referents: tuple[int, ...] = ()
     pending: PendingRevision | None = None
+    source: ProjectSource | None = None
 
     @property
     def published(self) -> bool:
@@ -207,6 +234,27 @@ class Relayed:
     delivered: int
     site: str | None
     contact: str | None
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    """An imported record as a sync finds it: the fingerprint of what the source said when last imported,
+    the source's version waiting for the moderators (JSON), whether it is retired."""
+
+    project_id: int
+    entry_id: str
+    fingerprint: str
+    conflict: str | None
+    retired: bool
+
+
+@dataclass(frozen=True)
+class SiteState:
+    """Where the scheduled sync stands with a site: its validators for a conditional read, its last run."""
+
+    etag: str | None
+    last_modified: str | None
+    last_run_at: datetime | None
 
 
 @dataclass

@@ -19,17 +19,22 @@ from bot.projects.models import (
     MODERATED_FIELDS,
     RECRUTE_STALE_AFTER,
     SEARCH_LIMIT,
+    SOURCE_FIELDS,
     STALE_AFTER,
     ImportReport,
     PendingRevision,
     Project,
     ProjectDraft,
+    ProjectSource,
     ProjectStatus,
     Question,
     Referent,
     SearchFilters,
     SearchHit,
+    SiteState,
+    SourceLink,
     StaleRecord,
+    source_fingerprint,
 )
 from bot.text import fold, fts_query
 from bot.vocabulary import EspacePartage, Public
@@ -95,6 +100,18 @@ class ProjectStore:
                 f"SELECT * FROM project_revisions WHERE project_id IN ({placeholders})", tuple(ids)
             )
         }
+        sources = {
+            row["project_id"]: ProjectSource(
+                site=row["site"],
+                entry_id=row["entry_id"],
+                page_url=row["page_url"],
+                updated_at=row["updated_at"],
+                retired=row["retired_at"] is not None,
+            )
+            for row in await self.db.fetchall(
+                f"SELECT * FROM project_sources WHERE project_id IN ({placeholders})", tuple(ids)
+            )
+        }
         by_id = {
             row["id"]: self._project(
                 row,
@@ -102,7 +119,7 @@ class ProjectStore:
                 spaces.get(row["id"], []),
                 referents.get(row["id"], []),
                 revisions.get(row["id"]),
-            )
+            ).model_copy(update={"source": sources.get(row["id"])})
             for row in rows
         }
         return [by_id[i] for i in ids if i in by_id]
@@ -446,6 +463,119 @@ class ProjectStore:
         """Every published project, in the export's order (by name, then commune)."""
         rows = await self.db.fetchall("SELECT id FROM projects WHERE statut = 'publie' ORDER BY nom_cle, code_insee")
         return [row["id"] for row in rows]
+
+    # ----------------------------------------------------------------- the national database (its sync)
+
+    async def source_links(self, site: str) -> dict[str, SourceLink]:
+        """The records imported from `site`, by entry id."""
+        rows = await self.db.fetchall(
+            "SELECT project_id, entry_id, fingerprint, conflict, retired_at FROM project_sources WHERE site = ?",
+            (site,),
+        )
+        return {
+            row["entry_id"]: SourceLink(
+                row["project_id"], row["entry_id"], row["fingerprint"], row["conflict"], row["retired_at"] is not None
+            )
+            for row in rows
+        }
+
+    async def unsourced_by_key(self, drafts: Sequence[ProjectDraft]) -> dict[tuple[str, str], int | None]:
+        """Records already known under these drafts' keys (folded name, commune): their id when no source
+        feeds them yet (a sync may adopt them), None when another entry already does."""
+        known = await self._ids_by_key(drafts)
+        if not known:
+            return {}
+        ids = list(known.values())
+        rows = await self.db.fetchall(f"SELECT project_id FROM project_sources WHERE project_id IN ({marks(ids)})", ids)
+        sourced = {row["project_id"] for row in rows}
+        return {key: None if project_id in sourced else project_id for key, project_id in known.items()}
+
+    async def add_sourced(self, draft: ProjectDraft, source: ProjectSource) -> int:
+        """A published record for a new entry of the national database (in the caller's transaction)."""
+        project_id = await self._insert_row(draft, statut=ProjectStatus.publie)
+        await self._replace_lists([(project_id, draft)])
+        await self._link(project_id, source, source_fingerprint(draft))
+        return project_id
+
+    async def apply_source(self, current: Project, draft: ProjectDraft, source: ProjectSource) -> None:
+        """The source's version of what it owns written over the record, the rest kept; a retired record
+        comes back (in the caller's transaction)."""
+        merged = current.draft.model_copy(update={field: getattr(draft, field) for field in SOURCE_FIELDS})
+        if merged != current.draft:
+            await self._update_row(current.id, merged, current)
+        if not current.published:
+            await self.db.execute(
+                "UPDATE projects SET statut = ?, updated_at = ? WHERE id = ?",
+                (ProjectStatus.publie.value, to_db(self.db.clock()), current.id),
+            )
+        await self._link(current.id, source, source_fingerprint(draft))
+
+    async def _link(self, project_id: int, source: ProjectSource, fingerprint: str) -> None:
+        await self.db.execute(
+            "INSERT INTO project_sources (project_id, site, entry_id, page_url, updated_at, fingerprint)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id) DO UPDATE SET site = excluded.site,"
+            " entry_id = excluded.entry_id, page_url = excluded.page_url, updated_at = excluded.updated_at,"
+            " fingerprint = excluded.fingerprint, conflict = NULL, retired_at = NULL",
+            (project_id, source.site, source.entry_id, source.page_url, source.updated_at, fingerprint),
+        )
+
+    async def clashes(self, draft: ProjectDraft, project_id: int) -> bool:
+        """Whether another record already holds this draft's name in its commune."""
+        row = await self.db.fetchone(
+            "SELECT 1 FROM projects WHERE nom_cle = ? AND code_insee = ? AND id != ?",
+            (fold(draft.nom), draft.code_insee, project_id),
+        )
+        return row is not None
+
+    async def hold_conflict(self, project_id: int, draft: ProjectDraft) -> None:
+        """The source's version of a record also edited on Discord, kept for the moderators to choose."""
+        await self.db.execute(
+            "UPDATE project_sources SET conflict = ? WHERE project_id = ?", (draft.model_dump_json(), project_id)
+        )
+
+    async def source_conflict(self, project_id: int) -> ProjectDraft | None:
+        row = await self.db.fetchone("SELECT conflict FROM project_sources WHERE project_id = ?", (project_id,))
+        if row is None or row["conflict"] is None:
+            return None
+        return ProjectDraft.model_validate_json(row["conflict"])
+
+    async def keep_local(self, project_id: int, seen: ProjectDraft) -> None:
+        """The moderators keep the Discord version: the source's `seen` counts as imported, so that only
+        its next change asks again."""
+        await self.db.execute(
+            "UPDATE project_sources SET fingerprint = ?, conflict = NULL WHERE project_id = ?",
+            (source_fingerprint(seen), project_id),
+        )
+
+    async def retire_sourced(self, project_ids: Sequence[int]) -> None:
+        """Gone from the source or stopped there: out of search and export (the status that hides a
+        record), and marked retired, which tells it from a moderator's refusal."""
+        if not project_ids:
+            return
+        now = to_db(self.db.clock())
+        await self.db.execute(
+            f"UPDATE projects SET statut = ?, updated_at = ? WHERE id IN ({marks(project_ids)})",
+            (ProjectStatus.refuse.value, now, *project_ids),
+        )
+        await self.db.execute(
+            f"UPDATE project_sources SET retired_at = ?, conflict = NULL WHERE project_id IN ({marks(project_ids)})",
+            (now, *project_ids),
+        )
+
+    async def site_state(self, url: str) -> SiteState:
+        row = await self.db.fetchone("SELECT * FROM source_sites WHERE url = ?", (url,))
+        if row is None:
+            return SiteState(None, None, None)
+        last_run = from_db(row["last_run_at"]) if row["last_run_at"] else None
+        return SiteState(row["etag"], row["last_modified"], last_run)
+
+    async def save_site_state(self, url: str, state: SiteState) -> None:
+        await self.db.execute(
+            "INSERT INTO source_sites (url, etag, last_modified, last_run_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,"
+            " last_run_at = excluded.last_run_at",
+            (url, state.etag, state.last_modified, to_db(state.last_run_at) if state.last_run_at else None),
+        )
 
     # ----------------------------------------------------------------- keeping records alive
 
