@@ -44,6 +44,10 @@ def settings_embed(interaction: discord.Interaction[Any], settings: GuildSetting
         name=t(interaction, "Petites annonces par membre"),
         value=t(interaction, "{n} en cours, {m} par jour", n=settings.max_live_ads, m=settings.max_ads_per_day),
     )
+    embed.add_field(
+        name=t(interaction, "Bilans de la base nationale"),
+        value=t(interaction, "oui") if settings.national_db_reports else t(interaction, "non"),
+    )
     return embed
 
 
@@ -194,6 +198,19 @@ class Config(commands.GroupCog, group_name="config", group_description="Réglage
         assert interaction.guild_id is not None
         settings = await self.bot.guild_settings.update(interaction.guild_id, quiet_start=debut, quiet_end=fin)
         await self._answer(interaction, settings, t(interaction, "Heures calmes enregistrées."))
+
+    @app_commands.command(
+        name="base-nationale", description="Recevoir les bilans de synchronisation avec la base nationale"
+    )
+    @app_commands.describe(recevoir="Chaque bilan, et les fiches à arbitrer, dans le salon de modération")
+    async def base_nationale(self, interaction: discord.Interaction[Any], recevoir: bool) -> None:
+        assert interaction.guild_id is not None
+        settings = await self.bot.guild_settings.update(interaction.guild_id, national_db_reports=recevoir)
+        if recevoir and settings.modqueue_channel_id is None:
+            message = t(interaction, "Enregistré, mais choisissez d'abord un salon de modération (/config salons).")
+        else:
+            message = t(interaction, "Bilans de la base nationale enregistrés.")
+        await self._answer(interaction, settings, message)
 
 
 async def setup(bot: HabitatBot) -> None:

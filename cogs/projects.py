@@ -17,6 +17,7 @@ from bot.geo import Commune
 from bot.projects.messages import import_summary
 from bot.projects.models import IMPORT_MAX_BYTES, REASON_MAX, ProjectFacts, SearchFilters
 from bot.vocabulary import Etape, FormeJuridique, Initiative, Public, label
+from cogs.ui.bazar import ConflictButton
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.members import is_organiser
@@ -123,7 +124,7 @@ class Projects(
         super().__init__()
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(ModerationButton, NudgeButton)
+        self.bot.add_dynamic_items(ModerationButton, NudgeButton, ConflictButton)
 
     # ------------------------------------------------------------------ search
 

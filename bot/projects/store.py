@@ -119,7 +119,8 @@ class ProjectStore:
                 spaces.get(row["id"], []),
                 referents.get(row["id"], []),
                 revisions.get(row["id"]),
-            ).model_copy(update={"source": sources.get(row["id"])})
+                sources.get(row["id"]),
+            )
             for row in rows
         }
         return [by_id[i] for i in ids if i in by_id]
@@ -137,6 +138,7 @@ class ProjectStore:
         spaces: list[str],
         referents: list[int],
         revision: aiosqlite.Row | None,
+        source: ProjectSource | None,
     ) -> Project:
         pending = None
         if revision is not None:
@@ -153,6 +155,7 @@ class ProjectStore:
             recrute_confirmed_at=from_db(row["recrute_confirmed_at"]) if row["recrute_confirmed_at"] else None,
             referents=tuple(referents),
             pending=pending,
+            source=source,
         )
 
     async def search(self, filters: SearchFilters, limit: int = SEARCH_LIMIT) -> list[SearchHit]:

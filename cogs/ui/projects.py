@@ -208,7 +208,9 @@ def fiche_embed(
         embed.add_field(name=t(interaction, "Contact"), value=project.contact, inline=False)
     confirmed = t(interaction, "Fiche confirmée le {date}", date=format_day(project.confirmed_at, zone, locale))
     note = unconfirmed_note(interaction, project, now, zone)
-    if project.statut is ProjectStatus.refuse:
+    if project.source is not None and project.source.retired:
+        confirmed = t(interaction, "Retiré de la base nationale") + " · " + confirmed
+    elif project.statut is ProjectStatus.refuse:
         confirmed = t(interaction, "Refusé par la modération") + " · " + confirmed
     elif not project.published:
         confirmed = t(interaction, "En attente de validation") + " · " + confirmed
@@ -227,6 +229,10 @@ class FicheView(HabitatView):
             self.edit.label = t(interaction, "Modifier")
         else:
             self.remove_item(self.edit)
+        source = project.source
+        if source is not None and source.page_url and not source.retired:
+            label = t(interaction, "Voir sur la base nationale")
+            self.add_item(discord.ui.Button(label=label, url=source.page_url, emoji="🌐"))
 
     @discord.ui.button(label="Contacter", style=discord.ButtonStyle.primary, emoji="✉️")
     async def contact(self, interaction: discord.Interaction[Any], _: discord.ui.Button[FicheView]) -> None:
