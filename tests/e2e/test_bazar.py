@@ -27,7 +27,7 @@ def entries() -> dict[str, Any]:
     return loaded
 
 
-async def imported(sb: Sandbox, tmp_path: Path, changes: dict[str, dict[str, Any]] | None = None) -> None:
+async def imported(sb: Sandbox, tmp_path: Path, changes: dict[str, dict[str, Any] | None] | None = None) -> None:
     """The fixture's entries (with `changes` to some of them, None removing one) synced as the command line does."""
     saved = entries()
     for entry_id, change in (changes or {}).items():
