@@ -194,6 +194,10 @@ class Geography:
             raise UserError("Je ne trouve pas la commune « {commune} ».", commune=typed)
         raise AmbiguousCommune(typed, candidates)
 
+    def named(self, typed: str, departement: str) -> list[Commune]:
+        """The communes of département `departement` whose name is `typed` (case, accents, hyphens aside)."""
+        return [c for c in self._by_name.get(fold(typed), []) if c.departement == departement]
+
     def within(self, lat: float, lon: float, radius_km: float) -> list[tuple[Commune, float]]:
         """Communes within `radius_km`, nearest first; a grid of whole degrees keeps it fast."""
         min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_km)

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.errors import Text, UserError, first_problem
-from bot.geo import Geography
+from bot.geo import AmbiguousCommune, Geography
 from bot.limits import clip
 from bot.projects.models import DESCRIPTION_MAX, LOGEMENTS_MAX, NAME_MAX, SITE_MAX, ProjectDraft, ProjectSource
 from bot.vocabulary import Etape, FormeJuridique, label, parse
@@ -308,5 +308,9 @@ def _commune(entry: Mapping[str, Any], geo: Geography) -> str:
         departement = geo.departement(code).code
     except UserError:
         raise UserError("département inconnu « {departement} »", departement=code) from None
-    found = geo.resolve_commune(f"{typed} ({departement})")
-    return found.insee
+    found = geo.named(typed, departement)
+    if len(found) > 1:
+        raise AmbiguousCommune(f"{typed} ({departement})", found)
+    if not found:
+        raise UserError("Je ne trouve pas la commune « {commune} ».", commune=f"{typed} ({departement})")
+    return found[0].insee
