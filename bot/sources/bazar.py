@@ -266,6 +266,9 @@ class BazarSync:
     ) -> None:
         fingerprint = source_fingerprint(draft)
         if fingerprint == link.fingerprint and not link.retired:
+            if link.conflict:  # the source went back to what was imported: nothing left to choose
+                await self.store.keep_local(project.id, draft)
+                await self.outbox.store.cancel(about(project.id), [CONFLICT], reason="plus de différence")
             report.unchanged += 1
             return
         if await self.store.clashes(draft, project.id):
@@ -282,7 +285,7 @@ class BazarSync:
             return
         held = ProjectDraft.model_validate_json(link.conflict) if link.conflict else None
         if held is not None and source_fingerprint(held) == fingerprint:
-            report.conflicts += 1  # still waiting for the moderators
+            report.unchanged += 1  # still waiting for the moderators, who already have the card
             return
         await self.store.hold_conflict(project.id, draft)
         await self.outbox.store.cancel(about(project.id), [CONFLICT], reason="remplacée")

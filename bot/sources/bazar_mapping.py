@@ -216,23 +216,30 @@ def _values(entry: Mapping[str, Any], name: str) -> list[str]:
 
 
 def _mapped(entry: Mapping[str, Any], name: str, form: BazarForm, unknown: list[Unknown]) -> StrEnum | bool:
-    """The first value of a list that the table (or our vocabulary, by the form's label) knows; the
-    neutral value otherwise, with the unknown ones noted."""
-    table = MAPPING[name]
+    """The first value of a list that the table (or our vocabulary, by the form's label) knows, the neutral
+    value when none is; every value it does not know is noted."""
     neutral = NEUTRAL[name]
-    missed = []
+    found: list[StrEnum | bool] = []
     for key in _values(entry, name):
-        if key in table:
-            return table[key]
         shown = form.option_label(name, key)
-        if isinstance(neutral, StrEnum) and shown:
-            try:
-                return parse(type(neutral), shown)
-            except UserError:
-                pass
-        missed.append(f"{shown} ({key})" if shown and shown != key else key)
-    unknown += [Unknown(form.field_label(name), value) for value in missed]
-    return neutral
+        value = _known(name, key, shown)
+        if value is None:
+            unknown.append(Unknown(form.field_label(name), f"{shown} ({key})" if shown and shown != key else key))
+        else:
+            found.append(value)
+    return found[0] if found else neutral
+
+
+def _known(name: str, key: str, shown: str | None) -> StrEnum | bool | None:
+    if key in MAPPING[name]:
+        return MAPPING[name][key]
+    neutral = NEUTRAL[name]
+    if isinstance(neutral, StrEnum) and shown:
+        try:
+            return parse(type(neutral), shown)
+        except UserError:
+            return None
+    return None
 
 
 def _text(entry: Mapping[str, Any], name: str) -> str:

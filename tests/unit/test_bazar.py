@@ -175,6 +175,17 @@ def test_an_unknown_value_is_neutral_and_named_never_guessed(
     assert mapped is not None and mapped.forme_juridique is FormeJuridique.cooperative_habitants
 
 
+@given(st.text(st.sampled_from("abcoprsqi,é "), max_size=12))
+def test_any_legal_form_key_is_mapped_by_the_table_or_named(key: str) -> None:
+    entry = {**fixture("entries.json")["LesTilleulsPartages"], LEGAL_FORM: key}
+    read = read_entry(entry, BazarForm(), geography(), SITE)
+    assert read.draft is not None
+    keys = [part.strip() for part in key.split(",") if part.strip()]
+    known = [MAPPING[LEGAL_FORM][k] for k in keys if k in MAPPING[LEGAL_FORM]]
+    assert read.draft.forme_juridique is (known[0] if known else FormeJuridique.autre)
+    assert [u.value for u in read.unknown] == [k for k in keys if k not in MAPPING[LEGAL_FORM]]
+
+
 def test_a_stopped_entry_is_not_imported(entries: dict[str, dict[str, Any]], form: BazarForm) -> None:
     read = read_entry(entries["OJardinsDEmile"], form, geography(), SITE)
     assert read.stopped and read.draft is None
@@ -348,7 +359,8 @@ async def test_a_record_edited_on_both_sides_waits_for_the_moderators(
     assert (report.updated, report.conflicts) == (0, 1)
     assert (await core.projects.must_get(tilleuls.id)).logements == 14  # not silently overwritten
     again = await sync.import_source(site.url)
-    assert again.conflicts == 1 and await core.outbox.store.counts(CONFLICT) == {"pending": 1}  # one card
+    assert (again.conflicts, again.unchanged) == (0, 4)  # the moderators already have it: one card
+    assert await core.outbox.store.counts(CONFLICT) == {"pending": 1}
     await core.outbox.run_due()
     cards = [message for _, _, message in notifier.sent if message.buttons]
     [card] = cards
@@ -377,6 +389,21 @@ async def test_keeping_the_discord_version_asks_again_only_at_the_next_change(
     assert (await sync.import_source(site.url)).conflicts == 0
     site.entries["LesTilleulsPartages"]["bf_nblogement"] = "11"
     assert (await sync.import_source(site.url)).conflicts == 1
+
+
+async def test_a_conflict_ends_when_the_source_goes_back(core: Core, sync: BazarSync, site: BazarSite) -> None:
+    await moderated_by(core)
+    await sync.import_source(site.url)
+    tilleuls = await sourced(core, "LesTilleulsPartages")
+    await core.projects.update(
+        tilleuls.id, tilleuls.draft.model_copy(update={"logements": 14}), editor_id=7, guild_id=None, locale="fr"
+    )
+    site.entries["LesTilleulsPartages"]["bf_nblogement"] = "10"
+    assert (await sync.import_source(site.url)).conflicts == 1
+    site.entries["LesTilleulsPartages"]["bf_nblogement"] = "12"
+    assert (await sync.import_source(site.url)).conflicts == 0
+    assert await core.outbox.store.counts(CONFLICT) == {"cancelled": 1}
+    assert await core.projects.source_conflict(tilleuls.id) is None
 
 
 async def test_a_record_made_on_discord_is_adopted_by_name_once(core: Core, sync: BazarSync, site: BazarSite) -> None:

@@ -19,6 +19,7 @@ PLURAL_CALLS = {"ngettext": (0, 1), "tn": (1, 2), "Plural": (0, 1)}
 HELPERS = {("bot/i18n.py", "ngettext"), ("bot/errors.py", "Plural"), ("cogs/ui/text.py", "ngettext")}
 # English words that do not change with the count ("1 created, 2 created").
 SAME_IN_ENGLISH = {"{n} créé", "{n} inchangé", "… et {n} autre"}
+SAME_IN_ENGLISH |= {"{n} ajouté", "{n} retiré", "{n} ignoré (arrêté)", "{n} refusé"}  # a sync's summary
 HALF_PLURAL = re.compile(r"\(s\)|\(e\)s|\(x\)", re.IGNORECASE)
 
 
