@@ -147,11 +147,11 @@ def read_files(entries_path: Path, form_path: Path | None) -> Fetched:
     return Fetched(entries, form)
 
 
-def file_site(entries: Sequence[dict[str, Any]], path: Path) -> str:
-    """The site saved entries come from, by their pages' addresses: a file and the site it was saved
-    from feed the same records."""
+def site_from(entries: Sequence[dict[str, Any]], fallback: str) -> str:
+    """The site the entries' pages are on: read from the site or from a file saved from it, they feed the
+    same records."""
     sites = Counter(site_of(str(entry["url"])) for entry in entries if str(entry.get("url") or "").startswith("http"))
-    return sites.most_common(1)[0][0] if sites else f"fichier:{path.name}"
+    return sites.most_common(1)[0][0] if sites else fallback
 
 
 class BazarSync:
@@ -182,13 +182,12 @@ class BazarSync:
     async def import_source(self, source: str, form: Path | None = None) -> SyncReport:
         """A site's address or a file of saved entries (with its saved form)."""
         if source.startswith(("http://", "https://")):
-            fetched = await fetch(source)
-            site = site_of(source)
+            fetched, fallback = await fetch(source), site_of(source)
         else:
             fetched = await asyncio.to_thread(read_files, Path(source), form)
-            site = file_site(fetched.entries or [], Path(source))
-        assert fetched.entries is not None
-        return await self.sync(site, fetched.entries, fetched.form or BazarForm())
+            fallback = f"fichier:{Path(source).name}"
+        entries = fetched.entries or []
+        return await self.sync(site_from(entries, fallback), entries, fetched.form or BazarForm())
 
     async def sync(self, site: str, entries: Sequence[dict[str, Any]], form: BazarForm) -> SyncReport:
         """Bring the records of `site` in step with its entries; an empty read changes nothing."""
@@ -354,7 +353,8 @@ class BazarSync:
         try:
             fetched = await fetch(url, state)
             if fetched.entries is not None:
-                report = await self.sync(site_of(url), fetched.entries, fetched.form or BazarForm())
+                site = site_from(fetched.entries, site_of(url))
+                report = await self.sync(site, fetched.entries, fetched.form or BazarForm())
                 log.info("base nationale synchronisée : %s", report.model_dump(exclude={"lines"}))
             current = await self.store.site_state(url)
             await self.store.save_site_state(

@@ -20,7 +20,7 @@ from bot.geo import geography
 from bot.limits import ELLIPSIS
 from bot.projects.models import DESCRIPTION_MAX, Project, ProjectDraft, ProjectStatus, SearchFilters
 from bot.sandbox.bazar_site import BazarSite, serve_bazar
-from bot.sources.bazar import CONFLICT, RETIRED, SUMMARY, BazarSync, ReadError, fetch, site_of
+from bot.sources.bazar import CONFLICT, RETIRED, SUMMARY, BazarSync, ReadError, fetch
 from bot.sources.bazar_mapping import (
     GROUP,
     LEGAL_FORM,
@@ -274,7 +274,7 @@ async def test_a_first_import_adds_ignores_and_refuses(core: Core, sync: BazarSy
     tilleuls = await sourced(core, "LesTilleulsPartages")
     assert tilleuls.published and tilleuls.source is not None
     assert tilleuls.source.page_url == "https://habitat.example/?LesTilleulsPartages"
-    assert tilleuls.source.site == site_of(site.url)
+    assert tilleuls.source.site == SITE  # where the pages are: the same records whether read from there or a file
     hits = await core.projects.search(SearchFilters(departement="63", texte="tilleuls"))
     assert [hit.project_id for hit in hits] == [tilleuls.id]
     dump = json.dumps([dict(row) for row in await core.db.fetchall("SELECT * FROM projects")], ensure_ascii=False)
@@ -282,13 +282,15 @@ async def test_a_first_import_adds_ignores_and_refuses(core: Core, sync: BazarSy
 
 
 async def test_the_same_entries_as_a_list_or_from_files_change_nothing(
-    core: Core, sync: BazarSync, tmp_path: Path, entries: dict[str, dict[str, Any]]
+    core: Core, sync: BazarSync, tmp_path: Path, entries: dict[str, dict[str, Any]], site: BazarSite
 ) -> None:
     saved = tmp_path / "fiches.json"
     saved.write_text(json.dumps(list(entries.values())), encoding="utf-8")
     first = await sync.import_source(str(saved), FIXTURES / "form.json")
     again = await sync.import_source(str(FIXTURES / "entries.json"), FIXTURES / "form.json")
     assert first.added == 4 and (again.added, again.updated, again.unchanged) == (0, 0, 4)
+    from_site = await sync.import_source(site.url)
+    assert (from_site.added, from_site.unchanged) == (0, 4)
     assert (await sourced(core, "LesTilleulsPartages")).source.site == SITE  # type: ignore[union-attr]
 
 

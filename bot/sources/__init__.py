@@ -1,0 +1,1 @@
+"""What comes from outside: the national project database (a YesWiki Bazar site), calendar feeds."""
