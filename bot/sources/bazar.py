@@ -345,9 +345,15 @@ class BazarSync:
         return 0
 
     async def idle(self) -> None:
-        """Wait for the scheduled sync under way, if any (tests, shutdown)."""
+        """Wait for the scheduled sync under way, if any."""
         if self._running is not None:
             await asyncio.gather(self._running, return_exceptions=True)
+
+    async def stop(self) -> None:
+        """The bot stops: a sync under way is dropped (what it wrote stays; the next run finishes it)."""
+        if self._running is not None:
+            self._running.cancel()
+        await self.idle()
 
     async def _scheduled(self, url: str, state: SiteState) -> None:
         try:

@@ -8,6 +8,7 @@ import copy
 import html
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.config import Settings, SettingsError, load_settings
 from bot.core import Core
 from bot.geo import geography
 from bot.limits import ELLIPSIS
@@ -448,3 +450,42 @@ async def test_the_scheduled_sync_reads_conditionally_on_its_interval(
     await sync.run_due()
     await sync.idle()
     assert site.not_modified == 1  # the site said nothing changed: nothing read again
+
+
+@pytest.mark.parametrize(
+    ("given", "hours"), [("6", 6), ("6h", 6), ("30min", 0.5), ("1j", 24), ("2 jours", 48), (" 12 ", 12)]
+)
+def test_the_interval_is_hours_or_a_duration(given: str, hours: float) -> None:
+    settings = Settings(_env_file=None, national_db_url="https://habitat.example/", national_db_interval=given)
+    assert settings.national_db_interval == timedelta(hours=hours)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("NATIONAL_DB_INTERVAL", "5min"), ("NATIONAL_DB_INTERVAL", "souvent"), ("NATIONAL_DB_URL", "habitat.example")],
+)
+def test_a_bad_national_setting_is_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=name):
+        load_settings(None)
+
+
+async def test_a_stopping_bot_drops_the_sync_under_way(core: Core, site: BazarSite) -> None:
+    core.bazar.url = site.url
+    await core.bazar.run_due()
+    await core.bazar.stop()
+    assert core.bazar._running is not None and core.bazar._running.done()
+
+
+async def test_a_failing_site_is_tried_again_at_the_next_interval_only(
+    core: Core, site: BazarSite, clock: ManualDateClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    core.bazar.url = site.url
+    site.entries = "<html>maintenance</html>"
+    await core.bazar.run_due()
+    await core.bazar.idle()
+    assert "illisible" in caplog.text and await core.projects.published_ids() == []
+    assert await core.bazar.next_due() == clock() + core.bazar.interval
