@@ -56,8 +56,7 @@ async def serve_bazar(site: BazarSite) -> AsyncIterator[BazarSite]:
     await runner.setup()
     tcp = web.TCPSite(runner, "127.0.0.1", 0)
     await tcp.start()
-    port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    site.url = f"http://127.0.0.1:{port}/"
+    site.url = f"http://127.0.0.1:{runner.addresses[0][1]}/"
     try:
         yield site
     finally:

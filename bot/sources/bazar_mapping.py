@@ -2,8 +2,8 @@
 vocabulary, and an entry turned into a draft, or into the reason it is not imported.
 
 Only the fields named here are read: a person's name, e-mail or telephone (`bf_nom`, `bf_prenom`,
-`bf_mail`, `bf_tel`…) never leave the entry, and addresses or numbers written into a description are
-taken out of it. The entry's exact position is not copied either: the commune places the record.
+`bf_mail`, `bf_tel`…) never leave the entry, and e-mail addresses or telephone numbers written into a
+description are taken out of it. The entry's exact position is not copied either: the commune places the record.
 """
 
 from __future__ import annotations
