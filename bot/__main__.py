@@ -1,4 +1,5 @@
-"""Command line: `python -m bot [run | sandbox | migrate | invite | import-projects | export-projects | backup]`.
+"""Command line: `python -m bot [run | sandbox | migrate | invite | import-projects | export-projects | read-feeds
+| backup]`.
 
 Without a command: the bot when DISCORD_TOKEN is set, the offline sandbox otherwise. Whatever stops
 a command (a token, the network, the database file) is said in one French line on stderr with a
@@ -26,6 +27,8 @@ from bot.projects.messages import import_summary
 from bot.projects.models import ImportReport
 from bot.sources.bazar import ReadError
 from bot.sources.bazar_messages import SyncReport, summary_line
+from bot.sources.feed_service import FeedReport, feed_summary
+from bot.sources.feed_store import Feed
 
 GO_LIVE = "mettez le jeton dans .env (cp .env.example .env, ligne DISCORD_TOKEN=)"
 NO_TOKEN = (
@@ -264,6 +267,7 @@ def parser() -> argparse.ArgumentParser:
     exporting.add_argument("file", type=Path, nargs="?", help="fichier (par défaut : la sortie standard)")
     invite_cmd = commands.add_parser("invite", help="afficher le lien d'invitation du bot")
     invite_cmd.add_argument("--client-id", type=int, help="identifiant de l'application Discord")
+    commands.add_parser("read-feeds", help="lire maintenant les agendas (.ics) auxquels les serveurs sont abonnés")
     backup_cmd = commands.add_parser("backup", help="copier la base dans un fichier, même bot en marche")
     backup_cmd.add_argument("file", type=Path, help="fichier de sauvegarde (jamais écrasé sans --force)")
     backup_cmd.add_argument("--force", action="store_true", help="écraser le fichier s'il existe")
@@ -273,6 +277,22 @@ def parser() -> argparse.ArgumentParser:
 def quiet(level: int) -> int:
     """The sandbox's console shows what happens: log lines only from WARNING, unless DEBUG is asked for."""
     return level if level <= logging.DEBUG else max(level, logging.WARNING)
+
+
+def read_feeds(settings: Settings) -> int:
+    """Every subscribed calendar feed read now: one line per feed; a failure only when none could be read."""
+
+    async def read() -> list[tuple[Feed, FeedReport]]:
+        async with opened(settings) as db:
+            return await build_core(settings, db=db).feeds.read_all()
+
+    results = asyncio.run(read())
+    if not results:
+        print("Aucun agenda abonné : /agenda abonner en ajoute un.")
+        return 0
+    for feed, report in results:
+        print(f"{feed_summary(feed, report)} — {feed.url}")
+    return 1 if all(report.problem for _, report in results) else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -304,6 +324,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return invite(settings, args.client_id)
         if command == "backup":
             return backup(settings, args.file, force=args.force)
+        if command == "read-feeds":
+            return read_feeds(settings)
         raise AssertionError(command)
     except Stop as stop:
         return fail(stop.message, stop.code)

@@ -217,6 +217,7 @@ class HabitatBot(commands.Bot):
     async def close(self) -> None:
         await self.scheduler.stop()
         await self.core.bazar.stop()
+        await self.core.feeds.stop()
         if self.web is not None:
             await self.web.stop()
         await super().close()

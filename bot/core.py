@@ -25,6 +25,8 @@ from bot.projects.service import ProjectService
 from bot.projects.store import ProjectStore
 from bot.scheduler import Scheduler
 from bot.sources.bazar import BazarSync
+from bot.sources.feed_service import FeedService
+from bot.sources.feed_store import FeedStore
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Core:
     ad_service: AdService
     member_data: MemberData
     bazar: BazarSync
+    feeds: FeedService
 
 
 def build_core(
@@ -67,7 +70,9 @@ def build_core(
     bazar = BazarSync(
         projects, guild_settings, outbox, clock, url=settings.national_db_url, interval=settings.national_db_interval
     )
-    scheduler = Scheduler([outbox, households, ad_service, project_service, bazar], clock)
+    events = EventService(EventStore(db, geo), guild_settings, outbox, clock)
+    feeds = FeedService(FeedStore(db), events, guild_settings, outbox, geo, clock)
+    scheduler = Scheduler([outbox, households, ad_service, project_service, bazar, feeds], clock)
     outbox.on_change(scheduler.notify)
     return Core(
         settings=settings,
@@ -79,11 +84,12 @@ def build_core(
         scheduler=scheduler,
         projects=projects,
         project_service=project_service,
-        events=EventService(EventStore(db, geo), guild_settings, outbox, clock),
+        events=events,
         announcements=AnnouncementService(AnnouncementStore(db), guild_settings, outbox, clock),
         households=households,
         ads=ads,
         ad_service=ad_service,
         member_data=MemberData(MemberDataStore(db), ad_service, outbox),
         bazar=bazar,
+        feeds=feeds,
     )

@@ -266,27 +266,39 @@ class Database:
             )
             async with conn.execute("SELECT version FROM schema_version") as cursor:
                 done = {int(row[0]) for row in await cursor.fetchall()}
-            for migration in discover_migrations(directory):
-                if migration.version in done:
-                    continue
-                await self._apply(conn, migration)
-                applied.append(migration.version)
-                log.debug("migration %04d_%s appliquée", migration.version, migration.name)
+            # A migration may rebuild a table others refer to (SQLite changes a CHECK no other way): with
+            # foreign keys on, dropping the old table would delete its rows' dependants. The pragma cannot
+            # change inside a transaction, so it is off around them, and each migration checks the keys.
+            await conn.execute("PRAGMA foreign_keys = OFF")
+            try:
+                for migration in discover_migrations(directory):
+                    if migration.version in done:
+                        continue
+                    await self._apply(conn, migration)
+                    applied.append(migration.version)
+                    log.debug("migration %04d_%s appliquée", migration.version, migration.name)
+            finally:
+                await conn.execute("PRAGMA foreign_keys = ON")
             # Fresh statistics for the query planner, as SQLite advises at each connection's start.
             await conn.execute("PRAGMA optimize")
         return applied
 
     async def _apply(self, conn: aiosqlite.Connection, migration: Migration) -> None:
         sql = migration.path.read_text(encoding="utf-8")
-        # executescript runs the whole file; BEGIN/COMMIT around it makes it all-or-nothing,
-        # since SQLite's DDL is transactional.
+        # executescript runs the whole file inside BEGIN; COMMIT once the foreign keys are found whole makes
+        # it all-or-nothing, since SQLite's DDL is transactional.
         script = (
             f"BEGIN IMMEDIATE;\n{sql}\n;"
             f"INSERT INTO schema_version (version, name, applied_at) "
-            f"VALUES ({migration.version}, '{migration.name}', '{to_db(self.clock())}');\nCOMMIT;"
+            f"VALUES ({migration.version}, '{migration.name}', '{to_db(self.clock())}');"
         )
         try:
             await conn.executescript(script)
+            async with conn.execute("PRAGMA foreign_key_check") as cursor:
+                broken = list(await cursor.fetchall())
+            if broken:
+                raise MigrationError(f"clés étrangères rompues : {[tuple(row) for row in broken[:5]]}")
+            await conn.execute("COMMIT")
         except Exception as exc:
             if conn.in_transaction:
                 await conn.execute("ROLLBACK")

@@ -35,8 +35,8 @@ def to_ics(
         if event.description:
             entry.add("description", event.description)
         entry.add("location", event.place)
-        if event.online_url:
-            entry.add("url", event.online_url)
+        if event.online_url or event.registration_url:
+            entry.add("url", event.online_url or event.registration_url)
         entry.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
         entry.add("categories", [label(event.kind)])
         calendar.add_component(entry)

@@ -23,10 +23,12 @@ def make_app(events: EventStore, geo: Geography, clock: Clock, zone: ZoneInfo) -
     async def agenda(request: web.Request) -> web.Response:
         query = request.query
         try:
+            region = geo.region(query["region"]) if query.get("region") else None
             filters = EventFilters(
                 kind=parse(EventKind, query["type"]) if query.get("type") else None,
                 departement=geo.departement(query["departement"]).code if query.get("departement") else None,
-                departements=geo.region(query["region"]).departements if query.get("region") else None,
+                departements=region.departements if region else None,
+                region=region.code if region else None,
             )
         except UserError as error:
             return web.Response(status=400, text=error.message.format(**error.params), content_type="text/plain")

@@ -66,13 +66,20 @@ def card(event: Event, sessions: Sequence[Session], zone: ZoneInfo, locale: str 
     lines.append(gettext("Quand : {quand}", locale, quand=when_text(event, zone, locale)))
     if event.commune:
         lines.append(gettext("Où : {lieu}", locale, lieu=event.place))
+    elif event.place_text:
+        lines.append(gettext("Où : {lieu}", locale, lieu=event.place_text))
     if event.online_url:
         lines.append(gettext("En ligne : {lien}", locale, lien=event.online_url))
+    if event.registration_url:
+        lines.append(gettext("Inscription : {lien}", locale, lien=event.registration_url))
     lines.append(gettext("Type : {type}", locale, type=gettext(label(event.kind), locale)))
     seats = seats_text(event, locale)
     if seats:
         lines.append(gettext("Places : {places}", locale, places=seats))
-    lines.append(gettext("Organisé par {organisateur}", locale, organisateur=f"<@{event.organiser_id}>"))
+    if event.source_name:
+        lines.append(gettext("Source : agenda de {association}", locale, association=event.source_name))
+    else:
+        lines.append(gettext("Organisé par {organisateur}", locale, organisateur=f"<@{event.organiser_id}>"))
     if sessions:
         lines.append("")
         lines.extend(session_text(session, zone, locale) for session in sessions[:SESSIONS_SHOWN])
@@ -80,4 +87,5 @@ def card(event: Event, sessions: Sequence[Session], zone: ZoneInfo, locale: str 
         lines += ["", gettext("Raison de l'annulation : {raison}", locale, raison=event.cancel_reason)]
     lines += ["", gettext("Événement n° {id}", locale, id=event.id)]
     signup = Button(gettext("S'inscrire", locale), f"evt:inscrire:{event.id}", "success")
-    return Outgoing(content="", title=title, lines=tuple(lines), buttons=() if event.cancelled else (signup,))
+    buttons = () if event.cancelled or not event.signup else (signup,)  # a feed's event may keep its own link
+    return Outgoing(content="", title=title, lines=tuple(lines), buttons=buttons)

@@ -49,12 +49,14 @@ class EventDraft(BaseModel):
     online_url: str | None = Field(default=None, max_length=300, title="lien")
     capacity: int | None = Field(default=None, ge=1, le=100_000, title="capacite")
     organiser_id: int
+    # An event of an association's calendar feed may name its place in free text, or not at all.
+    place_text: str | None = Field(default=None, max_length=300, title="lieu")
 
     @model_validator(mode="after")
     def _coherent(self) -> EventDraft:
         if self.ends_at <= self.starts_at:
             raise ValueError("la fin doit venir après le début")
-        if self.code_insee is None and self.online_url is None:
+        if self.code_insee is None and self.online_url is None and self.place_text is None:
             raise ValueError("indiquez une commune ou un lien")
         if self.online_url is not None and not self.online_url.startswith(("https://", "http://")):
             raise ValueError("le lien doit commencer par https://")
@@ -74,6 +76,11 @@ class Event(EventDraft):
     discord_event_id: int | None
     announce_channel_id: int | None
     announce_message_id: int | None
+    # From an association's calendar feed (bot/sources/feed_service.py): the association, the feed's own
+    # registration link, and whether members may also register in the bot.
+    source_name: str | None = None
+    registration_url: str | None = None
+    signup: bool = True
     seats_taken: int = 0
     waiting: int = 0
 
@@ -89,7 +96,7 @@ class Event(EventDraft):
     def place(self) -> str:
         if self.commune:
             return f"{self.commune} ({self.departement})"
-        return self.online_url or ""
+        return self.online_url or self.place_text or ""
 
 
 class SessionDraft(BaseModel):
@@ -190,6 +197,7 @@ class EventFilters:
     kind: EventKind | None = None
     departement: str | None = None
     departements: tuple[str, ...] | None = None
+    region: str | None = None  # its code: events whose place is no commune keep their feed's région
     online: bool | None = None
     user_id: int | None = None  # "mes inscriptions"
     near: tuple[float, float] | None = None

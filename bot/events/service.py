@@ -144,26 +144,42 @@ class EventService:
                 event, promoted = await self.store.update(event_id, **fields)
             except ValidationError as error:
                 raise invalid(error, EventDraft) from None
-            settings = await self.settings.get(event.guild_id)
-            moved = (event.starts_at, event.ends_at) != (before.starts_at, before.ends_at)
-            if moved or event.place != before.place:
-                moved_up = {p.id for p in promoted}
-                for registration in await self.store.participants(event_id):
-                    if registration.user_id is not None and registration.id not in moved_up:
-                        await self._notice(CHANGED, registration, event)
-            if moved:
-                for registration in await self.store.participants(event_id):
-                    await self._replan(registration, event, settings)
-            await self._promoted(event, promoted, settings)
-            await self._card_changed(event)
+            await self._followed(before, event, promoted)
         self.outbox.nudge()
         return event, promoted
+
+    async def changed_at_source(self, before: Event) -> None:
+        """An event its source changed (an association's calendar feed), in the caller's transaction: as an
+        organiser's change, registrants told of a new time or place and the card rewritten."""
+        await self._followed(before, await self.store.must_get(before.id), [])
+
+    async def _followed(self, before: Event, event: Event, promoted: Sequence[Registration]) -> None:
+        settings = await self.settings.get(event.guild_id)
+        moved = (event.starts_at, event.ends_at) != (before.starts_at, before.ends_at)
+        if moved or event.place != before.place:
+            moved_up = {p.id for p in promoted}
+            for registration in await self.store.participants(event.id):
+                if registration.user_id is not None and registration.id not in moved_up:
+                    await self._notice(CHANGED, registration, event)
+        if moved:
+            for registration in await self.store.participants(event.id):
+                await self._replan(registration, event, settings)
+        await self._promoted(event, promoted, settings)
+        await self._card_changed(event)
 
     async def cancel(self, event_id: int, reason: str, *, by: Manager) -> tuple[Event, int]:
         """Cancel an event; everyone registered or waiting is told, in their language, and the card
         loses its button. Returns how many members will be told."""
         async with self.db.transaction():
             await self._managed(event_id, by)
+            event, told = await self.cancel_from_source(event_id, reason)
+        self.outbox.nudge()
+        return event, told
+
+    async def cancel_from_source(self, event_id: int, reason: str) -> tuple[Event, int]:
+        """Cancel an event, whoever asks (an organiser checked above, or its calendar feed), everyone
+        registered told; returns how many members will be."""
+        async with self.db.transaction():
             event, registrations = await self.store.cancel(event_id, reason)
             told = 0
             for registration in registrations:
@@ -172,7 +188,6 @@ class EventService:
                     await self._notice(CANCELLED, registration, event)
                     told += 1
             await self._card_changed(event)
-        self.outbox.nudge()
         return event, told
 
     async def add_session(self, event_id: int, draft: SessionDraft, *, by: Manager) -> Session:

@@ -183,7 +183,8 @@ class EventStore:
         if filters.departement:
             where.add("e.departement = ?", filters.departement)
         if filters.departements:
-            where.among("e.departement", filters.departements)
+            shown = f"e.departement IN ({marks(filters.departements)})"
+            where.add(f"({shown} OR (e.departement IS NULL AND e.region = ?))", *filters.departements, filters.region)
         if filters.online is not None:
             where.add("e.online_url IS NOT NULL" if filters.online else "e.code_insee IS NOT NULL")
         if filters.user_id is not None:

@@ -40,6 +40,7 @@ from bot.sandbox.driver import Driver, Message, Reply
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import Sandbox, furnish, sandbox
 from bot.sandbox.state import User
+from bot.sources.feed_service import FeedProblem, Fetched
 from bot.vocabulary import EtapeRejointe, Horizon, Statut
 from tests.support import ManualClock, ManualDateClock
 
@@ -442,7 +443,19 @@ COMMANDS: dict[str, tuple[str, Callable[[World], Values]]] = {
     "projet proposer": ("alex", lambda w: {"commune": THIERS, "etape": "emergence"}),
     "projet modifier": ("alex", lambda w: {"projet": w.project}),
     "projet exporter": ("dominique", lambda w: {}),
+    "agenda abonner": ("dominique", lambda w: offline_feeds(w) | {"region": "Auvergne", "annoncer": False}),
 }
+
+
+def offline_feeds(w: World) -> Values:
+    """A valid feed's address, and a bot that reads no feed: any address typed (https://exemple.org/…) is
+    answered as unreachable, without reaching the internet."""
+
+    async def unreachable(url: str, **_: object) -> Fetched:
+        raise FeedProblem("unreachable")
+
+    w.sb.bot.core.feeds.fetch = unreachable
+    return {"adresse": "https://agenda.exemple.org/a.ics", "nom": "Habitat Auvergne"}
 
 
 @pytest.mark.parametrize("option", known_failures(OPTIONS, OPTION_FAILURES, str), ids=str)

@@ -20,6 +20,7 @@ HELPERS = {("bot/i18n.py", "ngettext"), ("bot/errors.py", "Plural"), ("cogs/ui/t
 # English words that do not change with the count ("1 created, 2 created").
 SAME_IN_ENGLISH = {"{n} créé", "{n} inchangé", "… et {n} autre"}
 SAME_IN_ENGLISH |= {"{n} ajouté", "{n} retiré", "{n} ignoré (arrêté)", "{n} refusé"}  # a sync's summary
+SAME_IN_ENGLISH |= {"{n} annulé"}  # a calendar feed's read
 HALF_PLURAL = re.compile(r"\(s\)|\(e\)s|\(x\)", re.IGNORECASE)
 
 
