@@ -260,6 +260,11 @@ class EventStore:
                 raise UserError("Cet événement est annulé.")
             if event.ends_at <= now:
                 raise UserError("Cet événement est terminé.")
+            if not event.signup:  # an association's event, registration at its own link
+                raise UserError(
+                    "On s'inscrit à « {titre} » auprès de l'association : {lien}",
+                    titre=event.title, lien=event.registration_url or event.source_name or "",
+                )  # fmt: skip
             capacity = event.capacity
             if session_id is not None:
                 found = await self.sessions(event_id, only=session_id)

@@ -51,6 +51,8 @@ def list_embed(events: Sequence[Event], zone: ZoneInfo, locale: str | None, *, p
         seats = seats_text(event, locale)
         if seats:
             parts.append(seats)
+        if event.source_name:
+            parts.append(gettext("agenda de {association}", locale, association=event.source_name))
         embed.add_field(
             name=clip(f"{number}. {KIND_EMOJI[event.kind]} {event.title}", EMBED_FIELD_NAME),
             value=clip(" · ".join(parts) + "\n" + gettext("n° {id}", locale, id=event.id), EMBED_FIELD_VALUE),

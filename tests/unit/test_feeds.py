@@ -149,7 +149,7 @@ def test_an_address_is_an_http_one() -> None:
 
 @pytest.fixture
 async def site() -> AsyncIterator[FeedSite]:
-    feeds = {"auvergne.ics": fixture("auvergne.ics"), "national.ics": fixture("national.ics")}
+    feeds = {name: fixture(name) for name in ("auvergne.ics", "national.ics", "not_a_calendar.html")}
     async with serve_feeds(FeedSite(feeds)) as served:
         yield served
 
@@ -292,7 +292,14 @@ async def test_without_a_moderation_channel_the_subscriber_is_told(
 
 
 @pytest.mark.parametrize(
-    ("name", "problem"), [(LOOP, "redirects"), (HUGE, "too_big"), (SLOW, "timeout"), ("absent.ics", "http:404")]
+    ("name", "problem"),
+    [
+        (LOOP, "redirects"),
+        (HUGE, "too_big"),
+        (SLOW, "timeout"),
+        ("absent.ics", "http:404"),
+        ("not_a_calendar.html", "not_calendar"),
+    ],
 )
 async def test_each_way_a_feed_breaks_is_named_and_stops_no_other(
     core: Core, feeds: FeedService, site: FeedSite, name: str, problem: str
