@@ -12,6 +12,8 @@ from bot.announcements.store import AnnouncementStore
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.db import Database
+from bot.events.following import Following
+from bot.events.follows import FollowStore
 from bot.events.service import EventService
 from bot.events.store import EventStore
 from bot.geo import Geography, geography
@@ -39,6 +41,7 @@ class Core:
     projects: ProjectStore
     project_service: ProjectService
     events: EventService
+    following: Following
     announcements: AnnouncementService
     households: HouseholdService
     ads: AdStore
@@ -67,6 +70,7 @@ def build_core(
     bazar = BazarSync(
         projects, guild_settings, outbox, clock, url=settings.national_db_url, interval=settings.national_db_interval
     )
+    events = EventService(EventStore(db, geo), guild_settings, outbox, clock)
     scheduler = Scheduler([outbox, households, ad_service, project_service, bazar], clock)
     outbox.on_change(scheduler.notify)
     return Core(
@@ -79,7 +83,8 @@ def build_core(
         scheduler=scheduler,
         projects=projects,
         project_service=project_service,
-        events=EventService(EventStore(db, geo), guild_settings, outbox, clock),
+        events=events,
+        following=Following(FollowStore(db), events, guild_settings, geo),
         announcements=AnnouncementService(AnnouncementStore(db), guild_settings, outbox, clock),
         households=households,
         ads=ads,

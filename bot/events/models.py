@@ -49,6 +49,7 @@ class EventDraft(BaseModel):
     online_url: str | None = Field(default=None, max_length=300, title="lien")
     capacity: int | None = Field(default=None, ge=1, le=100_000, title="capacite")
     organiser_id: int
+    project_id: int | None = Field(default=None, title="projet")  # an open day of this project
 
     @model_validator(mode="after")
     def _coherent(self) -> EventDraft:
@@ -74,6 +75,7 @@ class Event(EventDraft):
     discord_event_id: int | None
     announce_channel_id: int | None
     announce_message_id: int | None
+    project_name: str | None = None
     seats_taken: int = 0
     waiting: int = 0
 

@@ -4,7 +4,7 @@ cancellation notices) are written in one transaction; the scheduler is nudged, n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, replace
 from typing import Unpack
 from zoneinfo import ZoneInfo
@@ -46,6 +46,9 @@ PROMOTED = "event.promoted"
 CANCELLED = "event.cancelled"
 CHANGED = "event.changed"
 SERIES = 4  # dates created when a repetition is chosen without a number
+# What other flows write in the transaction of an event's creation, change or cancellation (the copies
+# posted on the servers that follow its server: bot/events/following.py).
+Hook = Callable[[Event], Awaitable[None]]
 
 
 def policy_for(settings: GuildSettings, own: tuple[int, ...] | None) -> ReminderPolicy:
@@ -69,6 +72,8 @@ class EventService:
         self.settings = settings
         self.outbox = outbox
         self.clock = clock
+        self.on_created: list[Hook] = []
+        self.on_changed: list[Hook] = []
         outbox.register(REMINDER, Kind(self._render_reminder, after=self._after_reminder))
         outbox.register(PROMOTED, Kind(self._render_notice))
         outbox.register(CANCELLED, Kind(self._render_notice))
@@ -96,6 +101,10 @@ class EventService:
 
     async def upcoming(self, filters: EventFilters) -> list[Event]:
         return await self.store.upcoming(filters, self.clock())
+
+    async def of_project(self, project_id: int) -> list[Event]:
+        """The next events of a project (its open days), for its card."""
+        return await self.store.of_project(project_id, self.clock())
 
     async def calendar(self, event_id: int | None) -> list[Event]:
         """One event, or the whole agenda to come, for a calendar file."""
@@ -126,6 +135,8 @@ class EventService:
                     about=about_event(first.id),
                     payload={"event": first.id},
                 )
+            for hook in self.on_created:
+                await hook(first)
         self.outbox.nudge()
         return events
 
@@ -156,6 +167,8 @@ class EventService:
                     await self._replan(registration, event, settings)
             await self._promoted(event, promoted, settings)
             await self._card_changed(event)
+            for hook in self.on_changed:
+                await hook(event)
         self.outbox.nudge()
         return event, promoted
 
@@ -172,6 +185,8 @@ class EventService:
                     await self._notice(CANCELLED, registration, event)
                     told += 1
             await self._card_changed(event)
+            for hook in self.on_changed:
+                await hook(event)
         self.outbox.nudge()
         return event, told
 
