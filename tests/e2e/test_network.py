@@ -4,6 +4,7 @@ ledger; and an event may be a project's open day, shown on the project's card.""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from bot.sandbox.harness import Sandbox
 from bot.sandbox.state import Channel
 from tests.e2e.lives import dies_after_sending, lives
 from tests.e2e.servers import Network, build_server, configure
+from tests.e2e.test_households import every_cell
 from tests.e2e.test_projects import project_id, published
 from tests.support import ManualDateClock
 
@@ -185,6 +187,20 @@ async def test_a_server_that_invites_the_bot_later_can_be_followed(network: Netw
         network.aura.user("admin"), "agenda suivre", "serveur", "occ", channel=network.aura.channel("general")
     )
     assert [choice["name"] for choice in offered] == ["Habitat participatif Occitanie"]
+
+
+async def test_a_follow_is_the_servers_and_stays_when_its_administrator_erases_their_data(network: Network) -> None:
+    sb, admin, general = network.box, network.aura.user("admin"), network.aura.channel("general")
+    await follow(network)
+    exported = await sb.driver.slash(admin, "mes-donnees voir", channel=general)
+    [attachment] = exported.messages[0].attachments
+    [mine] = json.loads(attachment.data)["agendas_suivis_mis_en_place"]
+    assert mine["followed_name"] == "Habitat participatif — démo"
+    confirm = await sb.driver.slash(admin, "mes-donnees supprimer", channel=general)
+    assert confirm.message is not None
+    await sb.driver.click(admin, confirm.message, "Tout effacer")
+    assert [(t, c) for t, c, v in await every_cell(sb) if v in (admin.id, str(admin.id))] == []
+    assert len(await sb.bot.core.following.store.followers(network.national.guild.id)) == 1
 
 
 # ---------------------------------------------------------------------- the ledger: exactly once
