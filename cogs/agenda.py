@@ -11,11 +11,13 @@ from discord.ext import commands
 
 from bot.client import HabitatBot
 from cogs.ui.following import (
+    FollowedOption,
     ServerOption,
     administrators_only,
     follows_embed,
     no_channel,
     regions_choices,
+    server_name,
 )
 from cogs.ui.text import fit, reply, t
 
@@ -70,11 +72,12 @@ class Agenda(commands.GroupCog, group_name="agenda", group_description="Les agen
 
     @app_commands.command(name="ne-plus-suivre", description="Ne plus annoncer ici les événements d'un autre serveur")
     @app_commands.describe(serveur="Le serveur suivi")
-    async def ne_plus_suivre(self, interaction: discord.Interaction[Any], serveur: ServerOption) -> None:
+    async def ne_plus_suivre(self, interaction: discord.Interaction[Any], serveur: FollowedOption) -> None:
         await administrators_only(interaction)
         assert interaction.guild_id is not None
-        await self.bot.core.following.unfollow(interaction.guild_id, serveur.id, typed=serveur.name)
-        await reply(interaction, t(interaction, "Ce serveur ne suit plus « {serveur} ».", serveur=serveur.name))
+        name = server_name(interaction, serveur.followed_id, serveur.followed_name)
+        await self.bot.core.following.unfollow(interaction.guild_id, serveur.followed_id, typed=name)
+        await reply(interaction, t(interaction, "Ce serveur ne suit plus « {serveur} ».", serveur=name))
 
     @app_commands.command(name="suivis", description="Les serveurs que ce serveur suit, et ceux qui le suivent")
     async def suivis(self, interaction: discord.Interaction[Any]) -> None:

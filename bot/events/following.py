@@ -104,8 +104,8 @@ class Following:
 
     async def _relay(self, event: Event) -> None:
         """In the creation's transaction: one row per follower that wants it and has somewhere to post it."""
-        for follow in await self.store.followers(event.guild_id):
-            if follow.follower_id == event.guild_id or not self._wants(follow, event):
+        for follow in await self.store.followers(event.guild_id):  # never the event's own server
+            if not self._wants(follow, event):
                 continue
             channel_id = (await self.settings.get(follow.follower_id)).announce_channel_id
             if channel_id is None:
@@ -117,7 +117,7 @@ class Following:
                 guild_id=follow.follower_id,
                 locale=follow.locale,
                 about=about_event(event.id),
-                payload={"event": event.id, "from": event.guild_id},
+                payload={"event": event.id, "source": follow.followed_name},
             )
 
     async def _copies_changed(self, event: Event) -> None:
@@ -127,16 +127,15 @@ class Following:
         if not relays:
             return
         await self.outbox.store.cancel(about_event(event.id), [RELAY_CARD], reason="remplacée par une plus récente")
-        for relay in relays:
-            follow = await self.store.get(relay.guild_id, event.guild_id)
+        for relay in relays:  # even for a server that no longer follows: its copy must not mislead
             await self.outbox.store.put(
                 RELAY_CARD,
                 Target.channel,
                 relay.channel_id,
                 guild_id=relay.guild_id,
-                locale=follow.locale if follow else None,
+                locale=relay.locale,
                 about=about_event(event.id),
-                payload={"event": event.id, "from": event.guild_id, "message": relay.message_id},
+                payload={"event": event.id, "source": relay.source, "message": relay.message_id},
             )
 
     async def _copy(self, letter: Letter, zone: ZoneInfo) -> Outgoing:
@@ -144,10 +143,9 @@ class Following:
         event = await self.events.store.get(letter.payload["event"])
         if event is None:
             raise Skip(Status.cancelled, "événement supprimé")
-        follow = await self.store.get(letter.guild_id or 0, event.guild_id)
-        name = follow.followed_name if follow else str(event.guild_id)
         drawn = card(event, await self.events.store.sessions(event.id), zone, letter.locale)
-        return replace(drawn, content=gettext("📣 Relayé depuis le serveur « {serveur} »", letter.locale, serveur=name))
+        source = gettext("📣 Relayé depuis le serveur « {serveur} »", letter.locale, serveur=letter.payload["source"])
+        return replace(drawn, content=source)
 
     async def _render_relayed(self, letter: Letter, zone: ZoneInfo) -> Outgoing:
         event = await self.events.store.get(letter.payload["event"])
@@ -166,6 +164,8 @@ class Following:
                 guild_id=letter.guild_id,
                 channel_id=letter.recipient_id,
                 message_id=letter.message_id,
+                source=letter.payload["source"],
+                locale=letter.locale,
             )
             await self.store.record_relay(relay)
 

@@ -33,6 +33,8 @@ class Relay(BaseModel):
     guild_id: int
     channel_id: int
     message_id: int
+    source: str
+    locale: str | None
 
 
 class FollowStore:
@@ -104,10 +106,10 @@ class FollowStore:
 
     async def record_relay(self, relay: Relay) -> None:
         await self.db.execute(
-            "INSERT INTO event_relays (event_id, guild_id, channel_id, message_id) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (event_id, guild_id) DO UPDATE SET channel_id = excluded.channel_id,"
-            " message_id = excluded.message_id",
-            (relay.event_id, relay.guild_id, relay.channel_id, relay.message_id),
+            "INSERT INTO event_relays (event_id, guild_id, channel_id, message_id, source, locale)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, guild_id) DO UPDATE SET"
+            " channel_id = excluded.channel_id, message_id = excluded.message_id",
+            (relay.event_id, relay.guild_id, relay.channel_id, relay.message_id, relay.source, relay.locale),
         )
 
     async def relays(self, event_id: int) -> list[Relay]:

@@ -29,6 +29,8 @@ CREATE TABLE event_relays (
     guild_id   INTEGER NOT NULL,
     channel_id INTEGER NOT NULL,
     message_id INTEGER NOT NULL,
+    source     TEXT NOT NULL,              -- the event's server, as the copy names it
+    locale     TEXT,                       -- the follower server's language
     PRIMARY KEY (event_id, guild_id)
 );
 

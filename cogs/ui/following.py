@@ -57,6 +57,39 @@ class ServerTransformer(app_commands.Transformer):
 ServerOption = app_commands.Transform[discord.Guild, ServerTransformer]
 
 
+async def followed(interaction: discord.Interaction[Any]) -> list[tuple[Follow, str]]:
+    """The servers this one follows, with their names (the bot may have left one since)."""
+    follows = await bot_of(interaction).core.following.of(interaction.guild_id or 0)
+    return [(f, server_name(interaction, f.followed_id, f.followed_name)) for f in follows.following]
+
+
+class FollowedTransformer(app_commands.Transformer):
+    """A server this one follows, by the autocomplete's value (its id) or its name."""
+
+    @property
+    def max_value(self) -> int:
+        return 100
+
+    async def transform(self, interaction: discord.Interaction[Any], value: str, /) -> Follow:
+        for follow, name in await followed(interaction):
+            if value.strip() == str(follow.followed_id) or fold(value) == fold(name):
+                return follow
+        raise UserError("Ce serveur ne suit pas « {serveur} ».", serveur=value)
+
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction[Any], value: str, /
+    ) -> list[app_commands.Choice[str]]:
+        typed = fold(value)
+        return [
+            app_commands.Choice(name=clip(name, limits.CHOICE_NAME), value=str(follow.followed_id))
+            for follow, name in await followed(interaction)
+            if typed in fold(name)
+        ][: limits.CHOICES]
+
+
+FollowedOption = app_commands.Transform[Follow, FollowedTransformer]
+
+
 def regions_choices(interaction: discord.Interaction[Any], typed: str) -> list[app_commands.Choice[str]]:
     """The last name of the list completed, the names before it kept."""
     head, _, last = typed.rpartition(",")

@@ -153,13 +153,17 @@ async def test_the_follows_are_listed_on_both_sides_and_can_end(network: Network
     assert AURA in mine.embeds[0]["fields"][0]["value"]
     theirs = await sb.driver.slash(sb.demo.user("alex"), "agenda suivis")
     assert "Habitat participatif AURA" in theirs.embeds[0]["fields"][1]["value"]
+    offered = await sb.driver.autocomplete(
+        network.aura.user("admin"), "agenda ne-plus-suivre", "serveur", "", channel=network.aura.channel("general")
+    )
+    assert offered == [{"name": "Habitat participatif — démo", "value": str(network.national.guild.id)}]
     stop = await sb.driver.slash(
         network.aura.user("admin"), "agenda ne-plus-suivre", serveur=str(network.national.guild.id),
         channel=network.aura.channel("general"),
     )  # fmt: skip
     assert "ne suit plus" in stop.content
     again = await sb.driver.slash(
-        network.aura.user("admin"), "agenda ne-plus-suivre", serveur=str(network.bretagne.guild.id),
+        network.aura.user("admin"), "agenda ne-plus-suivre", serveur="Habitat participatif Bretagne",
         channel=network.aura.channel("general"),
     )  # fmt: skip
     assert again.ephemeral and "ne suit pas « Habitat participatif Bretagne »" in again.content
