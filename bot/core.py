@@ -12,6 +12,8 @@ from bot.announcements.store import AnnouncementStore
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.db import Database
+from bot.events.following import Following
+from bot.events.follows import FollowStore
 from bot.events.service import EventService
 from bot.events.store import EventStore
 from bot.geo import Geography, geography
@@ -41,6 +43,7 @@ class Core:
     projects: ProjectStore
     project_service: ProjectService
     events: EventService
+    following: Following
     announcements: AnnouncementService
     households: HouseholdService
     ads: AdStore
@@ -85,6 +88,7 @@ def build_core(
         projects=projects,
         project_service=project_service,
         events=events,
+        following=Following(FollowStore(db), events, guild_settings, geo),
         announcements=AnnouncementService(AnnouncementStore(db), guild_settings, outbox, clock),
         households=households,
         ads=ads,

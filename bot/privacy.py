@@ -92,6 +92,9 @@ class MemberDataStore:
                 " WHERE author_id = ?",
                 me,
             ),
+            "agendas_suivis_mis_en_place": await self._rows(
+                "SELECT follower_id, followed_id, followed_name, created_at FROM guild_follows WHERE created_by = ?", me
+            ),
         }
 
     async def erase(self, user_id: int) -> None:
@@ -119,3 +122,5 @@ class MemberDataStore:
             await self.db.execute("UPDATE projects SET proposed_by = NULL WHERE proposed_by = ?", me)
             await self.db.execute("UPDATE events SET organiser_id = ? WHERE organiser_id = ?", (UNKNOWN, user_id))
             await self.db.execute("UPDATE announcements SET author_id = ? WHERE author_id = ?", (UNKNOWN, user_id))
+            # A follow is the server's: it stays, without saying which administrator set it up.
+            await self.db.execute("UPDATE guild_follows SET created_by = ? WHERE created_by = ?", (UNKNOWN, user_id))

@@ -27,6 +27,7 @@ from cogs.ui.events import (
     PER_PAGE,
     EventOption,
     ScheduledEvents,
+    ensure_may_attach,
     list_embed,
     list_filters,
     manager,
@@ -37,6 +38,7 @@ from cogs.ui.events import (
 )
 from cogs.ui.members import is_organiser
 from cogs.ui.paginator import Paginator
+from cogs.ui.projects import PublishedProjectOption
 from cogs.ui.text import reply, t, tn
 from cogs.ui.transformers import (
     DepartementOption,
@@ -137,6 +139,7 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
         description="Présentation de l'événement",
         repetition="Répéter l'événement",
         occurrences="Nombre de dates, avec la répétition (2 à 52)",
+        projet="Le projet dont c'est l'événement, une JPO par exemple (ses référents, les modérateurs)",
     )
     @app_commands.choices(type=KINDS, repetition=REPEATS)
     async def creer(
@@ -152,8 +155,11 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
         description: app_commands.Range[str, 1, 1000] | None = None,
         repetition: str | None = None,
         occurrences: app_commands.Range[int, 2, 52] | None = None,
+        projet: PublishedProjectOption | None = None,
     ) -> None:
         await self.organisers_only(interaction)
+        if projet is not None:
+            await ensure_may_attach(interaction, projet)
         assert interaction.guild is not None
         try:
             draft = EventDraft(
@@ -167,6 +173,7 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
                 online_url=lien,
                 capacity=capacite,
                 organiser_id=interaction.user.id,
+                project_id=projet.id if projet else None,
             )
         except ValidationError as error:
             raise invalid(error, EventDraft) from None

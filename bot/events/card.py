@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.dates import format_time, format_when
 from bot.errors import Plural
 from bot.events.models import Event, Session
-from bot.i18n import gettext
+from bot.i18n import command_path, gettext, translate_name
 from bot.notify import Button, Outgoing
 from bot.vocabulary import EventKind, label
 
@@ -57,6 +57,12 @@ def session_text(session: Session, zone: ZoneInfo, locale: str | None) -> str:
     return f"🛠️ {session.title} — {detail}"
 
 
+def project_command(event: Event, locale: str | None) -> str:
+    """How to open the card of the event's project, as the member types it."""
+    option = translate_name("projet fiche projet", locale) or "projet"
+    return f"`/{command_path('projet fiche', locale)} {option}:{event.project_id}`"
+
+
 def card(event: Event, sessions: Sequence[Session], zone: ZoneInfo, locale: str | None) -> Outgoing:
     """What, when, where, seats left and workshops; the « S'inscrire » button until it is cancelled."""
     title = f"{KIND_EMOJI[event.kind]} {event.title}"
@@ -80,6 +86,10 @@ def card(event: Event, sessions: Sequence[Session], zone: ZoneInfo, locale: str 
         lines.append(gettext("Source : agenda de {association}", locale, association=event.source_name))
     else:
         lines.append(gettext("Organisé par {organisateur}", locale, organisateur=f"<@{event.organiser_id}>"))
+    if event.project_name is not None:
+        lines.append(
+            gettext("Projet : {nom} — {fiche}", locale, nom=event.project_name, fiche=project_command(event, locale))
+        )
     if sessions:
         lines.append("")
         lines.extend(session_text(session, zone, locale) for session in sessions[:SESSIONS_SHOWN])

@@ -51,6 +51,7 @@ class EventDraft(BaseModel):
     organiser_id: int
     # An event of an association's calendar feed may name its place in free text, or not at all.
     place_text: str | None = Field(default=None, max_length=300, title="lieu")
+    project_id: int | None = Field(default=None, title="projet")  # an open day of this project
 
     @model_validator(mode="after")
     def _coherent(self) -> EventDraft:
@@ -81,6 +82,7 @@ class Event(EventDraft):
     source_name: str | None = None
     registration_url: str | None = None
     signup: bool = True
+    project_name: str | None = None
     seats_taken: int = 0
     waiting: int = 0
 

@@ -4,7 +4,7 @@ cancellation notices) are written in one transaction; the scheduler is nudged, n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, replace
 from typing import Unpack
 from zoneinfo import ZoneInfo
@@ -46,6 +46,9 @@ PROMOTED = "event.promoted"
 CANCELLED = "event.cancelled"
 CHANGED = "event.changed"
 SERIES = 4  # dates created when a repetition is chosen without a number
+# What other flows write in the transaction of an event's creation, change or cancellation (the copies
+# posted on the servers that follow its server: bot/events/following.py).
+Hook = Callable[[Event], Awaitable[None]]
 
 
 def policy_for(settings: GuildSettings, own: tuple[int, ...] | None) -> ReminderPolicy:
@@ -69,6 +72,8 @@ class EventService:
         self.settings = settings
         self.outbox = outbox
         self.clock = clock
+        self.on_created: list[Hook] = []
+        self.on_changed: list[Hook] = []
         outbox.register(REMINDER, Kind(self._render_reminder, after=self._after_reminder))
         outbox.register(PROMOTED, Kind(self._render_notice))
         outbox.register(CANCELLED, Kind(self._render_notice))
@@ -96,6 +101,10 @@ class EventService:
 
     async def upcoming(self, filters: EventFilters) -> list[Event]:
         return await self.store.upcoming(filters, self.clock())
+
+    async def of_project(self, project_id: int) -> list[Event]:
+        """The next events of a project (its open days), for its card."""
+        return await self.store.of_project(project_id, self.clock())
 
     async def calendar(self, event_id: int | None) -> list[Event]:
         """One event, or the whole agenda to come, for a calendar file."""
@@ -126,6 +135,8 @@ class EventService:
                     about=about_event(first.id),
                     payload={"event": first.id},
                 )
+            for hook in self.on_created:
+                await hook(first)
         self.outbox.nudge()
         return events
 
@@ -153,6 +164,13 @@ class EventService:
         organiser's change, registrants told of a new time or place and the card rewritten."""
         await self._followed(before, await self.store.must_get(before.id), [])
 
+    async def arrived(self, event_id: int) -> None:
+        """A new event from outside (an association's calendar feed), in the caller's transaction: the
+        servers following this one hear of it as of an organiser's."""
+        event = await self.store.must_get(event_id)
+        for hook in self.on_created:
+            await hook(event)
+
     async def _followed(self, before: Event, event: Event, promoted: Sequence[Registration]) -> None:
         settings = await self.settings.get(event.guild_id)
         moved = (event.starts_at, event.ends_at) != (before.starts_at, before.ends_at)
@@ -166,6 +184,8 @@ class EventService:
                 await self._replan(registration, event, settings)
         await self._promoted(event, promoted, settings)
         await self._card_changed(event)
+        for hook in self.on_changed:
+            await hook(event)
 
     async def cancel(self, event_id: int, reason: str, *, by: Manager) -> tuple[Event, int]:
         """Cancel an event; everyone registered or waiting is told, in their language, and the card
@@ -188,6 +208,8 @@ class EventService:
                     await self._notice(CANCELLED, registration, event)
                     told += 1
             await self._card_changed(event)
+            for hook in self.on_changed:
+                await hook(event)
         return event, told
 
     async def add_session(self, event_id: int, draft: SessionDraft, *, by: Manager) -> Session:

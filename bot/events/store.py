@@ -30,6 +30,8 @@ from bot.events.models import (
 )
 from bot.geo import Geography, bounding_box, distance_km
 
+PROJECT_NAME = "(SELECT nom FROM projects p WHERE p.id = e.project_id) AS project_name"
+
 
 class EventStore:
     def __init__(self, db: Database, geo: Geography) -> None:
@@ -73,6 +75,10 @@ class EventStore:
                 )
             if len(ids) > 1:
                 await self.db.execute("UPDATE events SET series_id = ? WHERE id = ?", (ids[0], ids[0]))
+            if draft.project_id is not None:
+                await self.db.execute(
+                    f"UPDATE events SET project_id = ? WHERE id IN ({marks(ids)})", (draft.project_id, *ids)
+                )
         return await self.get_many(ids)
 
     async def get(self, event_id: int) -> Event | None:
@@ -89,7 +95,9 @@ class EventStore:
         """An event without its head counts (`seats_taken` and `waiting` left at 0), for the flows that
         do not show them: counting the seats of a plenary of 3,000 at each registration or reminder
         would cost more than the rest of it."""
-        row = await self.db.fetchone("SELECT *, 0 AS seats_taken, 0 AS waiting FROM events WHERE id = ?", (event_id,))
+        row = await self.db.fetchone(
+            f"SELECT *, {PROJECT_NAME}, 0 AS seats_taken, 0 AS waiting FROM events e WHERE id = ?", (event_id,)
+        )
         if row is None:
             raise UserError("Cet événement n'existe pas.")
         return _event(row)
@@ -98,7 +106,7 @@ class EventStore:
         if not ids:
             return []
         rows = await self.db.fetchall(
-            "SELECT e.*,"
+            f"SELECT e.*, {PROJECT_NAME},"
             " COALESCE((SELECT SUM(seats) FROM registrations r WHERE r.event_id = e.id AND r.session_id IS NULL"
             "   AND r.status = 'inscrit'), 0) AS seats_taken,"
             " (SELECT COUNT(*) FROM registrations r WHERE r.event_id = e.id AND r.session_id IS NULL"
@@ -213,6 +221,15 @@ class EventStore:
         if organiser_id is not None:
             where.add("organiser_id = ?", organiser_id)
         rows = await self.db.fetchall(f"SELECT id FROM events WHERE {where} ORDER BY starts_at LIMIT 25", where.params)
+        return await self.get_many([row["id"] for row in rows])
+
+    async def of_project(self, project_id: int, now: datetime, limit: int = 3) -> list[Event]:
+        """A project's coming events (its open days…), soonest first."""
+        rows = await self.db.fetchall(
+            "SELECT id FROM events WHERE project_id = ? AND status = 'prevu' AND ends_at > ?"
+            " ORDER BY starts_at, id LIMIT ?",
+            (project_id, to_db(now), limit),
+        )
         return await self.get_many([row["id"] for row in rows])
 
     # ----------------------------------------------------------------- sessions

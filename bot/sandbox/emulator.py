@@ -213,14 +213,24 @@ class Emulator:
         self.users[user.id] = user
         return user
 
-    def add_guild(self, name: str, owner: User) -> Guild:
+    def add_guild(self, name: str, owner: User, *, with_bot: bool = True) -> Guild:
+        """A server; the bot is on it, unless it is to be invited later (`add_bot`)."""
         guild = Guild(self.snowflakes.next(), name, owner.id)
         guild.roles[guild.id] = Role(guild.id, "@everyone", permissions=_member_permissions())
         self.guilds[guild.id] = guild
         self.add_member(guild, owner)
-        bot_role = self.add_role(guild, self.bot_user.username, permissions=_bot_permissions(), position=10)
-        self.add_member(guild, self.bot_user, roles=[bot_role])
+        if with_bot:
+            self.add_bot(guild)
         return guild
+
+    def bot_guilds(self) -> list[Guild]:
+        """The servers the bot is on: the ones Discord tells it about."""
+        return [guild for guild in self.guilds.values() if self.bot_user.id in guild.members]
+
+    def add_bot(self, guild: Guild) -> Member:
+        """The bot joins a server, with its own role holding the permissions its invite asked for."""
+        bot_role = self.add_role(guild, self.bot_user.username, permissions=_bot_permissions(), position=10)
+        return self.add_member(guild, self.bot_user, roles=[bot_role])
 
     def add_role(
         self,

@@ -142,7 +142,7 @@ class Gateway:
         ready = {
             "v": 10,
             "user": emulator.bot_user.to_json() | {"verified": True, "mfa_enabled": False, "flags": 0},
-            "guilds": [{"id": str(guild_id), "unavailable": True} for guild_id in emulator.guilds],
+            "guilds": [{"id": str(guild.id), "unavailable": True} for guild in emulator.bot_guilds()],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": emulator.gateway_url,
@@ -154,7 +154,7 @@ class Gateway:
             "geo_ordered_rtc_regions": [],
         }
         await self.send(session, "READY", ready)
-        for guild in emulator.guilds.values():
+        for guild in emulator.bot_guilds():
             await self.send(session, "GUILD_CREATE", guild.to_json(emulator.bot_user.id))
         self._mark_connected()
         return session

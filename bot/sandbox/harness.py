@@ -15,6 +15,7 @@ from bot.projects.csvfile import parse_csv
 from bot.sandbox.demo import DemoServer, build_demo
 from bot.sandbox.driver import Driver
 from bot.sandbox.emulator import Emulator
+from bot.sandbox.state import Guild
 
 READY_GUARD_SECONDS = 30.0
 # discord.py waits this long after the last GUILD_CREATE before it is ready (2 s by default);
@@ -85,6 +86,14 @@ def attach(emulator: Emulator, bot: HabitatBot, demo: DemoServer) -> Sandbox:
     driver = Driver(emulator)
     driver.bot_sequence = lambda: bot.ws.sequence if bot.ws else None
     return Sandbox(emulator, driver, bot, demo)
+
+
+async def invite(box: Sandbox, guild: Guild) -> None:
+    """An administrator invites the bot to another server: it joins, and Discord sends it GUILD_CREATE.
+    Commands are global unless the bot was started for one development server."""
+    if box.emulator.bot_user.id not in guild.members:
+        box.emulator.add_bot(guild)
+    await box.driver.dispatch("GUILD_CREATE", guild.to_json(box.emulator.bot_user.id))
 
 
 DEMO_PROJECTS = Path(__file__).resolve().parents[2] / "data" / "demo" / "projects.csv"

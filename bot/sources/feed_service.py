@@ -338,6 +338,8 @@ class FeedService:
                     POSTED, Target.channel, channel, guild_id=feed.guild_id, about=about_event(event_id),
                     payload={"event": event_id},
                 )  # fmt: skip
+            if first and feed.announce:
+                await self.events.arrived(event_id)  # announced here, so to the servers following this one
             report.added += 1
             return
         announced.add(item.uid)

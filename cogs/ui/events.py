@@ -18,7 +18,7 @@ from discord import app_commands
 
 from bot.client import HabitatBot, bot_of
 from bot.dates import format_when
-from bot.errors import Plural
+from bot.errors import Plural, UserError
 from bot.events.card import KIND_EMOJI, seats_text
 from bot.events.models import Event, EventFilters, Manager, Outcome, Registration, Roster
 from bot.geo import Commune, Departement, Region
@@ -32,6 +32,7 @@ from bot.limits import (
     SCHEDULED_EVENT_LOCATION,
     clip,
 )
+from bot.projects.models import Project
 from bot.vocabulary import EventKind
 from cogs.ui.members import is_moderator, is_organiser
 from cogs.ui.transformers import server_zone
@@ -193,6 +194,18 @@ class EventTransformer(app_commands.Transformer):
 
 
 EventOption = app_commands.Transform[Event, EventTransformer]
+
+
+async def ensure_may_attach(interaction: discord.Interaction[Any], project: Project) -> None:
+    """An event joins a project (an open day) when its référents or the server's moderators say so."""
+    settings = await bot_of(interaction).guild_settings.get(interaction.guild_id or 0)
+    if not project.published:
+        raise UserError("Le projet « {projet} » attend encore la validation d'un modérateur.", projet=project.nom)
+    if not project.editable_by(interaction.user.id, is_moderator(interaction.user, settings)):
+        raise UserError(
+            "Seuls les référents du projet « {projet} » et les modérateurs peuvent y rattacher un événement.",
+            projet=project.nom,
+        )
 
 
 async def manager(interaction: discord.Interaction[Any]) -> Manager:

@@ -14,6 +14,7 @@ from discord import app_commands
 
 from bot.client import HabitatBot, bot_of
 from bot.dates import format_day, format_month
+from bot.events.models import Event
 from bot.geo import distance_text
 from bot.limits import (
     CHOICE_NAME,
@@ -63,6 +64,18 @@ class ProjectTransformer(app_commands.Transformer):
 
 
 ProjectOption = app_commands.Transform[Project, ProjectTransformer]
+
+
+class PublishedProjectTransformer(ProjectTransformer):
+    """A published project, offered by name as /projet fiche offers them (an event's project)."""
+
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction[Any], value: str, /
+    ) -> list[app_commands.Choice[str]]:
+        return project_choices(await bot_of(interaction).project_service.names(value))
+
+
+PublishedProjectOption = app_commands.Transform[Project, PublishedProjectTransformer]
 
 
 def project_choices(found: list[tuple[int, str, str]]) -> list[app_commands.Choice[str]]:
@@ -173,6 +186,9 @@ async def show_record(interaction: discord.Interaction[Any], which: str) -> None
     project = await bot.project_service.record(which, viewer_id=interaction.user.id, moderator=moderator)
     view = FicheView(interaction, project, editable=project.editable_by(interaction.user.id, moderator))
     embed = fiche_embed(interaction, project, bot.clock(), await server_zone(interaction))
+    coming = await bot.events.of_project(project.id)
+    if coming:
+        embed.add_field(name=t(interaction, "Prochains événements"), value=events_text(coming), inline=False)
     await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
@@ -216,6 +232,12 @@ def fiche_embed(
         confirmed = t(interaction, "En attente de validation") + " · " + confirmed
     embed.set_footer(text=f"{note} · {confirmed}" if note else confirmed)
     return embed
+
+
+def events_text(events: Sequence[Event]) -> str:
+    """A project's next events: when (in each reader's own time), what, and the number to register by."""
+    lines = [f"• {discord.utils.format_dt(e.starts_at, 'f')} — {e.title} (n° {e.id})" for e in events]
+    return clip("\n".join(lines), EMBED_FIELD_VALUE)
 
 
 class FicheView(HabitatView):

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox.emulator import Emulator
-from bot.sandbox.harness import Sandbox, furnish, sandbox
+from bot.sandbox.harness import Sandbox, furnish, invite, sandbox
+from tests.e2e.servers import Network, build_server, configure
 from tests.support import ManualClock, ManualDateClock
 
 
@@ -37,3 +38,20 @@ async def furnished(sb: Sandbox) -> Sandbox:
     """The demo server configured (channels, roles) with the 60 demo projects."""
     await furnish(sb)
     return sb
+
+
+@pytest.fixture
+async def network(tmp_path: Path, emulator_clock: ManualClock, clock: ManualDateClock) -> AsyncIterator[Network]:
+    """Three servers: the furnished demo server (A, national) and B and C, which invite the bot once it
+    runs. Commands are global, as on Discord without a development server."""
+    emulator = Emulator(clock=emulator_clock)
+    async with sandbox(tmp_path / "bot.sqlite3", emulator=emulator, clock=clock, dev_guild=False) as box:
+        await furnish(box)
+        servers = []
+        for name, tag in (("Habitat participatif AURA", "aura"), ("Habitat participatif Bretagne", "bzh")):
+            server = build_server(emulator, name, tag)
+            await invite(box, server.guild)
+            await configure(box.bot, server)
+            servers.append(server)
+        yield Network(box, box.demo, *servers)
+        assert emulator.problems == [], "\n".join(emulator.problems)

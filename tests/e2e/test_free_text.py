@@ -38,7 +38,7 @@ from bot.i18n import gettext
 from bot.recurrence import Frequency
 from bot.sandbox.driver import Driver, Message, Reply
 from bot.sandbox.emulator import Emulator
-from bot.sandbox.harness import Sandbox, furnish, sandbox
+from bot.sandbox.harness import Sandbox, furnish, invite, sandbox
 from bot.sandbox.state import User
 from bot.sources.feed_service import FeedProblem, Fetched
 from bot.vocabulary import EtapeRejointe, Horizon, Statut
@@ -48,6 +48,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 NO_OPTION_LIMIT = 2000  # Discord takes 6,000 characters per option value; a member pasting a page is enough
 THIERS = "insee:63430"  # the value the commune autocomplete gives for Thiers
+OTHER_SERVER = "Réseau national"  # a second server the bot is on, for /agenda suivre
 EXAMPLES = settings(
     max_examples=5,
     deadline=None,
@@ -259,6 +260,7 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
             patch.setattr(cogs.ui.errors, "describe", recorded_describe)
             patch.setattr(cogs.ui.errors, "unexpected", recorded_unexpected)
             await furnish(sb)
+            await invite(sb, emulator.add_guild(OTHER_SERVER, w.user("camille")))  # one to follow
             await sb.bot.guild_settings.update(sb.demo.guild.id, max_live_ads=100, max_ads_per_day=100)
             for name in ("u1", "u2", "u3"):  # one newcomer per step of the introduction
                 emulator.add_member(sb.demo.guild, emulator.add_user(name))
@@ -444,6 +446,8 @@ COMMANDS: dict[str, tuple[str, Callable[[World], Values]]] = {
     "projet modifier": ("alex", lambda w: {"projet": w.project}),
     "projet exporter": ("dominique", lambda w: {}),
     "agenda abonner": ("dominique", lambda w: offline_feeds(w) | {"region": "Auvergne", "annoncer": False}),
+    "agenda suivre": ("camille", lambda w: {"serveur": OTHER_SERVER}),
+    "agenda ne-plus-suivre": ("camille", lambda w: {"serveur": OTHER_SERVER}),
 }
 
 
