@@ -26,6 +26,14 @@ async def site() -> AsyncIterator[FeedSite]:
         yield served
 
 
+@pytest.fixture(autouse=True)
+async def followed(core: Core) -> None:
+    """The national server and AURA, which follows it, each with an announcement channel."""
+    await core.guild_settings.update(NATIONAL, announce_channel_id=101)
+    await core.guild_settings.update(AURA, announce_channel_id=102)
+    await core.following.follow(AURA, NATIONAL, name="Réseau national", locale="fr", by=7)
+
+
 async def subscribe(core: Core, site: FeedSite, name: str, *, announce: bool) -> None:
     await core.feeds.subscribe(
         NATIONAL, site.url(name), name, AURA_REGION, announce=announce, signup=True, subscriber_id=7, locale="fr"
@@ -35,9 +43,6 @@ async def subscribe(core: Core, site: FeedSite, name: str, *, announce: bool) ->
 async def test_a_feed_announced_on_a_followed_server_reaches_its_followers_once(
     core: Core, notifier: RecordingNotifier, site: FeedSite
 ) -> None:
-    await core.guild_settings.update(NATIONAL, announce_channel_id=101)
-    await core.guild_settings.update(AURA, announce_channel_id=102)
-    await core.following.follow(AURA, NATIONAL, name="Réseau national", locale="fr", by=7)
     await subscribe(core, site, "auvergne.ics", announce=True)
     await core.outbox.run_due()
     here = [channel for channel, _, _ in notifier.sent if channel == 101]
@@ -54,9 +59,6 @@ async def test_a_feed_announced_on_a_followed_server_reaches_its_followers_once(
 async def test_a_feed_kept_out_of_the_announcements_is_not_relayed(
     core: Core, notifier: RecordingNotifier, site: FeedSite
 ) -> None:
-    await core.guild_settings.update(NATIONAL, announce_channel_id=101)
-    await core.guild_settings.update(AURA, announce_channel_id=102)
-    await core.following.follow(AURA, NATIONAL, name="Réseau national", locale="fr", by=7)
     await subscribe(core, site, "national.ics", announce=False)
     await core.outbox.run_due()
     assert notifier.sent == []
