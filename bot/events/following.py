@@ -28,6 +28,7 @@ from bot.outbox import Kind, Letter, Skip, Status, Target
 RELAYED = "event.relayed"  # a followed server's new event, posted on the follower
 RELAY_CARD = "event.relayed.card"  # that copy rewritten: the event changed or was cancelled
 MAX_REGIONS = 5
+ROWS_PER_STATEMENT = 500  # 10 values a row: well within SQLite's limit on a statement's parameters
 
 
 @dataclass(frozen=True)
@@ -104,21 +105,26 @@ class Following:
 
     async def _relay(self, event: Event) -> None:
         """In the creation's transaction: one row per follower that wants it and has somewhere to post it."""
+        rows = []
         for follow in await self.store.followers(event.guild_id):  # never the event's own server
             if not self._wants(follow, event):
                 continue
             channel_id = (await self.settings.get(follow.follower_id)).announce_channel_id
             if channel_id is None:
                 continue
-            await self.outbox.store.put(
-                RELAYED,
-                Target.channel,
-                channel_id,
-                guild_id=follow.follower_id,
-                locale=follow.locale,
-                about=about_event(event.id),
-                payload={"event": event.id, "source": follow.followed_name},
+            rows.append(
+                {
+                    "kind": RELAYED,
+                    "target": Target.channel,
+                    "recipient_id": channel_id,
+                    "guild_id": follow.follower_id,
+                    "locale": follow.locale,
+                    "about": about_event(event.id),
+                    "payload": {"event": event.id, "source": follow.followed_name},
+                }
             )
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            await self.outbox.store.put_many(rows[start : start + ROWS_PER_STATEMENT])
 
     async def _copies_changed(self, event: Event) -> None:
         """In the change's transaction: each copy already posted is rewritten from the rows as they are

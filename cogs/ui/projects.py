@@ -188,7 +188,9 @@ async def show_record(interaction: discord.Interaction[Any], which: str) -> None
     embed = fiche_embed(interaction, project, bot.clock(), await server_zone(interaction))
     coming = await bot.events.of_project(project.id)
     if coming:
-        embed.add_field(name=t(interaction, "Prochains événements"), value=events_text(coming), inline=False)
+        embed.add_field(
+            name=t(interaction, "Prochains événements"), value=events_text(interaction, coming), inline=False
+        )
     await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
@@ -234,9 +236,12 @@ def fiche_embed(
     return embed
 
 
-def events_text(events: Sequence[Event]) -> str:
+def events_text(interaction: discord.Interaction[Any], events: Sequence[Event]) -> str:
     """A project's next events: when (in each reader's own time), what, and the number to register by."""
-    lines = [f"• {discord.utils.format_dt(e.starts_at, 'f')} — {e.title} (n° {e.id})" for e in events]
+    lines = [
+        f"• {discord.utils.format_dt(e.starts_at, 'f')} — {e.title} ({t(interaction, 'n° {id}', id=e.id)})"
+        for e in events
+    ]
     return clip("\n".join(lines), EMBED_FIELD_VALUE)
 
 

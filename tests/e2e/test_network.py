@@ -281,7 +281,7 @@ async def test_an_open_day_belongs_to_its_project_and_shows_on_its_card(network:
     number = await event_id(sb, "JPO des Tilleuls")
     fiche = await sb.driver.slash(sb.demo.user("sam"), "projet fiche", projet=str(project))
     [coming] = [field for field in fiche.embeds[0]["fields"] if field["name"] == "Next events"]
-    assert "JPO des Tilleuls (n° " in coming["value"] and "Chantier participatif" in coming["value"]
+    assert "JPO des Tilleuls (no. " in coming["value"] and "Chantier participatif" in coming["value"]
     assert "Sans projet" not in coming["value"] and "<t:" in coming["value"]
     assert coming["value"].index("JPO") < coming["value"].index("Chantier")
     await sb.bot.scheduler.run_due()
