@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Any, ClassVar
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 from pydantic import ValidationError
 
-from bot.client import HabitatBot, bot_of
+from bot.client import HabitatBot
 from bot.dates import format_when
 from bot.errors import UserError, invalid
 from bot.events.models import EventChanges, EventDraft, SessionDraft
@@ -21,8 +21,6 @@ from bot.guild_settings import format_offset
 from bot.ics import to_ics
 from bot.recurrence import Frequency
 from bot.vocabulary import EventKind, label
-from cogs.ui.buttons import ActionButton
-from cogs.ui.errors import reported
 from cogs.ui.events import (
     PER_PAGE,
     EventOption,
@@ -34,11 +32,11 @@ from cogs.ui.events import (
     member_names,
     participants_embed,
     participants_file,
-    registration_message,
 )
 from cogs.ui.members import is_organiser
 from cogs.ui.paginator import Paginator
 from cogs.ui.projects import PublishedProjectOption
+from cogs.ui.registration import LeaveButton, SignupButton, register
 from cogs.ui.text import reply, t, tn
 from cogs.ui.transformers import (
     DepartementOption,
@@ -55,54 +53,6 @@ REPEATS = [
     app_commands.Choice(name="Chaque mois (même jour de la semaine, ex. 1er lundi)", value=Frequency.monthly_nth.value),
     app_commands.Choice(name="Chaque année", value=Frequency.yearly.value),
 ]
-
-
-async def register(
-    interaction: discord.Interaction[Any],
-    event_id: int,
-    *,
-    seats: int,
-    session_id: int | None = None,
-    remind: bool = True,
-    member: int | None = None,
-    guest: str | None = None,
-) -> None:
-    """The member who asks, or the member or guest an organiser names; the card follows through the
-    ledger, after this answer."""
-    outcome = await bot_of(interaction).events.register(
-        event_id,
-        seats=seats,
-        user_id=None if guest else member or interaction.user.id,
-        guest_name=guest,
-        session_id=session_id,
-        remind=remind,
-        locale=interaction.locale.value,
-        registered_by=interaction.user.id,
-    )
-    await reply(interaction, registration_message(interaction.locale.value, outcome))
-
-
-class SignupButton(ActionButton, template=r"evt:(?P<action>inscrire):(?P<id>\d+)"):
-    """ "S'inscrire", under an event's card (posted by the ledger: bot/events/card.py)."""
-
-    PREFIX = "evt"
-    LABELS: ClassVar[dict[str, str]] = {"inscrire": "S'inscrire"}
-
-    @reported
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await register(interaction, self.target_id, seats=1)
-
-
-class LeaveButton(ActionButton, template=r"evt:(?P<action>quitter):(?P<id>\d+)"):
-    """ "Je ne viens plus", under each reminder DM."""
-
-    PREFIX = "evt"
-    LABELS: ClassVar[dict[str, str]] = {"quitter": "Je ne viens plus"}
-
-    @reported
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        event = await bot_of(interaction).events.unregister(self.target_id, interaction.user.id)
-        await reply(interaction, t(interaction, "Vous n'êtes plus inscrit·e à « {titre} ».", titre=event.title))
 
 
 @app_commands.guild_only()

@@ -1,5 +1,5 @@
 """How events look on Discord and what they are there: list pages, the participants' list and file,
-confirmations, the event option (a number or a title, with its autocomplete) and the Discord
+the event option (a number or a title, with its autocomplete) and the Discord
 scheduled events kept in step with the agenda. The card itself is written by the core
 (bot/events/card.py) and posted by the ledger."""
 
@@ -20,7 +20,7 @@ from bot.client import HabitatBot, bot_of
 from bot.dates import format_when
 from bot.errors import Plural, UserError
 from bot.events.card import KIND_EMOJI, seats_text
-from bot.events.models import Event, EventFilters, Manager, Outcome, Registration, Roster
+from bot.events.models import Event, EventFilters, Manager, Registration, Roster
 from bot.geo import Commune, Departement, Region
 from bot.i18n import gettext, ngettext
 from bot.limits import (
@@ -83,25 +83,6 @@ def list_filters(
         near=(near.lat, near.lon) if near and near.lat is not None and near.lon is not None else None,
         radius_km=float(radius_km),
     )
-
-
-def registration_message(locale: str | None, outcome: Outcome) -> str:
-    registration, event = outcome.registration, outcome.event
-    if registration.waiting:
-        return gettext(
-            "Complet : vous êtes n° {position} sur la liste d'attente de « {titre} » ; une place libérée va au "
-            "premier foyer de la liste qui y tient. Vous serez prévenu·e en message privé.",
-            locale,
-            position=outcome.position,
-            titre=event.title,
-        )
-    key = (
-        "Inscription confirmée pour {personnes} à « {titre} »."
-        if outcome.created
-        else ("Inscription mise à jour : {personnes} à « {titre} ».")
-    )
-    people = Plural("{n} personne", "{n} personnes", registration.seats)
-    return gettext(key, locale, personnes=people, titre=event.title)
 
 
 # ---------------------------------------------------------------------- the organiser's list
