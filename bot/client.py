@@ -211,7 +211,8 @@ class HabitatBot(commands.Bot):
             await self.scheduler.start()
         if self.settings.web_port and self.web is None:
             zone = ZoneInfo(self.settings.default_tz)
-            self.web = WebServer(make_app(self.events.store, self.geo, self.clock, zone), self.settings.web_port)
+            app = make_app(self.events.store, self.geo, self.clock, zone, personal=self.core.personal)
+            self.web = WebServer(app, self.settings.web_port)
             await self.web.start()
 
     async def close(self) -> None:

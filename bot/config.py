@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     dev_guild_id: int | None = Field(default=None, gt=0)
     log_level: str = "INFO"
     web_port: int | None = Field(default=None, ge=1, le=65535)
+    public_url: str | None = None  # the HTTP side's address as members reach it (personal calendars)
     default_tz: str = "Europe/Paris"
     national_db_url: str | None = None  # the national project database (a YesWiki site) to keep in step
     national_db_interval: timedelta = timedelta(hours=24)
@@ -51,6 +52,17 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip().startswith(("http://", "https://")):
             raise ValueError("l'adresse du site commence par http:// ou https://")
         return value.strip() if isinstance(value, str) else value
+
+    @field_validator("public_url", mode="before")
+    @classmethod
+    def _public_address(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        if not value.strip().startswith(("http://", "https://")):
+            raise ValueError("l'adresse publique commence par http:// ou https://")
+        return value.strip().rstrip("/")
 
     @field_validator("national_db_interval", mode="before")
     @classmethod

@@ -4,6 +4,7 @@ command line, the sandbox, the benchmarks and the tests."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from bot.ads.service import AdService
 from bot.ads.store import AdStore
@@ -12,9 +13,12 @@ from bot.announcements.store import AnnouncementStore
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.db import Database
+from bot.events.checkin import CheckinService, CheckinStore
 from bot.events.following import Following
 from bot.events.follows import FollowStore
+from bot.events.personal import PersonalCalendar, PersonalCalendarStore
 from bot.events.service import EventService
+from bot.events.stats import StatsService, StatsStore
 from bot.events.store import EventStore
 from bot.geo import Geography, geography
 from bot.guild_settings import GuildSettingsStore
@@ -51,6 +55,9 @@ class Core:
     member_data: MemberData
     bazar: BazarSync
     feeds: FeedService
+    checkin: CheckinService
+    personal: PersonalCalendar
+    event_stats: StatsService
 
 
 def build_core(
@@ -77,6 +84,9 @@ def build_core(
     feeds = FeedService(FeedStore(db), events, guild_settings, outbox, geo, clock)
     scheduler = Scheduler([outbox, households, ad_service, project_service, bazar, feeds], clock)
     outbox.on_change(scheduler.notify)
+    checkins = CheckinStore(db)
+    # A personal calendar's address is given only when members can reach it.
+    public_url = settings.public_url if settings.web_port else None
     return Core(
         settings=settings,
         clock=clock,
@@ -96,4 +106,9 @@ def build_core(
         member_data=MemberData(MemberDataStore(db), ad_service, outbox),
         bazar=bazar,
         feeds=feeds,
+        checkin=CheckinService(checkins, events.store, clock),
+        personal=PersonalCalendar(
+            PersonalCalendarStore(db), events.store, clock, ZoneInfo(settings.default_tz), public_url
+        ),
+        event_stats=StatsService(StatsStore(db), events.store, checkins, geo),
     )

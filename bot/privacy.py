@@ -92,6 +92,13 @@ class MemberDataStore:
                 " WHERE author_id = ?",
                 me,
             ),
+            # Only the personal calendar's creation date: its address cannot be rebuilt from what is kept.
+            "agenda_personnel": await self._rows("SELECT created_at FROM calendar_tokens WHERE user_id = ?", me),
+            "presences": await self._rows(
+                "SELECT c.registration_id, r.event_id, c.checked_in_at FROM event_checkins c"
+                " JOIN registrations r ON r.id = c.registration_id WHERE r.user_id = ?",
+                me,
+            ),
             "agendas_suivis_mis_en_place": await self._rows(
                 "SELECT follower_id, followed_id, followed_name, created_at FROM guild_follows WHERE created_by = ?", me
             ),
@@ -117,6 +124,10 @@ class MemberDataStore:
             )
             await self.db.execute("UPDATE registrations SET registered_by = NULL WHERE registered_by = ?", me)
             await self.db.execute("DELETE FROM member_reminder_offsets WHERE user_id = ?", me)
+            # The personal calendar's address stops answering; a presence stays counted, anonymous.
+            await self.db.execute("DELETE FROM calendar_tokens WHERE user_id = ?", me)
+            await self.db.execute("UPDATE event_checkins SET by_user_id = NULL WHERE by_user_id = ?", me)
+            await self.db.execute("UPDATE event_checkin SET opened_by = NULL WHERE opened_by = ?", me)
             await self.db.execute("DELETE FROM project_referents WHERE user_id = ?", me)
             await self.db.execute("DELETE FROM project_revisions WHERE proposed_by = ?", me)
             await self.db.execute("UPDATE projects SET proposed_by = NULL WHERE proposed_by = ?", me)

@@ -1,5 +1,6 @@
 """The optional HTTP side (`WEB_PORT`): the agenda as a calendar feed anyone can subscribe to, and a
-health check. `/agenda.ics?region=Bretagne&type=jpo&departement=35`."""
+health check. `/agenda.ics?region=Bretagne&type=jpo&departement=35`. A member's personal calendar
+(bot/events/personal.py) at its secret address; a revoked one is not found."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aiohttp import web
 from bot.clock import Clock
 from bot.errors import UserError
 from bot.events.models import EventFilters
+from bot.events.personal import FEED_PATH, PersonalCalendar
 from bot.events.store import EventStore
 from bot.geo import Geography
 from bot.ics import to_ics
@@ -19,7 +21,9 @@ from bot.vocabulary import EventKind, parse
 log = logging.getLogger(__name__)
 
 
-def make_app(events: EventStore, geo: Geography, clock: Clock, zone: ZoneInfo) -> web.Application:
+def make_app(
+    events: EventStore, geo: Geography, clock: Clock, zone: ZoneInfo, *, personal: PersonalCalendar | None = None
+) -> web.Application:
     async def agenda(request: web.Request) -> web.Response:
         query = request.query
         try:
@@ -35,12 +39,21 @@ def make_app(events: EventStore, geo: Geography, clock: Clock, zone: ZoneInfo) -
         body = to_ics(await events.upcoming(filters, clock()), zone, now=clock())
         return web.Response(body=body, content_type="text/calendar", charset="utf-8")
 
+    async def own(request: web.Request) -> web.Response:
+        body = await personal.feed(request.match_info["token"]) if personal is not None else None
+        if body is None:
+            raise web.HTTPNotFound(text="Adresse inconnue ou remplacée.")
+        return web.Response(
+            body=body, content_type="text/calendar", charset="utf-8", headers={"Cache-Control": "private, no-store"}
+        )
+
     async def health(_: web.Request) -> web.Response:
         return web.Response(text="ok")
 
     app = web.Application()
     app.router.add_get("/agenda.ics", agenda)
     app.router.add_get("/healthz", health)
+    app.router.add_get(FEED_PATH, own)
     return app
 
 

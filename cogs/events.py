@@ -21,6 +21,8 @@ from bot.guild_settings import format_offset
 from bot.ics import to_ics
 from bot.recurrence import Frequency
 from bot.vocabulary import EventKind, label
+from cogs.ui.checkin import ArrivalButton, CheckinCommands
+from cogs.ui.event_stats import StatsCommands
 from cogs.ui.events import (
     PER_PAGE,
     EventOption,
@@ -35,6 +37,7 @@ from cogs.ui.events import (
 )
 from cogs.ui.members import is_organiser
 from cogs.ui.paginator import Paginator
+from cogs.ui.personal_calendar import NewAddressButton, PersonalCalendarCommands, public_agenda
 from cogs.ui.projects import PublishedProjectOption
 from cogs.ui.registration import LeaveButton, SignupButton, register
 from cogs.ui.text import reply, t, tn
@@ -56,7 +59,14 @@ REPEATS = [
 
 
 @app_commands.guild_only()
-class Events(commands.GroupCog, group_name="evenement", group_description="L'agenda du réseau : JPO, plénières, RNHP…"):
+class Events(
+    CheckinCommands,
+    StatsCommands,
+    PersonalCalendarCommands,
+    commands.GroupCog,
+    group_name="evenement",
+    group_description="L'agenda du réseau : JPO, plénières, RNHP…",
+):
     def __init__(self, bot: HabitatBot) -> None:
         self.bot = bot
         self.scheduled = ScheduledEvents(bot)
@@ -64,6 +74,7 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(SignupButton, LeaveButton)
+        self.bot.add_dynamic_items(ArrivalButton, NewAddressButton)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -337,7 +348,8 @@ class Events(commands.GroupCog, group_name="evenement", group_description="L'age
         data = to_ics(events, await server_zone(interaction), now=self.bot.clock())
         name = f"evenement-{evenement.id}.ics" if evenement else "agenda.ics"
         await interaction.response.send_message(
-            tn(interaction, "{n} événement dans le fichier.", "{n} événements dans le fichier.", len(events)),
+            tn(interaction, "{n} événement dans le fichier.", "{n} événements dans le fichier.", len(events))
+            + public_agenda(interaction),
             file=discord.File(io.BytesIO(data), filename=name),
             ephemeral=True,
         )

@@ -1,0 +1,83 @@
+"""`/evenement stats`: an event's figures for its organiser (bot/events/stats.py), as one embed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import bot_of
+from bot.dates import format_day
+from bot.events.stats import EventStats
+from bot.limits import EMBED_TITLE, clip
+from cogs.ui.checkin import attendance_text
+from cogs.ui.events import COLOUR, EventOption, manager
+from cogs.ui.text import fit, reply, t, tn
+
+BAR = 20  # characters of the longest bar
+REGIONS_SHOWN = 12
+WEEKS_ZONE = ZoneInfo("UTC")  # weeks are counted in UTC (bot/events/stats.py)
+
+
+def bars(rows: list[tuple[str, int]]) -> str:
+    """Labels, a bar of █ in proportion to the largest count, the count: readable on a phone."""
+    top = max((count for _, count in rows), default=0) or 1
+    width = max((len(name) for name, _ in rows), default=0)
+    return "\n".join(f"{name:<{width}} {'█' * round(BAR * count / top) or '·'} {count}" for name, count in rows)
+
+
+def stats_embed(interaction: discord.Interaction[Any], stats: EventStats) -> discord.Embed:
+    locale = interaction.locale.value
+    embed = discord.Embed(
+        title=clip(t(interaction, "Statistiques — {titre}", titre=stats.event.title), EMBED_TITLE), colour=COLOUR
+    )
+    seats = tn(interaction, "{n} foyer inscrit", "{n} foyers inscrits", stats.seated)
+    people = tn(interaction, "{n} personne", "{n} personnes", stats.seated_people)
+    parts = [seats, people]
+    if stats.event.capacity:
+        parts.append(t(interaction, "capacité : {capacite} places", capacite=stats.event.capacity))
+    embed.description = " · ".join(parts)
+    waiting = tn(interaction, "{n} foyer en attente", "{n} foyers en attente", stats.waiting)
+    waiting_people = tn(interaction, "{n} personne", "{n} personnes", stats.waiting_people)
+    embed.add_field(name=t(interaction, "Liste d'attente"), value=f"{waiting} · {waiting_people}", inline=False)
+    if stats.attendance.rate is None:
+        presence = t(interaction, "Personne n'a de place : rien à compter.")
+    else:
+        presence = attendance_text(interaction, stats.attendance)
+    embed.add_field(name=t(interaction, "Présence (accueil)"), value=presence, inline=False)
+    if stats.weeks:
+        weeks = [
+            (format_day(datetime.combine(week, time(), UTC), WEEKS_ZONE, locale), count) for week, count in stats.weeks
+        ]
+        embed.add_field(
+            name=t(interaction, "Inscriptions par semaine (semaine du…)"),
+            value=f"```\n{bars(weeks)}\n```",
+            inline=False,
+        )
+    if stats.regions or stats.unknown_region:
+        shown = list(stats.regions[:REGIONS_SHOWN])
+        others = sum(count for _, count in stats.regions[REGIONS_SHOWN:])
+        if others:
+            shown.append((t(interaction, "autres régions"), others))
+        if stats.unknown_region:
+            shown.append((t(interaction, "non indiquée"), stats.unknown_region))
+        embed.add_field(
+            name=t(interaction, "Foyers par région (selon leur présentation)"),
+            value=f"```\n{bars(shown)}\n```",
+            inline=False,
+        )
+    return fit(embed)
+
+
+class StatsCommands(commands.Cog):
+    """Mixed into the /evenement cog (cogs/events.py): its commands join the group."""
+
+    @app_commands.command(name="stats", description="Les chiffres d'un événement (son organisateur)")
+    @app_commands.describe(evenement="L'événement")
+    async def stats(self, interaction: discord.Interaction[Any], evenement: EventOption) -> None:
+        figures = await bot_of(interaction).core.event_stats.of_event(evenement.id, by=await manager(interaction))
+        await reply(interaction, "", embed=stats_embed(interaction, figures))
