@@ -37,7 +37,9 @@ async def served(tmp_path: Path, emulator_clock: ManualClock, clock: ManualDateC
     port = free_port()
     settings = Settings(_env_file=None, web_port=port, public_url=f"http://127.0.0.1:{port}/")
     emulator = Emulator(clock=emulator_clock)
-    async with sandbox(tmp_path / "bot.sqlite3", emulator=emulator, clock=clock, settings=settings) as box:
+    async with sandbox(
+        tmp_path / "bot.sqlite3", emulator=emulator, clock=clock, settings=settings, with_probe=True
+    ) as box:
         await furnish(box)
         yield box
         assert emulator.problems == [], "\n".join(emulator.problems)
