@@ -57,8 +57,8 @@ class Privacy(commands.GroupCog, group_name="mes-donnees", group_description="Ce
             t(
                 interaction,
                 "Effacer votre présentation, vos demandes de mise en lien, vos petites annonces (leurs fils seront "
-                "fermés), vos inscriptions (les places restent comptées, sans votre nom), vos préférences et vos "
-                "rôles de référent ? C'est définitif.",
+                "fermés), vos inscriptions (les places restent comptées, sans votre nom), l'adresse de votre agenda "
+                "personnel (elle cessera de fonctionner), vos préférences et vos rôles de référent ? C'est définitif.",
             ),
             view=EraseView(interaction, self.bot),
             ephemeral=True,
