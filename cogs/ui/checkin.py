@@ -16,7 +16,7 @@ from bot.errors import Plural
 from bot.events.checkin import Attendance, Desk
 from bot.events.models import Registration
 from bot.i18n import gettext
-from bot.limits import SELECT_LABEL, clip
+from bot.limits import CONTENT, SELECT_LABEL, clip
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.events import EventOption, manager
@@ -29,7 +29,7 @@ ACTIONS = [
 ]
 
 
-def attendance_text(interaction: discord.Interaction[Any], seen: Attendance, *, people: bool = True) -> str:
+def attendance_text(interaction: discord.Interaction[Any], seen: Attendance) -> str:
     """« 3 foyers présents sur 10 inscrits (30 %) · 5 personnes sur 18 »."""
     households = t(
         interaction, "{presents} sur {inscrits}",
@@ -38,8 +38,6 @@ def attendance_text(interaction: discord.Interaction[Any], seen: Attendance, *, 
     )  # fmt: skip
     if seen.rate is not None:
         households += f" ({round(seen.rate * 100)} %)"
-    if not people:
-        return households
     persons = Plural("{n} personne", "{n} personnes", seen.present_people)
     return households + " · " + t(interaction, "{personnes} sur {n}", personnes=persons, n=seen.seated_people)
 
@@ -117,7 +115,7 @@ async def run_desk(
             "code affiché à l'entrée avec {commande}.",
             locale, titre=desk.event.title, commande=bot_of(interaction).mention("evenement present", locale),
         )  # fmt: skip
-        await interaction.response.send_message(notice, view=view)
+        await interaction.response.send_message(clip(notice, CONTENT), view=view)
     elif action == "fermer":
         desk = await checkin.close(event_id, by=by)
     elif member is not None:
