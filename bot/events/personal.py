@@ -53,7 +53,7 @@ class PersonalCalendarStore:
         """The events a member registered for (to the event or one of its workshops) that end after
         `since`, soonest first, each with whether every place they hold there is on the waiting list."""
         rows = await self.db.fetchall(
-            "SELECT r.event_id, MIN(r.status = 'attente') AS waiting FROM registrations r"
+            "SELECT r.event_id, MIN(CASE WHEN r.status = 'attente' THEN 1 ELSE 0 END) AS waiting FROM registrations r"
             " JOIN events e ON e.id = r.event_id WHERE r.user_id = ? AND e.ends_at > ?"
             " GROUP BY r.event_id ORDER BY MIN(e.starts_at), r.event_id LIMIT ?",
             (user_id, to_db(since), FEED_LIMIT),

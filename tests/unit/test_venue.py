@@ -8,8 +8,10 @@ import icalendar
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from bot.clock import to_db
+from bot.config import Settings
 from bot.core import Core
 from bot.errors import UserError
 from bot.events.checkin import CODE_ALPHABET, CODE_LENGTH, new_code, normalise_code
@@ -194,3 +196,12 @@ async def test_figures_count_seats_waiting_and_regions(core: Core, clock: Manual
     assert (stats.seated, stats.seated_people, stats.waiting, stats.waiting_people) == (1, 2, 2, 2)
     assert stats.regions == (("Auvergne-Rhône-Alpes", 1), ("Bretagne", 1)) and stats.unknown_region == 1
     assert stats.weeks == ((date(2027, 3, 1), 3),)
+
+
+def test_the_public_address_is_checked_and_kept_without_its_last_slash() -> None:
+    assert (
+        Settings(_env_file=None, public_url=" https://agenda.example.org/ ").public_url == "https://agenda.example.org"
+    )
+    assert Settings(_env_file=None, public_url="  ").public_url is None
+    with pytest.raises(ValidationError, match="commence par http"):
+        Settings(_env_file=None, public_url="agenda.example.org")
