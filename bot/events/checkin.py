@@ -91,8 +91,12 @@ class CheckinStore:
             current = await self.state(event_id)
             if current is not None and current.open:
                 return current
+            # Reopened, it gets a code other than the one that may have been seen outside.
+            taken = {current.code} if current is not None else set()
             code = new_code()
-            while await self.db.fetchone("SELECT 1 FROM event_checkin WHERE code = ? AND closed_at IS NULL", (code,)):
+            while code in taken or await self.db.fetchone(
+                "SELECT 1 FROM event_checkin WHERE code = ? AND closed_at IS NULL", (code,)
+            ):
                 code = new_code()
             await self.db.execute(
                 "INSERT INTO event_checkin (event_id, code, opened_by, opened_at) VALUES (?, ?, ?, ?)"

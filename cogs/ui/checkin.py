@@ -16,7 +16,7 @@ from bot.errors import Plural
 from bot.events.checkin import Attendance, Desk
 from bot.events.models import Registration
 from bot.i18n import gettext
-from bot.limits import CONTENT, SELECT_LABEL, clip
+from bot.limits import BUTTON_LABEL, CONTENT, SELECT_LABEL, clip
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.events import EventOption, manager
@@ -75,10 +75,25 @@ class DeskView(OwnedView):
             select.callback = self.marked  # type: ignore[method-assign]
             self.select = select
             self.add_item(select)
+        if desk.state is not None and desk.state.open:  # closed from the phone, without typing a command
+            close: discord.ui.Button[DeskView] = discord.ui.Button(
+                label=clip(t(interaction, "Fermer l'accueil"), BUTTON_LABEL), style=discord.ButtonStyle.danger
+            )
+            close.callback = self.closed  # type: ignore[method-assign]
+            self.add_item(close)
 
     async def marked(self, interaction: discord.Interaction[Any]) -> None:
         ids = [int(value) for value in self.select.values]
         desk = await bot_of(interaction).core.checkin.mark(self.event_id, ids, by=await manager(interaction))
+        await self.show(interaction, desk)
+
+    async def closed(self, interaction: discord.Interaction[Any]) -> None:
+        await self.show(
+            interaction, await bot_of(interaction).core.checkin.close(self.event_id, by=await manager(interaction))
+        )
+
+    @staticmethod
+    async def show(interaction: discord.Interaction[Any], desk: Desk) -> None:
         await interaction.response.edit_message(content=desk_text(interaction, desk), view=DeskView(interaction, desk))
 
 

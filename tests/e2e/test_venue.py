@@ -212,12 +212,19 @@ async def test_check_in_by_button_by_code_and_by_the_organiser(furnished: Sandbo
     assert "4 foyers présents sur 4 inscrits (100 %)" in menu.content
     assert await sb.bot.events.store.registration_of(event_id, sb.demo.user("sam").id) is not None
 
-    closed = await sb.driver.slash(organiser, "evenement accueil", evenement=str(event_id), action="fermer")
+    desk_now = await sb.driver.slash(organiser, "evenement accueil", evenement=str(event_id))
+    assert desk_now.message is not None and code_of(desk_now) == code
+    closed = await sb.driver.click(organiser, desk_now.message, "Fermer l'accueil")
     assert "fermé" in closed.content and "(100 %)" in closed.content
+    assert closed.message is not None and not closed.message.buttons  # nothing left to close
     late = await sb.driver.click(sb.demo.user("alex"), opened.message, "Je suis arrivé·e")
     assert late.content == f"L'accueil de « {TITLE} » n'est pas ouvert."
     too_late = await sb.driver.slash(sb.demo.user("alex"), "evenement present", code=code)
     assert too_late.content == f"L'accueil de « {TITLE} » est fermé."
+    reopened = await sb.driver.slash(organiser, "evenement accueil", evenement=str(event_id), action="ouvrir")
+    assert code_of(reopened) != code  # a fresh code: the old one may have been seen outside
+    closed_again = await sb.driver.slash(organiser, "evenement accueil", evenement=str(event_id), action="fermer")
+    assert "fermé" in closed_again.content
     rows = await sb.bot.db.fetchall("SELECT by_user_id FROM event_checkins ORDER BY registration_id")
     assert [row["by_user_id"] for row in rows] == [
         sb.demo.user("alex").id, sb.demo.user("morgane").id, organiser.id, organiser.id,
