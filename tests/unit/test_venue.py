@@ -205,3 +205,13 @@ def test_the_public_address_is_checked_and_kept_without_its_last_slash() -> None
     assert Settings(_env_file=None, public_url="  ").public_url is None
     with pytest.raises(ValidationError, match="commence par http"):
         Settings(_env_file=None, public_url="agenda.example.org")
+
+
+async def test_a_reopened_check_in_gets_a_new_code(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    event_id = await event(core)
+    drawn = iter(["AAAAA", "AAAAA", "CCCCC"])
+    monkeypatch.setattr("bot.events.checkin.new_code", lambda: next(drawn))
+    first = await core.checkin.open(event_id, by=ORGANISER)
+    await core.checkin.close(event_id, by=ORGANISER)
+    second = await core.checkin.open(event_id, by=ORGANISER)
+    assert (first.state and first.state.code, second.state and second.state.code) == ("AAAAA", "CCCCC")
