@@ -159,6 +159,10 @@ class Geography:
         ranked = sorted(found, key=lambda c: (c not in exact, -c.population, c.insee))
         return ranked[:limit]
 
+    def with_postal_code(self, code: str) -> list[Commune]:
+        """The communes of one whole postal code (several share some)."""
+        return list(self._by_postal.get(code.strip(), []))
+
     def _postal_prefix(self, prefix: str) -> list[tuple[str, list[Commune]]]:
         return [(code, communes) for code, communes in self._by_postal.items() if code.startswith(prefix)]
 

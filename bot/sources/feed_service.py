@@ -290,7 +290,11 @@ class FeedService:
                 items = read_feed(body, zone=zone, now=now)
             except NotACalendar:
                 raise FeedProblem("not_calendar") from None
-            return [Read(item, _title(item.title, name), self._placed(item.location)) for item in items]
+            places: dict[str | None, Placed] = {}  # an agenda names the same few places again and again
+            for item in items:
+                if item.location not in places:
+                    places[item.location] = self._placed(item.location)
+            return [Read(item, _title(item.title, name), places[item.location]) for item in items]
 
         return await asyncio.to_thread(parse)
 

@@ -279,7 +279,7 @@ def commune_of(location: str | None, geo: Geography) -> Commune | None:
         return None
     folded = fold(location)
     for code in _POSTAL.findall(location):
-        candidates = [c for c in geo.find_communes(code, limit=50) if code in c.codes_postaux]
+        candidates = geo.with_postal_code(code)
         if len(candidates) == 1:
             return candidates[0]
         named = [c for c in candidates if fold(c.nom) in folded]
