@@ -69,6 +69,7 @@ async def test_an_organiser_subscribes_and_the_feed_s_events_are_in_the_agenda(
     assert f"Source : agenda de {NAME}" in jpo.text
     assert "Inscription : https://auvergne.example/inscription-jpo" in jpo.text
     assert jpo.buttons == []  # registration at the association's link only: the organiser did not ask for the bot's
+    assert await sb.bot.events.without_discord_event(sb.demo.guild.id) == []  # no Discord event for each of them
     refused = await sb.driver.slash(sb.demo.user("alex"), "evenement inscrire", evenement=str(await jpo_id(sb)))
     assert "auprès de l'association : https://auvergne.example/inscription-jpo" in refused.content
 
