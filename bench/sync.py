@@ -167,8 +167,9 @@ async def feed_part(events: int, seed: int) -> list[FeedStep]:
             feeds = build_core(Settings(_env_file=None), db=db).feeds
             started = time.perf_counter()
             feed, report = await feeds.subscribe(
-                1, site.url("agenda.ics"), "Bench", "84", announce=False, signup=False, subscriber_id=1, locale=None
-            )
+                1, site.url("agenda.ics"), "Bench", geography().region("Auvergne-Rhône-Alpes"), announce=False,
+                signup=False, subscriber_id=1, locale=None,
+            )  # fmt: skip
             steps.append(FeedStep(f"first read ({events} events)", time.perf_counter() - started, feed, report))
             started = time.perf_counter()
             report = await feeds.read(await feeds.store.must_get(feed.id))

@@ -257,6 +257,13 @@ class Geography:
             raise UserError("Je ne connais pas la région « {region} ».", region=typed)
         return found
 
+    def region_today(self, region: Region) -> str:
+        """The code of the région a former one's départements are in now (« Auvergne » → Auvergne-Rhône-Alpes)."""
+        if not region.ancienne or not region.departements:
+            return region.code
+        found = self.departements.get(region.departements[0])
+        return found.region if found else region.code
+
     def find_regions(self, typed: str, limit: int = 25) -> list[Region]:
         key = fold(typed)
         current = [r for name, r in self.regions.items() if name.startswith(key) or f" {key}" in f" {name}"]

@@ -148,13 +148,15 @@ def _timing(component: Any, fallback: ZoneInfo) -> Timing:
         return Timing(fallback, False)
     if isinstance(start.tzinfo, ZoneInfo):
         return Timing(start.tzinfo, False)
-    if start.utcoffset() == timedelta(0) and str(start.tzinfo) in ("UTC", "Z", "UTC+00:00"):
+    key = getattr(start.tzinfo, "key", None) or getattr(start.tzinfo, "zone", None)  # another library's zone
+    if key:
+        try:
+            return Timing(ZoneInfo(str(key)), False)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    if start.utcoffset() == timedelta(0):  # `Z`, as datetime.UTC
         return Timing(ZoneInfo("UTC"), False)
-    key = getattr(start.tzinfo, "key", None) or getattr(start.tzinfo, "zone", None)
-    try:
-        return Timing(ZoneInfo(str(key)), False) if key else Timing(fallback, False)
-    except (ZoneInfoNotFoundError, ValueError):
-        return Timing(fallback, False)
+    return Timing(fallback, False)
 
 
 def _local(value: date | datetime, timing: Timing) -> datetime:

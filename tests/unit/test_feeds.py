@@ -131,6 +131,12 @@ def test_places_are_found_among_the_communes_when_they_name_one() -> None:
     assert commune_of(None, geo) is None
 
 
+def test_a_former_region_is_today_s() -> None:
+    geo = geography()
+    assert geo.region_today(geo.region("Auvergne")) == geo.region_today(geo.region("Rhône-Alpes")) == AURA
+    assert geo.region_today(geo.region("Bretagne")) == geo.region("Bretagne").code
+
+
 def test_a_kind_is_guessed_from_the_title() -> None:
     assert kind_of("Portes ouvertes aux Tilleuls") is EventKind.jpo
     assert kind_of("Réunion publique du quartier") is EventKind.reunion_publique
@@ -166,8 +172,10 @@ async def moderated(core: Core) -> None:
 
 async def subscribe(feeds: FeedService, url: str, name: str = "Habitat Auvergne", signup: bool = False) -> int:
     feed, _ = await feeds.subscribe(
-        GUILD, url, name, AURA, announce=False, signup=signup, subscriber_id=ORGANISER, locale="fr"
-    )
+        GUILD, url, name, geography().region("Auvergne"), announce=False, signup=signup, subscriber_id=ORGANISER,
+        locale="fr",
+    )  # fmt: skip
+    assert feed.region == AURA  # the former région typed: today's is kept
     return feed.id
 
 
@@ -249,7 +257,8 @@ async def test_the_feed_is_followed(
 async def test_two_feeds_with_one_uid_make_one_event(core: Core, feeds: FeedService, site: FeedSite) -> None:
     await subscribe(feeds, site.url("auvergne.ics"))
     feed, report = await feeds.subscribe(
-        GUILD, site.url("national.ics"), "Coordin'action", "84", announce=False, signup=False,
+        GUILD, site.url("national.ics"), "Coordin'action", geography().region("Auvergne-Rhône-Alpes"), announce=False,
+        signup=False,
         subscriber_id=ORGANISER, locale="fr",
     )  # fmt: skip
     assert (report.added, report.duplicates) == (1, 1)
