@@ -11,7 +11,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import icalendar
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,6 +27,7 @@ from bot.sandbox.feed_site import HUGE, LOOP, SLOW, FeedSite, serve_feeds
 from bot.sources.feed_service import INTERVAL, PROBLEM, RECOVERED, FeedService, feed_summary, feed_url
 from bot.sources.feeds import FeedItem, NotACalendar, commune_of, kind_of, read_feed
 from bot.vocabulary import EventKind
+from bot.web import make_app
 from tests.support import ManualDateClock, RecordingNotifier
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
@@ -209,6 +212,23 @@ async def test_a_subscription_brings_the_feed_s_events_with_their_source(
     exported = to_ics([jpo], PARIS, now=NOW).decode()
     assert "URL:https://auvergne.example/inscription-jpo" in exported
     assert (await core.feeds.store.must_get(feed_id)).events_found == 9
+
+
+async def test_the_feed_s_events_are_in_the_agenda_served_over_http(
+    core: Core, feeds: FeedService, site: FeedSite
+) -> None:
+    await subscribe(feeds, site.url("auvergne.ics"))
+    app = make_app(core.events.store, core.geo, core.clock, PARIS)
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get("/agenda.ics", params={"region": "Auvergne"})
+        events = icalendar.Calendar.from_ical(await response.read()).walk("VEVENT")
+    by_title = {str(event.get("summary")): event for event in events}
+    assert len(events) == 9 and len(by_title) == 6  # the permanences: four dates, one title
+    jpo = by_title["Portes ouvertes aux Tilleuls Partagés (Journée portes ouvertes)"]
+    assert str(jpo.get("url")) == "https://auvergne.example/inscription-jpo"
+    assert "Pont-du-Château" in str(jpo.get("location"))
+    meeting = by_title["Réunion publique du quartier (Réunion publique)"]
+    assert str(meeting.get("location")) == "Salle des fêtes du quartier Saint-Jacques"
 
 
 async def test_reading_again_unchanged_writes_nothing(core: Core, feeds: FeedService, site: FeedSite) -> None:
