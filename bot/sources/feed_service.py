@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from bot.clock import Clock
 from bot.errors import Plural, Text, UserError
 from bot.events.service import POSTED, EventService, about_event
-from bot.geo import Geography
+from bot.geo import Geography, Region
 from bot.guild_settings import GuildSettingsStore
 from bot.i18n import gettext
 from bot.limits import CONTENT, clip
@@ -188,23 +188,26 @@ class FeedService:
     # ----------------------------------------------------------------- organisers
 
     async def subscribe(
-        self, guild_id: int, typed_url: str, name: str, region: str, *, announce: bool, signup: bool,
+        self, guild_id: int, typed_url: str, name: str, region: Region, *, announce: bool, signup: bool,
         subscriber_id: int, locale: str | None,
     ) -> tuple[Feed, FeedReport]:  # fmt: skip
-        """Read the feed first: one that cannot be read is refused, and nothing is saved."""
+        """Read the feed first: one that cannot be read is refused, and nothing is saved. The région is kept
+        as today's (a former région typed, « Auvergne », is the one its départements are in now)."""
         url = feed_url(typed_url)
+        current = self.geo.region_today(region)
         zone = (await self.settings.get(guild_id)).zone
         try:
             fetched = await self.fetch(url, limits=self.timeout)
-            assert fetched.body is not None
-            reads = await self._read(fetched.body, zone, region, name)
+            if fetched.body is None:  # "not modified", asked nothing: no calendar server answers so
+                raise FeedProblem("http:304")
+            reads = await self._read(fetched.body, zone, name)
         except FeedProblem as problem:
             raise UserError(
                 "Je n'arrive pas à lire l'agenda « {adresse} » : {probleme}.",
                 adresse=typed_url, probleme=problem_text(problem.code),
             ) from None  # fmt: skip
         feed = await self.store.add(
-            guild_id, url, name.strip(), region, announce=announce, signup=signup, subscriber_id=subscriber_id,
+            guild_id, url, name.strip(), current, announce=announce, signup=signup, subscriber_id=subscriber_id,
             locale=locale,
         )  # fmt: skip
         report = await self._apply(feed, reads)
@@ -251,8 +254,8 @@ class FeedService:
         """Read one feed and bring its events in step; a problem is reported, never raised."""
         async with self._locks[feed.id]:
             current = await self.store.get(feed.id)
-            if current is None:
-                return FeedReport(problem="removed")
+            if current is None:  # removed while its read waited
+                return FeedReport()
             try:
                 report = await self._read_feed(current)
             except FeedProblem as problem:
@@ -271,7 +274,7 @@ class FeedService:
         report = FeedReport(not_modified=True, found=feed.events_found)
         if fetched.body is not None:
             zone = (await self.settings.get(feed.guild_id)).zone
-            report = await self._apply(feed, await self._read(fetched.body, zone, feed.region, feed.name))
+            report = await self._apply(feed, await self._read(fetched.body, zone, feed.name))
         async with self.db.transaction():
             await self.store.read_ok(
                 feed.id, self.clock(), etag=fetched.etag, last_modified=fetched.last_modified,
@@ -281,7 +284,7 @@ class FeedService:
                 await self._tell(feed, RECOVERED, {"problem": feed.problem})
         return report
 
-    async def _read(self, body: bytes, zone: ZoneInfo, region: str, name: str) -> list[Read]:
+    async def _read(self, body: bytes, zone: ZoneInfo, name: str) -> list[Read]:
         """Parsed and placed off the event loop (5,000 events take a while)."""
         now = self.clock()
 
@@ -290,7 +293,11 @@ class FeedService:
                 items = read_feed(body, zone=zone, now=now)
             except NotACalendar:
                 raise FeedProblem("not_calendar") from None
-            return [Read(item, _title(item.title, name), self._placed(item.location)) for item in items]
+            places: dict[str | None, Placed] = {}  # an agenda names the same few places again and again
+            for item in items:
+                if item.location not in places:
+                    places[item.location] = self._placed(item.location)
+            return [Read(item, _title(item.title, name), places[item.location]) for item in items]
 
         return await asyncio.to_thread(parse)
 

@@ -77,7 +77,7 @@ def list_filters(
         kind=EventKind(kind) if kind else None,
         departement=departement.code if departement else None,
         departements=region.departements if region else None,
-        region=region.code if region else None,
+        region=bot_of(interaction).geo.region_today(region) if region else None,
         online=online,
         user_id=interaction.user.id if mine else None,
         near=(near.lat, near.lon) if near and near.lat is not None and near.lon is not None else None,
