@@ -118,13 +118,13 @@ async def bazar_part(entries_count: int, changes: int, seed: int) -> list[Step]:
             steps.append(Step(f"re-sync after {changes} changes", time.perf_counter() - started, report))
             started = time.perf_counter()
             await core.bazar.run_due()  # the scheduled sync: a full read the first time (no validators yet)
-            await core.bazar.idle()
+            await core.bazar.running.idle()
             steps.append(Step("scheduled sync, nothing changed", time.perf_counter() - started, None))
             state = await core.projects.site_state(site.url)
             await core.projects.save_site_state(site.url, replace(state, last_run_at=None))  # due again
             started = time.perf_counter()
             await core.bazar.run_due()
-            await core.bazar.idle()
+            await core.bazar.running.idle()
             steps.append(Step(f"conditional re-read ({site.not_modified} × 304)", time.perf_counter() - started, None))
         await db.close()
     return steps

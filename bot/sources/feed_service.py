@@ -32,6 +32,7 @@ from bot.i18n import gettext
 from bot.limits import CONTENT, clip
 from bot.notify import Outgoing
 from bot.outbox import Kind, Letter, Outbox, Skip, Status, Target, subject
+from bot.scheduler import Beside
 from bot.sources.feed_store import Feed, FeedStore, Known, Placed
 from bot.sources.feeds import FeedItem, NotACalendar, commune_of, kind_of, read_feed
 
@@ -180,7 +181,7 @@ class FeedService:
         self.clock = clock
         self.timeout = timeout
         self.fetch: Fetcher = fetch
-        self._running: asyncio.Task[None] | None = None
+        self.running = Beside("feeds")
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         outbox.register(PROBLEM, Kind(self._render_problem))
         outbox.register(RECOVERED, Kind(self._render_problem))
@@ -376,14 +377,14 @@ class FeedService:
     async def run_due(self) -> int:
         """Start reading the feeds whose time has come, beside the scheduler's round (which keeps
         delivering); each is marked first, so a feed that fails is tried again at the next interval."""
-        if self._running is not None and not self._running.done():
+        if self.running.busy:
             return 0
         due = await self.store.due(self.clock() - INTERVAL)
         if not due:
             return 0
         for feed in due:
             await self.store.attempted(feed.id, self.clock())
-        self._running = asyncio.create_task(self._read_each(due), name="feeds")
+        self.running.start(self._read_each(due))
         return 0
 
     async def _read_each(self, feeds: Sequence[Feed]) -> None:
@@ -397,16 +398,6 @@ class FeedService:
                     log.exception("échec de la lecture de l'agenda %s", feed.url)
 
         await asyncio.gather(*(one(feed) for feed in feeds))
-
-    async def idle(self) -> None:
-        """Wait for the scheduled reads under way, if any."""
-        if self._running is not None:
-            await asyncio.gather(self._running, return_exceptions=True)
-
-    async def stop(self) -> None:
-        if self._running is not None:
-            self._running.cancel()
-        await self.idle()
 
     # ----------------------------------------------------------------- reports
 

@@ -359,7 +359,7 @@ async def test_feeds_are_read_every_half_hour(
     assert await feeds.next_due() == clock() + INTERVAL
     clock.advance(minutes=31)
     await feeds.run_due()
-    await feeds.idle()
+    await feeds.running.idle()
     assert site.requests == ["auvergne.ics", "auvergne.ics"] and site.not_modified == 1
     assert (await feeds.store.must_get(feed_id)).last_read_at == clock()
     assert await feeds.next_due() == clock() + INTERVAL
