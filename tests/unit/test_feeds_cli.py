@@ -4,7 +4,6 @@ none could be read."""
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from bot.config import Settings
 from bot.core import build_core
 from bot.db import Database
 from bot.sandbox.feed_site import FeedSite, serve_feeds
+from tests.support import served_in_thread
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 
@@ -31,23 +31,8 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def site() -> Iterator[FeedSite]:
     """The fixture feeds, served from their own thread: the command runs its own event loop."""
     served = FeedSite({"auvergne.ics": (FIXTURES / "auvergne.ics").read_bytes()})
-    loop = asyncio.new_event_loop()
-    ready, stop = threading.Event(), asyncio.Event()
-
-    async def run() -> None:
-        async with serve_feeds(served):
-            ready.set()
-            await stop.wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(run(),))
-    thread.start()
-    ready.wait(10)
-    try:
+    with served_in_thread(serve_feeds(served)):
         yield served
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(10)
-        loop.close()
 
 
 def subscribe(tmp_path: Path, url: str, name: str) -> None:
