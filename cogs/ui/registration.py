@@ -10,9 +10,11 @@ import discord
 from bot.client import bot_of
 from bot.errors import Plural
 from bot.events.models import Outcome
+from bot.events.questions import Answers
 from bot.i18n import gettext
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
+from cogs.ui.questions import answers_view, ask
 from cogs.ui.text import reply, t
 
 
@@ -46,8 +48,23 @@ async def register(
     guest: str | None = None,
 ) -> None:
     """The member who asks, or the member or guest an organiser names; the card follows through the
-    ledger, after this answer."""
-    outcome = await bot_of(interaction).events.register(
+    ledger, after this answer. A member registering themself to an event with questions answers them
+    first, in a form (the answers are theirs: an organiser registering someone does not give them)."""
+    bot = bot_of(interaction)
+    questions = [] if member or guest or session_id else await bot.core.questions.questions(event_id)
+    if questions:
+
+        async def answered(submitted: discord.Interaction[Any], answers: Answers) -> None:
+            outcome = await bot.core.questions.register(
+                event_id, answers, seats=seats, user_id=submitted.user.id, remind=remind,
+                locale=submitted.locale.value, registered_by=submitted.user.id,
+            )  # fmt: skip
+            message = registration_message(submitted.locale.value, outcome)
+            await reply(submitted, message, view=answers_view(submitted, event_id))
+
+        await ask(interaction, await bot.events.store.plain(event_id), questions, answered)
+        return
+    outcome = await bot.events.register(
         event_id,
         seats=seats,
         user_id=None if guest else member or interaction.user.id,
