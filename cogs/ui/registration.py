@@ -51,7 +51,10 @@ async def register(
     ledger, after this answer. A member registering themself to an event with questions answers them
     first, in a form (the answers are theirs: an organiser registering someone does not give them)."""
     bot = bot_of(interaction)
-    questions = [] if member or guest or session_id else await bot.core.questions.questions(event_id)
+    event = await bot.events.store.plain(event_id)
+    # No form for what registration refuses anyway (a cancelled event, one registered for elsewhere).
+    asked = not (member or guest or session_id or event.cancelled or not event.signup)
+    questions = await bot.core.questions.questions(event_id) if asked else []
     if questions:
 
         async def answered(submitted: discord.Interaction[Any], answers: Answers) -> None:
@@ -62,7 +65,7 @@ async def register(
             message = registration_message(submitted.locale.value, outcome)
             await reply(submitted, message, view=answers_view(submitted, event_id))
 
-        await ask(interaction, await bot.events.store.plain(event_id), questions, answered)
+        await ask(interaction, event, questions, answered)
         return
     outcome = await bot.events.register(
         event_id,

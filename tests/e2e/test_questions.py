@@ -250,3 +250,30 @@ async def test_the_list_of_three_thousand_is_made_while_other_members_are_answer
     assert sum(int(row["personnes"]) for row in rows) == sum(1 + i % 3 for i in range(CROWD))
     summary = listing.messages[-1].embeds[0]
     assert "Places prises : 6000 sur 10000." in summary["description"]
+
+
+async def test_an_answer_outside_the_choices_is_refused_quoted_and_the_form_comes_back(furnished: Sandbox) -> None:
+    """Discord's client only sends a menu's own options; a forged or outdated one gets a clear refusal."""
+    sb = furnished
+    event_id = await event_with_questions(sb)
+    alex = sb.demo.user("alex")
+    form = await sb.driver.slash(alex, "evenement inscrire", evenement=str(event_id))
+    assert form.modal is not None
+    [train] = [row["component"] for row in form.modal["components"] if row["label"] == TRAIN]
+    train["options"].append({"label": "Peut-être", "value": "peut-être"})
+    refused = await sb.driver.submit(alex, form, {TRAIN: ["peut-être"], WORKSHOP: ["Juridique"], ACCESS: "Aucun"})
+    assert refused.content == "« peut-être » ne répond pas à « Venez-vous en train ? » : choisissez parmi oui / non."
+    assert refused.ephemeral
+    assert await sb.bot.events.store.registration_of(event_id, alex.id) is None
+    back = await sb.driver.click(alex, refused.messages[-1], "Reprendre")
+    assert modal_values(back)[ACCESS] == "Aucun" and modal_values(back)[WORKSHOP] == ["Juridique"]
+
+
+async def test_no_form_for_a_cancelled_event(furnished: Sandbox) -> None:
+    sb = furnished
+    event_id = await event_with_questions(sb)
+    await sb.driver.slash(
+        sb.demo.user("dominique"), "evenement annuler", evenement=str(event_id), raison="Salle fermée"
+    )
+    refused = await sb.driver.slash(sb.demo.user("alex"), "evenement inscrire", evenement=str(event_id))
+    assert refused.modal is None and "annulé" in refused.content
