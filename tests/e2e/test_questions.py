@@ -226,6 +226,7 @@ async def test_the_list_of_three_thousand_is_made_while_other_members_are_answer
         return venue_csv(venue, names, zone)
 
     monkeypatch.setattr(cogs.ui.events, "venue_csv", held)
+    sent_before = len(sb.emulator.requests)
     listing_task = asyncio.create_task(
         sb.driver.slash(sb.demo.user("dominique"), "evenement participants", evenement=str(event_id))
     )
@@ -242,6 +243,8 @@ async def test_the_list_of_three_thousand_is_made_while_other_members_are_answer
     listing, alex = await asyncio.gather(listing_task, alex_task)
 
     assert "événement" in alex.text
+    # Names come from the member cache: no request per member (only the answers' own requests).
+    assert not [r for r in sb.emulator.requests[sent_before:] if "/members" in r.route], "a request per member"
     assert listing.deferred
     [attachment] = [a for m in listing.messages for a in m.attachments]
     rows = list(csv.DictReader(io.StringIO(attachment.data.decode())))
