@@ -24,8 +24,10 @@ from bot.events.questions import (
     QuestionKind,
 )
 from bot.limits import (
+    BUTTON_LABEL,
     EMBED_FIELD_NAME,
     EMBED_FIELD_VALUE,
+    EMBED_TITLE,
     INPUT_LABEL,
     INPUT_PLACEHOLDER,
     MODAL_TITLE,
@@ -151,7 +153,8 @@ def answers_view(interaction: discord.Interaction[Any], event_id: int) -> discor
 def questions_embed(
     interaction: discord.Interaction[Any], event: Event, questions: Sequence[Question]
 ) -> discord.Embed:
-    embed = discord.Embed(title=clip(t(interaction, "Questions — {titre}", titre=event.title), 256), colour=COLOUR)
+    title = t(interaction, "Questions — {titre}", titre=event.title)
+    embed = discord.Embed(title=clip(title, EMBED_TITLE), colour=COLOUR)
     if not questions:
         embed.description = t(interaction, "Aucune question : les membres s'inscrivent d'un clic.")
     else:
@@ -242,7 +245,7 @@ class QuestionsView(OwnedView):
     def __init__(self, interaction: discord.Interaction[Any], event: Event, questions: Sequence[Question]) -> None:
         super().__init__(interaction.user.id, timeout=1800)
         self.event = event
-        self.add.label = clip(t(interaction, "Ajouter une question"), 80)
+        self.add.label = clip(t(interaction, "Ajouter une question"), BUTTON_LABEL)
         self.remover: discord.ui.Select[QuestionsView] = discord.ui.Select(
             placeholder=clip(t(interaction, "Retirer une question"), SELECT_PLACEHOLDER), custom_id="question-retirer"
         )
