@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.events.following import Following
 from bot.events.follows import FollowStore
+from bot.events.questions import QuestionService, QuestionStore
 from bot.events.service import EventService
 from bot.events.store import EventStore
 from bot.geo import Geography, geography
@@ -43,6 +44,7 @@ class Core:
     projects: ProjectStore
     project_service: ProjectService
     events: EventService
+    questions: QuestionService
     following: Following
     announcements: AnnouncementService
     households: HouseholdService
@@ -88,6 +90,7 @@ def build_core(
         projects=projects,
         project_service=project_service,
         events=events,
+        questions=QuestionService(QuestionStore(db), events),
         following=Following(FollowStore(db), events, guild_settings, geo),
         announcements=AnnouncementService(AnnouncementStore(db), guild_settings, outbox, clock),
         households=households,

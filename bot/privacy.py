@@ -63,6 +63,12 @@ class MemberDataStore:
                 " WHERE r.user_id = ? OR r.registered_by = ?",
                 both,
             ),
+            "reponses_aux_questions": await self._rows(
+                "SELECT r.event_id, q.text AS question, a.answer AS reponse FROM registration_answers a"
+                " JOIN registrations r ON r.id = a.registration_id JOIN event_questions q ON q.id = a.question_id"
+                " WHERE r.user_id = ?",
+                me,
+            ),
             "messages_du_bot": await self._rows(
                 "SELECT kind, due_at, status, sent_at, reason FROM outbox WHERE target = 'dm' AND recipient_id = ?",
                 me,
@@ -111,6 +117,12 @@ class MemberDataStore:
             await self.db.execute("UPDATE introductions SET answered_by = NULL WHERE answered_by = ?", me)
             # Messages to the member, sent or not, leave with them (reminders, notices, digests…).
             await self.db.execute("DELETE FROM outbox WHERE target = 'dm' AND recipient_id = ?", me)
+            # The answers to an event's questions are the member's own words: they go.
+            await self.db.execute(
+                "DELETE FROM registration_answers WHERE registration_id IN"
+                " (SELECT id FROM registrations WHERE user_id = ?)",
+                me,
+            )
             # The seats stay counted; nothing says any more whose they were.
             await self.db.execute(
                 "UPDATE registrations SET user_id = NULL, guest_name = NULL, locale = 'fr' WHERE user_id = ?", me
