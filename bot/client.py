@@ -217,8 +217,8 @@ class HabitatBot(commands.Bot):
 
     async def close(self) -> None:
         await self.scheduler.stop()
-        await self.core.bazar.stop()
-        await self.core.feeds.stop()
+        await self.core.bazar.running.stop()
+        await self.core.feeds.running.stop()
         if self.web is not None:
             await self.web.stop()
         await super().close()

@@ -17,6 +17,7 @@ from bot.events.checkin import CheckinService, CheckinStore
 from bot.events.following import Following
 from bot.events.follows import FollowStore
 from bot.events.personal import PersonalCalendar, PersonalCalendarStore
+from bot.events.questions import QuestionService, QuestionStore
 from bot.events.service import EventService
 from bot.events.stats import StatsService, StatsStore
 from bot.events.store import EventStore
@@ -47,6 +48,7 @@ class Core:
     projects: ProjectStore
     project_service: ProjectService
     events: EventService
+    questions: QuestionService
     following: Following
     announcements: AnnouncementService
     households: HouseholdService
@@ -98,6 +100,7 @@ def build_core(
         projects=projects,
         project_service=project_service,
         events=events,
+        questions=QuestionService(QuestionStore(db), events),
         following=Following(FollowStore(db), events, guild_settings, geo),
         announcements=AnnouncementService(AnnouncementStore(db), guild_settings, outbox, clock),
         households=households,

@@ -159,6 +159,10 @@ class Geography:
         ranked = sorted(found, key=lambda c: (c not in exact, -c.population, c.insee))
         return ranked[:limit]
 
+    def with_postal_code(self, code: str) -> list[Commune]:
+        """The communes of one whole postal code (several share some)."""
+        return list(self._by_postal.get(code.strip(), []))
+
     def _postal_prefix(self, prefix: str) -> list[tuple[str, list[Commune]]]:
         return [(code, communes) for code, communes in self._by_postal.items() if code.startswith(prefix)]
 
@@ -252,6 +256,13 @@ class Geography:
         if found is None:
             raise UserError("Je ne connais pas la région « {region} ».", region=typed)
         return found
+
+    def region_today(self, region: Region) -> str:
+        """The code of the région a former one's départements are in now (« Auvergne » → Auvergne-Rhône-Alpes)."""
+        if not region.ancienne or not region.departements:
+            return region.code
+        found = self.departements.get(region.departements[0])
+        return found.region if found else region.code
 
     def find_regions(self, typed: str, limit: int = 25) -> list[Region]:
         key = fold(typed)

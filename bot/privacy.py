@@ -63,6 +63,12 @@ class MemberDataStore:
                 " WHERE r.user_id = ? OR r.registered_by = ?",
                 both,
             ),
+            "reponses_aux_questions": await self._rows(
+                "SELECT r.event_id, q.text AS question, a.answer AS reponse FROM registration_answers a"
+                " JOIN registrations r ON r.id = a.registration_id JOIN event_questions q ON q.id = a.question_id"
+                " WHERE r.user_id = ?",
+                me,
+            ),
             "messages_du_bot": await self._rows(
                 "SELECT kind, due_at, status, sent_at, reason FROM outbox WHERE target = 'dm' AND recipient_id = ?",
                 me,
@@ -95,8 +101,8 @@ class MemberDataStore:
             # Only the personal calendar's creation date: its address cannot be rebuilt from what is kept.
             "agenda_personnel": await self._rows("SELECT created_at FROM calendar_tokens WHERE user_id = ?", me),
             "presences": await self._rows(
-                "SELECT c.registration_id, r.event_id, c.checked_in_at FROM event_checkins c"
-                " JOIN registrations r ON r.id = c.registration_id WHERE r.user_id = ?",
+                "SELECT id AS registration_id, event_id, checked_in_at FROM registrations"
+                " WHERE user_id = ? AND checked_in_at IS NOT NULL",
                 me,
             ),
             "agendas_suivis_mis_en_place": await self._rows(
@@ -118,6 +124,12 @@ class MemberDataStore:
             await self.db.execute("UPDATE introductions SET answered_by = NULL WHERE answered_by = ?", me)
             # Messages to the member, sent or not, leave with them (reminders, notices, digests…).
             await self.db.execute("DELETE FROM outbox WHERE target = 'dm' AND recipient_id = ?", me)
+            # The answers to an event's questions are the member's own words: they go.
+            await self.db.execute(
+                "DELETE FROM registration_answers WHERE registration_id IN"
+                " (SELECT id FROM registrations WHERE user_id = ?)",
+                me,
+            )
             # The seats stay counted; nothing says any more whose they were.
             await self.db.execute(
                 "UPDATE registrations SET user_id = NULL, guest_name = NULL, locale = 'fr' WHERE user_id = ?", me
@@ -126,7 +138,7 @@ class MemberDataStore:
             await self.db.execute("DELETE FROM member_reminder_offsets WHERE user_id = ?", me)
             # The personal calendar's address stops answering; a presence stays counted, anonymous.
             await self.db.execute("DELETE FROM calendar_tokens WHERE user_id = ?", me)
-            await self.db.execute("UPDATE event_checkins SET by_user_id = NULL WHERE by_user_id = ?", me)
+            await self.db.execute("UPDATE registrations SET checked_in_by = NULL WHERE checked_in_by = ?", me)
             await self.db.execute("UPDATE event_checkin SET opened_by = NULL WHERE opened_by = ?", me)
             await self.db.execute("DELETE FROM project_referents WHERE user_id = ?", me)
             await self.db.execute("DELETE FROM project_revisions WHERE proposed_by = ?", me)

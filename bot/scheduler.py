@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -27,6 +27,32 @@ from bot.clock import Clock
 log = logging.getLogger(__name__)
 
 SAFETY_TICK = timedelta(minutes=5)
+
+
+class Beside:
+    """Slow work a source starts from its `run_due` (a site or feeds to read) and runs beside the round,
+    which keeps delivering: one at a time. `idle` waits for it (the command line, tests); `stop` drops it
+    when the bot stops (what it wrote stays; the next run finishes the job)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self, work: Coroutine[Any, Any, None]) -> None:
+        self._task = asyncio.create_task(work, name=self.name)
+
+    async def idle(self) -> None:
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        await self.idle()
 
 
 class DueSource(Protocol):

@@ -32,7 +32,7 @@ def make_app(
                 kind=parse(EventKind, query["type"]) if query.get("type") else None,
                 departement=geo.departement(query["departement"]).code if query.get("departement") else None,
                 departements=region.departements if region else None,
-                region=region.code if region else None,
+                region=geo.region_today(region) if region else None,
             )
         except UserError as error:
             return web.Response(status=400, text=error.message.format(**error.params), content_type="text/plain")

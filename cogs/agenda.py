@@ -56,7 +56,7 @@ class Agenda(commands.GroupCog, group_name="agenda", group_description="Les agen
         await organisers_only(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)  # the feed is read at once
         feed, report = await self.bot.core.feeds.subscribe(
-            interaction.guild_id or 0, adresse, nom, region.code, announce=annoncer, signup=inscriptions,
+            interaction.guild_id or 0, adresse, nom, region, announce=annoncer, signup=inscriptions,
             subscriber_id=interaction.user.id, locale=interaction.locale.value,
         )  # fmt: skip
         found = tn(interaction, "{n} événement à venir", "{n} événements à venir", report.found)

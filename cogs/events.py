@@ -4,7 +4,6 @@ this only adapts: who may act (Discord roles), options into values, one service 
 from __future__ import annotations
 
 import io
-import math
 from typing import Any
 
 import discord
@@ -22,23 +21,13 @@ from bot.ics import to_ics
 from bot.recurrence import Frequency
 from bot.vocabulary import EventKind, label
 from cogs.ui.checkin import ArrivalButton, CheckinCommands
+from cogs.ui.event_list import EventListView
 from cogs.ui.event_stats import StatsCommands
-from cogs.ui.events import (
-    PER_PAGE,
-    EventOption,
-    ScheduledEvents,
-    ensure_may_attach,
-    list_embed,
-    list_filters,
-    manager,
-    member_names,
-    participants_embed,
-    participants_file,
-)
+from cogs.ui.events import EventOption, ScheduledEvents, ensure_may_attach, list_filters, manager, send_participants
 from cogs.ui.members import is_organiser
-from cogs.ui.paginator import Paginator
 from cogs.ui.personal_calendar import NewAddressButton, PersonalCalendarCommands, public_agenda
 from cogs.ui.projects import PublishedProjectOption
+from cogs.ui.questions import AnswersButton, questions_page
 from cogs.ui.registration import LeaveButton, SignupButton, register
 from cogs.ui.text import reply, t, tn
 from cogs.ui.transformers import (
@@ -73,7 +62,7 @@ class Events(
         super().__init__()
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(SignupButton, LeaveButton)
+        self.bot.add_dynamic_items(SignupButton, LeaveButton, AnswersButton)
         self.bot.add_dynamic_items(ArrivalButton, NewAddressButton)
 
     @commands.Cog.listener()
@@ -210,13 +199,12 @@ class Events(
     @app_commands.command(name="participants", description="La liste des inscrits, et son export CSV (organisateur)")
     @app_commands.describe(evenement="L'événement")
     async def participants(self, interaction: discord.Interaction[Any], evenement: EventOption) -> None:
-        roster = await self.bot.events.roster(evenement.id, by=await manager(interaction))
-        names = member_names(interaction.guild, roster)
-        await interaction.response.send_message(
-            embed=participants_embed(roster, names, interaction.locale.value),
-            file=participants_file(roster, names),
-            ephemeral=True,
-        )
+        await send_participants(interaction, evenement)
+
+    @app_commands.command(name="questions", description="Les questions posées à l'inscription (organisateur)")
+    @app_commands.describe(evenement="L'événement")
+    async def questions(self, interaction: discord.Interaction[Any], evenement: EventOption) -> None:
+        await questions_page(interaction, evenement)
 
     @app_commands.command(name="atelier", description="Ajouter un atelier à un événement (ses horaires, ses places)")
     @app_commands.describe(
@@ -276,15 +264,7 @@ class Events(
         if not events:
             await reply(interaction, t(interaction, "Aucun événement à venir ne correspond."))
             return
-        zone, locale = await server_zone(interaction), interaction.locale.value
-
-        async def render(index: int) -> discord.Embed:
-            page = events[index * PER_PAGE : (index + 1) * PER_PAGE]
-            return list_embed(page, zone, locale, page=index, total=len(events))
-
-        await Paginator(interaction.user.id, math.ceil(len(events) / PER_PAGE), render).send(
-            interaction, ephemeral=True
-        )
+        await EventListView(interaction, events, await server_zone(interaction)).send(interaction, ephemeral=True)
 
     @app_commands.command(
         name="inscrire",

@@ -1,8 +1,13 @@
-"""What tests put in place of the world: clocks moved by hand (time passes only when a test says so)
-and a notifier that records what the core would send to Discord."""
+"""What tests put in place of the world: clocks moved by hand (time passes only when a test says so),
+a notifier that records what the core would send to Discord, and local sites served beside a command
+that runs its own event loop."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 
 from bot.notify import Delivery, NotSent, Outgoing, Sent
@@ -64,3 +69,26 @@ class RecordingNotifier:
         if self.answer is Delivery.SENT:
             self.sent.append((thread_id, "", message))
         return self.answer
+
+
+@contextmanager
+def served_in_thread(site: AbstractAsyncContextManager[object]) -> Iterator[None]:
+    """Serve a local site from its own thread and event loop while the block runs: the command line
+    under test runs its own loop."""
+    loop = asyncio.new_event_loop()
+    ready, stop = threading.Event(), asyncio.Event()
+
+    async def run() -> None:
+        async with site:
+            ready.set()
+            await stop.wait()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(run(),))
+    thread.start()
+    ready.wait(10)
+    try:
+        yield
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+        loop.close()

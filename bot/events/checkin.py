@@ -116,23 +116,18 @@ class CheckinStore:
     async def mark(self, registration_id: int, by_user_id: int, now: datetime) -> bool:
         """True when this marks the arrival, False when it was already noted."""
         row = await self.db.fetchone(
-            "INSERT INTO event_checkins (registration_id, checked_in_at, by_user_id) VALUES (?, ?, ?)"
-            " ON CONFLICT (registration_id) DO NOTHING RETURNING registration_id",
-            (registration_id, to_db(now), by_user_id),
+            "UPDATE registrations SET checked_in_at = ?, checked_in_by = ? WHERE id = ? AND checked_in_at IS NULL"
+            " RETURNING id",
+            (to_db(now), by_user_id, registration_id),
         )
         return row is not None
-
-    async def present(self, registration_id: int) -> bool:
-        found = await self.db.fetchone("SELECT 1 FROM event_checkins WHERE registration_id = ?", (registration_id,))
-        return found is not None
 
     async def attendance(self, event_id: int) -> Attendance:
         row = await self.db.fetchone(
             "SELECT COUNT(*) AS seated, COALESCE(SUM(r.seats), 0) AS seated_people,"
-            " COUNT(c.registration_id) AS present,"
-            " COALESCE(SUM(CASE WHEN c.registration_id IS NULL THEN 0 ELSE r.seats END), 0) AS present_people"
-            " FROM registrations r LEFT JOIN event_checkins c ON c.registration_id = r.id"
-            " WHERE r.event_id = ? AND r.session_id IS NULL AND r.status = ?",
+            " COUNT(r.checked_in_at) AS present,"
+            " COALESCE(SUM(CASE WHEN r.checked_in_at IS NULL THEN 0 ELSE r.seats END), 0) AS present_people"
+            " FROM registrations r WHERE r.event_id = ? AND r.session_id IS NULL AND r.status = ?",
             (event_id, RegistrationStatus.confirmed.value),
         )
         assert row is not None
@@ -142,7 +137,7 @@ class CheckinStore:
         """Seated registrations to the event not yet marked present, in order of registration."""
         rows = await self.db.fetchall(
             "SELECT r.id FROM registrations r WHERE r.event_id = ? AND r.session_id IS NULL AND r.status = ?"
-            " AND NOT EXISTS (SELECT 1 FROM event_checkins c WHERE c.registration_id = r.id)"
+            " AND r.checked_in_at IS NULL"
             " ORDER BY r.created_at, r.id LIMIT ?",
             (event_id, RegistrationStatus.confirmed.value, limit),
         )

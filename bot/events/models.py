@@ -138,6 +138,7 @@ class Registration(BaseModel):
     registered_by: int | None
     dm_closed: bool
     created_at: datetime
+    checked_in_at: datetime | None = None  # present at the venue (check-in)
 
     @property
     def waiting(self) -> bool:

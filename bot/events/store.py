@@ -164,10 +164,10 @@ class EventStore:
 
     async def without_discord_event(self, guild_id: int, now: datetime) -> list[Event]:
         """A server's events still to come that have no Discord event (its creation failed, or the bot
-        stopped before it)."""
+        stopped before it). An association's agenda brings hundreds: they stay in the bot's agenda only."""
         rows = await self.db.fetchall(
             "SELECT id FROM events WHERE guild_id = ? AND status = ? AND starts_at > ? AND discord_event_id IS NULL"
-            " ORDER BY starts_at",
+            " AND source_uid IS NULL ORDER BY starts_at",
             (guild_id, EventStatus.planned.value, to_db(now)),
         )
         return await self.get_many([row["id"] for row in rows])

@@ -57,7 +57,7 @@ CREATE TABLE events_new (
     registration_url    TEXT,               -- the feed's own registration link (URL)
     signup              INTEGER NOT NULL DEFAULT 1 CHECK (signup IN (0, 1)),
     CHECK (ends_at > starts_at),
-    CHECK (feed_id IS NOT NULL OR source_uid IS NOT NULL OR code_insee IS NOT NULL OR online_url IS NOT NULL)
+    CHECK (source_uid IS NOT NULL OR code_insee IS NOT NULL OR online_url IS NOT NULL)
 );
 INSERT INTO events_new (id, guild_id, kind, title, description, starts_at, ends_at, code_insee, commune, departement,
     region, lat, lon, online_url, capacity, organiser_id, series_id, status, cancel_reason, discord_event_id,

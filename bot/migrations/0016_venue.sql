@@ -17,9 +17,5 @@ CREATE TABLE event_checkin (
 );
 CREATE INDEX event_checkin_code ON event_checkin (code, closed_at);
 
--- Who arrived: one row a registration, by the member themself (`by_user_id` theirs) or an organiser.
-CREATE TABLE event_checkins (
-    registration_id INTEGER PRIMARY KEY REFERENCES registrations (id) ON DELETE CASCADE,
-    checked_in_at   TEXT NOT NULL,
-    by_user_id      INTEGER
-);
+-- Who arrived is `registrations.checked_in_at` (0015); who marked it: the member themself or an organiser.
+ALTER TABLE registrations ADD COLUMN checked_in_by INTEGER;

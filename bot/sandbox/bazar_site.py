@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.clock import utc_now
+from bot.sandbox.local_http import serve_local
 
 
 @dataclass
@@ -50,14 +51,6 @@ class BazarSite:
 @asynccontextmanager
 async def serve_bazar(site: BazarSite) -> AsyncIterator[BazarSite]:
     """Serve `site` on a free port of 127.0.0.1; `site.url` is its address while it runs."""
-    app = web.Application()
-    app.router.add_get("/", site.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    tcp = web.TCPSite(runner, "127.0.0.1", 0)
-    await tcp.start()
-    site.url = f"http://127.0.0.1:{runner.addresses[0][1]}/"
-    try:
+    async with serve_local("/", site.handle) as base:
+        site.url = base
         yield site
-    finally:
-        await runner.cleanup()

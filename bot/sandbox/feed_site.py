@@ -14,6 +14,7 @@ from email.utils import format_datetime
 from aiohttp import web
 
 from bot.clock import utc_now
+from bot.sandbox.local_http import serve_local
 
 LOOP = "boucle.ics"  # redirects to itself
 HUGE = "enorme.ics"  # 10 MB of garbage
@@ -74,15 +75,9 @@ class FeedSite:
 @asynccontextmanager
 async def serve_feeds(site: FeedSite) -> AsyncIterator[FeedSite]:
     """Serve `site` on a free port of 127.0.0.1; `site.url(name)` is a feed's address while it runs."""
-    app = web.Application()
-    app.router.add_get("/{name}", site.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    tcp = web.TCPSite(runner, "127.0.0.1", 0)
-    await tcp.start()
-    site.base = f"http://127.0.0.1:{runner.addresses[0][1]}/"
-    try:
-        yield site
-    finally:
-        site._closing.set()
-        await runner.cleanup()
+    async with serve_local("/{name}", site.handle) as base:
+        site.base = base
+        try:
+            yield site
+        finally:
+            site._closing.set()

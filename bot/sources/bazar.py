@@ -35,6 +35,7 @@ from bot.notify import Outgoing
 from bot.outbox import Kind, Letter, Outbox, Skip, Status, Target, subject
 from bot.projects.models import Project, ProjectDraft, SiteState, SourceLink, source_fingerprint
 from bot.projects.store import ProjectStore
+from bot.scheduler import Beside
 from bot.sources.bazar_mapping import BazarForm, ReadEntry, parse_entries, parse_form, read_entry
 from bot.sources.bazar_messages import SyncReport, conflict_card, retired_message, summary_message
 from bot.text import fold
@@ -172,7 +173,7 @@ class BazarSync:
         self.clock = clock
         self.url = url
         self.interval = interval
-        self._running: asyncio.Task[None] | None = None
+        self.running = Beside("bazar-sync")
         outbox.register(RETIRED, Kind(self._render_retired))
         outbox.register(CONFLICT, Kind(self._render_conflict))
         outbox.register(SUMMARY, Kind(self._render_summary))
@@ -337,23 +338,12 @@ class BazarSync:
         """Start the sync when its time has come, beside the scheduler's round (which keeps delivering):
         the run is recorded first, so that a site that fails is tried again at the next interval."""
         due = await self.next_due()
-        if self.url is None or due is None or due > self.clock() or (self._running and not self._running.done()):
+        if self.url is None or due is None or due > self.clock() or self.running.busy:
             return 0
         state = await self.store.site_state(self.url)
         await self.store.save_site_state(self.url, replace(state, last_run_at=self.clock()))
-        self._running = asyncio.create_task(self._scheduled(self.url, state), name="bazar-sync")
+        self.running.start(self._scheduled(self.url, state))
         return 0
-
-    async def idle(self) -> None:
-        """Wait for the scheduled sync under way, if any."""
-        if self._running is not None:
-            await asyncio.gather(self._running, return_exceptions=True)
-
-    async def stop(self) -> None:
-        """The bot stops: a sync under way is dropped (what it wrote stays; the next run finishes it)."""
-        if self._running is not None:
-            self._running.cancel()
-        await self.idle()
 
     async def _scheduled(self, url: str, state: SiteState) -> None:
         try:

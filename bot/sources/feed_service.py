@@ -26,12 +26,13 @@ from pydantic import BaseModel
 from bot.clock import Clock
 from bot.errors import Plural, Text, UserError
 from bot.events.service import POSTED, EventService, about_event
-from bot.geo import Geography
+from bot.geo import Geography, Region
 from bot.guild_settings import GuildSettingsStore
 from bot.i18n import gettext
 from bot.limits import CONTENT, clip
 from bot.notify import Outgoing
 from bot.outbox import Kind, Letter, Outbox, Skip, Status, Target, subject
+from bot.scheduler import Beside
 from bot.sources.feed_store import Feed, FeedStore, Known, Placed
 from bot.sources.feeds import FeedItem, NotACalendar, commune_of, kind_of, read_feed
 
@@ -180,7 +181,7 @@ class FeedService:
         self.clock = clock
         self.timeout = timeout
         self.fetch: Fetcher = fetch
-        self._running: asyncio.Task[None] | None = None
+        self.running = Beside("feeds")
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         outbox.register(PROBLEM, Kind(self._render_problem))
         outbox.register(RECOVERED, Kind(self._render_problem))
@@ -188,23 +189,26 @@ class FeedService:
     # ----------------------------------------------------------------- organisers
 
     async def subscribe(
-        self, guild_id: int, typed_url: str, name: str, region: str, *, announce: bool, signup: bool,
+        self, guild_id: int, typed_url: str, name: str, region: Region, *, announce: bool, signup: bool,
         subscriber_id: int, locale: str | None,
     ) -> tuple[Feed, FeedReport]:  # fmt: skip
-        """Read the feed first: one that cannot be read is refused, and nothing is saved."""
+        """Read the feed first: one that cannot be read is refused, and nothing is saved. The région is kept
+        as today's (a former région typed, « Auvergne », is the one its départements are in now)."""
         url = feed_url(typed_url)
+        current = self.geo.region_today(region)
         zone = (await self.settings.get(guild_id)).zone
         try:
             fetched = await self.fetch(url, limits=self.timeout)
-            assert fetched.body is not None
-            reads = await self._read(fetched.body, zone, region, name)
+            if fetched.body is None:  # "not modified", asked nothing: no calendar server answers so
+                raise FeedProblem("http:304")
+            reads = await self._read(fetched.body, zone, name)
         except FeedProblem as problem:
             raise UserError(
                 "Je n'arrive pas à lire l'agenda « {adresse} » : {probleme}.",
                 adresse=typed_url, probleme=problem_text(problem.code),
             ) from None  # fmt: skip
         feed = await self.store.add(
-            guild_id, url, name.strip(), region, announce=announce, signup=signup, subscriber_id=subscriber_id,
+            guild_id, url, name.strip(), current, announce=announce, signup=signup, subscriber_id=subscriber_id,
             locale=locale,
         )  # fmt: skip
         report = await self._apply(feed, reads)
@@ -251,8 +255,8 @@ class FeedService:
         """Read one feed and bring its events in step; a problem is reported, never raised."""
         async with self._locks[feed.id]:
             current = await self.store.get(feed.id)
-            if current is None:
-                return FeedReport(problem="removed")
+            if current is None:  # removed while its read waited
+                return FeedReport()
             try:
                 report = await self._read_feed(current)
             except FeedProblem as problem:
@@ -271,7 +275,7 @@ class FeedService:
         report = FeedReport(not_modified=True, found=feed.events_found)
         if fetched.body is not None:
             zone = (await self.settings.get(feed.guild_id)).zone
-            report = await self._apply(feed, await self._read(fetched.body, zone, feed.region, feed.name))
+            report = await self._apply(feed, await self._read(fetched.body, zone, feed.name))
         async with self.db.transaction():
             await self.store.read_ok(
                 feed.id, self.clock(), etag=fetched.etag, last_modified=fetched.last_modified,
@@ -281,7 +285,7 @@ class FeedService:
                 await self._tell(feed, RECOVERED, {"problem": feed.problem})
         return report
 
-    async def _read(self, body: bytes, zone: ZoneInfo, region: str, name: str) -> list[Read]:
+    async def _read(self, body: bytes, zone: ZoneInfo, name: str) -> list[Read]:
         """Parsed and placed off the event loop (5,000 events take a while)."""
         now = self.clock()
 
@@ -290,7 +294,11 @@ class FeedService:
                 items = read_feed(body, zone=zone, now=now)
             except NotACalendar:
                 raise FeedProblem("not_calendar") from None
-            return [Read(item, _title(item.title, name), self._placed(item.location)) for item in items]
+            places: dict[str | None, Placed] = {}  # an agenda names the same few places again and again
+            for item in items:
+                if item.location not in places:
+                    places[item.location] = self._placed(item.location)
+            return [Read(item, _title(item.title, name), places[item.location]) for item in items]
 
         return await asyncio.to_thread(parse)
 
@@ -369,14 +377,14 @@ class FeedService:
     async def run_due(self) -> int:
         """Start reading the feeds whose time has come, beside the scheduler's round (which keeps
         delivering); each is marked first, so a feed that fails is tried again at the next interval."""
-        if self._running is not None and not self._running.done():
+        if self.running.busy:
             return 0
         due = await self.store.due(self.clock() - INTERVAL)
         if not due:
             return 0
         for feed in due:
             await self.store.attempted(feed.id, self.clock())
-        self._running = asyncio.create_task(self._read_each(due), name="feeds")
+        self.running.start(self._read_each(due))
         return 0
 
     async def _read_each(self, feeds: Sequence[Feed]) -> None:
@@ -390,16 +398,6 @@ class FeedService:
                     log.exception("échec de la lecture de l'agenda %s", feed.url)
 
         await asyncio.gather(*(one(feed) for feed in feeds))
-
-    async def idle(self) -> None:
-        """Wait for the scheduled reads under way, if any."""
-        if self._running is not None:
-            await asyncio.gather(self._running, return_exceptions=True)
-
-    async def stop(self) -> None:
-        if self._running is not None:
-            self._running.cancel()
-        await self.idle()
 
     # ----------------------------------------------------------------- reports
 

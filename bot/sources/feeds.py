@@ -148,13 +148,15 @@ def _timing(component: Any, fallback: ZoneInfo) -> Timing:
         return Timing(fallback, False)
     if isinstance(start.tzinfo, ZoneInfo):
         return Timing(start.tzinfo, False)
-    if start.utcoffset() == timedelta(0) and str(start.tzinfo) in ("UTC", "Z", "UTC+00:00"):
+    key = getattr(start.tzinfo, "key", None) or getattr(start.tzinfo, "zone", None)  # another library's zone
+    if key:
+        try:
+            return Timing(ZoneInfo(str(key)), False)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    if start.utcoffset() == timedelta(0):  # `Z`, as datetime.UTC
         return Timing(ZoneInfo("UTC"), False)
-    key = getattr(start.tzinfo, "key", None) or getattr(start.tzinfo, "zone", None)
-    try:
-        return Timing(ZoneInfo(str(key)), False) if key else Timing(fallback, False)
-    except (ZoneInfoNotFoundError, ValueError):
-        return Timing(fallback, False)
+    return Timing(fallback, False)
 
 
 def _local(value: date | datetime, timing: Timing) -> datetime:
@@ -279,7 +281,7 @@ def commune_of(location: str | None, geo: Geography) -> Commune | None:
         return None
     folded = fold(location)
     for code in _POSTAL.findall(location):
-        candidates = [c for c in geo.find_communes(code, limit=50) if code in c.codes_postaux]
+        candidates = geo.with_postal_code(code)
         if len(candidates) == 1:
             return candidates[0]
         named = [c for c in candidates if fold(c.nom) in folded]

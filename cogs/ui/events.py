@@ -6,7 +6,6 @@ scheduled events kept in step with the agenda. The card itself is written by the
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 import logging
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from bot.dates import format_when
 from bot.errors import Plural, UserError
 from bot.events.card import KIND_EMOJI, seats_text
 from bot.events.models import Event, EventFilters, Manager, Registration, Roster
+from bot.events.venue import venue_csv
 from bot.geo import Commune, Departement, Region
 from bot.i18n import gettext, ngettext
 from bot.limits import (
@@ -35,13 +35,13 @@ from bot.limits import (
 from bot.projects.models import Project
 from bot.vocabulary import EventKind
 from cogs.ui.members import is_moderator, is_organiser
+from cogs.ui.text import fit
 from cogs.ui.transformers import server_zone
 
 log = logging.getLogger(__name__)
 
 COLOUR = discord.Colour.from_rgb(21, 101, 192)
 PER_PAGE = 5
-FORMULA_START = ("=", "+", "-", "@")  # what a spreadsheet would run as a formula
 
 
 def list_embed(events: Sequence[Event], zone: ZoneInfo, locale: str | None, *, page: int, total: int) -> discord.Embed:
@@ -77,7 +77,7 @@ def list_filters(
         kind=EventKind(kind) if kind else None,
         departement=departement.code if departement else None,
         departements=region.departements if region else None,
-        region=region.code if region else None,
+        region=bot_of(interaction).geo.region_today(region) if region else None,
         online=online,
         user_id=interaction.user.id if mine else None,
         near=(near.lat, near.lon) if near and near.lat is not None and near.lon is not None else None,
@@ -110,6 +110,14 @@ def participants_embed(roster: Roster, names: dict[int, str], locale: str | None
         inscrits=Plural("{n} personne inscrite", "{n} personnes inscrites", seats),
         attente=Plural("{n} foyer en attente", "{n} foyers en attente", len(waiting)),
     )
+    if roster.event.capacity is not None:
+        taken = gettext(
+            "Places prises : {prises} sur {capacite}.", locale, prises=seats, capacite=roster.event.capacity
+        )
+        embed.description += "\n" + taken
+    present = sum(r.seats for r in confirmed if r.checked_in_at)
+    if present:
+        embed.description += "\n" + ngettext("{n} personne présente", "{n} personnes présentes", present, locale)
 
     def line(registration: Registration) -> str:
         who = names.get(registration.user_id or 0) or registration.guest_name or gettext("(anonyme)", locale)
@@ -122,30 +130,20 @@ def participants_embed(roster: Roster, names: dict[int, str], locale: str | None
     return embed
 
 
-def cell(value: object) -> str:
-    """A CSV cell that a spreadsheet shows as text: a member's name may start like a formula."""
-    text = str(value)
-    return f"'{text}" if text.startswith(FORMULA_START) else text
-
-
-def participants_file(roster: Roster, names: dict[int, str]) -> discord.File:
-    sessions = {s.id: s.title for s in roster.sessions}
-    output = io.StringIO()
-    writer = csv.writer(output, lineterminator="\n")
-    writer.writerow(["statut", "atelier", "nom", "discord_id", "personnes", "rappels", "inscrit_le"])
-    for r in roster.registrations:
-        row = [
-            "attente" if r.waiting else "inscrit",
-            sessions.get(r.session_id or 0, ""),
-            names.get(r.user_id or 0) or r.guest_name or "",
-            r.user_id or "",
-            r.seats,
-            "oui" if r.remind else "non",
-            r.created_at.isoformat(),
-        ]
-        writer.writerow([cell(value) for value in row])
-    data = io.BytesIO(output.getvalue().encode("utf-8"))
-    return discord.File(data, filename=f"participants-{roster.event.id}.csv")
+async def send_participants(interaction: discord.Interaction[Any], event: Event) -> None:
+    """/evenement participants: the summary and the CSV for the venue. A plenary lists thousands: the
+    answer is deferred, names come from the server's member cache (no request per member), and the file
+    is written off the event loop, so other members are answered meanwhile."""
+    by = await manager(interaction)
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    venue = await bot_of(interaction).core.questions.venue_list(event.id, by=by)
+    names = member_names(interaction.guild, venue.roster)
+    data = await asyncio.to_thread(venue_csv, venue, names, await server_zone(interaction))
+    await interaction.followup.send(
+        embed=fit(participants_embed(venue.roster, names, interaction.locale.value)),
+        file=discord.File(io.BytesIO(data), filename=f"participants-{event.id}.csv"),
+        ephemeral=True,
+    )
 
 
 # ---------------------------------------------------------------------- the event option

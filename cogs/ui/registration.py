@@ -10,9 +10,11 @@ import discord
 from bot.client import bot_of
 from bot.errors import Plural
 from bot.events.models import Outcome
+from bot.events.questions import Answers
 from bot.i18n import gettext
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
+from cogs.ui.questions import answers_view, ask
 from cogs.ui.text import reply, t
 
 
@@ -46,8 +48,26 @@ async def register(
     guest: str | None = None,
 ) -> None:
     """The member who asks, or the member or guest an organiser names; the card follows through the
-    ledger, after this answer."""
-    outcome = await bot_of(interaction).events.register(
+    ledger, after this answer. A member registering themself to an event with questions answers them
+    first, in a form (the answers are theirs: an organiser registering someone does not give them)."""
+    bot = bot_of(interaction)
+    event = await bot.events.store.plain(event_id)
+    # No form for what registration refuses anyway (a cancelled event, one registered for elsewhere).
+    asked = not (member or guest or session_id or event.cancelled or not event.signup)
+    questions = await bot.core.questions.questions(event_id) if asked else []
+    if questions:
+
+        async def answered(submitted: discord.Interaction[Any], answers: Answers) -> None:
+            outcome = await bot.core.questions.register(
+                event_id, answers, seats=seats, user_id=submitted.user.id, remind=remind,
+                locale=submitted.locale.value, registered_by=submitted.user.id,
+            )  # fmt: skip
+            message = registration_message(submitted.locale.value, outcome)
+            await reply(submitted, message, view=answers_view(submitted, event_id))
+
+        await ask(interaction, event, questions, answered)
+        return
+    outcome = await bot.events.register(
         event_id,
         seats=seats,
         user_id=None if guest else member or interaction.user.id,

@@ -61,6 +61,10 @@ async def test_an_organiser_subscribes_and_the_feed_s_events_are_in_the_agenda(
     assert "Portes ouvertes aux Tilleuls Partagés" in listed.text
     assert "Réunion publique du quartier" in listed.text  # no commune: the subscription's région
     assert f"agenda de {NAME}" in listed.text
+    former = await sb.driver.slash(sb.demo.user("alex"), "evenement liste", region="Auvergne")  # the former région
+    assert "Réunion publique du quartier" in former.text
+    elsewhere = await sb.driver.slash(sb.demo.user("alex"), "evenement liste", region="Bretagne")
+    assert "Réunion publique du quartier" not in elsewhere.text
     await sb.bot.scheduler.run_due()
     cards = [Message(sb.emulator, data) for data in sb.emulator.messages_in(sb.demo.channel("annonces"))]
     titles = [card.embeds[0]["title"] for card in cards]
@@ -69,6 +73,7 @@ async def test_an_organiser_subscribes_and_the_feed_s_events_are_in_the_agenda(
     assert f"Source : agenda de {NAME}" in jpo.text
     assert "Inscription : https://auvergne.example/inscription-jpo" in jpo.text
     assert jpo.buttons == []  # registration at the association's link only: the organiser did not ask for the bot's
+    assert await sb.bot.events.without_discord_event(sb.demo.guild.id) == []  # no Discord event for each of them
     refused = await sb.driver.slash(sb.demo.user("alex"), "evenement inscrire", evenement=str(await jpo_id(sb)))
     assert "auprès de l'association : https://auvergne.example/inscription-jpo" in refused.content
 

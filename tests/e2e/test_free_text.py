@@ -34,6 +34,8 @@ import cogs.ui.errors
 from bot.client import HabitatBot, walk_commands
 from bot.config import Settings
 from bot.errors import UserError
+from bot.events.models import Manager
+from bot.events.questions import QuestionDraft, QuestionKind
 from bot.i18n import gettext
 from bot.recurrence import Frequency
 from bot.sandbox.driver import Driver, Message, Reply
@@ -430,6 +432,7 @@ COMMANDS: dict[str, tuple[str, Callable[[World], Values]]] = {
     "evenement modifier": ("dominique", lambda w: {"evenement": w.event}),
     "evenement annuler": ("dominique", lambda w: {"evenement": w.event_to_cancel, "raison": "Salle indisponible"}),
     "evenement participants": ("dominique", lambda w: {}),
+    "evenement questions": ("dominique", lambda w: {}),
     "evenement atelier": (
         "dominique",
         lambda w: {"evenement": w.event, "titre": "Visite du chantier", "debut": "12/04/2027 15h", "fin": "16h"},
@@ -517,6 +520,12 @@ STEP_FORMS: dict[int, dict[str, str | list[str]]] = {
 MESSAGE: dict[str, str | list[str]] = {"Votre message": "Bonjour, la maison est-elle encore libre ?"}
 REPORT: dict[str, str | list[str]] = {"Ce qui ne va pas": "Annonce en double"}
 REASON: dict[str, str | list[str]] = {"Raison (envoyée à la personne)": "Annonce en double"}
+QUESTION: dict[str, str | list[str]] = {
+    "question-texte": "Quel atelier d'abord ?",
+    "question-type": ["choix"],
+    "question-choix": "Foncier solidaire\nJuridique",
+}
+ANSWERS: dict[str, str | list[str]] = {"Régime alimentaire": "Végétarien"}
 
 
 async def post_of(w: World, ad_id: str) -> Message:
@@ -569,6 +578,30 @@ async def open_ad_removal(w: World, user: User) -> Reply:
     return await w.driver.click(user, card, "Supprimer l'annonce")
 
 
+async def fresh_event(w: World) -> str:
+    """An event of its own for each form of questions: five questions at most per event."""
+    created = await w.driver.slash(
+        w.user("dominique"), "evenement creer", type="jpo", titre=f"Visite n° {next(w.names)}",
+        debut="12/04/2027 14h", fin="17h", commune=THIERS,
+    )  # fmt: skip
+    assert "Événement créé" in created.text, created.text
+    return await last_id(w.sb, "events")
+
+
+async def open_question_form(w: World, user: User) -> Reply:
+    page = await w.driver.slash(user, "evenement questions", evenement=await fresh_event(w))
+    assert page.message is not None, page.text
+    return await w.driver.click(user, page.message, "Ajouter une question")
+
+
+async def open_answers_form(w: World, user: User) -> Reply:
+    event_id = await fresh_event(w)
+    organiser = Manager(w.user("dominique").id, w.sb.demo.guild.id, organiser=True, moderator=False)
+    draft = QuestionDraft(text="Régime alimentaire", kind=QuestionKind.text)
+    await w.sb.bot.core.questions.add(int(event_id), draft, by=organiser)
+    return await w.driver.slash(user, "evenement inscrire", evenement=event_id)
+
+
 @dataclass(frozen=True)
 class Form:
     """A form reachable from a command: who fills it, how it opens, valid values for all its fields, and
@@ -601,6 +634,8 @@ FORMS: dict[str, Form] = {
     "écrire aux référents": Form("dominique", open_project_contact, MESSAGE),
     "refuser un projet": Form("morgane", open_project_refusal, REASON),
     "retirer une annonce": Form("morgane", open_ad_removal, REASON),
+    "ajouter une question": Form("dominique", open_question_form, QUESTION),
+    "répondre aux questions": Form("alex", open_answers_form, ANSWERS),
 }
 FIELDS = [(form, key) for form, spec in FORMS.items() for key, value in spec.valid.items() if isinstance(value, str)]
 NUMBER = (

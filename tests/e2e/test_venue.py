@@ -3,6 +3,8 @@ side), check-in at the venue, and the organiser's figures — through the real c
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import socket
@@ -191,7 +193,8 @@ async def test_check_in_by_button_by_code_and_by_the_organiser(furnished: Sandbo
     typed = f" {code[:2].lower()} {code[2:].lower()} "
     by_code = await sb.driver.slash(sb.demo.user("morgane"), "evenement present", code=typed)
     assert by_code.content.startswith("Bienvenue !")
-    before = await sb.bot.db.fetchall("SELECT * FROM event_checkins")
+    present = "SELECT id, checked_in_at, checked_in_by FROM registrations WHERE checked_in_at IS NOT NULL ORDER BY id"
+    before = [tuple(row) for row in await sb.bot.db.fetchall(present)]
     wrong = await sb.driver.slash(sb.demo.user("camille"), "evenement present", code="ZZ-99")
     assert wrong.ephemeral and "« ZZ-99 » ne correspond à aucun accueil" in wrong.content
     waiting = await sb.driver.slash(sb.demo.user("sam"), "evenement present", code=code)
@@ -200,7 +203,7 @@ async def test_check_in_by_button_by_code_and_by_the_organiser(furnished: Sandbo
     assert stranger.content == f"Vous n'êtes pas inscrit·e à « {TITLE} »."
     stranger_button = await sb.driver.click(organiser, opened.message, "Je suis arrivé·e")
     assert stranger_button.content == f"Vous n'êtes pas inscrit·e à « {TITLE} »."
-    assert await sb.bot.db.fetchall("SELECT * FROM event_checkins") == before
+    assert [tuple(row) for row in await sb.bot.db.fetchall(present)] == before
 
     # The organiser marks a member by name, and the guest from the menu of those not yet here.
     marked = await sb.driver.slash(
@@ -211,6 +214,13 @@ async def test_check_in_by_button_by_code_and_by_the_organiser(furnished: Sandbo
     menu = await sb.driver.choose(organiser, marked.message, ["Jeanne Martin — 1"])
     assert "4 foyers présents sur 4 inscrits (100 %)" in menu.content
     assert await sb.bot.events.store.registration_of(event_id, sb.demo.user("sam").id) is not None
+    # The organiser's list for the venue says who came.
+    listing = await sb.driver.slash(organiser, "evenement participants", evenement=str(event_id))
+    [attachment] = [a for m in listing.messages for a in m.attachments]
+    listed = list(csv.DictReader(io.StringIO(attachment.data.decode())))
+    assert sorted((row["nom"], row["present"]) for row in listed) == [
+        ("Alex", "oui"), ("Camille", "oui"), ("Jeanne Martin", "oui"), ("Morgane", "oui"), ("Sam", "non"),
+    ]  # fmt: skip
 
     desk_now = await sb.driver.slash(organiser, "evenement accueil", evenement=str(event_id))
     assert desk_now.message is not None and code_of(desk_now) == code
@@ -225,8 +235,8 @@ async def test_check_in_by_button_by_code_and_by_the_organiser(furnished: Sandbo
     assert code_of(reopened) != code  # a fresh code: the old one may have been seen outside
     closed_again = await sb.driver.slash(organiser, "evenement accueil", evenement=str(event_id), action="fermer")
     assert "fermé" in closed_again.content
-    rows = await sb.bot.db.fetchall("SELECT by_user_id FROM event_checkins ORDER BY registration_id")
-    assert [row["by_user_id"] for row in rows] == [
+    rows = await sb.bot.db.fetchall(present)
+    assert [row["checked_in_by"] for row in rows] == [
         sb.demo.user("alex").id, sb.demo.user("morgane").id, organiser.id, organiser.id,
     ]  # fmt: skip
 

@@ -440,15 +440,15 @@ async def test_the_scheduled_sync_reads_conditionally_on_its_interval(
     sync.url = site.url
     assert await sync.next_due() == clock()
     await sync.run_due()
-    await sync.idle()
+    await sync.running.idle()
     assert len(await core.projects.published_ids()) == 4
     assert await sync.next_due() == clock() + sync.interval
     await sync.run_due()  # not due yet
-    await sync.idle()
+    await sync.running.idle()
     assert site.requests.count("api/forms/1/entries/json") == 1
     clock.advance(hours=24)
     await sync.run_due()
-    await sync.idle()
+    await sync.running.idle()
     assert site.not_modified == 1  # the site said nothing changed: nothing read again
 
 
@@ -476,8 +476,8 @@ def test_a_bad_national_setting_is_one_line_naming_it(
 async def test_a_stopping_bot_drops_the_sync_under_way(core: Core, site: BazarSite) -> None:
     core.bazar.url = site.url
     await core.bazar.run_due()
-    await core.bazar.stop()
-    assert core.bazar._running is not None and core.bazar._running.done()
+    await core.bazar.running.stop()
+    assert not core.bazar.running.busy
 
 
 async def test_a_failing_site_is_tried_again_at_the_next_interval_only(
@@ -486,6 +486,6 @@ async def test_a_failing_site_is_tried_again_at_the_next_interval_only(
     core.bazar.url = site.url
     site.entries = "<html>maintenance</html>"
     await core.bazar.run_due()
-    await core.bazar.idle()
+    await core.bazar.running.idle()
     assert "illisible" in caplog.text and await core.projects.published_ids() == []
     assert await core.bazar.next_due() == clock() + core.bazar.interval

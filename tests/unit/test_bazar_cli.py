@@ -3,9 +3,7 @@ refused entry or unknown value with its page; a failure only when nothing could 
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.sandbox.bazar_site import BazarSite, serve_bazar
+from tests.support import served_in_thread
 from tests.terminal import closed_port, one_line
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bazar"
@@ -34,23 +33,8 @@ def site() -> Iterator[BazarSite]:
         entries=json.loads((FIXTURES / "entries.json").read_text(encoding="utf-8")),
         form=json.loads((FIXTURES / "form.json").read_text(encoding="utf-8")),
     )
-    loop = asyncio.new_event_loop()
-    ready, stop = threading.Event(), asyncio.Event()
-
-    async def run() -> None:
-        async with serve_bazar(served):
-            ready.set()
-            await stop.wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(run(),))
-    thread.start()
-    ready.wait(10)
-    try:
+    with served_in_thread(serve_bazar(served)):
         yield served
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(10)
-        loop.close()
 
 
 def test_a_site_is_imported_then_synced(site: BazarSite, capsys: pytest.CaptureFixture[str]) -> None:

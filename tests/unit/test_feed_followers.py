@@ -16,7 +16,6 @@ from tests.support import RecordingNotifier
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 NATIONAL, AURA = 1, 2
-AURA_REGION = "84"  # Auvergne-Rhône-Alpes
 
 
 @pytest.fixture
@@ -36,7 +35,14 @@ async def followed(core: Core) -> None:
 
 async def subscribe(core: Core, site: FeedSite, name: str, *, announce: bool) -> None:
     await core.feeds.subscribe(
-        NATIONAL, site.url(name), name, AURA_REGION, announce=announce, signup=True, subscriber_id=7, locale="fr"
+        NATIONAL,
+        site.url(name),
+        name,
+        core.geo.region("Auvergne-Rhône-Alpes"),
+        announce=announce,
+        signup=True,
+        subscriber_id=7,
+        locale="fr",
     )
 
 

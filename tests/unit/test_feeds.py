@@ -11,7 +11,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import icalendar
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,6 +27,7 @@ from bot.sandbox.feed_site import HUGE, LOOP, SLOW, FeedSite, serve_feeds
 from bot.sources.feed_service import INTERVAL, PROBLEM, RECOVERED, FeedService, feed_summary, feed_url
 from bot.sources.feeds import FeedItem, NotACalendar, commune_of, kind_of, read_feed
 from bot.vocabulary import EventKind
+from bot.web import make_app
 from tests.support import ManualDateClock, RecordingNotifier
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
@@ -131,6 +134,12 @@ def test_places_are_found_among_the_communes_when_they_name_one() -> None:
     assert commune_of(None, geo) is None
 
 
+def test_a_former_region_is_today_s() -> None:
+    geo = geography()
+    assert geo.region_today(geo.region("Auvergne")) == geo.region_today(geo.region("Rhône-Alpes")) == AURA
+    assert geo.region_today(geo.region("Bretagne")) == geo.region("Bretagne").code
+
+
 def test_a_kind_is_guessed_from_the_title() -> None:
     assert kind_of("Portes ouvertes aux Tilleuls") is EventKind.jpo
     assert kind_of("Réunion publique du quartier") is EventKind.reunion_publique
@@ -166,8 +175,10 @@ async def moderated(core: Core) -> None:
 
 async def subscribe(feeds: FeedService, url: str, name: str = "Habitat Auvergne", signup: bool = False) -> int:
     feed, _ = await feeds.subscribe(
-        GUILD, url, name, AURA, announce=False, signup=signup, subscriber_id=ORGANISER, locale="fr"
-    )
+        GUILD, url, name, geography().region("Auvergne"), announce=False, signup=signup, subscriber_id=ORGANISER,
+        locale="fr",
+    )  # fmt: skip
+    assert feed.region == AURA  # the former région typed: today's is kept
     return feed.id
 
 
@@ -201,6 +212,23 @@ async def test_a_subscription_brings_the_feed_s_events_with_their_source(
     exported = to_ics([jpo], PARIS, now=NOW).decode()
     assert "URL:https://auvergne.example/inscription-jpo" in exported
     assert (await core.feeds.store.must_get(feed_id)).events_found == 9
+
+
+async def test_the_feed_s_events_are_in_the_agenda_served_over_http(
+    core: Core, feeds: FeedService, site: FeedSite
+) -> None:
+    await subscribe(feeds, site.url("auvergne.ics"))
+    app = make_app(core.events.store, core.geo, core.clock, PARIS)
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get("/agenda.ics", params={"region": "Auvergne"})
+        events = icalendar.Calendar.from_ical(await response.read()).walk("VEVENT")
+    by_title = {str(event.get("summary")): event for event in events}
+    assert len(events) == 9 and len(by_title) == 6  # the permanences: four dates, one title
+    jpo = by_title["Portes ouvertes aux Tilleuls Partagés (Journée portes ouvertes)"]
+    assert str(jpo.get("url")) == "https://auvergne.example/inscription-jpo"
+    assert "Pont-du-Château" in str(jpo.get("location"))
+    meeting = by_title["Réunion publique du quartier (Réunion publique)"]
+    assert str(meeting.get("location")) == "Salle des fêtes du quartier Saint-Jacques"
 
 
 async def test_reading_again_unchanged_writes_nothing(core: Core, feeds: FeedService, site: FeedSite) -> None:
@@ -249,7 +277,8 @@ async def test_the_feed_is_followed(
 async def test_two_feeds_with_one_uid_make_one_event(core: Core, feeds: FeedService, site: FeedSite) -> None:
     await subscribe(feeds, site.url("auvergne.ics"))
     feed, report = await feeds.subscribe(
-        GUILD, site.url("national.ics"), "Coordin'action", "84", announce=False, signup=False,
+        GUILD, site.url("national.ics"), "Coordin'action", geography().region("Auvergne-Rhône-Alpes"), announce=False,
+        signup=False,
         subscriber_id=ORGANISER, locale="fr",
     )  # fmt: skip
     assert (report.added, report.duplicates) == (1, 1)
@@ -330,7 +359,7 @@ async def test_feeds_are_read_every_half_hour(
     assert await feeds.next_due() == clock() + INTERVAL
     clock.advance(minutes=31)
     await feeds.run_due()
-    await feeds.idle()
+    await feeds.running.idle()
     assert site.requests == ["auvergne.ics", "auvergne.ics"] and site.not_modified == 1
     assert (await feeds.store.must_get(feed_id)).last_read_at == clock()
     assert await feeds.next_due() == clock() + INTERVAL

@@ -110,18 +110,6 @@ async def test_open_check_ins_never_share_a_code(core: Core, monkeypatch: pytest
     assert [state.code for state in codes if state] == ["AAAAA", "CCCCC"]
 
 
-async def test_a_cancelled_registration_takes_its_presence_with_it(core: Core) -> None:
-    event_id = await event(core)
-    outcome = await core.events.register(event_id, user_id=1, seats=1)
-    await core.checkin.open(event_id, by=ORGANISER)
-    await core.checkin.arrive(event_id, 1)
-    await core.events.leave(event_id, 1)
-    assert (
-        await core.db.fetchall("SELECT * FROM event_checkins WHERE registration_id = ?", (outcome.registration.id,))
-        == []
-    )
-
-
 # ---------------------------------------------------------------------- personal calendars
 
 
