@@ -179,6 +179,7 @@ class EventService:
         moved = (event.starts_at, event.ends_at) != (before.starts_at, before.ends_at)
         if notices.differs(before, event):  # who moved up is told by its promotion, with the new times
             was, moved_up = notices.snapshot(before), {p.id for p in promoted}
+            await self.store.ask_again(event.id)
             for registration in await self.store.participants(event.id):
                 if registration.user_id is not None and registration.id not in moved_up:
                     about = reminders.about(registration.id)

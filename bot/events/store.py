@@ -371,6 +371,11 @@ class EventStore:
             "UPDATE registrations SET confirmed_at = ? WHERE id = ?", (to_db(self.db.clock()), registration_id)
         )
 
+    async def ask_again(self, event_id: int) -> None:
+        """A new change of date or place: earlier « Je viens toujours » answered about the event as it was."""
+        await self.db.execute("UPDATE registrations SET confirmed_at = NULL WHERE event_id = ?", (event_id,))
+        await self.db.execute("UPDATE event_interests SET confirmed_at = NULL WHERE event_id = ?", (event_id,))
+
     async def note_dm_closed(self, registration_id: int) -> None:
         await self.db.execute("UPDATE registrations SET dm_closed = 1 WHERE id = ?", (registration_id,))
 

@@ -213,9 +213,8 @@ async def test_the_answers_to_a_change_notice(furnished: Sandbox) -> None:
     assert still.content == (
         f"C'est noté : vous venez toujours à « Portes ouvertes des Hirondelles », <t:{moved}:F> (<t:{moved}:R>)."
     )
-    row = await sb.bot.db.fetchone(
-        "SELECT confirmed_at FROM registrations WHERE user_id = ?", (sb.demo.user("camille").id,)
-    )
+    answered = "SELECT confirmed_at FROM registrations WHERE user_id = ?"
+    row = await sb.bot.db.fetchone(answered, (sb.demo.user("camille").id,))
     assert row is not None and row["confirmed_at"] is not None
 
     [alex] = dms_holding(sb, "alex", "a changé")
@@ -232,6 +231,12 @@ async def test_the_answers_to_a_change_notice(furnished: Sandbox) -> None:
     dropped = await sb.driver.click(sb.demo.user("sam"), sam, "I'm not coming")
     assert dropped.content == "You no longer follow “Portes ouvertes des Hirondelles”."
     assert await interested(sb, event_id) == []
+    # Another change asks again: the earlier answer was about the event as it was.
+    await sb.driver.slash(
+        sb.demo.user("dominique"), "evenement modifier", evenement=str(event_id), debut="11/04/2027 11h"
+    )
+    row = await sb.bot.db.fetchone(answered, (sb.demo.user("camille").id,))
+    assert row is not None and row["confirmed_at"] is None
 
 
 async def test_one_date_of_a_weekly_series_is_moved_or_cancelled_alone(furnished: Sandbox) -> None:
@@ -290,3 +295,22 @@ async def test_my_data_holds_my_interests_and_erasing_them_leaves_none(furnished
     assert confirm.message is not None
     await sb.driver.click(sam, confirm.message, "Erase everything")
     assert await interested(sb, event_id) == []
+
+
+async def test_two_changes_before_the_send_make_one_notice_and_a_change_undone_makes_none(furnished: Sandbox) -> None:
+    sb = furnished
+    await create(sb, adresse=ADDRESS)
+    event_id = await only_event_id(sb)
+    await register(sb, event_id, "alex")
+    await sb.bot.scheduler.run_due()
+    organiser, number = sb.demo.user("dominique"), str(event_id)
+    await sb.bot.scheduler.stop()  # the sends wait: both changes are written before them
+    await sb.driver.slash(organiser, "evenement modifier", evenement=number, adresse="Salle des fêtes")
+    await sb.driver.slash(organiser, "evenement modifier", evenement=number, adresse=CHANGED_TO)
+    await sb.bot.core.outbox.run_due()
+    [notice] = dms_holding(sb, "alex", "a changé")
+    assert f"Où : {ADDRESS}, Clermont-Ferrand (63) → {CHANGED_TO}, Clermont-Ferrand (63)" in notice.text
+    await sb.driver.slash(organiser, "evenement modifier", evenement=number, debut="11/04/2027 14h")
+    await sb.driver.slash(organiser, "evenement modifier", evenement=number, debut="10/04/2027 14h")
+    await sb.bot.core.outbox.run_due()
+    assert len(dms_holding(sb, "alex", "a changé")) == 1  # back as it was: nothing to tell
