@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.dates import format_time, format_when, local_to_utc
+from bot.dates import discord_time, local_to_utc
 from bot.events.models import Event, Registration, Session
 from bot.guild_settings import parse_offsets
 from bot.i18n import gettext
@@ -103,13 +103,15 @@ def reminder_message(
         gettext(
             "Quand : {quand} (jusqu'à {fin})",
             locale,
-            quand=format_when(starts_at, zone, locale),
-            fin=format_time(ends_at, zone, locale),
+            quand=discord_time(starts_at),
+            fin=discord_time(ends_at, "t"),
         )
     ]
-    place = (session.place if session else None) or (event.place if event.commune else None)
+    place = (session.place if session else None) or (event.where if event.commune else None)
     if place:
         lines.append(gettext("Où : {lieu}", locale, lieu=place))
+    if event.map_url and not (session and session.place):
+        lines.append(gettext("Plan : {lien}", locale, lien=event.map_url))
     if event.online_url:
         lines.append(gettext("Lien : {lien}", locale, lien=event.online_url))
     return Outgoing(

@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 
 from bot.client import HabitatBot, bot_of
-from bot.dates import format_when
+from bot.dates import discord_time, format_when
 from bot.errors import Plural, UserError
 from bot.events.card import KIND_EMOJI, seats_text
 from bot.events.models import Event, EventFilters, Manager, Registration, Roster
@@ -48,7 +48,7 @@ def list_embed(events: Sequence[Event], zone: ZoneInfo, locale: str | None, *, p
     embed = discord.Embed(title=gettext("Agenda de l'habitat participatif", locale), colour=COLOUR)
     embed.description = ngettext("{n} événement à venir", "{n} événements à venir", total, locale)
     for number, event in enumerate(events, start=page * PER_PAGE + 1):
-        parts = [format_when(event.starts_at, zone, locale), event.place]
+        parts = [discord_time(event.starts_at), event.place]
         seats = seats_text(event, locale)
         if seats:
             parts.append(seats)
