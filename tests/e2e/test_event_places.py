@@ -125,6 +125,8 @@ async def test_interest_is_counted_apart_takes_no_seat_nor_reminder_and_a_second
     # Who registers is no longer merely interested.
     await sb.driver.click(sb.demo.user("sam"), await card(sb), "S'inscrire")
     assert await interested(sb, event_id) == []
+    again = await sb.driver.click(sb.demo.user("sam"), await card(sb), "Intéressé·e")
+    assert again.content == "You are already registered for “Portes ouvertes des Hirondelles”."
     assert "intéressé" not in (await card(sb)).text
 
 
