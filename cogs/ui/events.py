@@ -115,6 +115,9 @@ def participants_embed(roster: Roster, names: dict[int, str], locale: str | None
             "Places prises : {prises} sur {capacite}.", locale, prises=seats, capacite=roster.event.capacity
         )
         embed.description += "\n" + taken
+    if roster.event.interested:  # counted apart: no seat taken
+        interested = ngettext("{n} intéressé·e", "{n} intéressé·e·s", roster.event.interested, locale)
+        embed.description += "\n👀 " + interested
     present = sum(r.seats for r in confirmed if r.checked_in_at)
     if present:
         embed.description += "\n" + ngettext("{n} personne présente", "{n} personnes présentes", present, locale)

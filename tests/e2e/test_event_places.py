@@ -118,6 +118,8 @@ async def test_interest_is_counted_apart_takes_no_seat_nor_reminder_and_a_second
     assert "2 intéressé·e·s" in shown.text and "3 places libres sur 3" in shown.text
     assert await sb.bot.db.fetchall("SELECT * FROM registrations") == []
     assert await sb.bot.db.fetchall("SELECT * FROM outbox WHERE kind = ?", (REMINDER,)) == []
+    venue = await sb.driver.slash(sb.demo.user("dominique"), "evenement participants", evenement=str(event_id))
+    assert "0 personne inscrite, 0 foyer en attente" in venue.text and "👀 2 intéressé·e·s" in venue.text
     withdrawn = await sb.driver.click(sb.demo.user("alex"), shown, "Intéressé·e")
     assert withdrawn.content == "Intérêt retiré : vous ne suivez plus « Portes ouvertes des Hirondelles »."
     assert "1 intéressé·e\n" in (await card(sb)).text + "\n"
