@@ -49,6 +49,7 @@ class ReminderPolicy:
 
 
 REMINDER = "event.reminder"
+INTEREST_REMINDER = "event.interest_reminder"  # to an interested member who asked for it
 SERVER_WORDS = {"serveur", "server", "défaut", "defaut", "default"}
 NONE_WORDS = {"aucun", "aucune", "none", "non", "no"}
 
@@ -74,31 +75,56 @@ def plan(registration: Registration, guild_id: int, starts_at: datetime, ends_at
     waiting, a member who opted out (policy None) or whose DMs are known to be closed."""
     if policy is None or registration.user_id is None or registration.waiting or registration.dm_closed:
         return []
-    rows = []
-    for offset in policy.offsets:
-        due = policy.due_at(starts_at, ends_at, offset)
-        if due > now:
-            rows.append(
-                {
-                    "kind": REMINDER,
-                    "target": Target.dm,
-                    "recipient_id": registration.user_id,
-                    "guild_id": guild_id,
-                    "locale": registration.locale,
-                    "about": about(registration.id),
-                    "payload": {"offset": offset},
-                    "due_at": due,
-                }
-            )
-    return rows
+    return [
+        {
+            "kind": REMINDER,
+            "target": Target.dm,
+            "recipient_id": registration.user_id,
+            "guild_id": guild_id,
+            "locale": registration.locale,
+            "about": about(registration.id),
+            "payload": {"offset": offset},
+            "due_at": due,
+        }
+        for offset, due in due_times(policy, starts_at, ends_at, now)
+    ]
+
+
+def due_times(
+    policy: ReminderPolicy, starts_at: datetime, ends_at: datetime, now: datetime
+) -> list[tuple[int, datetime]]:
+    """Each delay of the policy and when it falls, those still to come."""
+    return [(offset, due) for offset in policy.offsets if (due := policy.due_at(starts_at, ends_at, offset)) > now]
 
 
 def reminder_message(
     registration: Registration, event: Event, session: Session | None, zone: ZoneInfo, locale: str | None
 ) -> Outgoing:
     """The DM a registrant gets: what, when, where (or the link), and a way to cancel."""
-    starts_at, ends_at = (session.starts_at, session.ends_at) if session else (event.starts_at, event.ends_at)
     title = event.title if session is None else f"{event.title} — {session.title}"
+    lines = where_and_when(event, session, locale)
+    return Outgoing(
+        content=gettext("⏰ Rappel : vous êtes inscrit·e à « {titre} ».", locale, titre=title),
+        title=title,
+        lines=tuple(lines),
+        buttons=(Button(gettext("Je ne viens plus", locale), f"evt:quitter:{registration.id}", "danger"),),
+    )
+
+
+def interest_reminder(event: Event, locale: str | None) -> Outgoing:
+    """The DM an interested member who asked for it gets: what, when, where, and the way to register."""
+    buttons = (Button(gettext("S'inscrire", locale), f"evt:inscrire:{event.id}", "success"),) if event.signup else ()
+    return Outgoing(
+        content=gettext("⏰ Rappel : « {titre} », qui vous intéresse, approche.", locale, titre=event.title),
+        title=event.title,
+        lines=tuple(where_and_when(event, None, locale)),
+        buttons=buttons,
+    )
+
+
+def where_and_when(event: Event, session: Session | None, locale: str | None) -> list[str]:
+    """When (the reader's own time), where (the place, its map) and the online link, for a reminder."""
+    starts_at, ends_at = (session.starts_at, session.ends_at) if session else (event.starts_at, event.ends_at)
     lines = [
         gettext(
             "Quand : {quand} (jusqu'à {fin})",
@@ -114,9 +140,4 @@ def reminder_message(
         lines.append(gettext("Plan : {lien}", locale, lien=event.map_url))
     if event.online_url:
         lines.append(gettext("Lien : {lien}", locale, lien=event.online_url))
-    return Outgoing(
-        content=gettext("⏰ Rappel : vous êtes inscrit·e à « {titre} ».", locale, titre=title),
-        title=title,
-        lines=tuple(lines),
-        buttons=(Button(gettext("Je ne viens plus", locale), f"evt:quitter:{registration.id}", "danger"),),
-    )
+    return lines

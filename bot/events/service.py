@@ -22,6 +22,7 @@ from bot.events.models import (
     EventChanges,
     EventDraft,
     EventFilters,
+    Interest,
     Manager,
     Outcome,
     Registration,
@@ -31,7 +32,7 @@ from bot.events.models import (
     Signup,
 )
 from bot.events.notices import interest_about
-from bot.events.reminders import REMINDER, ReminderPolicy, reminder_message
+from bot.events.reminders import INTEREST_REMINDER, REMINDER, ReminderPolicy, reminder_message
 from bot.events.store import EventStore
 from bot.guild_settings import GuildSettings, GuildSettingsStore
 from bot.i18n import gettext
@@ -76,6 +77,7 @@ class EventService:
         self.on_created: list[Hook] = []
         self.on_changed: list[Hook] = []
         outbox.register(REMINDER, Kind(self._render_reminder, after=self._after_reminder))
+        outbox.register(INTEREST_REMINDER, Kind(self._render_interest_reminder))
         outbox.register(PROMOTED, Kind(self._render_notice))
         outbox.register(CANCELLED, Kind(self._render_notice))
         outbox.register(CHANGED, Kind(self._render_notice))
@@ -191,6 +193,8 @@ class EventService:
         if moved:
             for registration in await self.store.participants(event.id):
                 await self._replan(registration, event, settings)
+            for interest in await self.store.interests(event.id):
+                await self._plan_interest(interest, event, settings)
         await self._promoted(event, promoted, settings)
         await self._card_changed(event)
         for hook in self.on_changed:
@@ -299,6 +303,7 @@ class EventService:
         async with self.db.transaction():
             event = await self.store.plain(event_id)
             if await self.store.withdraw_interest(event_id, user_id):
+                await self._forget_interest(event_id, user_id)
                 interested = False
             else:
                 if event.cancelled or event.ends_at <= self.clock():
@@ -310,6 +315,18 @@ class EventService:
             await self._card_changed(event)  # the card counts the interested members
         self.outbox.nudge()
         return event, interested
+
+    async def remind_interest(self, event_id: int, user_id: int) -> Event:
+        """« Me le rappeler » under the answer to « Intéressé·e »: the member's reminders, at their delays
+        (or the server's), as a registrant's."""
+        async with self.db.transaction():
+            interest = await self.store.remind_interest(event_id, user_id)
+            if interest is None:
+                raise UserError("Vous ne suivez plus cet événement.")
+            event = await self.store.plain(event_id)
+            await self._plan_interest(interest, event, await self.settings.get(event.guild_id))
+        self.outbox.nudge()
+        return event
 
     async def still_coming(self, registration_id: int, user_id: int) -> Event:
         """« Je viens toujours » under a change notice: the registration's answer is recorded."""
@@ -333,6 +350,7 @@ class EventService:
         async with self.db.transaction():
             if not await self.store.withdraw_interest(event_id, user_id):
                 raise UserError("Vous ne suivez plus cet événement.")
+            await self._forget_interest(event_id, user_id)
             event = await self.store.plain(event_id)
             await self._card_changed(event)
         self.outbox.nudge()
@@ -361,6 +379,31 @@ class EventService:
         own = await self.store.member_offsets(registration.user_id)
         rows = reminders.plan(registration, event.guild_id, starts_at, ends_at, policy_for(settings, own), self.clock())
         await self.outbox.store.put_many(rows)
+
+    async def _plan_interest(self, interest: Interest, event: Event, settings: GuildSettings) -> None:
+        """An interested member's reminders, planned again (none unless they asked)."""
+        await self._forget_interest(event.id, interest.user_id)
+        if not interest.remind:
+            return
+        policy = policy_for(settings, await self.store.member_offsets(interest.user_id))
+        await self.outbox.store.put_many(
+            [
+                {
+                    "kind": INTEREST_REMINDER,
+                    "target": Target.dm,
+                    "recipient_id": interest.user_id,
+                    "guild_id": event.guild_id,
+                    "locale": interest.locale,
+                    "about": interest_about(event.id, interest.user_id),
+                    "payload": {"event": event.id, "offset": offset},
+                    "due_at": due,
+                }
+                for offset, due in reminders.due_times(policy, event.starts_at, event.ends_at, self.clock())
+            ]
+        )
+
+    async def _forget_interest(self, event_id: int, user_id: int) -> None:
+        await self.outbox.store.cancel(interest_about(event_id, user_id), [INTEREST_REMINDER], reason="replanifié")
 
     async def _promoted(self, event: Event, promoted: Sequence[Registration], settings: GuildSettings) -> None:
         for registration in promoted:
@@ -474,6 +517,18 @@ class EventService:
             raise Skip(Status.cancelled, "plus inscrit·e ni intéressé·e")
         locale = letter.locale
         return notices.change_message(event, payload["before"], locale, notices.answers(payload, locale))
+
+    async def _render_interest_reminder(self, letter: Letter, zone: ZoneInfo) -> Outgoing:
+        event_id = int(letter.payload["event"])
+        interest = await self.store.interest_of(event_id, letter.recipient_id)
+        if interest is None or not interest.remind:
+            raise Skip(Status.cancelled, "intérêt retiré")  # withdrawn, or registered since
+        event = await self.store.plain(event_id)
+        if event.cancelled:
+            raise Skip(Status.cancelled, "événement annulé")
+        if event.starts_at <= self.clock():
+            raise Skip(Status.missed, "l'événement a commencé")
+        return reminders.interest_reminder(event, letter.locale)
 
     async def _render_reminder(self, letter: Letter, zone: ZoneInfo) -> Outgoing:
         found = await self.store.for_reminder(int(letter.subject.split(":")[1])) if letter.subject else None

@@ -468,6 +468,13 @@ class EventStore:
             (event_id, user_id, locale, to_db(self.db.clock())),
         )
 
+    async def remind_interest(self, event_id: int, user_id: int) -> Interest | None:
+        """The interested member asks for reminders; None when they no longer follow the event."""
+        await self.db.execute(
+            "UPDATE event_interests SET remind = 1 WHERE event_id = ? AND user_id = ?", (event_id, user_id)
+        )
+        return await self.interest_of(event_id, user_id)
+
     async def withdraw_interest(self, event_id: int, user_id: int) -> bool:
         """False when there was none."""
         before = await self.interest_of(event_id, user_id)

@@ -105,13 +105,15 @@ class LeaveButton(ActionButton, template=r"evt:(?P<action>quitter):(?P<id>\d+)")
         await reply(interaction, t(interaction, "Vous n'êtes plus inscrit·e à « {titre} ».", titre=event.title))
 
 
-class InterestButton(ActionButton, template=r"evt:(?P<action>interesse|garder|retirer):(?P<id>\d+)"):
-    """ "Intéressé·e" under an event's card (again: no longer); under a change notice to an interested
-    member, "Je viens toujours" (garder) and "Je ne viens plus" (retirer)."""
+class InterestButton(ActionButton, template=r"evt:(?P<action>interesse|rappel|garder|retirer):(?P<id>\d+)"):
+    """ "Intéressé·e" under an event's card (again: no longer), then "Me le rappeler" (rappel) under the
+    answer; under a change notice to an interested member, "Je viens toujours" (garder) and "Je ne viens
+    plus" (retirer)."""
 
     PREFIX = "evt"
     LABELS: ClassVar[dict[str, str]] = {
-        "interesse": "Intéressé·e", "garder": "Je viens toujours", "retirer": "Je ne viens plus"
+        "interesse": "Intéressé·e", "rappel": "Me le rappeler", "garder": "Je viens toujours",
+        "retirer": "Je ne viens plus",
     }  # fmt: skip
 
     @reported
@@ -123,13 +125,20 @@ class InterestButton(ActionButton, template=r"evt:(?P<action>interesse|garder|re
         elif self.action == "retirer":
             event = await events.no_longer_interested(self.target_id, user_id)
             text = t(interaction, "Vous ne suivez plus « {titre} ».", titre=event.title)
+        elif self.action == "rappel":
+            event = await events.remind_interest(self.target_id, user_id)
+            text = t(interaction, "Vous recevrez un rappel en message privé avant « {titre} », à vos délais "
+                     "(/evenement mes-rappels).", titre=event.title)  # fmt: skip
         else:
             event, now = await events.interest(self.target_id, user_id, interaction.locale.value)
             if now:
                 text = t(interaction, "Noté : « {titre} » vous intéresse (aucune place prise, pas de rappel ; "
                          "cliquez à nouveau pour le retirer).", titre=event.title)  # fmt: skip
-            else:
-                text = t(interaction, "Intérêt retiré : vous ne suivez plus « {titre} ».", titre=event.title)
+                view = discord.ui.View(timeout=None)
+                view.add_item(InterestButton("rappel", event.id, t(interaction, "Me le rappeler")))
+                await reply(interaction, text, view=view)
+                return
+            text = t(interaction, "Intérêt retiré : vous ne suivez plus « {titre} ».", titre=event.title)
         await reply(interaction, text)
 
 
