@@ -66,6 +66,15 @@ def format_when(moment: datetime, zone: ZoneInfo, locale: str | None = None) -> 
     return f"{weekday} {format_day(moment, zone, locale)} à {local.hour}h{local:%M}"
 
 
+def discord_time(moment: datetime, style: str = "F") -> str:
+    """Discord's timestamp markup: each reader sees the moment in their own time zone and language (a
+    member in La Réunion or Martinique reads their own time). The full date comes with how far off it
+    is ("<t:…:F> (<t:…:R>)"); another style ("t": the time alone) comes alone. Files keep the text
+    form (format_when): they are read outside Discord."""
+    unix = int(moment.timestamp())
+    return f"<t:{unix}:F> (<t:{unix}:R>)" if style == "F" else f"<t:{unix}:{style}>"
+
+
 def format_time(moment: datetime, zone: ZoneInfo, locale: str | None = None) -> str:
     local = moment.astimezone(zone)
     return f"{local:%H:%M}" if language_of(locale) == "en" else f"{local.hour}h{local:%M}"

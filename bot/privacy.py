@@ -59,7 +59,7 @@ class MemberDataStore:
             "suggestions_vues": await self._rows("SELECT * FROM suggestions_seen WHERE user_id = ?", me),
             "inscriptions": await self._rows(
                 "SELECT r.id, r.event_id, e.title, e.starts_at, r.session_id, r.guest_name, r.seats, r.status,"
-                " r.remind, r.created_at FROM registrations r JOIN events e ON e.id = r.event_id"
+                " r.remind, r.created_at, r.confirmed_at FROM registrations r JOIN events e ON e.id = r.event_id"
                 " WHERE r.user_id = ? OR r.registered_by = ?",
                 both,
             ),
@@ -67,6 +67,11 @@ class MemberDataStore:
                 "SELECT r.event_id, q.text AS question, a.answer AS reponse FROM registration_answers a"
                 " JOIN registrations r ON r.id = a.registration_id JOIN event_questions q ON q.id = a.question_id"
                 " WHERE r.user_id = ?",
+                me,
+            ),
+            "interets": await self._rows(
+                "SELECT i.event_id, e.title, e.starts_at, i.remind, i.locale, i.created_at, i.confirmed_at"
+                " FROM event_interests i JOIN events e ON e.id = i.event_id WHERE i.user_id = ?",
                 me,
             ),
             "messages_du_bot": await self._rows(
@@ -136,6 +141,7 @@ class MemberDataStore:
             )
             await self.db.execute("UPDATE registrations SET registered_by = NULL WHERE registered_by = ?", me)
             await self.db.execute("DELETE FROM member_reminder_offsets WHERE user_id = ?", me)
+            await self.db.execute("DELETE FROM event_interests WHERE user_id = ?", me)
             # The personal calendar's address stops answering; a presence stays counted, anonymous.
             await self.db.execute("DELETE FROM calendar_tokens WHERE user_id = ?", me)
             await self.db.execute("UPDATE registrations SET checked_in_by = NULL WHERE checked_in_by = ?", me)

@@ -12,7 +12,7 @@ from discord.ext import commands
 from pydantic import ValidationError
 
 from bot.client import HabitatBot
-from bot.dates import format_when
+from bot.dates import discord_time
 from bot.errors import UserError, invalid
 from bot.events.models import EventChanges, EventDraft, SessionDraft
 from bot.events.reminders import member_offsets
@@ -28,7 +28,7 @@ from cogs.ui.members import is_organiser
 from cogs.ui.personal_calendar import NewAddressButton, PersonalCalendarCommands, public_agenda
 from cogs.ui.projects import PublishedProjectOption
 from cogs.ui.questions import AnswersButton, questions_page
-from cogs.ui.registration import LeaveButton, SignupButton, register
+from cogs.ui.registration import InterestButton, LeaveButton, SignupButton, StillComingButton, register
 from cogs.ui.text import reply, t, tn
 from cogs.ui.transformers import (
     DepartementOption,
@@ -62,7 +62,7 @@ class Events(
         super().__init__()
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(SignupButton, LeaveButton, AnswersButton)
+        self.bot.add_dynamic_items(SignupButton, LeaveButton, AnswersButton, InterestButton, StillComingButton)
         self.bot.add_dynamic_items(ArrivalButton, NewAddressButton)
 
     @commands.Cog.listener()
@@ -84,6 +84,7 @@ class Events(
         debut="Début : 12/04/2027 14h30, samedi 14h, 2027-04-12 14:30…",
         fin="Fin : une heure (17h) le même jour, ou une date et une heure",
         commune="Commune où il se tient",
+        adresse="Adresse dans la commune (rue, numéro, salle) : la carte y mène",
         lien="Lien de visioconférence, pour un événement en ligne",
         capacite="Nombre de places (sans limite si vide)",
         description="Présentation de l'événement",
@@ -103,6 +104,7 @@ class Events(
         lien: app_commands.Range[str, 8, 300] | None = None,
         capacite: app_commands.Range[int, 1, 100_000] | None = None,
         description: app_commands.Range[str, 1, 1000] | None = None,
+        adresse: app_commands.Range[str, 3, 200] | None = None,
         repetition: str | None = None,
         occurrences: app_commands.Range[int, 2, 52] | None = None,
         projet: PublishedProjectOption | None = None,
@@ -120,6 +122,7 @@ class Events(
                 starts_at=debut,
                 ends_at=fin.after(debut),
                 code_insee=commune.insee if commune else None,
+                address=adresse,
                 online_url=lien,
                 capacity=capacite,
                 organiser_id=interaction.user.id,
@@ -129,10 +132,10 @@ class Events(
             raise invalid(error, EventDraft) from None
         repeat = Frequency(repetition) if repetition else Frequency.once
         events = await self.bot.events.create(draft, repeat=repeat, count=occurrences)
-        first, zone = events[0], await server_zone(interaction)
+        first = events[0]
         lines = [
             t(interaction, "Événement créé : « {titre} », {quand}.", titre=first.title,
-              quand=format_when(first.starts_at, zone, interaction.locale.value)),
+              quand=discord_time(first.starts_at)),
         ]  # fmt: skip
         if len(events) > 1:
             lines.append(t(interaction, "{n} dates créées, chacune avec ses inscriptions.", n=len(events)))
@@ -150,6 +153,7 @@ class Events(
         debut="Nouveau début",
         fin="Nouvelle fin",
         commune="Nouvelle commune",
+        adresse="Nouvelle adresse dans la commune",
         lien="Nouveau lien",
         capacite="Nouvelle capacité (la liste d'attente avance si elle augmente)",
         description="Nouvelle présentation",
@@ -165,6 +169,7 @@ class Events(
         lien: app_commands.Range[str, 8, 300] | None = None,
         capacite: app_commands.Range[int, 1, 100_000] | None = None,
         description: app_commands.Range[str, 1, 1000] | None = None,
+        adresse: app_commands.Range[str, 3, 200] | None = None,
     ) -> None:
         changes = EventChanges(
             title=titre,
@@ -172,6 +177,7 @@ class Events(
             starts_at=debut,
             ends_at=fin.after(debut or evenement.starts_at) if fin else None,
             code_insee=commune.insee if commune else None,
+            address=adresse,
             online_url=lien,
             capacity=capacite,
         )
@@ -189,8 +195,8 @@ class Events(
         cancelled, told = await self.bot.events.cancel(evenement.id, raison, by=by)
         told_them = tn(
             interaction,
-            "Événement annulé ; {n} inscrit prévenu en message privé.",
-            "Événement annulé ; {n} inscrits prévenus en message privé.",
+            "Événement annulé ; {n} membre prévenu en message privé.",
+            "Événement annulé ; {n} membres prévenus en message privé.",
             told,
         )
         await reply(interaction, told_them)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from bot.dates import format_time, format_when
+from bot.dates import discord_time, format_time, format_when
 from bot.errors import Plural
 from bot.events.models import Event, Session
-from bot.i18n import command_path, gettext, translate_name
+from bot.i18n import command_path, gettext, ngettext, translate_name
 from bot.notify import Button, Outgoing
 from bot.vocabulary import EventKind, label
 
@@ -64,14 +64,18 @@ def project_command(event: Event, locale: str | None) -> str:
 
 
 def card(event: Event, sessions: Sequence[Session], zone: ZoneInfo, locale: str | None) -> Outgoing:
-    """What, when, where, seats left and workshops; the « S'inscrire » button until it is cancelled."""
+    """What, when (in the server's zone, and in each reader's own), where (with a map), seats left,
+    interested members and workshops; « S'inscrire » and « Intéressé·e » until it is cancelled."""
     title = f"{KIND_EMOJI[event.kind]} {event.title}"
     if event.cancelled:
         title = gettext("ANNULÉ", locale) + f" — {title}"
     lines = [event.description, ""] if event.description else []
     lines.append(gettext("Quand : {quand}", locale, quand=when_text(event, zone, locale)))
+    lines.append(gettext("🕒 Dans votre fuseau : {quand}", locale, quand=discord_time(event.starts_at)))
     if event.commune:
-        lines.append(gettext("Où : {lieu}", locale, lieu=event.place))
+        lines.append(gettext("Où : {lieu}", locale, lieu=event.where))
+        if event.map_url:
+            lines.append(gettext("Plan : {lien}", locale, lien=event.map_url))
     elif event.place_text:
         lines.append(gettext("Où : {lieu}", locale, lieu=event.place_text))
     if event.online_url:
@@ -82,6 +86,8 @@ def card(event: Event, sessions: Sequence[Session], zone: ZoneInfo, locale: str 
     seats = seats_text(event, locale)
     if seats:
         lines.append(gettext("Places : {places}", locale, places=seats))
+    if event.interested:
+        lines.append("👀 " + ngettext("{n} intéressé·e", "{n} intéressé·e·s", event.interested, locale))
     if event.source_name:
         lines.append(gettext("Source : agenda de {association}", locale, association=event.source_name))
     else:
@@ -97,5 +103,6 @@ def card(event: Event, sessions: Sequence[Session], zone: ZoneInfo, locale: str 
         lines += ["", gettext("Raison de l'annulation : {raison}", locale, raison=event.cancel_reason)]
     lines += ["", gettext("Événement n° {id}", locale, id=event.id)]
     signup = Button(gettext("S'inscrire", locale), f"evt:inscrire:{event.id}", "success")
-    buttons = () if event.cancelled or not event.signup else (signup,)  # a feed's event may keep its own link
+    interest = Button(gettext("Intéressé·e", locale), f"evt:interesse:{event.id}")
+    buttons = () if event.cancelled or not event.signup else (signup, interest)  # a feed's event may keep its own link
     return Outgoing(content="", title=title, lines=tuple(lines), buttons=buttons)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import TypedDict
+from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -46,6 +47,7 @@ class EventDraft(BaseModel):
     starts_at: datetime = Field(title="debut")
     ends_at: datetime = Field(title="fin")
     code_insee: str | None = Field(default=None, max_length=5, title="commune")
+    address: str | None = Field(default=None, min_length=3, max_length=200, title="adresse")  # in the commune
     online_url: str | None = Field(default=None, max_length=300, title="lien")
     capacity: int | None = Field(default=None, ge=1, le=100_000, title="capacite")
     organiser_id: int
@@ -59,6 +61,8 @@ class EventDraft(BaseModel):
             raise ValueError("la fin doit venir après le début")
         if self.code_insee is None and self.online_url is None and self.place_text is None:
             raise ValueError("indiquez une commune ou un lien")
+        if self.address is not None and self.code_insee is None:
+            raise ValueError("une adresse va avec sa commune")
         if self.online_url is not None and not self.online_url.startswith(("https://", "http://")):
             raise ValueError("le lien doit commencer par https://")
         return self
@@ -85,6 +89,7 @@ class Event(EventDraft):
     project_name: str | None = None
     seats_taken: int = 0
     waiting: int = 0
+    interested: int = 0  # « Intéressé·e », counted apart: no seat taken
 
     @property
     def cancelled(self) -> bool:
@@ -96,9 +101,23 @@ class Event(EventDraft):
 
     @property
     def place(self) -> str:
+        """As lists, calendar files and Discord's event show it: the address in its commune, or the link."""
         if self.commune:
-            return f"{self.commune} ({self.departement})"
+            town = f"{self.commune} ({self.departement})"
+            return f"{self.address}, {town}" if self.address else town
         return self.online_url or self.place_text or ""
+
+    @property
+    def where(self) -> str:
+        """Where to go: the address in its commune, or the place as a feed names it ("" when only online)."""
+        return self.place if self.commune else self.place_text or ""
+
+    @property
+    def map_url(self) -> str | None:
+        """An OpenStreetMap search for the address in its commune: built here, nothing is looked up."""
+        if not self.address or not self.commune:
+            return None
+        return "https://www.openstreetmap.org/search?" + urlencode({"query": f"{self.address}, {self.commune}"})
 
 
 class SessionDraft(BaseModel):
@@ -139,10 +158,22 @@ class Registration(BaseModel):
     dm_closed: bool
     created_at: datetime
     checked_in_at: datetime | None = None  # present at the venue (check-in)
+    confirmed_at: datetime | None = None  # « Je viens toujours », after a change of date or place
 
     @property
     def waiting(self) -> bool:
         return self.status is RegistrationStatus.waiting
+
+
+class Interest(BaseModel):
+    """« Intéressé·e »: a member who follows an event without taking a seat."""
+
+    event_id: int
+    user_id: int
+    remind: bool
+    locale: str | None
+    created_at: datetime
+    confirmed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +197,7 @@ class EventChanges:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     code_insee: str | None = None
+    address: str | None = None
     online_url: str | None = None
     capacity: int | None = None
 

@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.dates import format_time, format_when, local_to_utc
+from bot.dates import discord_time, local_to_utc
 from bot.events.models import Event, Registration, Session
 from bot.guild_settings import parse_offsets
 from bot.i18n import gettext
@@ -49,6 +49,7 @@ class ReminderPolicy:
 
 
 REMINDER = "event.reminder"
+INTEREST_REMINDER = "event.interest_reminder"  # to an interested member who asked for it
 SERVER_WORDS = {"serveur", "server", "défaut", "defaut", "default"}
 NONE_WORDS = {"aucun", "aucune", "none", "non", "no"}
 
@@ -74,47 +75,69 @@ def plan(registration: Registration, guild_id: int, starts_at: datetime, ends_at
     waiting, a member who opted out (policy None) or whose DMs are known to be closed."""
     if policy is None or registration.user_id is None or registration.waiting or registration.dm_closed:
         return []
-    rows = []
-    for offset in policy.offsets:
-        due = policy.due_at(starts_at, ends_at, offset)
-        if due > now:
-            rows.append(
-                {
-                    "kind": REMINDER,
-                    "target": Target.dm,
-                    "recipient_id": registration.user_id,
-                    "guild_id": guild_id,
-                    "locale": registration.locale,
-                    "about": about(registration.id),
-                    "payload": {"offset": offset},
-                    "due_at": due,
-                }
-            )
-    return rows
+    return [
+        {
+            "kind": REMINDER,
+            "target": Target.dm,
+            "recipient_id": registration.user_id,
+            "guild_id": guild_id,
+            "locale": registration.locale,
+            "about": about(registration.id),
+            "payload": {"offset": offset},
+            "due_at": due,
+        }
+        for offset, due in due_times(policy, starts_at, ends_at, now)
+    ]
+
+
+def due_times(
+    policy: ReminderPolicy, starts_at: datetime, ends_at: datetime, now: datetime
+) -> list[tuple[int, datetime]]:
+    """Each delay of the policy and when it falls, those still to come."""
+    return [(offset, due) for offset in policy.offsets if (due := policy.due_at(starts_at, ends_at, offset)) > now]
 
 
 def reminder_message(
     registration: Registration, event: Event, session: Session | None, zone: ZoneInfo, locale: str | None
 ) -> Outgoing:
     """The DM a registrant gets: what, when, where (or the link), and a way to cancel."""
-    starts_at, ends_at = (session.starts_at, session.ends_at) if session else (event.starts_at, event.ends_at)
     title = event.title if session is None else f"{event.title} — {session.title}"
-    lines = [
-        gettext(
-            "Quand : {quand} (jusqu'à {fin})",
-            locale,
-            quand=format_when(starts_at, zone, locale),
-            fin=format_time(ends_at, zone, locale),
-        )
-    ]
-    place = (session.place if session else None) or (event.place if event.commune else None)
-    if place:
-        lines.append(gettext("Où : {lieu}", locale, lieu=place))
-    if event.online_url:
-        lines.append(gettext("Lien : {lien}", locale, lien=event.online_url))
+    lines = where_and_when(event, session, locale)
     return Outgoing(
         content=gettext("⏰ Rappel : vous êtes inscrit·e à « {titre} ».", locale, titre=title),
         title=title,
         lines=tuple(lines),
         buttons=(Button(gettext("Je ne viens plus", locale), f"evt:quitter:{registration.id}", "danger"),),
     )
+
+
+def interest_reminder(event: Event, locale: str | None) -> Outgoing:
+    """The DM an interested member who asked for it gets: what, when, where, and the way to register."""
+    buttons = (Button(gettext("S'inscrire", locale), f"evt:inscrire:{event.id}", "success"),) if event.signup else ()
+    return Outgoing(
+        content=gettext("⏰ Rappel : « {titre} », qui vous intéresse, approche.", locale, titre=event.title),
+        title=event.title,
+        lines=tuple(where_and_when(event, None, locale)),
+        buttons=buttons,
+    )
+
+
+def where_and_when(event: Event, session: Session | None, locale: str | None) -> list[str]:
+    """When (the reader's own time), where (the place, its map) and the online link, for a reminder."""
+    starts_at, ends_at = (session.starts_at, session.ends_at) if session else (event.starts_at, event.ends_at)
+    lines = [
+        gettext(
+            "Quand : {quand} (jusqu'à {fin})",
+            locale,
+            quand=discord_time(starts_at),
+            fin=discord_time(ends_at, "t"),
+        )
+    ]
+    place = (session.place if session else None) or (event.where if event.commune else None)
+    if place:
+        lines.append(gettext("Où : {lieu}", locale, lieu=place))
+    if event.map_url and not (session and session.place):
+        lines.append(gettext("Plan : {lien}", locale, lien=event.map_url))
+    if event.online_url:
+        lines.append(gettext("Lien : {lien}", locale, lien=event.online_url))
+    return lines

@@ -6,22 +6,23 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, replace
-from typing import Unpack
+from typing import Any, Unpack
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from bot.clock import Clock
-from bot.dates import format_when
+from bot.dates import discord_time
 from bot.db import Database
 from bot.errors import UserError, invalid
-from bot.events import reminders
+from bot.events import notices, reminders
 from bot.events.card import card
 from bot.events.models import (
     Event,
     EventChanges,
     EventDraft,
     EventFilters,
+    Interest,
     Manager,
     Outcome,
     Registration,
@@ -30,7 +31,8 @@ from bot.events.models import (
     SessionDraft,
     Signup,
 )
-from bot.events.reminders import REMINDER, ReminderPolicy, reminder_message
+from bot.events.notices import interest_about
+from bot.events.reminders import INTEREST_REMINDER, REMINDER, ReminderPolicy, reminder_message
 from bot.events.store import EventStore
 from bot.guild_settings import GuildSettings, GuildSettingsStore
 from bot.i18n import gettext
@@ -75,6 +77,7 @@ class EventService:
         self.on_created: list[Hook] = []
         self.on_changed: list[Hook] = []
         outbox.register(REMINDER, Kind(self._render_reminder, after=self._after_reminder))
+        outbox.register(INTEREST_REMINDER, Kind(self._render_interest_reminder))
         outbox.register(PROMOTED, Kind(self._render_notice))
         outbox.register(CANCELLED, Kind(self._render_notice))
         outbox.register(CHANGED, Kind(self._render_notice))
@@ -151,6 +154,8 @@ class EventService:
             before = await self._managed(event_id, by)
             if "starts_at" in fields and "ends_at" not in fields:
                 fields["ends_at"] = fields["starts_at"] + (before.ends_at - before.starts_at)
+            if fields.get("code_insee", before.code_insee) != before.code_insee and "address" not in fields:
+                fields["address"] = None  # another commune: the old street is not in it
             try:
                 event, promoted = await self.store.update(event_id, **fields)
             except ValidationError as error:
@@ -174,22 +179,30 @@ class EventService:
     async def _followed(self, before: Event, event: Event, promoted: Sequence[Registration]) -> None:
         settings = await self.settings.get(event.guild_id)
         moved = (event.starts_at, event.ends_at) != (before.starts_at, before.ends_at)
-        if moved or event.place != before.place:
-            moved_up = {p.id for p in promoted}
+        if notices.differs(before, event):  # who moved up is told by its promotion, with the new times
+            was, moved_up = notices.snapshot(before), {p.id for p in promoted}
+            await self.store.ask_again(event.id)
             for registration in await self.store.participants(event.id):
                 if registration.user_id is not None and registration.id not in moved_up:
-                    await self._notice(CHANGED, registration, event)
+                    about = reminders.about(registration.id)
+                    who = {"registration": registration.id}
+                    await self._changed(about, registration.user_id, registration.locale, event, was, who)
+            for interest in await self.store.interests(event.id):
+                about, who = interest_about(event.id, interest.user_id), {"interest": interest.user_id}
+                await self._changed(about, interest.user_id, interest.locale, event, was, who)
         if moved:
             for registration in await self.store.participants(event.id):
                 await self._replan(registration, event, settings)
+            for interest in await self.store.interests(event.id):
+                await self._plan_interest(interest, event, settings)
         await self._promoted(event, promoted, settings)
         await self._card_changed(event)
         for hook in self.on_changed:
             await hook(event)
 
     async def cancel(self, event_id: int, reason: str, *, by: Manager) -> tuple[Event, int]:
-        """Cancel an event; everyone registered or waiting is told, in their language, and the card
-        loses its button. Returns how many members will be told."""
+        """Cancel an event; everyone registered, waiting or interested is told once, in their language,
+        and the card loses its buttons. Returns how many members will be told."""
         async with self.db.transaction():
             await self._managed(event_id, by)
             event, told = await self.cancel_from_source(event_id, reason)
@@ -198,19 +211,26 @@ class EventService:
 
     async def cancel_from_source(self, event_id: int, reason: str) -> tuple[Event, int]:
         """Cancel an event, whoever asks (an organiser checked above, or its calendar feed), everyone
-        registered told; returns how many members will be."""
+        registered or interested told once; returns how many members will be."""
         async with self.db.transaction():
             event, registrations = await self.store.cancel(event_id, reason)
-            told = 0
+            told: set[int] = set()  # a member registered to the event and to a workshop is told once
             for registration in registrations:
                 await self.outbox.store.cancel(reminders.about(registration.id), [REMINDER], reason="annulé")
-                if registration.user_id is not None:
+                if registration.user_id is not None and registration.user_id not in told:
                     await self._notice(CANCELLED, registration, event)
-                    told += 1
+                    told.add(registration.user_id)
+            for interest in await self.store.interests(event_id):
+                if interest.user_id not in told:
+                    await self.outbox.store.put(
+                        CANCELLED, Target.dm, interest.user_id, guild_id=event.guild_id, locale=interest.locale,
+                        about=about_event(event.id), payload={"event": event.id, "interest": interest.user_id},
+                    )  # fmt: skip
+                    told.add(interest.user_id)
             await self._card_changed(event)
             for hook in self.on_changed:
                 await hook(event)
-        return event, told
+        return event, len(told)
 
     async def add_session(self, event_id: int, draft: SessionDraft, *, by: Manager) -> Session:
         """A workshop with its own times and seats, shown on the card."""
@@ -277,6 +297,65 @@ class EventService:
             raise UserError("Vous n'êtes pas inscrit·e à cet événement.")
         return await self.unregister(registration.id, user_id)
 
+    async def interest(self, event_id: int, user_id: int, locale: str) -> tuple[Event, bool]:
+        """« Intéressé·e » on the card: the member follows the event without a seat, or, clicking again,
+        no longer does. Returns the event and whether the member is now interested."""
+        async with self.db.transaction():
+            event = await self.store.plain(event_id)
+            if await self.store.withdraw_interest(event_id, user_id):
+                await self._forget_interest(event_id, user_id)
+                interested = False
+            else:
+                if event.cancelled or event.ends_at <= self.clock():
+                    raise UserError("Cet événement est annulé ou terminé.")
+                if await self.store.registration_of(event_id, user_id) is not None:
+                    raise UserError("Vous êtes déjà inscrit·e à « {titre} ».", titre=event.title)
+                await self.store.add_interest(event_id, user_id, locale)
+                interested = True
+            await self._card_changed(event)  # the card counts the interested members
+        self.outbox.nudge()
+        return event, interested
+
+    async def remind_interest(self, event_id: int, user_id: int) -> Event:
+        """« Me le rappeler » under the answer to « Intéressé·e »: the member's reminders, at their delays
+        (or the server's), as a registrant's."""
+        async with self.db.transaction():
+            interest = await self.store.remind_interest(event_id, user_id)
+            if interest is None:
+                raise UserError("Vous ne suivez plus cet événement.")
+            event = await self.store.plain(event_id)
+            await self._plan_interest(interest, event, await self.settings.get(event.guild_id))
+        self.outbox.nudge()
+        return event
+
+    async def still_coming(self, registration_id: int, user_id: int) -> Event:
+        """« Je viens toujours » under a change notice: the registration's answer is recorded."""
+        async with self.db.transaction():
+            registration = await self.store.registration_by_id(registration_id)
+            if registration is None:
+                raise UserError("Cette inscription n'existe plus.")
+            if registration.user_id != user_id:
+                raise UserError("Ce bouton ne concerne que la personne inscrite.")
+            await self.store.confirm(registration_id)
+        return await self.store.plain(registration.event_id)
+
+    async def still_interested(self, event_id: int, user_id: int) -> Event:
+        """« Je viens toujours » under a change notice, from an interested member."""
+        if not await self.store.confirm_interest(event_id, user_id):
+            raise UserError("Vous ne suivez plus cet événement.")
+        return await self.store.plain(event_id)
+
+    async def no_longer_interested(self, event_id: int, user_id: int) -> Event:
+        """« Je ne viens plus » under a change notice, from an interested member: the interest goes."""
+        async with self.db.transaction():
+            if not await self.store.withdraw_interest(event_id, user_id):
+                raise UserError("Vous ne suivez plus cet événement.")
+            await self._forget_interest(event_id, user_id)
+            event = await self.store.plain(event_id)
+            await self._card_changed(event)
+        self.outbox.nudge()
+        return event
+
     async def set_member_offsets(self, user_id: int, offsets: tuple[int, ...] | None) -> None:
         """A member's own delays (None: the server's; (): none), applied to every coming registration."""
         async with self.db.transaction():
@@ -301,6 +380,31 @@ class EventService:
         rows = reminders.plan(registration, event.guild_id, starts_at, ends_at, policy_for(settings, own), self.clock())
         await self.outbox.store.put_many(rows)
 
+    async def _plan_interest(self, interest: Interest, event: Event, settings: GuildSettings) -> None:
+        """An interested member's reminders, planned again (none unless they asked)."""
+        await self._forget_interest(event.id, interest.user_id)
+        if not interest.remind:
+            return
+        policy = policy_for(settings, await self.store.member_offsets(interest.user_id))
+        await self.outbox.store.put_many(
+            [
+                {
+                    "kind": INTEREST_REMINDER,
+                    "target": Target.dm,
+                    "recipient_id": interest.user_id,
+                    "guild_id": event.guild_id,
+                    "locale": interest.locale,
+                    "about": interest_about(event.id, interest.user_id),
+                    "payload": {"event": event.id, "offset": offset},
+                    "due_at": due,
+                }
+                for offset, due in reminders.due_times(policy, event.starts_at, event.ends_at, self.clock())
+            ]
+        )
+
+    async def _forget_interest(self, event_id: int, user_id: int) -> None:
+        await self.outbox.store.cancel(interest_about(event_id, user_id), [INTEREST_REMINDER], reason="replanifié")
+
     async def _promoted(self, event: Event, promoted: Sequence[Registration], settings: GuildSettings) -> None:
         for registration in promoted:
             if registration.user_id is not None:
@@ -318,6 +422,20 @@ class EventService:
             about=reminders.about(registration.id) if kind != CANCELLED else about_event(event.id),
             payload={"event": event.id, "registration": registration.id},
         )
+
+    async def _changed(
+        self, about: str, user_id: int, locale: str | None, event: Event, was: dict[str, Any], who: dict[str, int]
+    ) -> None:
+        """A change notice to one member; a notice still unsent is replaced, keeping the event as the
+        member last heard of it."""
+        earlier = await self.outbox.store.pending(about, [CHANGED])
+        if earlier:
+            was = earlier[0].payload.get("before", was)
+            await self.outbox.store.cancel(about, [CHANGED], reason="remplacé par un changement plus récent")
+        await self.outbox.store.put(
+            CHANGED, Target.dm, user_id, guild_id=event.guild_id, locale=locale, about=about,
+            payload={"event": event.id, "before": was, **who},
+        )  # fmt: skip
 
     async def _card_changed(self, event: Event) -> None:
         """The card is rewritten from the rows as they are when the rewrite goes out, so one pending
@@ -376,7 +494,7 @@ class EventService:
         if event is None:
             raise Skip(Status.cancelled, "événement supprimé")
         locale = letter.locale
-        about = {"titre": event.title, "quand": format_when(event.starts_at, zone, locale)}
+        about = {"titre": event.title, "quand": discord_time(event.starts_at)}
         if letter.kind == CANCELLED:
             reason = event.cancel_reason or "—"
             text = gettext("❌ « {titre} » ({quand}) est annulé. Raison : {raison}", locale, raison=reason, **about)
@@ -385,8 +503,32 @@ class EventService:
         elif letter.kind == PROMOTED:
             text = gettext("🎉 Une place s'est libérée : vous êtes inscrit·e à « {titre} » ({quand}).", locale, **about)
         else:
-            text = gettext("📅 « {titre} » a changé : désormais {quand}, {lieu}.", locale, lieu=event.place, **about)
+            return await self._render_change(letter, event)
         return Outgoing(content=text)
+
+    async def _render_change(self, letter: Letter, event: Event) -> Outgoing:
+        """Before → after, to a member still registered or interested, with the buttons to answer."""
+        payload = letter.payload
+        if "registration" in payload:
+            still_there = await self.store.registration_by_id(payload["registration"]) is not None
+        else:
+            still_there = await self.store.interest_of(event.id, payload["interest"]) is not None
+        if not still_there:
+            raise Skip(Status.cancelled, "plus inscrit·e ni intéressé·e")
+        locale = letter.locale
+        return notices.change_message(event, payload["before"], locale, notices.answers(payload, locale))
+
+    async def _render_interest_reminder(self, letter: Letter, zone: ZoneInfo) -> Outgoing:
+        event_id = int(letter.payload["event"])
+        interest = await self.store.interest_of(event_id, letter.recipient_id)
+        if interest is None or not interest.remind:
+            raise Skip(Status.cancelled, "intérêt retiré")  # withdrawn, or registered since
+        event = await self.store.plain(event_id)
+        if event.cancelled:
+            raise Skip(Status.cancelled, "événement annulé")
+        if event.starts_at <= self.clock():
+            raise Skip(Status.missed, "l'événement a commencé")
+        return reminders.interest_reminder(event, letter.locale)
 
     async def _render_reminder(self, letter: Letter, zone: ZoneInfo) -> Outgoing:
         found = await self.store.for_reminder(int(letter.subject.split(":")[1])) if letter.subject else None

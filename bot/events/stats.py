@@ -1,4 +1,5 @@
-"""Organisers' figures for one event: registrations week by week, seats and waiting list, attendance
+"""Organisers' figures for one event: registrations week by week, seats and waiting list, the interested
+(counted on the event itself), attendance
 (bot/events/checkin.py), and where the registrants' households live when their introduction says it
 (bot/households/: a commune, so a région). Numbers only; pictures come with bot/pictures/."""
 

@@ -21,6 +21,7 @@ from bot.events.models import (
     EventDraft,
     EventFilters,
     EventStatus,
+    Interest,
     Outcome,
     Registration,
     RegistrationStatus,
@@ -57,12 +58,12 @@ class EventStore:
         async with self.db.transaction():
             for starts_at, ends_at in occurrences:
                 event_id = await self.db.execute(
-                    "INSERT INTO events (guild_id, kind, title, description, starts_at, ends_at, code_insee, commune,"
-                    " departement, region, lat, lon, online_url, capacity, organiser_id, series_id, created_at,"
-                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO events (guild_id, kind, title, description, starts_at, ends_at, code_insee, address,"
+                    " commune, departement, region, lat, lon, online_url, capacity, organiser_id, series_id,"
+                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         draft.guild_id, draft.kind.value, draft.title, draft.description, to_db(starts_at),
-                        to_db(ends_at), draft.code_insee, commune.nom if commune else None,
+                        to_db(ends_at), draft.code_insee, draft.address, commune.nom if commune else None,
                         commune.departement if commune else None, commune.region if commune else None,
                         commune.lat if commune else None, commune.lon if commune else None, draft.online_url,
                         draft.capacity, draft.organiser_id, ids[0] if ids else None, now, now,
@@ -96,7 +97,8 @@ class EventStore:
         do not show them: counting the seats of a plenary of 3,000 at each registration or reminder
         would cost more than the rest of it."""
         row = await self.db.fetchone(
-            f"SELECT *, {PROJECT_NAME}, 0 AS seats_taken, 0 AS waiting FROM events e WHERE id = ?", (event_id,)
+            f"SELECT *, {PROJECT_NAME}, 0 AS seats_taken, 0 AS waiting, 0 AS interested FROM events e WHERE id = ?",
+            (event_id,),
         )
         if row is None:
             raise UserError("Cet événement n'existe pas.")
@@ -110,7 +112,8 @@ class EventStore:
             " COALESCE((SELECT SUM(seats) FROM registrations r WHERE r.event_id = e.id AND r.session_id IS NULL"
             "   AND r.status = 'inscrit'), 0) AS seats_taken,"
             " (SELECT COUNT(*) FROM registrations r WHERE r.event_id = e.id AND r.session_id IS NULL"
-            "   AND r.status = 'attente') AS waiting"
+            "   AND r.status = 'attente') AS waiting,"
+            " (SELECT COUNT(*) FROM event_interests i WHERE i.event_id = e.id) AS interested"
             f" FROM events e WHERE e.id IN ({marks(ids)})",
             tuple(ids),
         )
@@ -119,7 +122,7 @@ class EventStore:
 
     async def update(self, event_id: int, **changes: Any) -> tuple[Event, list[Registration]]:
         """Change an event; a larger capacity moves the waiting list up (who moved up is returned)."""
-        allowed = {"title", "description", "starts_at", "ends_at", "code_insee", "online_url", "capacity"}
+        allowed = {"title", "description", "starts_at", "ends_at", "code_insee", "address", "online_url", "capacity"}
         if set(changes) - allowed:
             raise ValueError(f"unknown event fields: {sorted(set(changes) - allowed)}")
         async with self.db.transaction():
@@ -132,12 +135,12 @@ class EventStore:
                 raise UserError("{reservees} : la capacité ne peut pas descendre en dessous.", reservees=taken)
             commune = self.geo.commune(draft.code_insee) if draft.code_insee else None
             await self.db.execute(
-                "UPDATE events SET title = ?, description = ?, starts_at = ?, ends_at = ?, code_insee = ?, commune = ?,"
-                " departement = ?, region = ?, lat = ?, lon = ?, online_url = ?, capacity = ?, updated_at = ?"
-                " WHERE id = ?",
+                "UPDATE events SET title = ?, description = ?, starts_at = ?, ends_at = ?, code_insee = ?, address = ?,"
+                " commune = ?, departement = ?, region = ?, lat = ?, lon = ?, online_url = ?, capacity = ?,"
+                " updated_at = ? WHERE id = ?",
                 (
                     draft.title, draft.description, to_db(draft.starts_at), to_db(draft.ends_at), draft.code_insee,
-                    commune.nom if commune else None, commune.departement if commune else None,
+                    draft.address, commune.nom if commune else None, commune.departement if commune else None,
                     commune.region if commune else None, commune.lat if commune else None,
                     commune.lon if commune else None, draft.online_url, draft.capacity, to_db(self.db.clock()),
                     event_id,
@@ -331,6 +334,10 @@ class EventStore:
                 # Fewer seats free some; a waiting household that shrank may fit now.
                 promoted = await self._promote(event_id, session_id) if capacity is not None else []
                 registration = await self._registration(existing.id)
+            if user_id is not None:  # who registers is no longer merely interested
+                await self.db.execute(
+                    "DELETE FROM event_interests WHERE event_id = ? AND user_id = ?", (event_id, user_id)
+                )
             position = await self._position(registration) if registration.waiting else None
         return Outcome(event, registration, position, tuple(promoted), existing is None)
 
@@ -357,6 +364,17 @@ class EventStore:
             found = await self.sessions(registration.event_id, only=registration.session_id)
             session = found[0] if found else None
         return registration, event, session
+
+    async def confirm(self, registration_id: int) -> None:
+        """« Je viens toujours », after a change of date or place."""
+        await self.db.execute(
+            "UPDATE registrations SET confirmed_at = ? WHERE id = ?", (to_db(self.db.clock()), registration_id)
+        )
+
+    async def ask_again(self, event_id: int) -> None:
+        """A new change of date or place: earlier « Je viens toujours » answered about the event as it was."""
+        await self.db.execute("UPDATE registrations SET confirmed_at = NULL WHERE event_id = ?", (event_id,))
+        await self.db.execute("UPDATE event_interests SET confirmed_at = NULL WHERE event_id = ?", (event_id,))
 
     async def note_dm_closed(self, registration_id: int) -> None:
         await self.db.execute("UPDATE registrations SET dm_closed = 1 WHERE id = ?", (registration_id,))
@@ -436,6 +454,49 @@ class EventStore:
             promoted.append(waiting.model_copy(update={"status": RegistrationStatus.confirmed}))
         return promoted
 
+    # ----------------------------------------------------------------- interest
+
+    async def interest_of(self, event_id: int, user_id: int) -> Interest | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM event_interests WHERE event_id = ? AND user_id = ?", (event_id, user_id)
+        )
+        return _interest(row) if row else None
+
+    async def add_interest(self, event_id: int, user_id: int, locale: str) -> None:
+        await self.db.execute(
+            "INSERT INTO event_interests (event_id, user_id, locale, created_at) VALUES (?, ?, ?, ?)",
+            (event_id, user_id, locale, to_db(self.db.clock())),
+        )
+
+    async def remind_interest(self, event_id: int, user_id: int) -> Interest | None:
+        """The interested member asks for reminders; None when they no longer follow the event."""
+        await self.db.execute(
+            "UPDATE event_interests SET remind = 1 WHERE event_id = ? AND user_id = ?", (event_id, user_id)
+        )
+        return await self.interest_of(event_id, user_id)
+
+    async def withdraw_interest(self, event_id: int, user_id: int) -> bool:
+        """False when there was none."""
+        before = await self.interest_of(event_id, user_id)
+        await self.db.execute("DELETE FROM event_interests WHERE event_id = ? AND user_id = ?", (event_id, user_id))
+        return before is not None
+
+    async def confirm_interest(self, event_id: int, user_id: int) -> bool:
+        """« Je viens toujours » from an interested member, after a change; False when there was none."""
+        before = await self.interest_of(event_id, user_id)
+        await self.db.execute(
+            "UPDATE event_interests SET confirmed_at = ? WHERE event_id = ? AND user_id = ?",
+            (to_db(self.db.clock()), event_id, user_id),
+        )
+        return before is not None
+
+    async def interests(self, event_id: int) -> list[Interest]:
+        """The members interested in an event, oldest first (a registered member is not among them)."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM event_interests WHERE event_id = ? ORDER BY created_at, user_id", (event_id,)
+        )
+        return [_interest(row) for row in rows]
+
     # ----------------------------------------------------------------- members' own reminder delays
 
     async def member_offsets(self, user_id: int) -> tuple[int, ...] | None:
@@ -481,4 +542,10 @@ def _event(row: aiosqlite.Row) -> Event:
 
 
 def _registration(row: aiosqlite.Row) -> Registration:
-    return from_row(Registration, row, created_at=from_db(row["created_at"]))
+    confirmed = from_db(row["confirmed_at"]) if row["confirmed_at"] else None
+    return from_row(Registration, row, created_at=from_db(row["created_at"]), confirmed_at=confirmed)
+
+
+def _interest(row: aiosqlite.Row) -> Interest:
+    confirmed = from_db(row["confirmed_at"]) if row["confirmed_at"] else None
+    return from_row(Interest, row, created_at=from_db(row["created_at"]), confirmed_at=confirmed)

@@ -237,7 +237,7 @@ class Console:
         return "\n".join(lines)
 
     def _text(self, message: Message) -> str:
-        lines = [readable(message.text, self.emulator), *self.files.keep(self.emulator, message)]
+        lines = [readable(message.text, self.emulator, self.clock()), *self.files.keep(self.emulator, message)]
         return "\n".join(lines)
 
     def _targets(self, rest: str) -> tuple[list[Message], str]:

@@ -8,9 +8,12 @@ import contextlib
 import json
 import re
 import struct
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot.dates import format_day, format_time, format_when
 from bot.sandbox.driver import Message
 from bot.sandbox.emulator import EPHEMERAL, Emulator
 from bot.sandbox.state import (
@@ -33,10 +36,38 @@ TEXT_FILES = (".csv", ".ics", ".json", ".txt")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 _MENTION = re.compile(r"<@!?(\d+)>|<@&(\d+)>|<#(\d+)>")
+_TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
+PARIS = ZoneInfo("Europe/Paris")
+_UNITS = (("an", 365 * 86400), ("mois", 30 * 86400), ("jour", 86400), ("heure", 3600), ("minute", 60))
 
 
-def readable(text: str, emulator: Emulator) -> str:
-    """Mentions as Discord draws them: `@Dominique`, `@Organisateurs`, `#annonces`."""
+def relative(moment: datetime, now: datetime) -> str:
+    """ "dans 3 jours", "il y a 2 heures": Discord's `<t:…:R>`, in French."""
+    seconds = (moment - now).total_seconds()
+    for unit, size in _UNITS:
+        if (n := int(abs(seconds) // size)) >= 1:
+            word = unit if n == 1 or unit.endswith("s") else unit + "s"
+            return f"dans {n} {word}" if seconds > 0 else f"il y a {n} {word}"
+    return "maintenant"
+
+
+def timestamps(text: str, now: datetime) -> str:
+    """Discord's timestamps as a member of the demo server reads them, in Paris time."""
+
+    def shown(match: re.Match[str]) -> str:
+        moment, style = datetime.fromtimestamp(int(match[1]), PARIS), match[2] or "f"
+        if style == "R":
+            return relative(moment, now)
+        if style in "tT":
+            return format_time(moment, PARIS)
+        return format_day(moment, PARIS) if style in "dD" else format_when(moment, PARIS)
+
+    return _TIMESTAMP.sub(shown, text)
+
+
+def readable(text: str, emulator: Emulator, now: datetime) -> str:
+    """Mentions as Discord draws them: `@Dominique`, `@Organisateurs`, `#annonces`; dates in Paris time."""
+    text = timestamps(text, now)
 
     def name(match: re.Match[str]) -> str:
         user, role, channel = match.groups()

@@ -40,6 +40,7 @@ def stats_embed(interaction: discord.Interaction[Any], stats: EventStats) -> dis
     parts = [seats, people]
     if stats.event.capacity:
         parts.append(t(interaction, "capacité : {capacite} places", capacite=stats.event.capacity))
+    parts.append("👀 " + tn(interaction, "{n} intéressé·e", "{n} intéressé·e·s", stats.event.interested))
     embed.description = " · ".join(parts)
     waiting = tn(interaction, "{n} foyer en attente", "{n} foyers en attente", stats.waiting)
     waiting_people = tn(interaction, "{n} personne", "{n} personnes", stats.waiting_people)

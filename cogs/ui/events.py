@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 
 from bot.client import HabitatBot, bot_of
-from bot.dates import format_when
+from bot.dates import discord_time, format_when
 from bot.errors import Plural, UserError
 from bot.events.card import KIND_EMOJI, seats_text
 from bot.events.models import Event, EventFilters, Manager, Registration, Roster
@@ -48,7 +48,7 @@ def list_embed(events: Sequence[Event], zone: ZoneInfo, locale: str | None, *, p
     embed = discord.Embed(title=gettext("Agenda de l'habitat participatif", locale), colour=COLOUR)
     embed.description = ngettext("{n} événement à venir", "{n} événements à venir", total, locale)
     for number, event in enumerate(events, start=page * PER_PAGE + 1):
-        parts = [format_when(event.starts_at, zone, locale), event.place]
+        parts = [discord_time(event.starts_at), event.place]
         seats = seats_text(event, locale)
         if seats:
             parts.append(seats)
@@ -115,6 +115,9 @@ def participants_embed(roster: Roster, names: dict[int, str], locale: str | None
             "Places prises : {prises} sur {capacite}.", locale, prises=seats, capacite=roster.event.capacity
         )
         embed.description += "\n" + taken
+    if roster.event.interested:  # counted apart: no seat taken
+        interested = ngettext("{n} intéressé·e", "{n} intéressé·e·s", roster.event.interested, locale)
+        embed.description += "\n👀 " + interested
     present = sum(r.seats for r in confirmed if r.checked_in_at)
     if present:
         embed.description += "\n" + ngettext("{n} personne présente", "{n} personnes présentes", present, locale)

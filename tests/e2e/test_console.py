@@ -262,12 +262,15 @@ async def test_a_member_signs_up_with_the_button_of_the_card_in_announcements(
     typist: Typist, furnished: Sandbox
 ) -> None:
     signed = await event_with_alex_registered(typist)
-    assert signed.endswith("Inscription confirmée pour 1 personne à « Portes ouvertes des Hirondelles ».")
+    # Discord's timestamps as a member in Paris reads them.
+    assert "1 personne à « Portes ouvertes des Hirondelles », samedi 10 avril 2027 à 14h00 (dans" in signed
     card = await typist(":messages #annonces")
     assert "┃ Organisé par @Dominique\n" in card and "<@" not in card
     rows = await furnished.bot.db.fetchall("SELECT user_id, status FROM registrations")
     assert [(r["user_id"], r["status"]) for r in rows] == [(furnished.demo.user("alex").id, "inscrit")]
-    assert await typist(":clic 1 S'abonner") == "⚠ pas de bouton « S'abonner » ici ; boutons : [S'inscrire]"
+    assert (
+        await typist(":clic 1 S'abonner") == "⚠ pas de bouton « S'abonner » ici ; boutons : [S'inscrire] [Intéressé·e]"
+    )
 
 
 async def test_time_moves_a_reminder_arrives_and_is_answered_in_dms(

@@ -111,7 +111,10 @@ async def test_a_national_event_is_announced_once_on_the_follower_and_not_elsewh
     await sb.bot.scheduler.run_due()
     [relayed] = posts(sb, network.aura.channel("annonces"))
     assert "Relayé depuis le serveur « Habitat participatif — démo »" in relayed.content
-    assert "Rencontre nationale" in relayed.text and [b["label"] for b in relayed.buttons] == ["S'inscrire"]
+    assert "Rencontre nationale" in relayed.text and [b["label"] for b in relayed.buttons] == [
+        "S'inscrire",
+        "Intéressé·e",
+    ]
     assert posts(sb, network.bretagne.channel("annonces")) == []
     assert len(posts(sb, sb.demo.channel("annonces"))) == 1  # A's own card, not a copy
     # A member of B registers from the copy: events are the network's.

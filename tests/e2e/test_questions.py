@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import cogs.ui.events
+from bot.dates import discord_time
 from bot.events.questions import VenueList
 from bot.events.venue import venue_csv
 from bot.sandbox.driver import Message, Reply
@@ -178,7 +179,10 @@ async def test_register_from_the_lists_menu(furnished: Sandbox) -> None:
     menu = listing.message.select("S'inscrire à un de ces événements")
     assert [o["label"] for o in menu["options"]] == ["1. Portes ouvertes des Hirondelles", "2. JPO lyonnaise"]
     joined = await sb.driver.choose(alex, listing.message, ["2. JPO lyonnaise"])
-    assert joined.content == "Inscription confirmée pour 1 personne à « JPO lyonnaise »."
+    event = (await sb.bot.events.titles_like("JPO lyonnaise"))[0]
+    assert (
+        joined.content == f"Inscription confirmée pour 1 personne à « JPO lyonnaise », {discord_time(event.starts_at)}."
+    )
     mine = await sb.driver.slash(alex, "evenement liste", mes_inscriptions=True)
     assert "JPO lyonnaise" in mine.text and "Hirondelles" not in mine.text
 

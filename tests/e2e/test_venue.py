@@ -259,12 +259,13 @@ async def test_an_organiser_reads_an_events_figures_a_member_does_not(
     clock.advance(days=8)
     await register(sb, "morgane", event_id)  # waits: two seats, both taken
     await register(sb, "sam", event_id)
+    await sb.bot.events.interest(event_id, sb.demo.user("camille").id, "fr")
 
     figures = await sb.driver.slash(sb.demo.user("dominique"), "evenement stats", evenement=str(event_id))
     assert figures.ephemeral
     [embed] = figures.embeds
     assert embed["title"] == f"Statistiques — {TITLE}"
-    assert embed["description"] == "1 foyer inscrit · 2 personnes · capacité : 2 places"
+    assert embed["description"] == "1 foyer inscrit · 2 personnes · capacité : 2 places · 👀 1 intéressé·e"
     fields = {field["name"]: field["value"] for field in embed["fields"]}
     assert fields["Liste d'attente"] == "2 foyers en attente · 2 personnes"
     assert fields["Présence (accueil)"] == "0 foyer présent sur 1 inscrit (0 %) · 0 personne sur 2"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot.dates import format_day, format_month, format_time, format_when, local_to_utc, parse_when
+from bot.dates import discord_time, format_day, format_month, format_time, format_when, local_to_utc, parse_when
 from bot.errors import UserError
 from bot.text import strip_accents
 
@@ -458,3 +458,10 @@ def test_a_weekday_is_the_next_one_to_come(minutes: int, weekday: int, at: time,
     local = moment.astimezone(zone)
     assert now < moment <= now + timedelta(days=7, hours=1)
     assert (local.weekday(), local.hour, local.minute) == (weekday, at.hour, at.minute)
+
+
+def test_a_discord_timestamp_names_the_instant_whatever_zone_it_was_read_in() -> None:
+    unix = int(START.timestamp())
+    assert discord_time(START) == f"<t:{unix}:F> (<t:{unix}:R>)"
+    assert discord_time(START.astimezone(REUNION)) == discord_time(START.astimezone(MARTINIQUE))
+    assert discord_time(START, "t") == f"<t:{unix}:t>"

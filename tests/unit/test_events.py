@@ -240,3 +240,16 @@ def test_an_event_needs_a_place_or_a_link_and_an_end_after_its_start() -> None:
         draft(ends_at=START)
     with pytest.raises(ValueError, match="https"):
         draft(code_insee=None, online_url="visio.exemple.org")
+
+
+async def test_an_address_comes_with_its_commune_and_a_map_link_built_without_the_network(events: EventStore) -> None:
+    event_id = await one(events, address="5 rue de l'Église & fils")
+    event = await events.must_get(event_id)
+    assert event.place == "5 rue de l'Église & fils, Clermont-Ferrand (63)"
+    assert event.map_url == (
+        "https://www.openstreetmap.org/search?query=5+rue+de+l%27%C3%89glise+%26+fils%2C+Clermont-Ferrand"
+    )
+    with pytest.raises(ValueError, match="une adresse va avec sa commune"):
+        draft(code_insee=None, online_url="https://visio.exemple.org", address="5 rue de l'Église")
+    online = await events.must_get(await one(events, code_insee=None, online_url="https://visio.exemple.org"))
+    assert (online.map_url, online.where) == (None, "")

@@ -153,7 +153,7 @@ async def test_each_reminder_goes_out_once_at_its_time(
     assert len({n for _, n, _ in notifier.sent}) == 3
 
 
-async def test_a_reminder_is_written_in_the_language_and_time_zone_of_its_day(
+async def test_a_reminder_is_written_in_the_language_of_its_member_and_the_time_of_each_reader(
     core: Core, notifier: RecordingNotifier, clock: ManualDateClock
 ) -> None:
     await core.guild_settings.update(1, timezone="America/Martinique")
@@ -168,7 +168,9 @@ async def test_a_reminder_is_written_in_the_language_and_time_zone_of_its_day(
     await core.scheduler.run_due()
     _, _, message = notifier.sent[0]
     assert message.content.startswith("⏰ Reminder")
-    assert "8:00" in message.lines[0] or "08:00" in message.lines[0]  # 12:00 UTC is 08:00 in Martinique
+    # Discord shows 12:00 UTC as 08:00 to a reader in Martinique, 16:00 in La Réunion.
+    unix = int(START.timestamp())
+    assert message.lines[0] == f"When: <t:{unix}:F> (<t:{unix}:R>) (until <t:{unix + 3 * 3600}:t>)"
 
 
 async def test_a_claim_is_exclusive_and_a_crashed_one_is_retaken_with_the_same_nonce(
@@ -313,7 +315,7 @@ async def test_the_card_is_posted_by_the_ledger_and_a_burst_of_registrations_rew
     await core.scheduler.run_due()
     [(channel, nonce, posted)] = notifier.sent
     assert (channel, nonce[:3]) == (ANNOUNCE_CHANNEL, "ob-")
-    assert [b.custom_id for b in posted.buttons] == [f"evt:inscrire:{event_id}"]
+    assert [b.custom_id for b in posted.buttons] == [f"evt:inscrire:{event_id}", f"evt:interesse:{event_id}"]
     assert (await core.events.store.must_get(event_id)).announce_message_id == 1001
     for user in (1, 2, 3, 4):
         await core.events.register(event_id, user_id=user, seats=1)

@@ -178,12 +178,14 @@ async def test_figures_count_seats_waiting_and_regions(core: Core, clock: Manual
     await core.events.register(event_id, user_id=1, seats=2)
     await core.events.register(event_id, user_id=2, seats=1)
     await core.events.register(event_id, user_id=3, seats=1)
+    await core.events.interest(event_id, 4, "fr")
     with pytest.raises(UserError, match="organisateur"):
         await core.event_stats.of_event(event_id, by=SOMEONE)
     stats = await core.event_stats.of_event(event_id, by=ORGANISER)
     assert (stats.seated, stats.seated_people, stats.waiting, stats.waiting_people) == (1, 2, 2, 2)
     assert stats.regions == (("Auvergne-Rhône-Alpes", 1), ("Bretagne", 1)) and stats.unknown_region == 1
     assert stats.weeks == ((date(2027, 3, 1), 3),)
+    assert stats.event.interested == 1
 
 
 def test_the_public_address_is_checked_and_kept_without_its_last_slash() -> None:
