@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import HabitatBot
-from cogs.ui.feeds import FeedButton, feeds_message, may_organise, organisers_only
+from cogs.ui.feeds import FeedButton, feeds_message
 from cogs.ui.following import (
     FollowedOption,
     ServerOption,
@@ -21,6 +21,7 @@ from cogs.ui.following import (
     regions_choices,
     server_name,
 )
+from cogs.ui.members import may_organise, organisers_only
 from cogs.ui.text import fit, reply, t, tn
 from cogs.ui.transformers import RegionOption, server_zone
 

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from bot.client import HabitatBot
 from bot.dates import discord_time
-from bot.errors import UserError, invalid
+from bot.errors import invalid
 from bot.events.models import EventChanges, EventDraft, SessionDraft
 from bot.events.reminders import member_offsets
 from bot.guild_settings import format_offset
@@ -24,7 +24,7 @@ from cogs.ui.checkin import ArrivalButton, CheckinCommands
 from cogs.ui.event_list import EventListView
 from cogs.ui.event_stats import StatsCommands
 from cogs.ui.events import EventOption, ScheduledEvents, ensure_may_attach, list_filters, manager, send_participants
-from cogs.ui.members import is_organiser
+from cogs.ui.members import organisers_only
 from cogs.ui.personal_calendar import NewAddressButton, PersonalCalendarCommands, public_agenda
 from cogs.ui.projects import PublishedProjectOption
 from cogs.ui.questions import AnswersButton, questions_page
@@ -71,10 +71,6 @@ class Events(
         for guild in self.bot.guilds:
             await self.scheduled.ensure(guild)
 
-    async def organisers_only(self, interaction: discord.Interaction[Any]) -> None:
-        if not is_organiser(interaction.user, await self.bot.guild_settings.get(interaction.guild_id or 0)):
-            raise UserError("Réservé aux organisateurs du serveur.")
-
     # ------------------------------------------------------------------ organisers
 
     @app_commands.command(name="creer", description="Créer un événement (organisateurs)")
@@ -109,7 +105,7 @@ class Events(
         occurrences: app_commands.Range[int, 2, 52] | None = None,
         projet: PublishedProjectOption | None = None,
     ) -> None:
-        await self.organisers_only(interaction)
+        await organisers_only(interaction)
         if projet is not None:
             await ensure_may_attach(interaction, projet)
         assert interaction.guild is not None
@@ -295,7 +291,7 @@ class Events(
         invite: app_commands.Range[str, 2, 80] | None = None,
     ) -> None:
         if pour is not None or invite is not None:
-            await self.organisers_only(interaction)
+            await organisers_only(interaction)
         await register(
             interaction, evenement.id, seats=personnes, session_id=atelier, remind=rappels,
             member=pour.id if pour else None, guest=invite if pour is None else None,

@@ -276,11 +276,7 @@ class EventService:
     async def unregister(self, registration_id: int, user_id: int) -> Event:
         """A member leaves; the seats go down the waiting list, and who moved up is told."""
         async with self.db.transaction():
-            registration = await self.store.registration_by_id(registration_id)
-            if registration is None:
-                raise UserError("Cette inscription n'existe plus.")
-            if registration.user_id != user_id:
-                raise UserError("Ce bouton ne concerne que la personne inscrite.")
+            registration = await self._own(registration_id, user_id)
             promoted = await self.store.unregister(registration_id)
             await self.outbox.store.cancel(reminders.about(registration_id), [REMINDER], reason="désinscrit")
             event = await self.store.plain(registration.event_id)
@@ -289,6 +285,15 @@ class EventService:
                 await self._card_changed(event)
         self.outbox.nudge()
         return event
+
+    async def _own(self, registration_id: int, user_id: int) -> Registration:
+        """The registration a button under a member's message is about, if it is still theirs."""
+        registration = await self.store.registration_by_id(registration_id)
+        if registration is None:
+            raise UserError("Cette inscription n'existe plus.")
+        if registration.user_id != user_id:
+            raise UserError("Ce bouton ne concerne que la personne inscrite.")
+        return registration
 
     async def leave(self, event_id: int, user_id: int, session_id: int | None = None) -> Event:
         """/evenement desinscrire: the member's own registration to the event (or to one workshop)."""
@@ -331,11 +336,7 @@ class EventService:
     async def still_coming(self, registration_id: int, user_id: int) -> Event:
         """« Je viens toujours » under a change notice: the registration's answer is recorded."""
         async with self.db.transaction():
-            registration = await self.store.registration_by_id(registration_id)
-            if registration is None:
-                raise UserError("Cette inscription n'existe plus.")
-            if registration.user_id != user_id:
-                raise UserError("Ce bouton ne concerne que la personne inscrite.")
+            registration = await self._own(registration_id, user_id)
             await self.store.confirm(registration_id)
         return await self.store.plain(registration.event_id)
 

@@ -11,24 +11,14 @@ import discord
 
 from bot.client import bot_of
 from bot.dates import format_when
-from bot.errors import UserError
 from bot.sources.feed_service import feed_summary, problem_text
 from bot.sources.feed_store import Feed
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
-from cogs.ui.members import is_organiser
+from cogs.ui.members import organisers_only
 from cogs.ui.text import reply, t, tn
 
 SHOWN = 12  # two buttons each, five rows of five: the first twelve feeds have theirs
-
-
-async def may_organise(interaction: discord.Interaction[Any]) -> bool:
-    return is_organiser(interaction.user, await bot_of(interaction).guild_settings.get(interaction.guild_id or 0))
-
-
-async def organisers_only(interaction: discord.Interaction[Any]) -> None:
-    if not await may_organise(interaction):
-        raise UserError("Réservé aux organisateurs du serveur.")
 
 
 class FeedButton(ActionButton, template=r"feed:(?P<action>relire|retirer):(?P<id>\d+)"):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 
+from bot.client import bot_of
+from bot.errors import UserError
 from bot.guild_settings import GuildSettings
 
 log = logging.getLogger(__name__)
@@ -29,3 +32,12 @@ def is_organiser(member: discord.Member | discord.User, settings: GuildSettings)
         and settings.organiser_role_id is not None
         and member.get_role(settings.organiser_role_id) is not None
     )
+
+
+async def may_organise(interaction: discord.Interaction[Any]) -> bool:
+    return is_organiser(interaction.user, await bot_of(interaction).guild_settings.get(interaction.guild_id or 0))
+
+
+async def organisers_only(interaction: discord.Interaction[Any]) -> None:
+    if not await may_organise(interaction):
+        raise UserError("Réservé aux organisateurs du serveur.")
