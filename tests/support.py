@@ -9,7 +9,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
+
+from bot.config import Settings
 from bot.notify import Delivery, NotSent, Outgoing, Sent
 
 
@@ -92,3 +96,13 @@ def served_in_thread(site: AbstractAsyncContextManager[object]) -> Iterator[None
         loop.call_soon_threadsafe(stop.set)
         thread.join(10)
         loop.close()
+
+
+def without_settings(monkeypatch: pytest.MonkeyPatch, folder: Path, database: Path | None = None) -> None:
+    """The command line as on a fresh machine: no setting from the environment, no stray .env (it runs
+    in `folder`), and the database, when given, there."""
+    monkeypatch.chdir(folder)
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    if database is not None:
+        monkeypatch.setenv("DATABASE_PATH", str(database))

@@ -13,15 +13,13 @@ import pytest
 from bot.__main__ import SANDBOX_FIRST
 from bot.client import MEMBERS_INTENT_OFF
 from bot.sandbox.emulator import Emulator
+from tests.support import without_settings
 from tests.terminal import emulator_in_a_thread, one_line, run_main, voice_warnings_due
 
 
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    for name in ("DISCORD_TOKEN", "DEV_GUILD_ID", "DEFAULT_TZ", "LOG_LEVEL", "WEB_PORT"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "data" / "habitat.sqlite3"))
+    without_settings(monkeypatch, tmp_path, tmp_path / "data" / "habitat.sqlite3")
 
 
 def test_without_a_token_the_first_command_opens_the_sandbox_saying_so_first(

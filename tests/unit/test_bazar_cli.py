@@ -11,7 +11,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.sandbox.bazar_site import BazarSite, serve_bazar
-from tests.support import served_in_thread
+from tests.support import served_in_thread, without_settings
 from tests.terminal import closed_port, one_line
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bazar"
@@ -20,10 +20,7 @@ SUMMARY = "4 ajoutés, 0 mis à jour, 0 retiré, 0 inchangé, 1 ignoré (arrêt�
 
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    for name in ("DISCORD_TOKEN", "DEV_GUILD_ID", "DEFAULT_TZ", "LOG_LEVEL", "NATIONAL_DB_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    without_settings(monkeypatch, tmp_path, tmp_path / "db.sqlite3")
 
 
 @pytest.fixture

@@ -11,14 +11,13 @@ from bot.__main__ import human_size, main
 from bot.client import REQUIRED_PERMISSIONS, application_id_from_token, cog_extensions, required_permissions
 from bot.problems import database_problem, network_problem
 from bot.text import stemmed
+from tests.support import without_settings
 from tests.terminal import closed_port, one_line, permissions_hold, run_main, voice_warnings_due
 
 
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    for name in ("DISCORD_TOKEN", "DEV_GUILD_ID", "DATABASE_PATH", "DEFAULT_TZ", "LOG_LEVEL", "WEB_PORT"):
-        monkeypatch.delenv(name, raising=False)
+    without_settings(monkeypatch, tmp_path)
 
 
 def test_run_without_token_one_line_points_to_the_portal_the_env_file_and_the_sandbox(

@@ -14,17 +14,14 @@ from bot.config import Settings
 from bot.core import build_core
 from bot.db import Database
 from bot.sandbox.feed_site import FeedSite, serve_feeds
-from tests.support import served_in_thread
+from tests.support import served_in_thread, without_settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 
 
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    for name in ("DISCORD_TOKEN", "DEV_GUILD_ID", "DEFAULT_TZ", "LOG_LEVEL", "NATIONAL_DB_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    without_settings(monkeypatch, tmp_path, tmp_path / "db.sqlite3")
 
 
 @pytest.fixture
