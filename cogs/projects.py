@@ -20,6 +20,7 @@ from bot.vocabulary import Etape, FormeJuridique, Initiative, Public, label
 from cogs.ui.bazar import ConflictButton
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
+from cogs.ui.maps import search_area
 from cogs.ui.members import is_organiser
 from cogs.ui.project_forms import CommuneOrChoices, moderates, open_edit_form, proposal_form, with_commune
 from cogs.ui.projects import ProjectOption, ResultsView, project_choices, settled_card, show_record
@@ -174,7 +175,7 @@ class Projects(
                 interaction, t(interaction, "Aucun projet ne correspond. Essayez moins de mots ou un rayon plus large.")
             )
             return
-        await ResultsView(interaction, self.bot, hits).send(interaction)
+        await ResultsView(interaction, self.bot, hits, search_area(filters)).send(interaction)
 
     # ------------------------------------------------------------------ one record
 

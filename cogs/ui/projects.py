@@ -27,6 +27,7 @@ from bot.limits import (
     SELECT_LABEL,
     clip,
 )
+from bot.pictures.maps import Around
 from bot.projects.messages import moderation_card
 from bot.projects.models import (
     MESSAGE_MAX,
@@ -36,6 +37,7 @@ from bot.projects.models import (
     Relayed,
     SearchHit,
 )
+from cogs.ui.maps import MAP_BUTTON_ID, MapButton
 from cogs.ui.notifier import render
 from cogs.ui.paginator import Paginator
 from cogs.ui.project_forms import moderates, open_edit_form, tl
@@ -142,7 +144,13 @@ def results_embed(
 class ResultsView(Paginator):
     """Pages of five results, and a menu to open one of the page's records."""
 
-    def __init__(self, interaction: discord.Interaction[Any], bot: HabitatBot, hits: list[SearchHit]) -> None:
+    def __init__(
+        self,
+        interaction: discord.Interaction[Any],
+        bot: HabitatBot,
+        hits: list[SearchHit],
+        area: tuple[tuple[str, ...], Around | None] = ((), None),
+    ) -> None:
         self.bot = bot
         self.hits = hits
         self.asker = interaction
@@ -152,6 +160,7 @@ class ResultsView(Paginator):
         )
         self.opener.callback = self._open  # type: ignore[method-assign]
         self.add_item(self.opener)
+        self.add_item(MapButton(interaction, hits, area))
 
     async def _render(self, index: int) -> discord.Embed:
         page_hits = self.hits[index * PER_PAGE : (index + 1) * PER_PAGE]
@@ -170,8 +179,10 @@ class ResultsView(Paginator):
         )
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        # Anyone may open a record from the menu; only the asker turns the pages.
-        if interaction.data and interaction.data.get("component_type") == 3:
+        # Anyone may open a record from the menu or see the map; only the asker turns the pages.
+        if interaction.data and (
+            interaction.data.get("component_type") == 3 or interaction.data.get("custom_id") == MAP_BUTTON_ID
+        ):
             return True
         return await super().interaction_check(interaction)
 

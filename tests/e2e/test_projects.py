@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from bot.outbox import UNREACHABLE, Target
+from bot.pictures.maps import DrawnMap, MapRequest, Projection, draw_map
 from bot.projects.csvfile import CSV_HEADER
 from bot.projects.models import ProjectDraft
 from bot.projects.service import MODERATION, QUESTION, VERDICT
@@ -583,3 +586,37 @@ async def test_fiche_autocomplete_and_unknown_project(furnished: Sandbox) -> Non
 
 def test_draft_model_is_the_import_format() -> None:
     assert set(CSV_HEADER) - {"commune"} == set(ProjectDraft.model_fields)
+
+
+async def test_the_map_of_a_search_near_clermont_numbers_the_found_projects(
+    furnished: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sb = furnished
+    maps: list[DrawnMap] = []
+
+    def recorded(request: MapRequest) -> DrawnMap:
+        maps.append(draw_map(request))
+        return maps[-1]
+
+    monkeypatch.setattr("cogs.ui.maps.draw_map", recorded)
+    reply = await sb.driver.slash(sb.demo.user("alex"), "projet chercher", pres_de="insee:63113", rayon_km=30)
+    assert reply.message is not None
+    found = int(reply.embeds[0]["description"].split()[0])
+    assert found == 7  # two pages: the map numbers them all, beyond the page shown
+    listed = [field["name"].split(" ", 2)[2] for field in reply.embeds[0]["fields"]]
+    shown = await sb.driver.click(sb.demo.user("sam"), reply.message, "Voir sur la carte")
+    assert shown.deferred and shown.messages[-1].ephemeral
+    assert shown.messages[-1].content == f"{found} projects on the map."  # Sam's Discord is in English
+    [attachment] = shown.messages[-1].attachments
+    picture = Image.open(io.BytesIO(attachment.data))
+    assert picture.size == (800, 800) and len(attachment.data) <= 400 * 1024
+    [drawn_map] = maps
+    assert [p.number for p in drawn_map.placed] == list(range(1, found + 1))
+    assert all(p.panel == "main" and math.hypot(p.x_km, p.y_km) <= 30 for p in drawn_map.placed)
+    # The first page's markers stand where the listed projects are.
+    for number, name in enumerate(listed, start=1):
+        row = await sb.bot.db.fetchone("SELECT lat, lon FROM projects WHERE nom = ?", (name,))
+        assert row is not None
+        [marker] = [m for m in drawn_map.placed if m.number == number]
+        expected = Projection(45.7772, 3.0870)(row["lat"], row["lon"])
+        assert (marker.x_km, marker.y_km) == pytest.approx(expected, abs=3)
