@@ -23,7 +23,16 @@ BOUNDARIES = Path(__file__).resolve().parent.parent.parent / "data" / "geo" / "d
 EARTH_KM = 6371.0
 OVERSEAS = ("971", "972", "973", "974", "976")
 # Colour AND shape tell kinds apart, so the legend reads without colour vision.
-STYLES = (("#2e7d32", "o"), ("#e65100", "s"), ("#1565c0", "^"), ("#6a1b9a", "D"), ("#795548", "v"))
+STYLES = (
+    ("#2e7d32", "o"),
+    ("#e65100", "s"),
+    ("#1565c0", "^"),
+    ("#6a1b9a", "D"),
+    ("#795548", "v"),
+    ("#00838f", "P"),
+    ("#c2185b", "X"),
+    ("#455a64", "p"),
+)
 SCALE_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500)
 SIZE_PX = 800
 DPI = 100

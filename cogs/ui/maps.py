@@ -1,19 +1,20 @@
-"""« Voir sur la carte » under search results: the found projects as numbered markers, the same
-numbers as the list, drawn beside the event loop and sent to the member who asked for it alone."""
+"""« Voir sur la carte » under /projet chercher and /evenement liste: what was found as numbered
+markers, the same numbers as the list, drawn beside the event loop and sent to the clicking member alone."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import discord
 
 from bot.client import bot_of
+from bot.events.models import Event
 from bot.pictures import drawn
 from bot.pictures.maps import Around, MapRequest, Marker, draw_map
 from bot.projects.models import Project, SearchFilters, SearchHit
-from bot.vocabulary import Etape
+from bot.vocabulary import Etape, EventKind
 from cogs.ui.project_forms import tl
 from cogs.ui.text import t, tn
 
@@ -54,32 +55,61 @@ def projects_map(
     )
 
 
+MapAnswer = Callable[[discord.Interaction[Any]], Awaitable[tuple[MapRequest, str]]]
+
+
 class MapButton(discord.ui.Button[Any]):
-    def __init__(
-        self,
-        interaction: discord.Interaction[Any],
-        hits: Sequence[SearchHit],
-        area: tuple[tuple[str, ...], Around | None],
-    ) -> None:
+    """Defers (drawing takes a moment), then sends the map to the member who clicked, alone."""
+
+    def __init__(self, interaction: discord.Interaction[Any], custom_id: str, answer: MapAnswer) -> None:
         super().__init__(
             label=t(interaction, "Voir sur la carte"),
             emoji="🗺️",
             style=discord.ButtonStyle.secondary,
-            custom_id=MAP_BUTTON_ID,
+            custom_id=custom_id,
             row=4,
         )
-        self.hits = tuple(hits)
-        self.area = area
+        self.answer = answer
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        bot = bot_of(interaction)
-        projects = await bot.project_service.projects([hit.project_id for hit in self.hits])
-        request = projects_map(interaction, projects, self.hits, self.area)
+        request, text = await self.answer(interaction)
         picture = await drawn(draw_map, request)
-        count = len(request.markers)
         await interaction.followup.send(
-            tn(interaction, "{n} projet sur la carte.", "{n} projets sur la carte.", count),
-            file=discord.File(io.BytesIO(picture.png), filename="carte.png"),
-            ephemeral=True,
+            text, file=discord.File(io.BytesIO(picture.png), filename="carte.png"), ephemeral=True
         )
+
+
+def projects_map_button(
+    interaction: discord.Interaction[Any], hits: Sequence[SearchHit], area: tuple[tuple[str, ...], Around | None]
+) -> MapButton:
+    found = tuple(hits)
+
+    async def answer(clicked: discord.Interaction[Any]) -> tuple[MapRequest, str]:
+        projects = await bot_of(clicked).project_service.projects([hit.project_id for hit in found])
+        request = projects_map(clicked, projects, found, area)
+        count = len(request.markers)
+        return request, tn(clicked, "{n} projet sur la carte.", "{n} projets sur la carte.", count)
+
+    return MapButton(interaction, MAP_BUTTON_ID, answer)
+
+
+def events_map_button(interaction: discord.Interaction[Any], events: Sequence[Event]) -> MapButton:
+    """Events numbered like the list; online-only events have no place and are left off."""
+    listed = tuple(events)
+
+    async def answer(clicked: discord.Interaction[Any]) -> tuple[MapRequest, str]:
+        markers = tuple(
+            Marker(number, event.lat, event.lon, event.departement, event.kind.value)
+            for number, event in enumerate(listed, start=1)
+            if event.lat is not None and event.lon is not None and event.departement is not None
+        )
+        request = MapRequest(
+            markers=markers,
+            kinds=tuple((kind.value, tl(clicked, kind)) for kind in EventKind),
+            title=t(clicked, "Événements à venir"),
+        )
+        count = len(markers)
+        return request, tn(clicked, "{n} événement sur la carte.", "{n} événements sur la carte.", count)
+
+    return MapButton(interaction, "evenement-liste-carte", answer)

@@ -37,7 +37,7 @@ from bot.projects.models import (
     Relayed,
     SearchHit,
 )
-from cogs.ui.maps import MAP_BUTTON_ID, MapButton
+from cogs.ui.maps import MAP_BUTTON_ID, projects_map_button
 from cogs.ui.notifier import render
 from cogs.ui.paginator import Paginator
 from cogs.ui.project_forms import moderates, open_edit_form, tl
@@ -160,7 +160,7 @@ class ResultsView(Paginator):
         )
         self.opener.callback = self._open  # type: ignore[method-assign]
         self.add_item(self.opener)
-        self.add_item(MapButton(interaction, hits, area))
+        self.add_item(projects_map_button(interaction, hits, area))
 
     async def _render(self, index: int) -> discord.Embed:
         page_hits = self.hits[index * PER_PAGE : (index + 1) * PER_PAGE]

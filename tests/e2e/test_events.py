@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from PIL import Image
 
 from bot.announcements.service import ANNOUNCEMENT
 from bot.events.reminders import REMINDER
@@ -698,3 +699,18 @@ async def test_quiet_hours_are_a_server_setting(furnished: Sandbox) -> None:
     assert "23 h → 7 h" in reply.text
     settings = await sb.bot.guild_settings.get(sb.demo.guild.id)
     assert (settings.quiet_start, settings.quiet_end) == (23, 7)
+
+
+async def test_the_events_map_numbers_the_listed_events_by_kind(furnished: Sandbox) -> None:
+    sb = furnished
+    await create(sb)
+    await create(sb, titre="JPO lyonnaise", commune="insee:69123")
+    alex = sb.demo.user("alex")
+    listing = await sb.driver.slash(alex, "evenement liste")
+    assert listing.message is not None
+    shown = await sb.driver.click(alex, listing.message, "Voir sur la carte")
+    assert shown.deferred and shown.messages[-1].ephemeral
+    assert shown.messages[-1].content == "2 événements sur la carte."
+    [attachment] = shown.messages[-1].attachments
+    assert attachment.filename == "carte.png"
+    assert Image.open(io.BytesIO(attachment.data)).size == (800, 800)

@@ -11,6 +11,7 @@ from PIL import Image
 from bot.pictures import drawn
 from bot.pictures.maps import (
     OVERSEAS,
+    STYLES,
     Around,
     MapRequest,
     Marker,
@@ -20,6 +21,7 @@ from bot.pictures.maps import (
     nice_scale,
     outlines,
 )
+from bot.vocabulary import EventKind
 
 KINDS = (("emergence", "Émergence"), ("realisation", "Réalisation"), ("vivre_ensemble", "Vivre ensemble"))
 CLERMONT = Marker(1, 45.7772, 3.0870, "63", "emergence")
@@ -109,3 +111,8 @@ def test_the_scale_is_a_round_length_within_a_fifth_of_the_width() -> None:
     assert nice_scale(1000) == 200
     assert nice_scale(70) == 10
     assert nice_scale(3) == 1
+
+
+def test_every_event_kind_gets_its_own_colour_and_shape() -> None:
+    assert len(EventKind) <= len(STYLES)
+    assert len({colour for colour, _ in STYLES}) == len({shape for _, shape in STYLES}) == len(STYLES)
