@@ -35,6 +35,7 @@ STYLES = (
 )
 SCALE_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500)
 SIZE_PX = 800
+LAND, AROUND = "#f3efe6", "#dcdcdc"
 DPI = 100
 
 Ring = list[tuple[float, float]]  # (lon, lat)
@@ -155,12 +156,21 @@ def _panel(
     x_min, x_max, y_min, y_max = x_min - pad, x_max + pad, y_min - pad, y_max + pad
     # Every département whose outline meets the view, so the neighbours' borders show too.
     shown = [
-        [project(lat, lon) for lon, lat in ring]
+        (code, [project(lat, lon) for lon, lat in ring])
         for code, rings in outlines().items()
         for ring in rings
         if any(lat_min - 1 <= lat <= lat_max + 1 and lon_min - 1.5 <= lon <= lon_max + 1.5 for lon, lat in ring[::4])
     ]
-    axes.add_collection(PolyCollection(shown, facecolors="#f3efe6", edgecolors="#8a8a8a", linewidths=0.5))
+    # The searched area in the land's colour, its neighbours greyed.
+    area = set(codes)
+    axes.add_collection(
+        PolyCollection(
+            [ring for _, ring in shown],
+            facecolors=[LAND if code in area else AROUND for code, _ in shown],
+            edgecolors="#8a8a8a",
+            linewidths=0.5,
+        )
+    )
     if around is not None:
         centre = project(around.lat, around.lon)
         axes.add_patch(Circle(centre, around.radius_km, fill=False, edgecolor="#c62828", linestyle="--", linewidth=1))
