@@ -38,7 +38,7 @@ def charts(interaction: discord.Interaction[Any], figures: Figures, region_names
         BarChart(t(interaction, "Projets par forme juridique"), named(figures.by_forme)),
         BarChart(t(interaction, "Projets par initiative"), named(figures.by_initiative)),
         BarChart(
-            t(interaction, "Projets par public accueilli (un projet peut en accueillir plusieurs)"),
+            t(interaction, "Projets par public (plusieurs par projet possibles)"),
             named(figures.by_public),
         ),
     ]
