@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +15,8 @@ from bot.client import bot_of
 from bot.dates import format_day
 from bot.events.stats import EventStats
 from bot.limits import EMBED_TITLE, clip
+from bot.pictures import drawn
+from bot.pictures.charts import BarChart, draw_bars
 from cogs.ui.checkin import attendance_text
 from cogs.ui.events import COLOUR, EventOption, manager
 from cogs.ui.text import fit, reply, t, tn
@@ -30,8 +33,37 @@ def bars(rows: list[tuple[str, int]]) -> str:
     return "\n".join(f"{name:<{width}} {'█' * round(BAR * count / top) or '·'} {count}" for name, count in rows)
 
 
+def week_bars(interaction: discord.Interaction[Any], stats: EventStats) -> list[tuple[str, int]]:
+    return [
+        (format_day(datetime.combine(week, time(), UTC), WEEKS_ZONE, interaction.locale.value), count)
+        for week, count in stats.weeks
+    ]
+
+
+def stats_charts(interaction: discord.Interaction[Any], stats: EventStats) -> list[BarChart]:
+    """The picture's panels: registrations week by week, and attendance once someone has a seat."""
+    panels = []
+    if stats.weeks:
+        panels.append(
+            BarChart(t(interaction, "Inscriptions par semaine (semaine du…)"), tuple(week_bars(interaction, stats)))
+        )
+    seen = stats.attendance
+    if seen.seated:
+        panels.append(
+            BarChart(
+                t(interaction, "Présence (accueil)"),
+                (
+                    (t(interaction, "foyers inscrits"), seen.seated),
+                    (t(interaction, "foyers présents"), seen.present),
+                    (t(interaction, "personnes inscrites"), seen.seated_people),
+                    (t(interaction, "personnes présentes"), seen.present_people),
+                ),
+            )
+        )
+    return panels
+
+
 def stats_embed(interaction: discord.Interaction[Any], stats: EventStats) -> discord.Embed:
-    locale = interaction.locale.value
     embed = discord.Embed(
         title=clip(t(interaction, "Statistiques — {titre}", titre=stats.event.title), EMBED_TITLE), colour=COLOUR
     )
@@ -51,9 +83,7 @@ def stats_embed(interaction: discord.Interaction[Any], stats: EventStats) -> dis
         presence = attendance_text(interaction, stats.attendance)
     embed.add_field(name=t(interaction, "Présence (accueil)"), value=presence, inline=False)
     if stats.weeks:
-        weeks = [
-            (format_day(datetime.combine(week, time(), UTC), WEEKS_ZONE, locale), count) for week, count in stats.weeks
-        ]
+        weeks = week_bars(interaction, stats)
         embed.add_field(
             name=t(interaction, "Inscriptions par semaine (semaine du…)"),
             value=f"```\n{bars(weeks)}\n```",
@@ -81,4 +111,11 @@ class StatsCommands(commands.Cog):
     @app_commands.describe(evenement="L'événement")
     async def stats(self, interaction: discord.Interaction[Any], evenement: EventOption) -> None:
         figures = await bot_of(interaction).core.event_stats.of_event(evenement.id, by=await manager(interaction))
-        await reply(interaction, "", embed=stats_embed(interaction, figures))
+        await interaction.response.defer(ephemeral=True, thinking=True)  # the chart takes a moment
+        embed = stats_embed(interaction, figures)
+        panels = stats_charts(interaction, figures)
+        files = []
+        if panels:
+            picture = await drawn(draw_bars, panels, embed.title or "")
+            files.append(discord.File(io.BytesIO(picture), filename="statistiques.png"))
+        await reply(interaction, "", embed=embed, files=files)

@@ -451,6 +451,7 @@ COMMANDS: dict[str, tuple[str, Callable[[World], Values]]] = {
     "projet proposer": ("alex", lambda w: {"commune": THIERS, "etape": "emergence"}),
     "projet modifier": ("alex", lambda w: {"projet": w.project}),
     "projet exporter": ("dominique", lambda w: {}),
+    "observatoire": ("alex", lambda w: {}),
     "agenda abonner": ("dominique", lambda w: offline_feeds(w) | {"region": "Auvergne", "annoncer": False}),
     "agenda suivre": ("camille", lambda w: {"serveur": OTHER_SERVER}),
     "agenda ne-plus-suivre": ("camille", lambda w: {"serveur": OTHER_SERVER}),

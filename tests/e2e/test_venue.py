@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import icalendar
 import pytest
+from PIL import Image
 
 from bot.clock import to_db
 from bot.config import Settings
@@ -262,8 +263,10 @@ async def test_an_organiser_reads_an_events_figures_a_member_does_not(
     await sb.bot.events.interest(event_id, sb.demo.user("camille").id, "fr")
 
     figures = await sb.driver.slash(sb.demo.user("dominique"), "evenement stats", evenement=str(event_id))
-    assert figures.ephemeral
-    [embed] = figures.embeds
+    assert figures.deferred  # « thinking… » at once, the figures and their chart follow
+    answer = figures.messages[-1]
+    assert answer.ephemeral
+    [embed] = answer.embeds
     assert embed["title"] == f"Statistiques — {TITLE}"
     assert embed["description"] == "1 foyer inscrit · 2 personnes · capacité : 2 places · 👀 1 intéressé·e"
     fields = {field["name"]: field["value"] for field in embed["fields"]}
@@ -273,9 +276,13 @@ async def test_an_organiser_reads_an_events_figures_a_member_does_not(
     assert re.search(r"1er mars 2027 █+ 1\n8 mars 2027\s+█+ 2", weeks), weeks
     regions = fields["Foyers par région (selon leur présentation)"]
     assert re.search(r"Auvergne-Rhône-Alpes █+ 1", regions) and re.search(r"non indiquée\s+█+ 2", regions)
+    [chart] = answer.attachments
+    assert chart.filename == "statistiques.png"
+    image = Image.open(io.BytesIO(chart.data))
+    assert image.format == "PNG" and image.width == 800
 
     refused = await sb.driver.slash(alex, "evenement stats", evenement=str(event_id))
     assert refused.ephemeral and refused.embeds == []
     assert refused.content.startswith("Seuls l'organisateur de l'événement")
     english = await sb.driver.slash(sb.demo.user("morgane"), "evenement stats", evenement=str(event_id), locale="en-US")
-    assert english.embeds[0]["title"] == f"Statistics — {TITLE}"  # Morgane moderates the server
+    assert english.messages[-1].embeds[0]["title"] == f"Statistics — {TITLE}"  # Morgane moderates the server
