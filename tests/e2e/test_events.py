@@ -22,6 +22,7 @@ from bot.events.service import CANCELLED, CARD, CHANGED, POSTED, PROMOTED
 from bot.outbox import FIRST_RETRY, Status
 from bot.sandbox.driver import Message, Reply
 from bot.sandbox.harness import Sandbox
+from bot.sandbox.state import User
 from bot.web import make_app
 from cogs.ui.events import ScheduledEvents
 from tests.e2e.lives import dies_after_sending, lives
@@ -701,14 +702,20 @@ async def test_quiet_hours_are_a_server_setting(furnished: Sandbox) -> None:
     assert (settings.quiet_start, settings.quiet_end) == (23, 7)
 
 
-async def test_the_events_map_numbers_the_listed_events_by_kind(furnished: Sandbox) -> None:
-    sb = furnished
+async def two_events_listed(sb: Sandbox) -> tuple[User, Message]:
+    """Two open days, one near Clermont-Ferrand, one in Lyon, as Alex's /evenement liste shows them."""
     await create(sb)
     await create(sb, titre="JPO lyonnaise", commune="insee:69123")
     alex = sb.demo.user("alex")
     listing = await sb.driver.slash(alex, "evenement liste")
     assert listing.message is not None
-    shown = await sb.driver.click(alex, listing.message, "Voir sur la carte")
+    return alex, listing.message
+
+
+async def test_the_events_map_numbers_the_listed_events_by_kind(furnished: Sandbox) -> None:
+    sb = furnished
+    alex, listing = await two_events_listed(sb)
+    shown = await sb.driver.click(alex, listing, "Voir sur la carte")
     assert shown.deferred and shown.messages[-1].ephemeral
     assert shown.messages[-1].content == "2 événements sur la carte."
     [attachment] = shown.messages[-1].attachments

@@ -21,7 +21,7 @@ from bot.events.venue import venue_csv
 from bot.sandbox.driver import Message, Reply
 from bot.sandbox.harness import Sandbox
 from bot.sandbox.state import User
-from tests.e2e.test_events import card, create, only_event_id
+from tests.e2e.test_events import card, create, only_event_id, two_events_listed
 
 TRAIN = "Venez-vous en train ?"
 WORKSHOP = "Quel atelier d'abord ?"
@@ -171,14 +171,10 @@ async def test_answers_are_exported_and_erased_with_the_members_data(furnished: 
 
 async def test_register_from_the_lists_menu(furnished: Sandbox) -> None:
     sb = furnished
-    await create(sb)
-    await create(sb, titre="JPO lyonnaise", commune="insee:69123")
-    alex = sb.demo.user("alex")
-    listing = await sb.driver.slash(alex, "evenement liste")
-    assert listing.message is not None
-    menu = listing.message.select("S'inscrire à un de ces événements")
+    alex, listing = await two_events_listed(sb)
+    menu = listing.select("S'inscrire à un de ces événements")
     assert [o["label"] for o in menu["options"]] == ["1. Portes ouvertes des Hirondelles", "2. JPO lyonnaise"]
-    joined = await sb.driver.choose(alex, listing.message, ["2. JPO lyonnaise"])
+    joined = await sb.driver.choose(alex, listing, ["2. JPO lyonnaise"])
     event = (await sb.bot.events.titles_like("JPO lyonnaise"))[0]
     assert (
         joined.content == f"Inscription confirmée pour 1 personne à « JPO lyonnaise », {discord_time(event.starts_at)}."
