@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.events.following import RELAY_CARD, RELAYED
+from bot.sandbox.demo import DemoServer
 from bot.sandbox.driver import Message, Reply
 from bot.sandbox.harness import Sandbox
 from bot.sandbox.state import Channel
@@ -213,15 +214,20 @@ async def test_a_follow_is_the_servers_and_stays_when_its_administrator_erases_t
 # ---------------------------------------------------------------------- the ledger: exactly once
 
 
+async def follows_the_national_server(sb: Sandbox, aura: DemoServer) -> None:
+    """AURA, set up, follows the demo (national) server."""
+    national = sb.demo.guild
+    await configure(sb.bot, aura)
+    await sb.bot.core.following.follow(aura.guild.id, national.id, name=national.name, locale="fr", by=1)
+
+
 async def test_a_relay_queued_by_a_bot_that_dies_is_posted_once_by_the_next(
     tmp_path: Path, clock: ManualDateClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with lives(tmp_path, clock) as world:
         aura = build_server(world.emulator, "Habitat participatif AURA", "aura", with_bot=True)
-        national = world.demo.guild
         async with world.first_life(delivers=True) as first:
-            await configure(first.bot, aura)
-            await first.bot.core.following.follow(aura.guild.id, national.id, name=national.name, locale="fr", by=1)
+            await follows_the_national_server(first, aura)
         async with world.life(delivers=False) as dying:
             await create_on_a(dying)  # the event and its copy's row, in one transaction; the bot dies
             assert await dying.bot.core.outbox.store.counts(RELAYED) == {"pending": 1}
@@ -244,10 +250,8 @@ async def test_a_rewrite_of_a_copy_queued_by_a_bot_that_dies_is_done_by_the_next
 ) -> None:
     async with lives(tmp_path, clock) as world:
         aura = build_server(world.emulator, "Habitat participatif AURA", "aura", with_bot=True)
-        national = world.demo.guild
         async with world.first_life(delivers=True) as first:
-            await configure(first.bot, aura)
-            await first.bot.core.following.follow(aura.guild.id, national.id, name=national.name, locale="fr", by=1)
+            await follows_the_national_server(first, aura)
             await create_on_a(first)
             await first.bot.scheduler.run_due()
         async with world.life(delivers=False) as dying:
