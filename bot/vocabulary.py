@@ -143,6 +143,128 @@ class AdCategory(StrEnum):
     autre = "autre"
 
 
+# ------------------------------------------------------------------ the facilitators' framework (RAHP)
+# Phases are `Etape`; strands, steps, expertise and stances below (bot/resources/framework.py orders them).
+
+
+class Volet(StrEnum):
+    """A strand of the framework."""
+
+    immobilier = "immobilier"
+    participatif = "participatif"
+    collectif = "collectif"
+
+
+class Pas(StrEnum):
+    """A step of one strand (bot/resources/framework.py says which strand and phase)."""
+
+    jalons = "jalons"
+    etudes = "etudes"
+    conception = "conception"
+    construction = "construction"
+    gestion = "gestion"
+    decouverte = "decouverte"
+    cadres = "cadres"
+    roles = "roles"
+    rythme = "rythme"
+    attribution = "attribution"
+    montage = "montage"
+    exploratoire = "exploratoire"
+    intentions = "intentions"
+    collectif_projet = "collectif_projet"
+    voisinage = "voisinage"
+
+
+class Blocage(StrEnum):
+    """What a group may feel stuck on, per strand (bot/resources/framework.py)."""
+
+    foncier = "foncier"
+    financement = "financement"
+    maitrise_ouvrage = "maitrise_ouvrage"
+    budget = "budget"
+    entretien = "entretien"
+    demarches = "demarches"
+    cadre_commun = "cadre_commun"
+    partage_roles = "partage_roles"
+    rythme = "rythme"
+    nouveaux_foyers = "nouveaux_foyers"
+    mobiliser = "mobiliser"
+    projet_commun = "projet_commun"
+    decision = "decision"
+    communication = "communication"
+    conflits = "conflits"
+    entree_sortie = "entree_sortie"
+
+
+class Expertise(StrEnum):
+    participation_citoyenne = "participation_citoyenne"
+    immobilier = "immobilier"
+    gestion_projets = "gestion_projets"
+    dynamiques_groupes = "dynamiques_groupes"
+
+
+class Posture(StrEnum):
+    animation = "animation"
+    facilitation = "facilitation"
+    expertise = "expertise"
+
+
+class Suivi(StrEnum):
+    """How a facilitator works with a group."""
+
+    ponctuel = "ponctuel"
+    continu = "continu"
+
+
+# ------------------------------------------------------------------ the resource centre
+
+
+class Theme(StrEnum):
+    juridique = "juridique"
+    financier = "financier"
+    gouvernance = "gouvernance"
+    conception = "conception"
+    chantier = "chantier"
+    vie_collective = "vie_collective"
+    habitat_inclusif = "habitat_inclusif"
+    foncier = "foncier"
+    collectivites = "collectivites"
+    bailleurs_sociaux = "bailleurs_sociaux"
+    autre = "autre"
+
+
+class TypeRessource(StrEnum):
+    guide = "guide"
+    trame_type = "trame_type"
+    exemple_statuts = "exemple_statuts"
+    etude = "etude"
+    retour_experience = "retour_experience"
+    video = "video"
+    photo = "photo"
+    outil = "outil"
+    autre = "autre"
+
+
+class Destinataire(StrEnum):
+    """Whom a resource is written for."""
+
+    habitants = "habitants"
+    collectivites = "collectivites"
+    professionnels = "professionnels"
+    bailleurs = "bailleurs"
+
+
+class Licence(StrEnum):
+    cc0 = "cc0"
+    cc_by = "cc_by"
+    cc_by_sa = "cc_by_sa"
+    cc_by_nd = "cc_by_nd"
+    cc_by_nc = "cc_by_nc"
+    cc_by_nc_sa = "cc_by_nc_sa"
+    cc_by_nc_nd = "cc_by_nc_nd"
+    tous_droits_reserves = "tous_droits_reserves"
+
+
 # French labels, one table per vocabulary: the same slug ("autre", "atelier") can mean different things.
 LABELS: dict[type[StrEnum], dict[str, str]] = {
     AdCategory: {
@@ -247,6 +369,98 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         EspacePartage.bureau_partage: "Bureau partagé",
         EspacePartage.local_velos: "Local vélos",
         EspacePartage.autre: "Autre espace",
+    },
+    Volet: {
+        Volet.immobilier: "Projet immobilier",
+        Volet.participatif: "Démarche participative",
+        Volet.collectif: "Dynamique collective",
+    },
+    Pas: {
+        Pas.jalons: "Poser les jalons",
+        Pas.etudes: "Études pré-opérationnelles",
+        Pas.conception: "Conception",
+        Pas.construction: "Construction",
+        Pas.gestion: "Gestion du patrimoine",
+        Pas.decouverte: "Découvrir les démarches et les acteurs",
+        Pas.cadres: "Poser le cadre de travail",
+        Pas.roles: "Partager les rôles",
+        Pas.rythme: "Accorder le rythme de la participation",
+        Pas.attribution: "Accueillir les foyers (attribution, vente)",
+        Pas.montage: "Ajuster le montage aux habitants",
+        Pas.exploratoire: "Collectif exploratoire",
+        Pas.intentions: "Collectif d'intentions",
+        Pas.collectif_projet: "Collectif de projet",
+        Pas.voisinage: "Collectif de voisinage",
+    },
+    Blocage: {
+        Blocage.foncier: "Trouver un terrain ou un bâtiment",
+        Blocage.financement: "Boucler le financement",
+        Blocage.maitrise_ouvrage: "Choisir qui porte l'opération (maîtrise d'ouvrage)",
+        Blocage.budget: "Tenir le budget et le calendrier",
+        Blocage.entretien: "Gérer et entretenir le lieu",
+        Blocage.demarches: "Connaître les démarches, les acteurs, les étapes",
+        Blocage.cadre_commun: "Se donner un cadre (charte, objectifs)",
+        Blocage.partage_roles: "Partager les rôles avec le maître d'ouvrage et les concepteurs",
+        Blocage.rythme: "Tenir le rythme de la participation",
+        Blocage.nouveaux_foyers: "Accueillir de nouveaux foyers",
+        Blocage.mobiliser: "Mobiliser, se rencontrer",
+        Blocage.projet_commun: "Passer du « je » au « nous » : écrire le projet commun",
+        Blocage.decision: "Décider ensemble",
+        Blocage.communication: "Communiquer, au-dedans et au-dehors",
+        Blocage.conflits: "Traverser les tensions et les conflits",
+        Blocage.entree_sortie: "Les règles pour entrer et sortir du groupe",
+    },
+    Expertise: {
+        Expertise.participation_citoyenne: "Participation citoyenne",
+        Expertise.immobilier: "Immobilier",
+        Expertise.gestion_projets: "Gestion de projets complexes",
+        Expertise.dynamiques_groupes: "Dynamiques de groupes",
+    },
+    Posture: {
+        Posture.animation: "Animateur·rice",
+        Posture.facilitation: "Facilitateur·rice",
+        Posture.expertise: "Expert·e",
+    },
+    Suivi: {Suivi.ponctuel: "Ponctuel", Suivi.continu: "Dans la durée"},
+    Theme: {
+        Theme.juridique: "Juridique",
+        Theme.financier: "Financier",
+        Theme.gouvernance: "Gouvernance",
+        Theme.conception: "Conception du bâti",
+        Theme.chantier: "Chantier",
+        Theme.vie_collective: "Vie collective",
+        Theme.habitat_inclusif: "Habitat inclusif",
+        Theme.foncier: "Foncier",
+        Theme.collectivites: "Relations avec les collectivités",
+        Theme.bailleurs_sociaux: "Bailleurs sociaux",
+        Theme.autre: "Autre thème",
+    },
+    TypeRessource: {
+        TypeRessource.guide: "Guide",
+        TypeRessource.trame_type: "Trame-type",
+        TypeRessource.exemple_statuts: "Exemple de statuts",
+        TypeRessource.etude: "Étude",
+        TypeRessource.retour_experience: "Retour d'expérience",
+        TypeRessource.video: "Vidéo",
+        TypeRessource.photo: "Photo",
+        TypeRessource.outil: "Outil",
+        TypeRessource.autre: "Autre document",
+    },
+    Destinataire: {
+        Destinataire.habitants: "Habitants",
+        Destinataire.collectivites: "Collectivités",
+        Destinataire.professionnels: "Professionnels",
+        Destinataire.bailleurs: "Bailleurs",
+    },
+    Licence: {
+        Licence.cc0: "Domaine public (CC0)",
+        Licence.cc_by: "Creative Commons BY (citer l'auteur)",
+        Licence.cc_by_sa: "Creative Commons BY-SA (citer, partager à l'identique)",
+        Licence.cc_by_nd: "Creative Commons BY-ND (citer, sans modification)",
+        Licence.cc_by_nc: "Creative Commons BY-NC (citer, pas d'usage commercial)",
+        Licence.cc_by_nc_sa: "Creative Commons BY-NC-SA (citer, pas d'usage commercial, partager à l'identique)",
+        Licence.cc_by_nc_nd: "Creative Commons BY-NC-ND (citer, pas d'usage commercial, sans modification)",
+        Licence.tous_droits_reserves: "Tous droits réservés",
     },
 }
 
