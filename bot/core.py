@@ -30,6 +30,8 @@ from bot.outbox import Outbox, OutboxStore
 from bot.privacy import MemberData, MemberDataStore
 from bot.projects.service import ProjectService
 from bot.projects.store import ProjectStore
+from bot.resources.diagnostic.service import DiagnosticService
+from bot.resources.diagnostic.store import DiagnosticStore
 from bot.scheduler import Scheduler
 from bot.sources.bazar import BazarSync
 from bot.sources.feed_service import FeedService
@@ -60,6 +62,7 @@ class Core:
     checkin: CheckinService
     personal: PersonalCalendar
     event_stats: StatsService
+    diagnostics: DiagnosticService
 
 
 def build_core(
@@ -114,4 +117,5 @@ def build_core(
             PersonalCalendarStore(db), events.store, clock, ZoneInfo(settings.default_tz), public_url
         ),
         event_stats=StatsService(StatsStore(db), events.store, checkins, geo),
+        diagnostics=DiagnosticService(DiagnosticStore(db), geo),
     )

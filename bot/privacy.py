@@ -113,6 +113,12 @@ class MemberDataStore:
             "agendas_suivis_mis_en_place": await self._rows(
                 "SELECT follower_id, followed_id, followed_name, created_at FROM guild_follows WHERE created_by = ?", me
             ),
+            "diagnostics": await self._rows("SELECT * FROM diagnostics WHERE user_id = ?", me),
+            "diagnostics_blocages": await self._rows(
+                "SELECT b.diagnostic_id, b.blocker FROM diagnostic_blockers b"
+                " JOIN diagnostics d ON d.id = b.diagnostic_id WHERE d.user_id = ?",
+                me,
+            ),
         }
 
     async def erase(self, user_id: int) -> None:
@@ -153,3 +159,5 @@ class MemberDataStore:
             await self.db.execute("UPDATE announcements SET author_id = ? WHERE author_id = ?", (UNKNOWN, user_id))
             # A follow is the server's: it stays, without saying which administrator set it up.
             await self.db.execute("UPDATE guild_follows SET created_by = ? WHERE created_by = ?", (UNKNOWN, user_id))
+            # A kept needs diagnostic is the member's, even on their project's record: it goes.
+            await self.db.execute("DELETE FROM diagnostics WHERE user_id = ?", me)

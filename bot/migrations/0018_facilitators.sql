@@ -1,0 +1,1 @@
+-- Number kept for the facilitators' directory (issue 15, branch facilitators); its migration replaces this file.
