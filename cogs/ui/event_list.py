@@ -13,6 +13,7 @@ import discord
 from bot.dates import format_when
 from bot.events.models import Event
 from bot.limits import SELECT_DESCRIPTION, SELECT_LABEL, SELECT_PLACEHOLDER, clip
+from bot.pictures.maps import Around
 from cogs.ui.events import PER_PAGE, list_embed
 from cogs.ui.maps import events_map_button
 from cogs.ui.paginator import Paginator
@@ -23,7 +24,13 @@ from cogs.ui.text import t
 class EventListView(Paginator):
     """Pages of five events; the menu offers the page's events open to registration here."""
 
-    def __init__(self, interaction: discord.Interaction[Any], events: Sequence[Event], zone: ZoneInfo) -> None:
+    def __init__(
+        self,
+        interaction: discord.Interaction[Any],
+        events: Sequence[Event],
+        zone: ZoneInfo,
+        area: tuple[tuple[str, ...], Around | None] = ((), None),
+    ) -> None:
         self.events = list(events)
         self.zone = zone
         self.locale = interaction.locale.value
@@ -34,7 +41,7 @@ class EventListView(Paginator):
             row=0,
         )
         self.signup.callback = self._register  # type: ignore[method-assign]
-        self.add_item(events_map_button(interaction, self.events))
+        self.add_item(events_map_button(interaction, self.events, area))
 
     async def _render(self, index: int) -> discord.Embed:
         page = self.events[index * PER_PAGE : (index + 1) * PER_PAGE]
