@@ -92,7 +92,7 @@ def build_core(
     checkins = CheckinStore(db)
     # A personal calendar's address is given only when members can reach it.
     public_url = settings.public_url if settings.web_port else None
-    return Core(
+    core = Core(
         settings=settings,
         clock=clock,
         db=db,
@@ -119,3 +119,5 @@ def build_core(
         event_stats=StatsService(StatsStore(db), events.store, checkins, geo),
         diagnostics=DiagnosticService(DiagnosticStore(db), geo),
     )
+    core.member_data.in_memory.append(core.diagnostics.drop)
+    return core

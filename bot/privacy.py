@@ -8,6 +8,7 @@ forum posts of the member's running ads are closed through the ledger, written w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bot.ads.service import AdService
@@ -25,6 +26,8 @@ class MemberData:
         self.store = store
         self.ads = ads
         self.outbox = outbox
+        # What holds a member's answers in memory only (a diagnostic under way): forgotten with the rest.
+        self.in_memory: list[Callable[[int], object]] = []
 
     async def export(self, user_id: int) -> dict[str, Any]:
         return await self.store.export(user_id)
@@ -33,6 +36,8 @@ class MemberData:
         async with self.store.db.transaction():
             await self.ads.forget_author(user_id)
             await self.store.erase(user_id)
+        for forget in self.in_memory:
+            forget(user_id)
         self.outbox.nudge()
 
 

@@ -5,7 +5,6 @@ when the member asks (« Garder ce diagnostic »), seen again and redone later."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import StrEnum
 from typing import Any
 
 import discord
@@ -13,12 +12,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import bot_of
-from bot.dates import discord_time
 from bot.errors import UserError
 from bot.geo import Commune
 from bot.limits import (
     BUTTON_LABEL,
-    EMBED_FIELD_VALUE,
     INPUT_LABEL,
     INPUT_PLACEHOLDER,
     MODAL_TITLE,
@@ -26,18 +23,17 @@ from bot.limits import (
     SELECT_LABEL,
     clip,
 )
-from bot.resources.diagnostic.content import DONE, NOT_BEGUN, NOW
 from bot.resources.diagnostic.models import NOT_YET, Draft, Kept
-from bot.resources.diagnostic.rules import Standing, suggested_step
+from bot.resources.diagnostic.rules import suggested_step
 from bot.resources.diagnostic.service import Diagnosis, DiagnosticService
 from bot.resources.framework import BLOCAGES, PHASE, STEPS
 from bot.vocabulary import Etape, Initiative, Volet, label
+from cogs.ui.diagnostic_cards import result_embeds, tl
 from cogs.ui.errors import reported
 from cogs.ui.project_forms import PlaceOrChoices, with_commune
-from cogs.ui.text import fit, reply, t
+from cogs.ui.text import reply, t
 from cogs.ui.views import HabitatModal, OwnedView
 
-COLOUR = discord.Colour.from_rgb(0, 121, 107)
 TITLES = {1: "Votre projet (1/3)", 2: "Où en est le groupe (2/3)", 3: "Ce qui coince (3/3)"}
 INITIATIVES = {
     Initiative.citoyenne: "Un groupe de futurs habitants",
@@ -53,10 +49,6 @@ PHASES = {
 
 def service_of(interaction: discord.Interaction[Any]) -> DiagnosticService:
     return bot_of(interaction).core.diagnostics
-
-
-def tl(interaction: discord.Interaction[Any], value: StrEnum) -> str:
-    return t(interaction, label(value))
 
 
 def option(
@@ -225,71 +217,6 @@ async def open_step(interaction: discord.Interaction[Any], step: int) -> None:
 
 
 # ---------------------------------------------------------------------- the result
-
-
-def result_embeds(
-    interaction: discord.Interaction[Any], diagnosis: Diagnosis, kept: Kept | None
-) -> list[discord.Embed]:
-    answers = diagnosis.answers
-    place = diagnosis.commune.label if diagnosis.commune else answers.code_insee
-    facts = t(
-        interaction,
-        "Initiative {initiative} · phase {phase} · {commune}",
-        initiative=tl(interaction, answers.initiative).lower(),
-        phase=tl(interaction, answers.etape).lower(),
-        commune=place,
-    )
-    if kept is not None:
-        where = (
-            t(
-                interaction,
-                "Gardé le {date}, sur la fiche de « {projet} ».",
-                date=discord_time(kept.kept_at, "D"),
-                projet=kept.project_name,
-            )
-            if kept.project_name
-            else t(interaction, "Gardé le {date}.", date=discord_time(kept.kept_at, "D"))
-        )
-        facts = f"{facts}\n{where}"
-    summary = discord.Embed(title=t(interaction, "Votre diagnostic"), description=facts, colour=COLOUR)
-    summary.add_field(
-        name=t(interaction, "Les compétences qui vous aideraient"),
-        value=clip(
-            "\n".join(f"{n}. {tl(interaction, kind)}" for n, kind in enumerate(diagnosis.expertise, start=1))
-            or t(interaction, "Rien de particulier pour l'instant."),
-            EMBED_FIELD_VALUE,
-        ),
-        inline=False,
-    )
-    return [fit(summary), *(fit(strand_card(interaction, standing)) for standing in diagnosis.standing)]
-
-
-def strand_card(interaction: discord.Interaction[Any], standing: Standing) -> discord.Embed:
-    step = standing.step
-    where = tl(interaction, step) if step else t(interaction, "pas encore commencé")
-    now = NOW[step] if step else NOT_BEGUN[standing.strand]
-    card = discord.Embed(
-        title=f"{tl(interaction, standing.strand)} — {where}",
-        description=t(interaction, now.message),
-        colour=COLOUR,
-    )
-    if standing.blocked:
-        card.add_field(
-            name=t(interaction, "Ce qui coince"),
-            value="\n".join(f"• {tl(interaction, blocker)}" for blocker in standing.blocked),
-            inline=False,
-        )
-    following = standing.next
-    card.add_field(
-        name=t(interaction, "Et ensuite"),
-        value=(
-            f"{tl(interaction, following)} — {t(interaction, NOW[following].message)}"
-            if following
-            else t(interaction, DONE.message)
-        ),
-        inline=False,
-    )
-    return card
 
 
 async def show(

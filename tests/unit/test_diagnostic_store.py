@@ -150,3 +150,13 @@ async def test_a_redo_goes_through_every_step_again(core: Core, service: Diagnos
     service.save_blockers(ALEX, {})
     redo = service.save_project(ALEX, shown, "institutionnelle", "realisation", clermont)
     assert (redo.done, redo.next_step) == (1, 2)
+
+
+async def test_a_run_under_way_is_forgotten_with_my_data(core: Core, service: DiagnosticService) -> None:
+    clermont = core.geo.commune(CLERMONT)
+    assert clermont is not None
+    service.save_project(ALEX, await service.prefill(ALEX), "citoyenne", "emergence", clermont)
+    service.save_project(SAM, await service.prefill(SAM), "citoyenne", "emergence", clermont)
+    await core.member_data.erase(ALEX)
+    assert service.draft(ALEX) is None
+    assert service.draft(SAM) is not None

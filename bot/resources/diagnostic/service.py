@@ -50,6 +50,10 @@ class DiagnosticService:
         kept = await self.kept(user_id)
         return Draft.of(kept.answers) if kept else Draft()
 
+    def drop(self, user_id: int) -> None:
+        """Forget the member's run under way (their data erased)."""
+        self._drafts.pop(user_id, None)
+
     def _hold(self, user_id: int, draft: Draft) -> Draft:
         self._drafts.pop(user_id, None)
         self._drafts[user_id] = draft
