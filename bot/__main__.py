@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sqlite3
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -29,6 +30,7 @@ from bot.sources.bazar import ReadError
 from bot.sources.bazar_messages import SyncReport, summary_line
 from bot.sources.feed_service import FeedReport, feed_summary
 from bot.sources.feed_store import Feed
+from bot.web import WebServer, core_app
 
 GO_LIVE = "mettez le jeton dans .env (cp .env.example .env, ligne DISCORD_TOKEN=)"
 NO_TOKEN = (
@@ -238,6 +240,36 @@ def run(settings: Settings) -> int:
     return fail(problem, code=1) if problem else 0
 
 
+NO_WEB_PORT = (
+    "python -m bot web sert l'agenda (/agenda.ics, agendas personnels, /healthz) sur WEB_PORT : "
+    "réglez WEB_PORT dans .env (par exemple WEB_PORT=8080)."
+)
+
+
+def web_only(settings: Settings) -> int:
+    """The HTTP side alone, without a Discord connection, until Ctrl+C or SIGTERM."""
+    port = settings.web_port
+    if port is None:
+        return fail(NO_WEB_PORT)
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, stop.set)
+        async with opened(settings) as db:
+            server = WebServer(core_app(build_core(settings, db=db)), port)
+            await server.start()
+            print(f"Agenda servi sur le port {port} (/agenda.ics, /healthz) ; Ctrl+C pour arrêter.", flush=True)
+            try:
+                await stop.wait()
+            finally:
+                await server.stop()
+
+    asyncio.run(serve())
+    return 0
+
+
 def sandbox(settings: Settings, database: str | None) -> int:
     from bot.sandbox.console import run_console
 
@@ -255,6 +287,7 @@ def parser() -> argparse.ArgumentParser:
     sandbox_cmd = commands.add_parser("sandbox", help="essayer le bot hors ligne, dans un Discord local")
     sandbox_cmd.add_argument("--database", help="fichier SQLite (par défaut : un fichier temporaire)")
     commands.add_parser("migrate", help="appliquer les migrations de la base")
+    commands.add_parser("web", help="servir l'agenda et /healthz seuls, sans connexion à Discord (WEB_PORT)")
     importing = commands.add_parser(
         "import-projects", help="importer des projets depuis un CSV UTF-8, ou la base nationale (--format bazar)"
     )
@@ -314,6 +347,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(settings)
         if command == "migrate":
             return asyncio.run(migrate(settings))
+        if command == "web":
+            return web_only(settings)
         if command == "import-projects" and args.format == "bazar":
             return import_bazar(settings, args.file, args.form)
         if command == "import-projects":

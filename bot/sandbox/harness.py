@@ -84,8 +84,14 @@ async def sandbox(
 def attach(emulator: Emulator, bot: HabitatBot, demo: DemoServer) -> Sandbox:
     """A driver that knows when this bot has caught up with what the emulator sent it."""
     driver = Driver(emulator)
-    driver.bot_sequence = lambda: bot.ws.sequence if bot.ws else None
+    driver.bot_sequence = lambda shard_id: shard_sequence(bot, shard_id)
     return Sandbox(emulator, driver, bot, demo)
+
+
+def shard_sequence(bot: HabitatBot, shard_id: int) -> int | None:
+    """The last event sequence a shard of the bot has read (discord.py keeps it on the shard's socket)."""
+    shard = bot.get_shard(shard_id)
+    return shard._parent.ws.sequence if shard is not None else None
 
 
 async def invite(box: Sandbox, guild: Guild) -> None:
