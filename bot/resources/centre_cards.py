@@ -8,10 +8,11 @@ from bot.i18n import gettext
 from bot.limits import EMBED_DESCRIPTION, EMBED_TITLE, clip
 from bot.notify import Button, Outgoing
 from bot.resources.models import Resource
-from bot.vocabulary import label
+from bot.vocabulary import Theme, label
 
 EXAMPLE_MARK = "📎 Exemple, pas un modèle : ce document est le texte d'un groupe, à adapter au vôtre."
 TAG_NAME = 20  # forum tags hold at most 20 characters
+SHORT_TAGS = {Theme.collectivites: "Collectivités"}  # labels too long for a tag
 
 
 def size_text(size: int) -> str:
@@ -73,7 +74,7 @@ def moderation_card(resource: Resource) -> Outgoing:
 
 def forum_tags(resource: Resource) -> list[str]:
     """The tags a resource's forum post is filed under: its theme and its phase (French, as the forum's)."""
-    tags = [label(resource.theme)]
+    tags = [SHORT_TAGS.get(resource.theme, label(resource.theme))]
     if resource.etape is not None:
         tags.append(label(resource.etape))
     return [clip(tag, TAG_NAME) for tag in tags]

@@ -169,7 +169,9 @@ async def test_after_erasure_pending_proposals_go_and_published_ones_stay_namele
     await propose(sb, title="Charte du Clos des Tests")
     exported = await sb.bot.member_data.export(alex.id)
     assert {r["titre"] for r in exported["ressources_proposees"]} == {TITLE, "Charte du Clos des Tests"}
-    await sb.bot.member_data.erase(alex.id)
+    confirm = await sb.driver.slash(alex, "mes-donnees supprimer")
+    assert confirm.message is not None
+    await sb.driver.click(alex, confirm.message, "Tout effacer")
     rows = await sb.bot.db.fetchall("SELECT titre, proposed_by, statut FROM resources WHERE titre LIKE '%Clos%'")
     assert [tuple(row) for row in rows] == [(TITLE, None, "publie")]
     files = await sb.bot.db.fetchone("SELECT COUNT(*) FROM resource_files")
@@ -248,3 +250,10 @@ async def test_a_verdict_sent_by_a_bot_killed_before_marking_it_is_not_sent_twic
             assert await again.bot.scheduler.run_due() == 1
             assert await again.bot.core.outbox.store.counts(VERDICT) == {"sent": 1}
         assert len(world.emulator.dms_to(world.demo.user("alex"))) == 1
+
+
+async def test_an_administrator_sets_the_resources_forum(sb: Sandbox) -> None:
+    forum = sb.demo.channel("ressources")
+    done = await sb.driver.slash(sb.demo.user("camille"), "config salons", ressources=forum)
+    assert done.ephemeral and f"<#{forum.id}>" in done.text
+    assert (await sb.bot.guild_settings.get(sb.demo.guild.id)).resources_forum_id == forum.id

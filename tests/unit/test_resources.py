@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -21,6 +21,7 @@ from bot.resources.csvfile import CSV_HEADER, parse_csv, to_csv
 from bot.resources.framework import PHASE, STEPS, strand_of
 from bot.resources.models import FILE_MAX_BYTES, ResourceDraft, ResourceFilters, ResourceStatus, StoredFile
 from bot.resources.service import MODERATION, ResourceService
+from bot.text import strip_accents
 from bot.vocabulary import Destinataire, Etape, Pas, Theme, TypeRessource, Volet
 from tests.support import ManualDateClock, RecordingNotifier
 
@@ -207,6 +208,35 @@ async def test_for_step_gives_the_step_first_then_the_strand_in_the_phase_then_t
     waiting = await service.propose(draft("En attente", pas=Pas.intentions), file=None, proposer_id=ALEX,
                                     guild_id=GUILD, locale="fr")  # fmt: skip
     assert waiting.resource.id not in [r.id for r in await service.for_step(Volet.collectif, Pas.intentions, None)]
+
+
+async def test_results_come_by_relevance_then_newest_first(service: ResourceService, clock: ManualDateClock) -> None:
+    for titre, resume in (
+        ("Ancien guide", "Un guide ancien sur le foncier et les communes."),
+        ("Récent guide", "Un guide récent sur le foncier."),
+        ("Foncier foncier", "Le foncier, encore le foncier, toujours le foncier des communes."),
+    ):
+        clock.advance(days=1)
+        await service.store.import_drafts([draft(titre, resume=resume)])
+    newest = await service.resources(await service.search(ResourceFilters()))
+    assert [r.titre for r in newest] == ["Foncier foncier", "Récent guide", "Ancien guide"]
+    relevant = await service.resources(await service.search(ResourceFilters(texte="foncier")))
+    assert relevant[0].titre == "Foncier foncier"
+
+
+WORDS = ["coopérative", "énergie", "Gérance", "élue", "sociocratie", "chantier", "bâtiment", "intergénérationnel"]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=4, unique=True), st.data())
+async def test_any_word_of_a_summary_finds_it_typed_without_accents_or_capitals(
+    core: Core, words: list[str], data: st.DataObject
+) -> None:
+    service = core.resources
+    titre = "Ressource " + str(len(await service.store.published_ids()))
+    await service.store.import_drafts([draft(titre, resume="Un document : " + ", ".join(words) + ".")])
+    typed = strip_accents(data.draw(st.sampled_from(words))).upper()
+    assert titre in await titles(service, texte=typed)
 
 
 # ---------------------------------------------------------------------- CSV
