@@ -148,6 +148,8 @@ def result_block(interaction: discord.Interaction[Any], resource: Resource) -> s
     facts = [tl(interaction, resource.theme), tl(interaction, resource.type)]
     if resource.etape is not None:
         facts.append(tl(interaction, resource.etape))
+    if resource.exemple:
+        facts.append(t(interaction, "exemple, pas un modèle"))
     if resource.fichier is not None:
         facts.append("📎 " + t(interaction, "fichier"))
     lines = [" · ".join(facts), clip(" ".join(resource.resume.split()), SNIPPET)]

@@ -151,6 +151,11 @@ async def test_a_refused_form_is_given_back_as_typed(furnished: Sandbox) -> None
 
 async def test_demo_resources_are_found_by_filters_and_opened(furnished: Sandbox) -> None:
     sb, sam = furnished, furnished.demo.user("sam")
+    every = await sb.driver.slash(sb.demo.user("alex"), "ressource chercher")
+    assert every.ephemeral and every.embeds[0]["description"] == "6 ressources trouvées"
+    assert every.message is not None and len(every.embeds[0]["fields"]) == 5
+    await sb.driver.click(sb.demo.user("alex"), every.message, "▶")
+    assert [f["name"][:2] for f in every.message.embeds[0]["fields"]] == ["6."]
     found = await sb.driver.slash(sam, "ressource chercher", volet="collectif", public="habitants")
     assert "Guide de la prise de décision en groupe (démo)" in found.text
     assert "Charte d'un groupe en émergence (démo)" in found.text
