@@ -1,5 +1,5 @@
-"""Command line: `python -m bot [run | sandbox | migrate | invite | import-projects | export-projects | read-feeds
-| backup]`.
+"""Command line: `python -m bot [run | sandbox | migrate | invite | import-projects | export-projects |
+import-resources | export-resources | read-feeds | backup]`.
 
 Without a command: the bot when DISCORD_TOKEN is set, the offline sandbox otherwise. Whatever stops
 a command (a token, the network, the database file) is said in one French line on stderr with a
@@ -14,12 +14,12 @@ import logging
 import signal
 import sqlite3
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, closing
 from pathlib import Path
 
 from bot.config import Settings, SettingsError, load_settings
-from bot.core import build_core
+from bot.core import Core, build_core
 from bot.db import Database, MigrationError
 from bot.i18n import gettext, ngettext
 from bot.problems import Stop, database_problem
@@ -104,7 +104,19 @@ async def migrate(settings: Settings) -> int:
     return 0
 
 
+Importer = Callable[[Core, str], Awaitable[ImportReport]]
+Exporter = Callable[[Core], Awaitable[tuple[str, int]]]
+
+
 def import_projects(settings: Settings, path: Path) -> int:
+    return import_csv(settings, path, lambda core, text: core.project_service.import_csv(text))
+
+
+def import_resources(settings: Settings, path: Path) -> int:
+    return import_csv(settings, path, lambda core, text: core.resources.import_csv(text))
+
+
+def import_csv(settings: Settings, path: Path, importer: Importer) -> int:
     """All rows validated first; one bad row and nothing is written."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -115,7 +127,7 @@ def import_projects(settings: Settings, path: Path) -> int:
 
     async def write() -> ImportReport:
         async with opened(settings) as db:
-            return await build_core(settings, db=db).project_service.import_csv(text)
+            return await importer(build_core(settings, db=db), text)
 
     try:
         report = asyncio.run(write())
@@ -151,9 +163,27 @@ def import_bazar(settings: Settings, source: str, form: Path | None) -> int:
 
 
 def export_projects(settings: Settings, path: Path | None) -> int:
+    def told(n: int) -> str:
+        return ngettext("{n} projet exporté dans {chemin}.", "{n} projets exportés dans {chemin}.", n, chemin=path)
+
+    return export_csv(settings, path, lambda core: core.project_service.export_csv(), told)
+
+
+def export_resources(settings: Settings, path: Path | None) -> int:
+    def told(n: int) -> str:
+        return ngettext(
+            "{n} ressource exportée dans {chemin}.", "{n} ressources exportées dans {chemin}.", n, chemin=path
+        )
+
+    return export_csv(settings, path, lambda core: core.resources.export_csv(), told)
+
+
+def export_csv(settings: Settings, path: Path | None, exporter: Exporter, told: Callable[[int], str]) -> int:
+    """The CSV on standard output, or written to `path` and how many rows went there said on stderr."""
+
     async def read() -> tuple[str, int]:
         async with opened(settings) as db:
-            return await build_core(settings, db=db).project_service.export_csv()
+            return await exporter(build_core(settings, db=db))
 
     text, count = asyncio.run(read())
     if path is None:
@@ -163,8 +193,7 @@ def export_projects(settings: Settings, path: Path | None) -> int:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise Stop(f"Écriture impossible de {path} : {exc.strerror or exc}.") from None
-    exported = ngettext("{n} projet exporté dans {chemin}.", "{n} projets exportés dans {chemin}.", count, chemin=path)
-    print(exported, file=sys.stderr)
+    print(told(count), file=sys.stderr)
     return 0
 
 
@@ -298,6 +327,10 @@ def parser() -> argparse.ArgumentParser:
     importing.add_argument("--form", type=Path, help="avec --format bazar : le formulaire enregistré (JSON)")
     exporting = commands.add_parser("export-projects", help="exporter les projets publiés en CSV")
     exporting.add_argument("file", type=Path, nargs="?", help="fichier (par défaut : la sortie standard)")
+    resources_in = commands.add_parser("import-resources", help="importer des ressources depuis un CSV UTF-8")
+    resources_in.add_argument("file", type=Path, help="fichier CSV (l'en-tête de l'export)")
+    resources_out = commands.add_parser("export-resources", help="exporter les ressources publiées en CSV")
+    resources_out.add_argument("file", type=Path, nargs="?", help="fichier (par défaut : la sortie standard)")
     invite_cmd = commands.add_parser("invite", help="afficher le lien d'invitation du bot")
     invite_cmd.add_argument("--client-id", type=int, help="identifiant de l'application Discord")
     commands.add_parser("read-feeds", help="lire maintenant les agendas (.ics) auxquels les serveurs sont abonnés")
@@ -355,6 +388,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return import_projects(settings, Path(args.file))
         if command == "export-projects":
             return export_projects(settings, args.file)
+        if command == "import-resources":
+            return import_resources(settings, args.file)
+        if command == "export-resources":
+            return export_resources(settings, args.file)
         if command == "invite":
             return invite(settings, args.client_id)
         if command == "backup":

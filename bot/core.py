@@ -30,6 +30,8 @@ from bot.outbox import Outbox, OutboxStore
 from bot.privacy import MemberData, MemberDataStore
 from bot.projects.service import ProjectService
 from bot.projects.store import ProjectStore
+from bot.resources.service import ResourceService
+from bot.resources.store import ResourceStore
 from bot.scheduler import Scheduler
 from bot.sources.bazar import BazarSync
 from bot.sources.feed_service import FeedService
@@ -60,6 +62,7 @@ class Core:
     checkin: CheckinService
     personal: PersonalCalendar
     event_stats: StatsService
+    resources: ResourceService
 
 
 def build_core(
@@ -114,4 +117,5 @@ def build_core(
             PersonalCalendarStore(db), events.store, clock, ZoneInfo(settings.default_tz), public_url
         ),
         event_stats=StatsService(StatsStore(db), events.store, checkins, geo),
+        resources=ResourceService(ResourceStore(db), guild_settings, outbox, clock),
     )

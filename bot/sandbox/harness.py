@@ -103,10 +103,11 @@ async def invite(box: Sandbox, guild: Guild) -> None:
 
 
 DEMO_PROJECTS = Path(__file__).resolve().parents[2] / "data" / "demo" / "projects.csv"
+DEMO_RESOURCES = DEMO_PROJECTS.with_name("resources.csv")
 
 
 async def furnish(box: Sandbox) -> None:
-    """What a newcomer's first try needs: the demo projects and a configured server."""
+    """What a newcomer's first try needs: the demo projects and resources, and a configured server."""
     demo = box.demo
     await box.bot.projects.import_drafts(parse_csv(DEMO_PROJECTS.read_text(encoding="utf-8"), box.bot.geo))
     await box.bot.guild_settings.update(
@@ -118,4 +119,6 @@ async def furnish(box: Sandbox) -> None:
         moderator_role_id=demo.roles["moderateurs"].id,
         welcome_channel_id=demo.channel("accueil").id,
         matching_channel_id=demo.channel("mise-en-lien").id,
+        resources_forum_id=demo.channel("ressources").id,
     )
+    await box.bot.core.resources.import_csv(DEMO_RESOURCES.read_text(encoding="utf-8"))
