@@ -4,6 +4,7 @@ and out, and the command line."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,10 @@ from bot.core import Core
 from bot.errors import UserError
 from bot.outbox import Status
 from bot.projects.csvfile import ImportError_
+from bot.resources.centre_cards import forum_tags
 from bot.resources.csvfile import CSV_HEADER, parse_csv, to_csv
 from bot.resources.framework import PHASE, STEPS, strand_of
-from bot.resources.models import FILE_MAX_BYTES, ResourceDraft, ResourceFilters, ResourceStatus, StoredFile
+from bot.resources.models import FILE_MAX_BYTES, Resource, ResourceDraft, ResourceFilters, ResourceStatus, StoredFile
 from bot.resources.service import MODERATION, ResourceService
 from bot.text import strip_accents
 from bot.vocabulary import Destinataire, Etape, Pas, Theme, TypeRessource, Volet
@@ -313,3 +315,19 @@ def test_every_demo_resource_is_valid() -> None:
     rows = parse_csv(demo.read_text(encoding="utf-8"))
     assert len(rows) >= 5
     assert {draft.volet for _, draft, _ in rows} == set(STEPS)
+
+
+@pytest.mark.parametrize("theme", list(Theme))
+def test_every_forum_tag_fits_discord_and_is_not_cut(theme: Theme) -> None:
+    for phase in Etape:
+        tags = forum_tags(draft_resource(theme=theme, etape=phase))
+        assert all(len(tag) <= 20 and not tag.endswith("…") for tag in tags), tags
+        assert len(tags) == 2
+
+
+def draft_resource(**fields: Any) -> Resource:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    return Resource.model_validate(
+        draft(**fields).model_dump()
+        | {"id": 1, "statut": "publie", "guild_id": None, "proposed_by": None, "created_at": now, "updated_at": now}
+    )
