@@ -32,6 +32,8 @@ from bot.projects.service import ProjectService
 from bot.projects.store import ProjectStore
 from bot.resources.diagnostic.service import DiagnosticService
 from bot.resources.diagnostic.store import DiagnosticStore
+from bot.resources.service import ResourceService
+from bot.resources.store import ResourceStore
 from bot.scheduler import Scheduler
 from bot.sources.bazar import BazarSync
 from bot.sources.feed_service import FeedService
@@ -62,6 +64,7 @@ class Core:
     checkin: CheckinService
     personal: PersonalCalendar
     event_stats: StatsService
+    resources: ResourceService
     diagnostics: DiagnosticService
 
 
@@ -117,6 +120,7 @@ def build_core(
             PersonalCalendarStore(db), events.store, clock, ZoneInfo(settings.default_tz), public_url
         ),
         event_stats=StatsService(StatsStore(db), events.store, checkins, geo),
+        resources=ResourceService(ResourceStore(db), guild_settings, outbox, clock),
         diagnostics=DiagnosticService(DiagnosticStore(db), geo),
     )
     core.member_data.in_memory.append(core.diagnostics.drop)

@@ -50,7 +50,7 @@ class ImportError_(UserError):
         super().__init__("Import refusé, rien n'a été enregistré :\n{lignes}", lignes=lines)
 
 
-def _split_list(text: str) -> list[str]:
+def split_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(";") if part.strip()]
 
 
@@ -74,7 +74,7 @@ def parse_csv(text: str, geo: Geography) -> list[ProjectDraft]:
         try:
             draft = draft_from_row(row, geo)
         except (UserError, ValidationError) as error:
-            problems.append((line, _reason(error)))
+            problems.append((line, reason_of(error)))
         else:
             key = (fold(draft.nom), draft.code_insee)
             if key in seen:
@@ -105,9 +105,9 @@ def draft_from_row(row: dict[str, str], geo: Geography) -> ProjectDraft:
             # pydantic reads the number, so that "douze" is refused with the column's name
             "logements": logements or None,
             "recrute": recrute == "oui",
-            "publics": frozenset(parse(Public, p) for p in _split_list(row.get("publics") or "")),
+            "publics": frozenset(parse(Public, p) for p in split_list(row.get("publics") or "")),
             "espaces_partages": frozenset(
-                parse(EspacePartage, e) for e in _split_list(row.get("espaces_partages") or "")
+                parse(EspacePartage, e) for e in split_list(row.get("espaces_partages") or "")
             ),
             "description": row.get("description") or "",
             "site": row.get("site"),
@@ -116,7 +116,7 @@ def draft_from_row(row: dict[str, str], geo: Geography) -> ProjectDraft:
     )
 
 
-def _reason(error: UserError | ValidationError) -> Text:
+def reason_of(error: UserError | ValidationError) -> Text:
     if isinstance(error, UserError):
         params = {k: quote(v) if isinstance(v, str) else v for k, v in error.params.items()}
         return Text(error.message, **params)

@@ -13,9 +13,8 @@ import discord
 from bot.dates import format_when
 from bot.events.models import Event
 from bot.limits import SELECT_DESCRIPTION, SELECT_LABEL, SELECT_PLACEHOLDER, clip
-from bot.pictures.maps import Around
 from cogs.ui.events import PER_PAGE, list_embed
-from cogs.ui.maps import events_map_button
+from cogs.ui.maps import Area, events_map_button
 from cogs.ui.paginator import Paginator
 from cogs.ui.registration import register
 from cogs.ui.text import t
@@ -29,7 +28,7 @@ class EventListView(Paginator):
         interaction: discord.Interaction[Any],
         events: Sequence[Event],
         zone: ZoneInfo,
-        area: tuple[tuple[str, ...], Around | None] = ((), None),
+        area: Area = ((), None),
     ) -> None:
         self.events = list(events)
         self.zone = zone

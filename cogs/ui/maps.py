@@ -22,32 +22,30 @@ from cogs.ui.text import t, tn
 MAP_BUTTON_ID = "projets:carte"
 
 
-def search_area(filters: SearchFilters) -> tuple[tuple[str, ...], Around | None]:
-    """The départements and the circle the search was limited to, to frame the map on them."""
-    place = filters.pres_de
+Area = tuple[tuple[str, ...], Around | None]  # the départements and the circle a list was limited to
+
+
+def framed(departement: str | None, departements: tuple[str, ...] | None, place: Commune | None, km: float) -> Area:
+    """What a map is framed on: one département, a région's, or all of France; and the searched circle."""
     around = None
     if place is not None and place.lat is not None and place.lon is not None:
-        around = Around(place.nom, place.lat, place.lon, filters.rayon_km)
-    if filters.departement:
-        return (filters.departement,), around
-    return filters.departements or (), around
+        around = Around(place.nom, place.lat, place.lon, km)
+    return ((departement,) if departement else departements or ()), around
 
 
-def events_area(filters: EventFilters, near: Commune | None) -> tuple[tuple[str, ...], Around | None]:
-    """The area /evenement liste was limited to, to frame its map like a project search's."""
-    around = None
-    if near is not None and near.lat is not None and near.lon is not None:
-        around = Around(near.nom, near.lat, near.lon, filters.radius_km)
-    if filters.departement:
-        return (filters.departement,), around
-    return filters.departements or (), around
+def search_area(filters: SearchFilters) -> Area:
+    return framed(filters.departement, filters.departements, filters.pres_de, filters.rayon_km)
+
+
+def events_area(filters: EventFilters, near: Commune | None) -> Area:
+    return framed(filters.departement, filters.departements, near, filters.radius_km)
 
 
 def projects_map(
     interaction: discord.Interaction[Any],
     projects: Sequence[Project],
     hits: Sequence[SearchHit],
-    area: tuple[tuple[str, ...], Around | None],
+    area: Area,
 ) -> MapRequest:
     """Markers numbered like the list (hits in order, from 1); records without a place are left off."""
     by_id = {p.id: p for p in projects}
@@ -97,9 +95,7 @@ class MapButton(discord.ui.Button[Any]):
         )
 
 
-def projects_map_button(
-    interaction: discord.Interaction[Any], hits: Sequence[SearchHit], area: tuple[tuple[str, ...], Around | None]
-) -> MapButton:
+def projects_map_button(interaction: discord.Interaction[Any], hits: Sequence[SearchHit], area: Area) -> MapButton:
     found = tuple(hits)
 
     async def answer(clicked: discord.Interaction[Any]) -> tuple[MapRequest, str]:
@@ -114,7 +110,7 @@ def projects_map_button(
 def events_map_button(
     interaction: discord.Interaction[Any],
     events: Sequence[Event],
-    area: tuple[tuple[str, ...], Around | None] = ((), None),
+    area: Area = ((), None),
 ) -> MapButton:
     """Events numbered like the list; online-only events have no place and are left off."""
     listed = tuple(events)
