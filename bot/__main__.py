@@ -1,5 +1,5 @@
-"""Command line: `python -m bot [run | sandbox | migrate | invite | import-projects | export-projects | read-feeds
-| backup]`.
+"""Command line: `python -m bot [run | sandbox | migrate | invite | import-projects | import-facilitators
+| export-projects | read-feeds | backup]`.
 
 Without a command: the bot when DISCORD_TOKEN is set, the offline sandbox otherwise. Whatever stops
 a command (a token, the network, the database file) is said in one French line on stderr with a
@@ -102,8 +102,8 @@ async def migrate(settings: Settings) -> int:
     return 0
 
 
-def import_projects(settings: Settings, path: Path) -> int:
-    """All rows validated first; one bad row and nothing is written."""
+def import_projects(settings: Settings, path: Path, *, facilitators: bool = False) -> int:
+    """All rows validated first; one bad row and nothing is written. Projects, or facilitators."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -113,7 +113,8 @@ def import_projects(settings: Settings, path: Path) -> int:
 
     async def write() -> ImportReport:
         async with opened(settings) as db:
-            return await build_core(settings, db=db).project_service.import_csv(text)
+            core = build_core(settings, db=db)
+            return await (core.facilitators if facilitators else core.project_service).import_csv(text)
 
     try:
         report = asyncio.run(write())
@@ -263,6 +264,10 @@ def parser() -> argparse.ArgumentParser:
     )
     importing.add_argument("--format", choices=("csv", "bazar"), default="csv", help="csv (par défaut) ou bazar")
     importing.add_argument("--form", type=Path, help="avec --format bazar : le formulaire enregistré (JSON)")
+    facilitating = commands.add_parser(
+        "import-facilitators", help="importer des structures d'accompagnement depuis un CSV UTF-8"
+    )
+    facilitating.add_argument("file", metavar="FICHIER", help="fichier CSV (en-tête dans le README)")
     exporting = commands.add_parser("export-projects", help="exporter les projets publiés en CSV")
     exporting.add_argument("file", type=Path, nargs="?", help="fichier (par défaut : la sortie standard)")
     invite_cmd = commands.add_parser("invite", help="afficher le lien d'invitation du bot")
@@ -318,6 +323,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return import_bazar(settings, args.file, args.form)
         if command == "import-projects":
             return import_projects(settings, Path(args.file))
+        if command == "import-facilitators":
+            return import_projects(settings, Path(args.file), facilitators=True)
         if command == "export-projects":
             return export_projects(settings, args.file)
         if command == "invite":

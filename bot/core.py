@@ -30,6 +30,8 @@ from bot.outbox import Outbox, OutboxStore
 from bot.privacy import MemberData, MemberDataStore
 from bot.projects.service import ProjectService
 from bot.projects.store import ProjectStore
+from bot.resources.facilitators.service import FacilitatorService
+from bot.resources.facilitators.store import FacilitatorStore
 from bot.scheduler import Scheduler
 from bot.sources.bazar import BazarSync
 from bot.sources.feed_service import FeedService
@@ -60,6 +62,7 @@ class Core:
     checkin: CheckinService
     personal: PersonalCalendar
     event_stats: StatsService
+    facilitators: FacilitatorService
 
 
 def build_core(
@@ -84,7 +87,8 @@ def build_core(
     )
     events = EventService(EventStore(db, geo), guild_settings, outbox, clock)
     feeds = FeedService(FeedStore(db), events, guild_settings, outbox, geo, clock)
-    scheduler = Scheduler([outbox, households, ad_service, project_service, bazar, feeds], clock)
+    facilitators = FacilitatorService(FacilitatorStore(db, geo), guild_settings, outbox, clock)
+    scheduler = Scheduler([outbox, households, ad_service, project_service, bazar, feeds, facilitators], clock)
     outbox.on_change(scheduler.notify)
     checkins = CheckinStore(db)
     # A personal calendar's address is given only when members can reach it.
@@ -114,4 +118,5 @@ def build_core(
             PersonalCalendarStore(db), events.store, clock, ZoneInfo(settings.default_tz), public_url
         ),
         event_stats=StatsService(StatsStore(db), events.store, checkins, geo),
+        facilitators=facilitators,
     )

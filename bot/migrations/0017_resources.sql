@@ -1,0 +1,1 @@
+-- Number kept for the resource centre (issue 15, branch centre); its migration replaces this file.
