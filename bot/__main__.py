@@ -25,6 +25,7 @@ from bot.problems import Stop, database_problem
 from bot.projects.csvfile import ImportError_
 from bot.projects.messages import import_summary
 from bot.projects.models import ImportReport
+from bot.resources.facilitators.bazar import ACTORS_FORM
 from bot.sources.bazar import ReadError
 from bot.sources.bazar_messages import SyncReport, summary_line
 from bot.sources.feed_service import FeedReport, feed_summary
@@ -131,13 +132,17 @@ def import_projects(settings: Settings, path: Path, *, facilitators: bool = Fals
     return 0
 
 
-def import_bazar(settings: Settings, source: str, form: Path | None) -> int:
-    """A sync with the national database: one summary line, then one per refused entry or unknown value;
-    a failure only when nothing could be read."""
+def import_bazar(settings: Settings, source: str, form: Path | None, *, actors: int | None = None) -> int:
+    """A sync with the national database (its projects, or with `actors` the structures of that form that
+    offer support): one summary line, then one per refused entry or unknown value; a failure only when
+    nothing could be read."""
 
     async def sync() -> SyncReport:
         async with opened(settings) as db:
-            return await build_core(settings, db=db).bazar.import_source(source, form)
+            core = build_core(settings, db=db)
+            if actors is not None:
+                return await core.facilitators.import_bazar(source, form, actors)
+            return await core.bazar.import_source(source, form)
 
     try:
         report = asyncio.run(sync())
@@ -267,7 +272,17 @@ def parser() -> argparse.ArgumentParser:
     facilitating = commands.add_parser(
         "import-facilitators", help="importer des structures d'accompagnement depuis un CSV UTF-8"
     )
-    facilitating.add_argument("file", metavar="FICHIER", help="fichier CSV (en-tête dans le README)")
+    facilitating.add_argument(
+        "file", metavar="SOURCE", help="fichier CSV ; avec --format bazar : adresse du site national ou fichier"
+    )
+    facilitating.add_argument("--format", choices=("csv", "bazar"), default="csv", help="csv (par défaut) ou bazar")
+    facilitating.add_argument("--form", type=Path, help="avec --format bazar : le formulaire enregistré (JSON)")
+    facilitating.add_argument(
+        "--form-id",
+        type=int,
+        default=ACTORS_FORM,
+        help=f"avec --format bazar : le formulaire des acteurs ({ACTORS_FORM})",
+    )
     exporting = commands.add_parser("export-projects", help="exporter les projets publiés en CSV")
     exporting.add_argument("file", type=Path, nargs="?", help="fichier (par défaut : la sortie standard)")
     invite_cmd = commands.add_parser("invite", help="afficher le lien d'invitation du bot")
@@ -323,6 +338,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return import_bazar(settings, args.file, args.form)
         if command == "import-projects":
             return import_projects(settings, Path(args.file))
+        if command == "import-facilitators" and args.format == "bazar":
+            return import_bazar(settings, args.file, args.form, actors=args.form_id)
         if command == "import-facilitators":
             return import_projects(settings, Path(args.file), facilitators=True)
         if command == "export-projects":

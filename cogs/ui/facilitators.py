@@ -25,7 +25,6 @@ from bot.limits import (
     clip,
 )
 from bot.projects.messages import import_summary
-from bot.projects.models import IMPORT_MAX_BYTES
 from bot.resources.facilitators.messages import EMOJI, named, reason, record_lines, structure_name
 from bot.resources.facilitators.models import MESSAGE_MAX, MESSAGE_MIN, STRUCTURES, Facilitator, Requested
 from bot.resources.facilitators.ranking import Need, Ranked
@@ -37,7 +36,7 @@ from cogs.ui.paginator import Paginator
 from cogs.ui.project_forms import CommuneOrChoices, moderates, with_commune
 from cogs.ui.text import reply, t, tn
 from cogs.ui.transformers import PlaceOption
-from cogs.ui.views import HabitatView, TextModal
+from cogs.ui.views import HabitatView, TextModal, uploaded_csv
 
 COLOUR = discord.Colour.from_rgb(121, 85, 72)
 PER_PAGE = 5
@@ -334,13 +333,6 @@ class FacilitatorCommands(commands.Cog):
     @app_commands.describe(fichier="Fichier CSV en UTF-8, avec l'en-tête documenté")
     async def importer(self, interaction: discord.Interaction[Any], fichier: discord.Attachment) -> None:
         await ensure_moderator(interaction)
-        if fichier.size > IMPORT_MAX_BYTES:
-            raise UserError("Fichier trop gros ({mo} Mo au plus).", mo=IMPORT_MAX_BYTES // 2**20)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            text = (await fichier.read()).decode("utf-8")
-        except UnicodeDecodeError:
-            raise UserError("Le fichier n'est pas en UTF-8 : réenregistrez-le en « CSV UTF-8 ».") from None
-        report = await self.bot.core.facilitators.import_csv(text)
+        report = await self.bot.core.facilitators.import_csv(await uploaded_csv(interaction, fichier))
         summary = import_summary(report, interaction.locale.value)
         await reply(interaction, t(interaction, "Import terminé : {bilan}.", bilan=summary))

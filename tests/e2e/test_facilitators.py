@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.resources.facilitators.csvfile import CSV_HEADER
-from bot.resources.facilitators.service import ANSWERED, MODERATION, QUESTION, REQUEST, VERDICT
+from bot.resources.facilitators.service import ANSWERED, LAPSED, MODERATION, QUESTION, REQUEST, VERDICT, WITHDRAWN
 from bot.sandbox.driver import Message, Reply, Upload
 from bot.sandbox.harness import Sandbox
 from tests.e2e.lives import dies_after_sending, lives
@@ -324,3 +324,52 @@ async def test_the_yearly_question_of_a_bot_that_dies_is_asked_once_then_answere
             assert done.content == "Merci ! La fiche de « La Boussole (test) » est confirmée."
             confirmed = await again.bot.core.facilitators.store.must_get(ident)
             assert confirmed.unconfirmed_since(clock()) is None
+
+
+async def test_a_request_nobody_can_receive_is_closed_and_the_asker_told(furnished: Sandbox) -> None:
+    sb = furnished
+    ident = await published(sb)
+    sb.demo.user("alex").dms_open = False
+    await ask(sb, "sam")
+    await sb.bot.scheduler.run_due()
+    await sb.bot.scheduler.run_due()
+    told = last_dm(sb, "sam").content
+    assert (
+        told.startswith("Your request to “La Boussole (test)” could not be delivered") and "bonjour@exemple.org" in told
+    )
+    row = await sb.bot.db.fetchone("SELECT status FROM facilitator_requests WHERE facilitator_id = ?", (ident,))
+    assert row is not None and row["status"] == "close"
+    assert await sb.bot.core.outbox.store.counts(WITHDRAWN) == {"sent": 1}
+
+
+async def test_a_withdrawal_of_a_bot_that_dies_is_sent_once_by_the_next(tmp_path: Path, clock: ManualDateClock) -> None:
+    async with lives(tmp_path, clock) as world:
+        async with world.first_life(delivers=True) as first:
+            await published(first)
+            world.demo.user("alex").dms_open = False
+        async with world.life(delivers=False) as dying:
+            await ask(dying, "sam")
+            await dying.bot.core.outbox.run_due()  # the request bounces; the bot dies before the withdrawal
+            assert await dying.bot.core.outbox.store.counts(WITHDRAWN) == {"pending": 1}
+        async with world.life() as again:
+            await again.bot.scheduler.run_due()
+            await again.bot.scheduler.run_due()
+            assert await again.bot.core.outbox.store.counts(WITHDRAWN) == {"sent": 1}
+        assert len(world.emulator.dms_to(world.demo.user("sam"))) == 1
+
+
+async def test_a_lapse_of_a_bot_that_dies_is_sent_once_by_the_next(tmp_path: Path, clock: ManualDateClock) -> None:
+    async with lives(tmp_path, clock) as world:
+        async with world.first_life(delivers=True) as first:
+            await published(first)
+            await ask(first, "sam")
+            await first.bot.scheduler.run_due()
+        async with world.life(delivers=False) as dying:
+            clock.advance(days=31)
+            await dying.bot.core.facilitators.run_due()
+            assert await dying.bot.core.outbox.store.counts(LAPSED) == {"pending": 1}
+        async with world.life() as again:
+            await again.bot.scheduler.run_due()
+            await again.bot.scheduler.run_due()
+        [told] = world.emulator.dms_to(world.demo.user("sam"))
+        assert told["content"].startswith("⌛ Your request to “La Boussole (test)”")

@@ -154,9 +154,7 @@ def answered_message(facilitator: Facilitator, request: ContactRequest, locale: 
             nom=facilitator.nom,
             membre=f"<@{request.answered_by}>",
         )
-        public = [c for c in (facilitator.contact, facilitator.site) if c]
-        if public:
-            text += "\n" + gettext("Contact de la structure : {contact}", locale, contact=" · ".join(public))
+        text += _public(facilitator, locale)
     else:
         text = gettext(
             "« {nom} » ne donne pas suite à votre demande cette fois-ci. D'autres structures vous attendent : "
@@ -174,7 +172,22 @@ def lapsed_message(facilitator: Facilitator, request: ContactRequest, zone: Zone
         nom=facilitator.nom,
         date=format_day(request.created_at, zone, locale),
     )
+    return Outgoing(content=clip(text + _public(facilitator, locale), CONTENT))
+
+
+def withdrawn_message(facilitator: Facilitator, locale: str | None) -> Outgoing:
+    text = gettext(
+        "Votre demande à « {nom} » n'a pu être remise : ses contacts ne reçoivent pas de messages privés. "
+        "Rien n'a été partagé.",
+        locale,
+        nom=facilitator.nom,
+    )
+    return Outgoing(content=clip(text + _public(facilitator, locale), CONTENT))
+
+
+def _public(facilitator: Facilitator, locale: str | None) -> str:
+    """The structure's public contact, on a line of its own, when it has one."""
     public = [c for c in (facilitator.contact, facilitator.site) if c]
-    if public:
-        text += "\n" + gettext("Contact de la structure : {contact}", locale, contact=" · ".join(public))
-    return Outgoing(content=clip(text, CONTENT))
+    if not public:
+        return ""
+    return "\n" + gettext("Contact de la structure : {contact}", locale, contact=" · ".join(public))

@@ -3,7 +3,6 @@ covers; a member's request to be put in touch."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -12,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.errors import Text
 from bot.geo import Commune
+from bot.projects.models import _URL, _none_if_blank
 from bot.vocabulary import Etape, Expertise, Posture, Suivi
 
 STALE_AFTER = timedelta(days=365)  # a record unconfirmed for a year: its contacts are asked
@@ -25,7 +25,6 @@ MESSAGE_MIN, MESSAGE_MAX = 10, 1500  # a member's request to a facilitator
 REASON_MAX = 1000  # a moderator's reason, sent to who registered
 MEMBERS_MAX = 10  # a structure's Discord contacts
 IMPORT_MAX_ROWS = 5_000
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
 class Structure(StrEnum):
@@ -59,10 +58,6 @@ class RequestStatus(StrEnum):
     acceptee = "acceptee"
     declinee = "declinee"
     close = "close"  # unanswered in time, or nobody could receive it
-
-
-def _blank(value: object) -> object:
-    return None if isinstance(value, str) and not value.strip() else value
 
 
 class Area(BaseModel):
@@ -101,7 +96,7 @@ class FacilitatorFacts(BaseModel):
     @field_validator("site", "contact", mode="before")
     @classmethod
     def _blank_text(cls, value: object) -> object:
-        return _blank(value)
+        return _none_if_blank(value)
 
     @field_validator("site")
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,7 @@ from bot.notify import Outgoing
 from bot.outbox import Kind, Letter, Outbox, Skip, Status, Target, subject
 from bot.projects.models import ImportReport
 from bot.resources.facilitators import messages
+from bot.resources.facilitators.bazar import ACTORS_FORM, read_actor, read_source, report_lines
 from bot.resources.facilitators.csvfile import parse_csv
 from bot.resources.facilitators.models import (
     MEMBERS_MAX,
@@ -44,6 +46,7 @@ from bot.resources.facilitators.models import (
 from bot.resources.facilitators.ranking import Need, Ranked, rank
 from bot.resources.facilitators.store import FacilitatorStore
 from bot.resources.facilitators.zone import parse_zone, zone_text
+from bot.sources.bazar_messages import SyncReport
 from bot.text import typed_id
 
 MODERATION = "facilitator.moderation"  # the card in a server's moderation queue
@@ -52,6 +55,7 @@ QUESTION = "facilitator.question"  # "still accurate?": to each member, a year o
 REQUEST = "facilitator.request"  # a member asks to be put in touch: to each member of the structure
 ANSWERED = "facilitator.answered"  # accepted (who answers, the public contact) or declined: to who asked
 LAPSED = "facilitator.lapsed"  # unanswered in REQUEST_LIFETIME: to who asked
+WITHDRAWN = "facilitator.withdrawn"  # none of the structure's members could receive it: to who asked
 
 NEAR_KM = 150.0  # beyond the facilitators covering the place, those based this close are candidates
 BATCH = 100
@@ -76,9 +80,10 @@ class FacilitatorService:
         outbox.register(MODERATION, Kind(self._render_card))
         outbox.register(VERDICT, Kind(self._render_verdict))
         outbox.register(QUESTION, Kind(self._render_question))
-        outbox.register(REQUEST, Kind(self._render_request))
+        outbox.register(REQUEST, Kind(self._render_request, after=self._after_request))
         outbox.register(ANSWERED, Kind(self._render_answered))
         outbox.register(LAPSED, Kind(self._render_lapsed))
+        outbox.register(WITHDRAWN, Kind(self._render_withdrawn))
 
     # ----------------------------------------------------------------- reading
 
@@ -259,6 +264,23 @@ class FacilitatorService:
         drafts = await asyncio.to_thread(parse_csv, text, self.geo)
         return await self.store.import_drafts(drafts)
 
+    async def import_bazar(self, source: str, form: Path | None = None, form_id: int = ACTORS_FORM) -> SyncReport:
+        """The national site's actors offering support (its address, or saved entries and form), synced by
+        the entry's id: new ones added, changed ones updated, gone or stopped ones out of the directory."""
+        site, entries, bazar_form = await read_source(source, form, form_id)
+        read = await asyncio.to_thread(lambda: [read_actor(entry, bazar_form, self.geo) for entry in entries])
+        actors = [actor for actor in read if actor is not None and actor.entry_id]
+        linked = await self.store.source_links(site)
+        report = SyncReport()
+        kept = report_lines(actors, report)
+        report.ignored = sum(1 for a in actors if a.stopped and a.entry_id not in linked)  # stopped, never shown
+        items = [(a.entry_id, a.page, a.draft) for a in kept if a.draft is not None]
+        report.added, report.updated, report.unchanged = await self.store.sync_sourced(site, items)
+        # A refused entry is still there; one that stopped, vanished or no longer offers support is not.
+        present = {a.entry_id for a in actors if not a.stopped}
+        report.retired = await self.store.retire_sourced(site, present)
+        return report
+
     # ----------------------------------------------------------------- records kept alive
 
     async def confirm(self, facilitator_id: int, user_id: int, *, locale: str) -> Facilitator:
@@ -408,3 +430,19 @@ class FacilitatorService:
     async def _render_lapsed(self, letter: Letter, zone: ZoneInfo) -> Outgoing:
         request, found = await self._request(letter)
         return messages.lapsed_message(found, request, zone, letter.locale)
+
+    async def _render_withdrawn(self, letter: Letter, zone: ZoneInfo) -> Outgoing:
+        _, found = await self._request(letter)
+        return messages.withdrawn_message(found, letter.locale)
+
+    async def _after_request(self, letter: Letter, status: Status, unreachable: bool) -> None:
+        """A request none of the structure's members can receive (closed DMs) is closed, and who asked is
+        told. Discord failing after every retry proves nothing: the request stays, and lapses if unanswered."""
+        if not unreachable:
+            return
+        others = await self.outbox.store.of_subject(letter.subject or "")
+        if any(row.kind == REQUEST and row.status in (Status.pending, Status.sent) for row in others):
+            return  # another member may still answer
+        request = await self.store.get_request(int(letter.payload["request"]))
+        if request is not None and await self.store.settle_request(request.id, RequestStatus.close, None):
+            await self._to_requester(WITHDRAWN, request)

@@ -34,6 +34,8 @@ TAGS: tuple[tuple[str, str], ...] = (
     ("posture", "postures"),
     ("suivi", "suivis"),
 )
+# What the national site says of a structure; the rest is kept as its members fill it in on Discord.
+SOURCE_FIELDS = ("nom", "code_insee", "structure", "zone", "expertises", "etapes", "site", "description")
 AREAS: tuple[tuple[str, str], ...] = (("commune", "communes"), ("departement", "departements"), ("region", "regions"))
 
 
@@ -260,6 +262,64 @@ class FacilitatorStore:
                     await self._update_row(facilitator_id, draft)
                     report.updated += 1
         return report
+
+    # ----------------------------------------------------------------- the national site (its actors)
+
+    async def source_links(self, site: str) -> dict[str, int]:
+        """The records imported from `site`, by entry id."""
+        rows = await self.db.fetchall(
+            "SELECT entry_id, facilitator_id FROM facilitator_sources WHERE site = ?", (site,)
+        )
+        return {row["entry_id"]: row["facilitator_id"] for row in rows}
+
+    async def sync_sourced(
+        self, site: str, entries: Sequence[tuple[str, str | None, FacilitatorDraft]]
+    ) -> tuple[int, int, int]:
+        """Entries (id, page, draft) written as published records, found by their id at the source, else
+        by name (a structure registered on Discord is adopted); what the source does not say (public
+        contact, stances, kinds of support, members) is kept. Returns (added, updated, unchanged)."""
+        added = updated = unchanged = 0
+        async with self.db.transaction():
+            links = await self.source_links(site)
+            for entry_id, page, draft in entries:
+                facilitator_id = links.get(entry_id)
+                if facilitator_id is None:
+                    row = await self.db.fetchone("SELECT id FROM facilitators WHERE nom_cle = ?", (fold(draft.nom),))
+                    facilitator_id = row["id"] if row else None
+                current = await self.get(facilitator_id) if facilitator_id is not None else None
+                if current is None:
+                    facilitator_id = await self._insert(draft, FacilitatorStatus.publie)
+                    added += 1
+                else:
+                    facilitator_id = current.id
+                    merged = current.draft.model_copy(update={f: getattr(draft, f) for f in SOURCE_FIELDS})
+                    if merged == current.draft and current.published:
+                        unchanged += 1
+                    else:
+                        await self._clash(merged, current.id)
+                        await self._update_row(current.id, merged)
+                        await self.set_status(current.id, FacilitatorStatus.publie)
+                        updated += 1
+                await self.db.execute(
+                    "INSERT INTO facilitator_sources (facilitator_id, site, entry_id, page_url) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (facilitator_id) DO UPDATE SET site = excluded.site, entry_id = excluded.entry_id,"
+                    " page_url = excluded.page_url",
+                    (facilitator_id, site, entry_id, page),
+                )
+        return added, updated, unchanged
+
+    async def retire_sourced(self, site: str, present: set[str]) -> int:
+        """Records of `site` whose entry is gone, stopped or no longer offers support: out of the directory."""
+        gone = [fid for entry_id, fid in (await self.source_links(site)).items() if entry_id not in present]
+        if not gone:
+            return 0
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                f"UPDATE facilitators SET statut = 'refuse', updated_at = ? WHERE statut = 'publie'"
+                f" AND id IN ({marks(gone)})",
+                (to_db(self.db.clock()), *gone),
+            )
+            return cursor.rowcount
 
     # ----------------------------------------------------------------- members
 
