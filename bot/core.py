@@ -30,6 +30,8 @@ from bot.outbox import Outbox, OutboxStore
 from bot.privacy import MemberData, MemberDataStore
 from bot.projects.service import ProjectService
 from bot.projects.store import ProjectStore
+from bot.resources.facilitators.service import FacilitatorService
+from bot.resources.facilitators.store import FacilitatorStore
 from bot.resources.service import ResourceService
 from bot.resources.store import ResourceStore
 from bot.scheduler import Scheduler
@@ -63,6 +65,7 @@ class Core:
     personal: PersonalCalendar
     event_stats: StatsService
     resources: ResourceService
+    facilitators: FacilitatorService
 
 
 def build_core(
@@ -87,7 +90,8 @@ def build_core(
     )
     events = EventService(EventStore(db, geo), guild_settings, outbox, clock)
     feeds = FeedService(FeedStore(db), events, guild_settings, outbox, geo, clock)
-    scheduler = Scheduler([outbox, households, ad_service, project_service, bazar, feeds], clock)
+    facilitators = FacilitatorService(FacilitatorStore(db, geo), guild_settings, outbox, clock)
+    scheduler = Scheduler([outbox, households, ad_service, project_service, bazar, feeds, facilitators], clock)
     outbox.on_change(scheduler.notify)
     checkins = CheckinStore(db)
     # A personal calendar's address is given only when members can reach it.
@@ -118,4 +122,5 @@ def build_core(
         ),
         event_stats=StatsService(StatsStore(db), events.store, checkins, geo),
         resources=ResourceService(ResourceStore(db), guild_settings, outbox, clock),
+        facilitators=facilitators,
     )
