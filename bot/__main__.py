@@ -1,5 +1,5 @@
-"""Command line: `python -m bot [run | sandbox | migrate | invite | import-projects | export-projects |
-import-resources | export-resources | read-feeds | backup]`.
+"""Command line: `python -m bot [run | sandbox | web | migrate | invite | import-projects | export-projects |
+import-resources | export-resources | import-facilitators | read-feeds | backup]`.
 
 Without a command: the bot when DISCORD_TOKEN is set, the offline sandbox otherwise. Whatever stops
 a command (a token, the network, the database file) is said in one French line on stderr with a
@@ -26,6 +26,7 @@ from bot.problems import Stop, database_problem
 from bot.projects.csvfile import ImportError_
 from bot.projects.messages import import_summary
 from bot.projects.models import ImportReport
+from bot.resources.facilitators.bazar import ACTORS_FORM
 from bot.sources.bazar import ReadError
 from bot.sources.bazar_messages import SyncReport, summary_line
 from bot.sources.feed_service import FeedReport, feed_summary
@@ -112,6 +113,10 @@ def import_projects(settings: Settings, path: Path) -> int:
     return import_csv(settings, path, lambda core, text: core.project_service.import_csv(text))
 
 
+def import_facilitators(settings: Settings, path: Path) -> int:
+    return import_csv(settings, path, lambda core, text: core.facilitators.import_csv(text))
+
+
 def import_resources(settings: Settings, path: Path) -> int:
     return import_csv(settings, path, lambda core, text: core.resources.import_csv(text))
 
@@ -144,13 +149,17 @@ def import_csv(settings: Settings, path: Path, importer: Importer) -> int:
     return 0
 
 
-def import_bazar(settings: Settings, source: str, form: Path | None) -> int:
-    """A sync with the national database: one summary line, then one per refused entry or unknown value;
-    a failure only when nothing could be read."""
+def import_bazar(settings: Settings, source: str, form: Path | None, *, actors: int | None = None) -> int:
+    """A sync with the national database (its projects, or with `actors` the structures of that form that
+    offer support): one summary line, then one per refused entry or unknown value; a failure only when
+    nothing could be read."""
 
     async def sync() -> SyncReport:
         async with opened(settings) as db:
-            return await build_core(settings, db=db).bazar.import_source(source, form)
+            core = build_core(settings, db=db)
+            if actors is not None:
+                return await core.facilitators.import_bazar(source, form, actors)
+            return await core.bazar.import_source(source, form)
 
     try:
         report = asyncio.run(sync())
@@ -325,6 +334,20 @@ def parser() -> argparse.ArgumentParser:
     )
     importing.add_argument("--format", choices=("csv", "bazar"), default="csv", help="csv (par défaut) ou bazar")
     importing.add_argument("--form", type=Path, help="avec --format bazar : le formulaire enregistré (JSON)")
+    facilitating = commands.add_parser(
+        "import-facilitators", help="importer des structures d'accompagnement depuis un CSV UTF-8"
+    )
+    facilitating.add_argument(
+        "file", metavar="SOURCE", help="fichier CSV ; avec --format bazar : adresse du site national ou fichier"
+    )
+    facilitating.add_argument("--format", choices=("csv", "bazar"), default="csv", help="csv (par défaut) ou bazar")
+    facilitating.add_argument("--form", type=Path, help="avec --format bazar : le formulaire enregistré (JSON)")
+    facilitating.add_argument(
+        "--form-id",
+        type=int,
+        default=ACTORS_FORM,
+        help=f"avec --format bazar : le formulaire des acteurs ({ACTORS_FORM})",
+    )
     exporting = commands.add_parser("export-projects", help="exporter les projets publiés en CSV")
     exporting.add_argument("file", type=Path, nargs="?", help="fichier (par défaut : la sortie standard)")
     resources_in = commands.add_parser("import-resources", help="importer des ressources depuis un CSV UTF-8")
@@ -386,6 +409,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return import_bazar(settings, args.file, args.form)
         if command == "import-projects":
             return import_projects(settings, Path(args.file))
+        if command == "import-facilitators" and args.format == "bazar":
+            return import_bazar(settings, args.file, args.form, actors=args.form_id)
+        if command == "import-facilitators":
+            return import_facilitators(settings, Path(args.file))
         if command == "export-projects":
             return export_projects(settings, args.file)
         if command == "import-resources":

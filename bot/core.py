@@ -32,6 +32,8 @@ from bot.projects.service import ProjectService
 from bot.projects.store import ProjectStore
 from bot.resources.diagnostic.service import DiagnosticService
 from bot.resources.diagnostic.store import DiagnosticStore
+from bot.resources.facilitators.service import FacilitatorService
+from bot.resources.facilitators.store import FacilitatorStore
 from bot.resources.service import ResourceService
 from bot.resources.store import ResourceStore
 from bot.scheduler import Scheduler
@@ -65,6 +67,7 @@ class Core:
     personal: PersonalCalendar
     event_stats: StatsService
     resources: ResourceService
+    facilitators: FacilitatorService
     diagnostics: DiagnosticService
 
 
@@ -90,11 +93,13 @@ def build_core(
     )
     events = EventService(EventStore(db, geo), guild_settings, outbox, clock)
     feeds = FeedService(FeedStore(db), events, guild_settings, outbox, geo, clock)
-    scheduler = Scheduler([outbox, households, ad_service, project_service, bazar, feeds], clock)
+    facilitators = FacilitatorService(FacilitatorStore(db, geo), guild_settings, outbox, clock)
+    scheduler = Scheduler([outbox, households, ad_service, project_service, bazar, feeds, facilitators], clock)
     outbox.on_change(scheduler.notify)
     checkins = CheckinStore(db)
     # A personal calendar's address is given only when members can reach it.
     public_url = settings.public_url if settings.web_port else None
+    resources = ResourceService(ResourceStore(db), guild_settings, outbox, clock)
     core = Core(
         settings=settings,
         clock=clock,
@@ -120,8 +125,9 @@ def build_core(
             PersonalCalendarStore(db), events.store, clock, ZoneInfo(settings.default_tz), public_url
         ),
         event_stats=StatsService(StatsStore(db), events.store, checkins, geo),
-        resources=ResourceService(ResourceStore(db), guild_settings, outbox, clock),
-        diagnostics=DiagnosticService(DiagnosticStore(db), geo),
+        resources=resources,
+        facilitators=facilitators,
+        diagnostics=DiagnosticService(DiagnosticStore(db), geo, facilitators, resources),
     )
     core.member_data.in_memory.append(core.diagnostics.drop)
     return core

@@ -123,6 +123,17 @@ class MemberDataStore:
             "agendas_suivis_mis_en_place": await self._rows(
                 "SELECT follower_id, followed_id, followed_name, created_at FROM guild_follows WHERE created_by = ?", me
             ),
+            "accompagnement_structures": await self._rows(
+                "SELECT f.id, f.nom, f.statut, f.proposed_by = m.user_id AS inscrite_par_vous"
+                " FROM facilitators f JOIN facilitator_members m ON m.facilitator_id = f.id WHERE m.user_id = ?",
+                me,
+            ),
+            "accompagnement_demandes": await self._rows(
+                "SELECT r.id, f.nom AS structure, r.message, r.status, r.created_at, r.answered_at,"
+                " r.requester_id = ? AS envoyee_par_vous FROM facilitator_requests r"
+                " JOIN facilitators f ON f.id = r.facilitator_id WHERE r.requester_id = ? OR r.answered_by = ?",
+                (user_id, user_id, user_id),
+            ),
             "diagnostics": await self._rows("SELECT * FROM diagnostics WHERE user_id = ?", me),
             "diagnostics_blocages": await self._rows(
                 "SELECT b.diagnostic_id, b.blocker FROM diagnostic_blockers b"
@@ -172,5 +183,10 @@ class MemberDataStore:
             await self.db.execute("UPDATE resources SET proposed_by = NULL WHERE proposed_by = ?", me)
             # A follow is the server's: it stays, without saying which administrator set it up.
             await self.db.execute("UPDATE guild_follows SET created_by = ? WHERE created_by = ?", (UNKNOWN, user_id))
+            # The member leaves the structures they were a contact of (a structure stays); their requests go.
+            await self.db.execute("DELETE FROM facilitator_members WHERE user_id = ?", me)
+            await self.db.execute("UPDATE facilitators SET proposed_by = NULL WHERE proposed_by = ?", me)
+            await self.db.execute("DELETE FROM facilitator_requests WHERE requester_id = ?", me)
+            await self.db.execute("UPDATE facilitator_requests SET answered_by = NULL WHERE answered_by = ?", me)
             # A kept needs diagnostic is the member's, even on their project's record: it goes.
             await self.db.execute("DELETE FROM diagnostics WHERE user_id = ?", me)

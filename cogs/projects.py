@@ -15,7 +15,7 @@ from bot.client import HabitatBot, bot_of
 from bot.errors import UserError
 from bot.geo import Commune
 from bot.projects.messages import import_summary
-from bot.projects.models import IMPORT_MAX_BYTES, REASON_MAX, ProjectFacts, SearchFilters
+from bot.projects.models import REASON_MAX, ProjectFacts, SearchFilters
 from bot.vocabulary import Etape, FormeJuridique, Initiative, Public, label
 from cogs.ui.bazar import ConflictButton
 from cogs.ui.buttons import ActionButton
@@ -26,7 +26,7 @@ from cogs.ui.project_forms import CommuneOrChoices, moderates, open_edit_form, p
 from cogs.ui.projects import ProjectOption, ResultsView, project_choices, settled_card, show_record
 from cogs.ui.text import reply, t, tn
 from cogs.ui.transformers import DepartementOption, PlaceOption, RegionOption, server_zone
-from cogs.ui.views import TextModal
+from cogs.ui.views import TextModal, uploaded_csv
 
 ETAPES = [app_commands.Choice(name=label(e), value=e.value) for e in Etape]
 INITIATIVES = [app_commands.Choice(name=label(i), value=i.value) for i in Initiative]
@@ -293,14 +293,7 @@ class Projects(
     @app_commands.describe(fichier="Fichier CSV en UTF-8, avec l'en-tête de l'export")
     async def importer(self, interaction: discord.Interaction[Any], fichier: discord.Attachment) -> None:
         await self._ensure_organiser(interaction)
-        if fichier.size > IMPORT_MAX_BYTES:
-            raise UserError("Fichier trop gros ({mo} Mo au plus).", mo=IMPORT_MAX_BYTES // 2**20)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            text = (await fichier.read()).decode("utf-8")
-        except UnicodeDecodeError:
-            raise UserError("Le fichier n'est pas en UTF-8 : réenregistrez-le en « CSV UTF-8 ».") from None
-        report = await self.service.import_csv(text)
+        report = await self.service.import_csv(await uploaded_csv(interaction, fichier))
         await reply(
             interaction,
             t(interaction, "Import terminé : {bilan}.", bilan=import_summary(report, interaction.locale.value)),

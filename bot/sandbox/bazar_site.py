@@ -1,5 +1,6 @@
-"""A local YesWiki "Bazar" site on 127.0.0.1: form 1 and its entries, as the national database serves
-them, with ETag and Last-Modified answered by 304. For tests and benchmarks: nothing reaches the internet."""
+"""A local YesWiki "Bazar" site on 127.0.0.1: a form (1, the projects', by default) and its entries, as the
+national database serves them, with ETag and Last-Modified answered by 304. For tests and benchmarks:
+nothing reaches the internet."""
 
 from __future__ import annotations
 
@@ -27,11 +28,12 @@ class BazarSite:
     requests: list[str] = field(default_factory=list)  # the query of each request, in order
     not_modified: int = 0  # answers 304
     last_modified: str = field(default_factory=lambda: format_datetime(utc_now(), usegmt=True))
+    form_id: int = 1  # the projects' form; the actors' form for the facilitators
 
     def body(self, query: str) -> bytes | None:
-        if query == "api/forms/1/entries/json":
+        if query == f"api/forms/{self.form_id}/entries/json":
             return json.dumps(self.entries, ensure_ascii=False).encode()
-        if query == "api/forms/1" and self.form is not None:
+        if query == f"api/forms/{self.form_id}" and self.form is not None:
             return json.dumps(self.form, ensure_ascii=False).encode()
         return None
 

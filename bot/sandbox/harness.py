@@ -12,6 +12,7 @@ from bot.client import HabitatBot, cog_extensions
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.projects.csvfile import parse_csv
+from bot.resources.facilitators import csvfile as facilitators_csv
 from bot.sandbox.demo import DemoServer, build_demo
 from bot.sandbox.driver import Driver
 from bot.sandbox.emulator import Emulator
@@ -104,12 +105,15 @@ async def invite(box: Sandbox, guild: Guild) -> None:
 
 DEMO_PROJECTS = Path(__file__).resolve().parents[2] / "data" / "demo" / "projects.csv"
 DEMO_RESOURCES = DEMO_PROJECTS.with_name("resources.csv")
+DEMO_FACILITATORS = DEMO_PROJECTS.with_name("facilitators.csv")
 
 
 async def furnish(box: Sandbox) -> None:
-    """What a newcomer's first try needs: the demo projects and resources, and a configured server."""
+    """What a newcomer's first try needs: the demo projects, resources and facilitators, and a configured server."""
     demo = box.demo
     await box.bot.projects.import_drafts(parse_csv(DEMO_PROJECTS.read_text(encoding="utf-8"), box.bot.geo))
+    facilitators = facilitators_csv.parse_csv(DEMO_FACILITATORS.read_text(encoding="utf-8"), box.bot.geo)
+    await box.bot.core.facilitators.store.import_drafts(facilitators)
     await box.bot.guild_settings.update(
         demo.guild.id,
         announce_channel_id=demo.channel("annonces").id,

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -103,21 +103,21 @@ async def _get(
         raise ReadError(f"{url} ne renvoie pas du JSON") from None
 
 
-async def fetch(source: str, state: SiteState | None = None) -> Fetched:
-    """The entries of form 1 at `source` (a site's address), then its form; `state`'s validators make
-    the read conditional."""
+async def fetch(source: str, state: SiteState | None = None, *, form_id: int = FORM_ID) -> Fetched:
+    """The entries of a form (the projects' by default) at `source` (a site's address), then the form;
+    `state`'s validators make the read conditional."""
     headers: dict[str, str] = {}
     if state is not None and state.etag:
         headers["If-None-Match"] = state.etag
     if state is not None and state.last_modified:
         headers["If-Modified-Since"] = state.last_modified
     async with aiohttp.ClientSession(timeout=TIMEOUT, headers={"Accept": "application/json"}) as session:
-        got = await _get(session, api_url(source, f"api/forms/{FORM_ID}/entries/json"), headers)
+        got = await _get(session, api_url(source, f"api/forms/{form_id}/entries/json"), headers)
         if got is None:
             return Fetched(None, None, state.etag if state else None, state.last_modified if state else None)
         data, response = got
         try:  # without its form, the table's keys still map and our own labels are shown
-            form_data = await _get(session, api_url(source, f"api/forms/{FORM_ID}"), {})
+            form_data = await _get(session, api_url(source, f"api/forms/{form_id}"), {})
         except ReadError as error:
             log.warning("formulaire de la base nationale illisible : %s", error)
             form_data = None
@@ -206,7 +206,7 @@ class BazarSync:
                 continue
             present.add(entry.entry_id)
             link = links.get(entry.entry_id)
-            report.lines += [_unknown_line(entry, unknown.field, unknown.value) for unknown in entry.unknown]
+            report.lines += [unknown_line(entry, unknown.field, unknown.value) for unknown in entry.unknown]
             if entry.stopped:
                 if link is not None and not link.retired:
                     to_retire.append(link)
@@ -215,7 +215,7 @@ class BazarSync:
             elif entry.draft is None:
                 why = entry.refusal
                 report.refused += 1
-                report.lines.append(_refused_line(entry, gettext(why.message, None, **why.params) if why else "?"))
+                report.lines.append(refused_line(entry, gettext(why.message, None, **why.params) if why else "?"))
             else:
                 to_write.append(entry)
         for start in range(0, len(to_write), SYNC_BATCH):
@@ -254,9 +254,7 @@ class BazarSync:
                         report.updated += 1
                     else:
                         report.refused += 1
-                        report.lines.append(
-                            _refused_line(entry, gettext("même nom et même commune qu'une autre fiche"))
-                        )
+                        report.lines.append(refused_line(entry, gettext("même nom et même commune qu'une autre fiche")))
                     by_key[key] = None
                     continue
                 await self._update(current[link.project_id], link, entry, entry.draft, report)
@@ -273,7 +271,7 @@ class BazarSync:
             return
         if await self.store.clashes(draft, project.id):
             report.refused += 1
-            report.lines.append(_refused_line(entry, gettext("même nom et même commune qu'une autre fiche")))
+            report.lines.append(refused_line(entry, gettext("même nom et même commune qu'une autre fiche")))
             return
         edited_here = source_fingerprint(project.draft) != link.fingerprint
         if link.retired or not edited_here:
@@ -389,13 +387,26 @@ class BazarSync:
         return summary_message(SyncReport.model_validate(letter.payload))
 
 
-def _refused_line(entry: ReadEntry, why: str) -> str:
+class Entry(Protocol):
+    """What a report line names of an entry (a project's, or an actor's for the facilitators)."""
+
+    @property
+    def entry_id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def page(self) -> str | None: ...
+
+
+def refused_line(entry: Entry, why: str) -> str:
     return gettext(
         "Refusée : « {nom} » ({raison}) — {page}", None, nom=entry.name, raison=why, page=entry.page or entry.entry_id
     )
 
 
-def _unknown_line(entry: ReadEntry, field: str, value: str) -> str:
+def unknown_line(entry: Entry, field: str, value: str) -> str:
     return gettext(
         "Valeur inconnue : {champ} « {valeur} » pour « {nom} » — {page}",
         None,

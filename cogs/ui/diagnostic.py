@@ -28,7 +28,7 @@ from bot.resources.diagnostic.rules import suggested_step
 from bot.resources.diagnostic.service import Diagnosis, DiagnosticService
 from bot.resources.framework import BLOCAGES, PHASE, STEPS
 from bot.vocabulary import Etape, Initiative, Volet, label
-from cogs.ui.diagnostic_cards import result_embeds, tl
+from cogs.ui.diagnostic_cards import add_menus, result_embeds, tl
 from cogs.ui.errors import reported
 from cogs.ui.project_forms import PlaceOrChoices, with_commune
 from cogs.ui.text import reply, t
@@ -183,7 +183,7 @@ class StepForm(HabitatModal):
             )
             await step_saved(interaction, 2, draft)
         else:
-            diagnosis = service.save_blockers(
+            diagnosis = await service.save_blockers(
                 interaction.user.id, {strand: self.menus[f"blocages-{strand.value}"].values for strand in Volet}
             )
             await show(interaction, diagnosis, ResultView(interaction))
@@ -222,6 +222,7 @@ async def open_step(interaction: discord.Interaction[Any], step: int) -> None:
 async def show(
     interaction: discord.Interaction[Any], diagnosis: Diagnosis, view: OwnedView, kept: Kept | None = None
 ) -> None:
+    add_menus(view, interaction, diagnosis)
     await reply(interaction, "", embeds=result_embeds(interaction, diagnosis, kept), view=view)
 
 
@@ -321,12 +322,12 @@ class StartView(OwnedView):
         kept = await service_of(interaction).kept(interaction.user.id)
         if kept is None:
             raise UserError("Vous n'avez pas de diagnostic gardé.")
-        diagnosis = service_of(interaction).diagnose(kept.answers)
+        diagnosis = await service_of(interaction).diagnose(kept.answers)
         await show(interaction, diagnosis, KeptView(interaction, kept), kept)
 
     @discord.ui.button(label="Voir le résultat", style=discord.ButtonStyle.primary)
     async def result(self, interaction: discord.Interaction[Any], _: discord.ui.Button[StartView]) -> None:
-        await show(interaction, service_of(interaction).result(interaction.user.id), ResultView(interaction))
+        await show(interaction, await service_of(interaction).result(interaction.user.id), ResultView(interaction))
 
 
 # ---------------------------------------------------------------------- the command

@@ -1,5 +1,6 @@
-"""How a diagnostic looks: a summary card (the project, the expertise that fits) and a card per strand
-(this step, what usually matters now, what feels blocked, what comes next)."""
+"""How a diagnostic looks: a summary card (the project, the expertise that fits, the facilitators near the
+group and why), a card per strand (this step, what usually matters now, what feels blocked, what comes
+next, the step's resources), and the menus that open a facilitator's record or a resource."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ from typing import Any
 import discord
 
 from bot.dates import discord_time
-from bot.limits import EMBED_FIELD_VALUE, clip
+from bot.geo import distance_text
+from bot.limits import EMBED_FIELD_VALUE, SELECT_DESCRIPTION, SELECT_LABEL, clip
 from bot.resources.diagnostic.content import DONE, NOT_BEGUN, NOW
 from bot.resources.diagnostic.models import Kept
 from bot.resources.diagnostic.rules import Standing
-from bot.resources.diagnostic.service import Diagnosis
+from bot.resources.diagnostic.service import Diagnosis, Suggestion
+from bot.resources.models import Resource
 from bot.vocabulary import label
+from cogs.ui.facilitators import show_record
+from cogs.ui.resources import show_resource
 from cogs.ui.text import fit, t
 
 COLOUR = discord.Colour.from_rgb(0, 121, 107)
@@ -23,6 +28,35 @@ COLOUR = discord.Colour.from_rgb(0, 121, 107)
 def tl(interaction: discord.Interaction[Any], value: StrEnum) -> str:
     """The label of a vocabulary value, in the member's language."""
     return t(interaction, label(value))
+
+
+def lowered(text: str) -> str:
+    """A label inside a sentence: « Dynamiques de groupes » → « dynamiques de groupes »."""
+    return text[:1].lower() + text[1:]
+
+
+def why(interaction: discord.Interaction[Any], suggestion: Suggestion) -> str:
+    """Why a facilitator is offered: « dynamiques de groupes, collectif d'intentions, à 35 km »."""
+    ranked = suggestion.ranked
+    parts = [lowered(tl(interaction, kind)) for kind in (*suggestion.brings, *suggestion.steps)]
+    if ranked.covers:
+        parts.append(t(interaction, "intervient sur votre territoire"))
+    if ranked.distance_km is not None:
+        distance = distance_text(ranked.distance_km)
+        parts.append(t(interaction, distance.message, **distance.params))
+    return ", ".join(parts)
+
+
+def facilitator_lines(interaction: discord.Interaction[Any], diagnosis: Diagnosis) -> str:
+    if not diagnosis.facilitators:
+        return t(
+            interaction, "Aucune structure inscrite près de chez vous pour l'instant : voyez /accompagnement annuaire."
+        )
+    lines = []
+    for n, suggestion in enumerate(diagnosis.facilitators, start=1):
+        found = suggestion.ranked.facilitator
+        lines.append(f"{n}. **{found.nom}** — {found.commune} ({found.departement})\n{why(interaction, suggestion)}")
+    return "\n".join(lines)
 
 
 def result_embeds(
@@ -59,10 +93,23 @@ def result_embeds(
         ),
         inline=False,
     )
-    return [fit(summary), *(fit(strand_card(interaction, standing)) for standing in diagnosis.standing)]
+    summary.add_field(
+        name=t(interaction, "Qui peut vous accompagner, près de chez vous"),
+        value=clip(facilitator_lines(interaction, diagnosis), EMBED_FIELD_VALUE),
+        inline=False,
+    )
+    return [
+        fit(summary),
+        *(
+            fit(strand_card(interaction, standing, diagnosis.resources.get(standing.strand, ())))
+            for standing in diagnosis.standing
+        ),
+    ]
 
 
-def strand_card(interaction: discord.Interaction[Any], standing: Standing) -> discord.Embed:
+def strand_card(
+    interaction: discord.Interaction[Any], standing: Standing, resources: tuple[Resource, ...]
+) -> discord.Embed:
     step = standing.step
     where = tl(interaction, step) if step else t(interaction, "pas encore commencé")
     now = NOW[step] if step else NOT_BEGUN[standing.strand]
@@ -87,4 +134,55 @@ def strand_card(interaction: discord.Interaction[Any], standing: Standing) -> di
         ),
         inline=False,
     )
+    if resources:
+        card.add_field(
+            name=t(interaction, "Ressources"),
+            value=clip("\n".join(f"• {resource.titre}" for resource in resources), EMBED_FIELD_VALUE),
+            inline=False,
+        )
     return card
+
+
+class OpenFacilitator(discord.ui.Select[Any]):
+    """Opens the record of a facilitator the diagnostic offers (« Demander un contact » is there)."""
+
+    def __init__(self, interaction: discord.Interaction[Any], suggestions: tuple[Suggestion, ...]) -> None:
+        super().__init__(
+            placeholder=t(interaction, "Ouvrir la fiche d'une structure"),
+            options=[
+                discord.SelectOption(
+                    label=clip(s.ranked.facilitator.nom, SELECT_LABEL),
+                    value=str(s.ranked.facilitator.id),
+                    description=clip(why(interaction, s), SELECT_DESCRIPTION) or None,
+                )
+                for s in suggestions
+            ],
+        )
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await show_record(interaction, self.values[0])
+
+
+class OpenResource(discord.ui.Select[Any]):
+    """Opens a resource the strand cards point to."""
+
+    def __init__(self, interaction: discord.Interaction[Any], resources: list[Resource]) -> None:
+        super().__init__(
+            placeholder=t(interaction, "Ouvrir une ressource"),
+            options=[
+                discord.SelectOption(label=clip(resource.titre, SELECT_LABEL), value=str(resource.id))
+                for resource in resources
+            ],
+        )
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await show_resource(interaction, self.values[0])
+
+
+def add_menus(view: discord.ui.View, interaction: discord.Interaction[Any], diagnosis: Diagnosis) -> None:
+    """The result's menus: a facilitator's record, a resource (each resource once)."""
+    if diagnosis.facilitators:
+        view.add_item(OpenFacilitator(interaction, diagnosis.facilitators))
+    resources = list({r.id: r for found in diagnosis.resources.values() for r in found}.values())
+    if resources:
+        view.add_item(OpenResource(interaction, resources[:25]))

@@ -9,7 +9,9 @@ from typing import Any
 import discord
 
 from bot import limits
+from bot.errors import UserError
 from bot.limits import clip
+from bot.projects.models import IMPORT_MAX_BYTES
 from cogs.ui.errors import report_error
 from cogs.ui.text import reply, t
 
@@ -101,3 +103,15 @@ class ResumeView(OwnedView):
                 for option in item.options:
                     option.default = option.value in item.values
         await interaction.response.send_modal(self.modal)
+
+
+async def uploaded_csv(interaction: discord.Interaction[Any], fichier: discord.Attachment) -> str:
+    """The text of a CSV a member uploaded, read once the answer is deferred (« thinking… »): a file too
+    big or not in UTF-8 is refused plainly."""
+    if fichier.size > IMPORT_MAX_BYTES:
+        raise UserError("Fichier trop gros ({mo} Mo au plus).", mo=IMPORT_MAX_BYTES // 2**20)
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    try:
+        return (await fichier.read()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserError("Le fichier n'est pas en UTF-8 : réenregistrez-le en « CSV UTF-8 ».") from None

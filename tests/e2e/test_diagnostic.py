@@ -9,7 +9,7 @@ from bot.sandbox.driver import Reply
 from bot.sandbox.harness import Sandbox
 from bot.sandbox.state import User
 
-CLERMONT = "63113"
+CLERMONT, THIERS = "63113", "63430"
 
 
 def step1(commune: str = f"insee:{CLERMONT}") -> dict[str, str | list[str]]:
@@ -28,11 +28,11 @@ STEP3: dict[str, str | list[str]] = {
 }
 
 
-async def diagnose(sb: Sandbox, user: User, *, locale: str | None = None) -> Reply:
+async def diagnose(sb: Sandbox, user: User, *, locale: str | None = None, commune: str = CLERMONT) -> Reply:
     """The three forms, as a group near Clermont-Ferrand in « collectif d'intentions », blocked on
     decision-making, fills them in."""
     form = await sb.driver.slash(user, "accompagnement diagnostic", locale=locale)
-    first = await sb.driver.submit(user, form, step1(), locale=locale)
+    first = await sb.driver.submit(user, form, step1(f"insee:{commune}"), locale=locale)
     assert first.message is not None, first.text
     form2 = await sb.driver.click(user, first.message, first.message.buttons[0]["label"], locale=locale)
     second = await sb.driver.submit(user, form2, STEP2, locale=locale)
@@ -212,3 +212,34 @@ async def test_in_english(furnished: Sandbox) -> None:
     result = await diagnose(sb, sam, locale="en-US")
     assert result.embeds[0]["title"] == "Your diagnosis"
     assert result.message is not None and result.message.button("Keep this diagnosis")
+
+
+async def test_a_group_near_clermont_blocked_on_decisions_gets_a_puy_de_dome_facilitator_first(
+    furnished: Sandbox,
+) -> None:
+    sb = furnished
+    alex = sb.demo.user("alex")
+    result = await diagnose(sb, alex, commune=THIERS)
+    near = {field["name"]: field["value"] for field in result.embeds[0]["fields"]}
+    first = near["Qui peut vous accompagner, près de chez vous"].split("\n")[:2]
+    assert first[0] == "1. **Cairn Accompagnement (démo)** — Clermont-Ferrand (63)"
+    assert first[1] == (
+        "dynamiques de groupes, participation citoyenne, collectif d'intentions, intervient sur votre territoire,"
+        " à 37 km"
+    )
+    [cairn] = [f for f in await sb.bot.core.facilitators.store.published() if f.nom.startswith("Cairn")]
+    assert cairn.departement == "63" and "dynamiques_groupes" in cairn.expertises
+    # Each strand card points to the resources of its step.
+    collectif = {field["name"]: field["value"] for field in result.embeds[3]["fields"]}
+    assert "• Charte d'un groupe en émergence (démo)" in collectif["Ressources"]
+    immobilier = {field["name"]: field["value"] for field in result.embeds[1]["fields"]}
+    assert "• Trouver du foncier avec sa commune (démo)" in immobilier["Ressources"]  # not begun: its first step
+    # The menus open the facilitator's record (to ask for a contact) and a resource.
+    assert result.message is not None
+    record = await sb.driver.choose(alex, result.message, [str(cairn.id)], select="Ouvrir la fiche d'une structure")
+    assert "Cairn Accompagnement (démo)" in record.embeds[0]["title"]
+    assert record.message is not None and record.message.button("Demander un contact")
+    resource = await sb.driver.choose(
+        alex, result.message, ["Charte d'un groupe en émergence (démo)"], select="Ouvrir une ressource"
+    )
+    assert resource.embeds[0]["title"] == "Charte d'un groupe en émergence (démo)"

@@ -51,6 +51,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 NO_OPTION_LIMIT = 2000  # Discord takes 6,000 characters per option value; a member pasting a page is enough
 THIERS = "insee:63430"  # the value the commune autocomplete gives for Thiers
 OTHER_SERVER = "Réseau national"  # a second server the bot is on, for /agenda suivre
+FACILITATOR = "Cairn Accompagnement (démo)"  # a demo facilitator, which moderators may edit
 EXAMPLES = settings(
     max_examples=5,
     deadline=None,
@@ -458,6 +459,10 @@ COMMANDS: dict[str, tuple[str, Callable[[World], Values]]] = {
     "ressource chercher": ("alex", lambda w: {}),
     "ressource fiche": ("alex", lambda w: {}),
     "ressource proposer": ("alex", lambda w: {"theme": "juridique", "type": "guide", "lien": "https://exemple.org/g"}),
+    "accompagnement annuaire": ("alex", lambda w: {"pres_de": THIERS}),
+    "accompagnement inscrire": ("alex", lambda w: {"commune": THIERS, "structure": "association"}),
+    "accompagnement modifier": ("morgane", lambda w: {"nom": FACILITATOR}),
+    "accompagnement ajouter-contact": ("morgane", lambda w: {"nom": FACILITATOR, "membre": w.user("alex")}),
 }
 
 
@@ -536,6 +541,13 @@ QUESTION: dict[str, str | list[str]] = {
     "question-choix": "Foncier solidaire\nJuridique",
 }
 ANSWERS: dict[str, str | list[str]] = {"Régime alimentaire": "Végétarien"}
+FACILITATOR_FORM: dict[str, str | list[str]] = {
+    "accomp-nom": "La Boussole",
+    "accomp-zone": "63, Allier",
+    "accomp-expertises": ["dynamiques_groupes"],
+    "accomp-etapes": ["emergence"],
+}
+FACILITATOR_CONTACT: dict[str, str | list[str]] = {"Votre projet, votre besoin": "Notre groupe cherche un appui."}
 
 
 async def post_of(w: World, ad_id: str) -> Message:
@@ -616,6 +628,18 @@ async def open_answers_form(w: World, user: User) -> Reply:
     return await w.driver.slash(user, "evenement inscrire", evenement=event_id)
 
 
+async def open_facilitator_form(w: World, user: User) -> Reply:
+    return await w.driver.slash(user, "accompagnement inscrire", commune=THIERS, structure="association")
+
+
+async def open_facilitator_contact(w: World, user: User) -> Reply:
+    found = await w.driver.slash(user, "accompagnement annuaire", pres_de=THIERS)
+    assert found.message is not None, found.text
+    record = await w.driver.choose(user, found.message, [FACILITATOR])
+    assert record.message is not None, record.text
+    return await w.driver.click(user, record.message, "Demander un contact")
+
+
 @dataclass(frozen=True)
 class Form:
     """A form reachable from a command: who fills it, how it opens, valid values for all its fields, and
@@ -651,6 +675,8 @@ FORMS: dict[str, Form] = {
     "retirer une annonce": Form("morgane", open_ad_removal, REASON),
     "ajouter une question": Form("dominique", open_question_form, QUESTION),
     "répondre aux questions": Form("alex", open_answers_form, ANSWERS),
+    "inscrire une structure": Form("alex", open_facilitator_form, FACILITATOR_FORM, command="accompagnement inscrire"),
+    "demander un contact": Form("dominique", open_facilitator_contact, FACILITATOR_CONTACT),
 }
 FIELDS = [(form, key) for form, spec in FORMS.items() for key, value in spec.valid.items() if isinstance(value, str)]
 NUMBER = (

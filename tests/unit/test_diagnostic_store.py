@@ -109,7 +109,7 @@ async def test_the_flow_writes_nothing_until_kept(core: Core, service: Diagnosti
     assert service.draft(ALEX) is None  # opening the form holds nothing
     service.save_project(ALEX, shown, "citoyenne", "emergence", clermont)
     service.save_steps(ALEX, {Volet.participatif: "decouverte", Volet.collectif: "intentions"})
-    diagnosis = service.save_blockers(ALEX, {Volet.collectif: ["decision"]})
+    diagnosis = await service.save_blockers(ALEX, {Volet.collectif: ["decision"]})
     assert diagnosis.answers == answers()
     assert diagnosis.commune == clermont
     assert await count(core, "diagnostics") == 0
@@ -127,15 +127,15 @@ async def test_steps_in_order_and_answers_that_fit_their_strand(core: Core, serv
         service.save_steps(ALEX, {})
     service.save_project(ALEX, await service.prefill(ALEX), "citoyenne", "emergence", clermont)
     with pytest.raises(UserError, match="plus en mémoire"):
-        service.save_blockers(ALEX, {})
+        await service.save_blockers(ALEX, {})
     with pytest.raises(UserError, match="pas une étape de ce volet"):
         service.save_steps(ALEX, {Volet.immobilier: "intentions"})
     service.save_steps(ALEX, {})
     with pytest.raises(UserError, match="ne concerne pas ce volet"):
-        service.save_blockers(ALEX, {Volet.immobilier: ["decision"]})
+        await service.save_blockers(ALEX, {Volet.immobilier: ["decision"]})
     with pytest.raises(UserError):
-        service.save_blockers(ALEX, {Volet.collectif: ["n_importe_quoi"]})
-    service.save_blockers(ALEX, {})
+        await service.save_blockers(ALEX, {Volet.collectif: ["n_importe_quoi"]})
+    await service.save_blockers(ALEX, {})
     with pytest.raises(UserError, match="référent"):
         await service.keep(ALEX, 12345)
     assert await count(core, "diagnostics") == 0
@@ -147,7 +147,7 @@ async def test_a_redo_goes_through_every_step_again(core: Core, service: Diagnos
     shown = await service.prefill(ALEX)
     service.save_project(ALEX, shown, "citoyenne", "emergence", clermont)
     service.save_steps(ALEX, {})
-    service.save_blockers(ALEX, {})
+    await service.save_blockers(ALEX, {})
     redo = service.save_project(ALEX, shown, "institutionnelle", "realisation", clermont)
     assert (redo.done, redo.next_step) == (1, 2)
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.clock import to_db
@@ -155,6 +155,8 @@ def test_place_is_a_commune_or_departements() -> None:
 )
 def test_a_refused_household_step_names_its_field_in_the_members_words(adultes: str, budget: str) -> None:
     """Whatever is typed, the step is valid within its bounds, or refused naming a field of the form."""
+    # A refusal gives the typed budget back: typed words are not the model's leaking through.
+    assume(not any(word in budget for word in ("budget_max", "adults", "should")))
     geo = geography()
     typed = {"adultes": adultes, "statuts": {"achat"}, "budget": budget}
     try:

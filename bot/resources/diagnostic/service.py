@@ -1,38 +1,62 @@
 """The diagnostic's flow: three steps answered in turn and kept in memory only, the result computed from
-the answers, and the choice to keep it (the only write)."""
+the answers (with the facilitators near the group and the resources of each step), and the choice to
+keep it (the only write)."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from bot.errors import UserError
 from bot.geo import Commune, Geography
 from bot.resources.diagnostic.models import NOT_YET, Answers, Draft, Kept
-from bot.resources.diagnostic.rules import Standing, expertise_needed, standing
+from bot.resources.diagnostic.rules import Standing, expertise_needed, standing, steps_calling_for
 from bot.resources.diagnostic.store import DiagnosticStore
+from bot.resources.facilitators.ranking import Need, Ranked
+from bot.resources.facilitators.service import FacilitatorService
 from bot.resources.framework import BLOCAGES, STEPS
+from bot.resources.models import Resource
+from bot.resources.service import ResourceService
 from bot.vocabulary import Blocage, Etape, Expertise, Initiative, Pas, Volet, parse
 
 KEPT_DRAFTS = 500  # diagnostics under way held in memory, the oldest forgotten first
 LOST = "Ce diagnostic n'est plus en mémoire : recommencez-le avec /accompagnement diagnostic."
+NEAR = 5  # facilitators offered
+RESOURCES_PER_STEP = 3
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A facilitator near the group: what it brings of the need (the most needed first) and the group's
+    steps that call for the first of it."""
+
+    ranked: Ranked
+    brings: tuple[Expertise, ...]
+    steps: tuple[Pas, ...]
 
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """What the answers say: where the group stands per strand and the kinds of expertise that fit."""
+    """What the answers say: where the group stands per strand, the kinds of expertise that fit, who near
+    the group brings them (best first) and the resources of each strand's step."""
 
     answers: Answers
     commune: Commune | None
     standing: tuple[Standing, ...]
     expertise: tuple[Expertise, ...]
+    facilitators: tuple[Suggestion, ...] = ()
+    resources: Mapping[Volet, tuple[Resource, ...]] = field(default_factory=dict)
 
 
 class DiagnosticService:
-    def __init__(self, store: DiagnosticStore, geo: Geography) -> None:
+    def __init__(
+        self, store: DiagnosticStore, geo: Geography, facilitators: FacilitatorService, resources: ResourceService
+    ) -> None:
         self.store = store
         self.geo = geo
+        self.facilitators = facilitators
+        self.resources = resources
         # Nothing is written before the member keeps the result: a run under way lives here only.
         self._drafts: OrderedDict[int, Draft] = OrderedDict()
 
@@ -97,7 +121,7 @@ class DiagnosticService:
             steps[strand] = step
         return self._hold(user_id, replace(draft, done=2, steps=steps))
 
-    def save_blockers(self, user_id: int, chosen: Mapping[Volet, Iterable[str]]) -> Diagnosis:
+    async def save_blockers(self, user_id: int, chosen: Mapping[Volet, Iterable[str]]) -> Diagnosis:
         """Step 3: what feels blocked, a few per strand; then the result."""
         draft = self._current(user_id, 2)
         blockers: set[Blocage] = set()
@@ -108,22 +132,41 @@ class DiagnosticService:
                     raise UserError("« {valeur} » ne concerne pas ce volet.", valeur=value)
                 blockers.add(blocker)
         done = self._hold(user_id, replace(draft, done=3, blocages=frozenset(blockers)))
-        return self.diagnose(done.answers())
+        return await self.diagnose(done.answers())
 
-    def result(self, user_id: int) -> Diagnosis:
+    async def result(self, user_id: int) -> Diagnosis:
         """The result of the member's finished run, while it is in memory."""
         draft = self._current(user_id, 3)
-        return self.diagnose(draft.answers())
+        return await self.diagnose(draft.answers())
 
     # ----------------------------------------------------------------- the result
 
-    def diagnose(self, answers: Answers) -> Diagnosis:
-        return Diagnosis(
-            answers=answers,
-            commune=self.geo.commune(answers.code_insee),
-            standing=standing(answers),
-            expertise=expertise_needed(answers),
-        )
+    async def diagnose(self, answers: Answers) -> Diagnosis:
+        """Computed afresh each time (a kept diagnostic keeps only its answers): the facilitators and the
+        resources are those of today."""
+        commune = self.geo.commune(answers.code_insee)
+        expertise = expertise_needed(answers)
+        cards = standing(answers)
+        suggestions: tuple[Suggestion, ...] = ()
+        if commune is not None:
+            near = await self.facilitators.near(commune, Need(frozenset(expertise), answers.etape), limit=NEAR)
+            suggestions = tuple(self._suggestion(ranked, expertise, answers) for ranked in near)
+        resources = {
+            # A strand not begun points to its first step.
+            card.strand: tuple(
+                await self.resources.for_step(
+                    card.strand, card.step or card.next, answers.etape, limit=RESOURCES_PER_STEP
+                )
+            )
+            for card in cards
+        }
+        return Diagnosis(answers, commune, cards, expertise, suggestions, resources)
+
+    @staticmethod
+    def _suggestion(ranked: Ranked, expertise: tuple[Expertise, ...], answers: Answers) -> Suggestion:
+        brings = tuple(kind for kind in expertise if kind in ranked.matched)
+        # The steps that call for its first asset: a short reason, not every step of the group.
+        return Suggestion(ranked, brings, steps_calling_for(answers, brings[:1]))
 
     # ----------------------------------------------------------------- kept, only when the member says so
 
