@@ -243,3 +243,28 @@ async def test_a_group_near_clermont_blocked_on_decisions_gets_a_puy_de_dome_fac
         alex, result.message, ["Charte d'un groupe en émergence (démo)"], select="Ouvrir une ressource"
     )
     assert resource.embeds[0]["title"] == "Charte d'un groupe en émergence (démo)"
+
+
+async def test_the_longest_result_stays_within_discord_limits(furnished: Sandbox) -> None:
+    """Every blocker felt, each strand at its longest step, five facilitators: one message Discord accepts
+    (the emulator refuses what Discord would)."""
+    sb = furnished
+    alex = sb.demo.user("alex")
+    form = await sb.driver.slash(alex, "accompagnement diagnostic")
+    first = await sb.driver.submit(alex, form, {**step1(f"insee:{THIERS}"), "diag-initiative": ["institutionnelle"]})
+    assert first.message is not None
+    form2 = await sb.driver.click(alex, first.message, "Continuer (2/3)")
+    steps = {"diag-pas-immobilier": ["jalons"], "diag-pas-participatif": ["attribution"]}
+    second = await sb.driver.submit(alex, form2, {**steps, "diag-pas-collectif": ["collectif_projet"]})
+    assert second.message is not None
+    form3 = await sb.driver.click(alex, second.message, "Continuer (3/3)")
+    everything: dict[str, str | list[str]] = {
+        row["component"]["custom_id"]: [option["value"] for option in row["component"]["options"]]
+        for row in (form3.modal or {})["components"]
+    }
+    result = await sb.driver.submit(alex, form3, everything)
+    assert len(result.embeds) == 4
+    # The cards' whole JSON, keys included, is longer than the text Discord counts.
+    assert sum(len(str(embed)) for embed in result.embeds) < 6000
+    near = result.embeds[0]["fields"][1]["value"]
+    assert near.count("\n") >= 5  # several facilitators, each with its reason
