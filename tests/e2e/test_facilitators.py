@@ -82,6 +82,13 @@ async def test_the_directory_near_clermont_puts_the_puy_de_dome_facilitator_firs
     assert [b["label"] for b in opened.message.buttons] == ["Ask to be put in touch"]  # type: ignore[union-attr]
 
 
+async def test_the_place_is_offered_as_the_member_types_it(furnished: Sandbox) -> None:
+    choices = await furnished.driver.autocomplete(
+        furnished.demo.user("alex"), "accompagnement annuaire", "pres_de", "clermont-f"
+    )
+    assert choices[0]["value"] == CLERMONT
+
+
 async def test_nothing_found_is_said_plainly(furnished: Sandbox) -> None:
     reply = await furnished.driver.slash(
         furnished.demo.user("alex"), "accompagnement annuaire", pres_de="insee:2A004", rayon_km=10
