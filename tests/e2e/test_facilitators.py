@@ -78,6 +78,7 @@ async def test_the_directory_near_clermont_puts_the_puy_de_dome_facilitator_firs
     assert found.message is not None
     opened = await sb.driver.choose(sb.demo.user("sam"), found.message, [CAIRN])
     assert opened.ephemeral and opened.embeds[0]["title"] == f"🧭 {CAIRN}"
+    assert opened.embeds[0]["footer"]["text"].startswith("Record confirmed on")
     assert "**Expertise**: Citizen participation, Group dynamics" in opened.text  # Sam reads English
     assert [b["label"] for b in opened.message.buttons] == ["Ask to be put in touch"]  # type: ignore[union-attr]
 
