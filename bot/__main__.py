@@ -1,5 +1,5 @@
-"""Command line: `python -m bot [run | sandbox | migrate | invite | import-projects | import-facilitators
-| export-projects | read-feeds | backup]`.
+"""Command line: `python -m bot [run | sandbox | web | migrate | invite | import-projects | export-projects |
+import-resources | export-resources | import-facilitators | read-feeds | backup]`.
 
 Without a command: the bot when DISCORD_TOKEN is set, the offline sandbox otherwise. Whatever stops
 a command (a token, the network, the database file) is said in one French line on stderr with a
@@ -11,14 +11,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sqlite3
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, closing
 from pathlib import Path
 
 from bot.config import Settings, SettingsError, load_settings
-from bot.core import build_core
+from bot.core import Core, build_core
 from bot.db import Database, MigrationError
 from bot.i18n import gettext, ngettext
 from bot.problems import Stop, database_problem
@@ -30,6 +31,7 @@ from bot.sources.bazar import ReadError
 from bot.sources.bazar_messages import SyncReport, summary_line
 from bot.sources.feed_service import FeedReport, feed_summary
 from bot.sources.feed_store import Feed
+from bot.web import WebServer, core_app
 
 GO_LIVE = "mettez le jeton dans .env (cp .env.example .env, ligne DISCORD_TOKEN=)"
 NO_TOKEN = (
@@ -103,8 +105,24 @@ async def migrate(settings: Settings) -> int:
     return 0
 
 
-def import_projects(settings: Settings, path: Path, *, facilitators: bool = False) -> int:
-    """All rows validated first; one bad row and nothing is written. Projects, or facilitators."""
+Importer = Callable[[Core, str], Awaitable[ImportReport]]
+Exporter = Callable[[Core], Awaitable[tuple[str, int]]]
+
+
+def import_projects(settings: Settings, path: Path) -> int:
+    return import_csv(settings, path, lambda core, text: core.project_service.import_csv(text))
+
+
+def import_facilitators(settings: Settings, path: Path) -> int:
+    return import_csv(settings, path, lambda core, text: core.facilitators.import_csv(text))
+
+
+def import_resources(settings: Settings, path: Path) -> int:
+    return import_csv(settings, path, lambda core, text: core.resources.import_csv(text))
+
+
+def import_csv(settings: Settings, path: Path, importer: Importer) -> int:
+    """All rows validated first; one bad row and nothing is written."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -114,8 +132,7 @@ def import_projects(settings: Settings, path: Path, *, facilitators: bool = Fals
 
     async def write() -> ImportReport:
         async with opened(settings) as db:
-            core = build_core(settings, db=db)
-            return await (core.facilitators if facilitators else core.project_service).import_csv(text)
+            return await importer(build_core(settings, db=db), text)
 
     try:
         report = asyncio.run(write())
@@ -155,9 +172,27 @@ def import_bazar(settings: Settings, source: str, form: Path | None, *, actors: 
 
 
 def export_projects(settings: Settings, path: Path | None) -> int:
+    def told(n: int) -> str:
+        return ngettext("{n} projet exporté dans {chemin}.", "{n} projets exportés dans {chemin}.", n, chemin=path)
+
+    return export_csv(settings, path, lambda core: core.project_service.export_csv(), told)
+
+
+def export_resources(settings: Settings, path: Path | None) -> int:
+    def told(n: int) -> str:
+        return ngettext(
+            "{n} ressource exportée dans {chemin}.", "{n} ressources exportées dans {chemin}.", n, chemin=path
+        )
+
+    return export_csv(settings, path, lambda core: core.resources.export_csv(), told)
+
+
+def export_csv(settings: Settings, path: Path | None, exporter: Exporter, told: Callable[[int], str]) -> int:
+    """The CSV on standard output, or written to `path` and how many rows went there said on stderr."""
+
     async def read() -> tuple[str, int]:
         async with opened(settings) as db:
-            return await build_core(settings, db=db).project_service.export_csv()
+            return await exporter(build_core(settings, db=db))
 
     text, count = asyncio.run(read())
     if path is None:
@@ -167,8 +202,7 @@ def export_projects(settings: Settings, path: Path | None) -> int:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise Stop(f"Écriture impossible de {path} : {exc.strerror or exc}.") from None
-    exported = ngettext("{n} projet exporté dans {chemin}.", "{n} projets exportés dans {chemin}.", count, chemin=path)
-    print(exported, file=sys.stderr)
+    print(told(count), file=sys.stderr)
     return 0
 
 
@@ -244,6 +278,36 @@ def run(settings: Settings) -> int:
     return fail(problem, code=1) if problem else 0
 
 
+NO_WEB_PORT = (
+    "python -m bot web sert l'agenda (/agenda.ics, agendas personnels, /healthz) sur WEB_PORT : "
+    "réglez WEB_PORT dans .env (par exemple WEB_PORT=8080)."
+)
+
+
+def web_only(settings: Settings) -> int:
+    """The HTTP side alone, without a Discord connection, until Ctrl+C or SIGTERM."""
+    port = settings.web_port
+    if port is None:
+        return fail(NO_WEB_PORT)
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, stop.set)
+        async with opened(settings) as db:
+            server = WebServer(core_app(build_core(settings, db=db)), port)
+            await server.start()
+            print(f"Agenda servi sur le port {port} (/agenda.ics, /healthz) ; Ctrl+C pour arrêter.", flush=True)
+            try:
+                await stop.wait()
+            finally:
+                await server.stop()
+
+    asyncio.run(serve())
+    return 0
+
+
 def sandbox(settings: Settings, database: str | None) -> int:
     from bot.sandbox.console import run_console
 
@@ -261,6 +325,7 @@ def parser() -> argparse.ArgumentParser:
     sandbox_cmd = commands.add_parser("sandbox", help="essayer le bot hors ligne, dans un Discord local")
     sandbox_cmd.add_argument("--database", help="fichier SQLite (par défaut : un fichier temporaire)")
     commands.add_parser("migrate", help="appliquer les migrations de la base")
+    commands.add_parser("web", help="servir l'agenda et /healthz seuls, sans connexion à Discord (WEB_PORT)")
     importing = commands.add_parser(
         "import-projects", help="importer des projets depuis un CSV UTF-8, ou la base nationale (--format bazar)"
     )
@@ -285,6 +350,10 @@ def parser() -> argparse.ArgumentParser:
     )
     exporting = commands.add_parser("export-projects", help="exporter les projets publiés en CSV")
     exporting.add_argument("file", type=Path, nargs="?", help="fichier (par défaut : la sortie standard)")
+    resources_in = commands.add_parser("import-resources", help="importer des ressources depuis un CSV UTF-8")
+    resources_in.add_argument("file", type=Path, help="fichier CSV (l'en-tête de l'export)")
+    resources_out = commands.add_parser("export-resources", help="exporter les ressources publiées en CSV")
+    resources_out.add_argument("file", type=Path, nargs="?", help="fichier (par défaut : la sortie standard)")
     invite_cmd = commands.add_parser("invite", help="afficher le lien d'invitation du bot")
     invite_cmd.add_argument("--client-id", type=int, help="identifiant de l'application Discord")
     commands.add_parser("read-feeds", help="lire maintenant les agendas (.ics) auxquels les serveurs sont abonnés")
@@ -334,6 +403,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(settings)
         if command == "migrate":
             return asyncio.run(migrate(settings))
+        if command == "web":
+            return web_only(settings)
         if command == "import-projects" and args.format == "bazar":
             return import_bazar(settings, args.file, args.form)
         if command == "import-projects":
@@ -341,9 +412,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "import-facilitators" and args.format == "bazar":
             return import_bazar(settings, args.file, args.form, actors=args.form_id)
         if command == "import-facilitators":
-            return import_projects(settings, Path(args.file), facilitators=True)
+            return import_facilitators(settings, Path(args.file))
         if command == "export-projects":
             return export_projects(settings, args.file)
+        if command == "import-resources":
+            return import_resources(settings, args.file)
+        if command == "export-resources":
+            return export_resources(settings, args.file)
         if command == "invite":
             return invite(settings, args.client_id)
         if command == "backup":

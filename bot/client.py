@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import logging
@@ -10,7 +11,6 @@ import socket
 import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import discord
@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.core import build_core
 from bot.db import Database, MigrationError
 from bot.problems import database_problem, network_problem
-from bot.web import WebServer, make_app
+from bot.web import WebServer, core_app
 from cogs.ui.errors import check_options, report_error
 from cogs.ui.notifier import DiscordNotifier
 
@@ -121,7 +121,17 @@ class HabitatTree(app_commands.CommandTree["HabitatBot"]):
         await report_error(interaction, error)
 
 
-class HabitatBot(commands.Bot):
+def sharding(settings: Settings) -> dict[str, Any]:
+    """SHARD_COUNT and SHARD_IDS as discord.py takes them; neither: as many shards as Discord recommends."""
+    chosen: dict[str, Any] = {}
+    if settings.shard_count is not None:
+        chosen["shard_count"] = settings.shard_count
+    if settings.shard_ids is not None:
+        chosen["shard_ids"] = list(settings.shard_ids)
+    return chosen
+
+
+class HabitatBot(commands.AutoShardedBot):
     def __init__(
         self,
         settings: Settings,
@@ -139,6 +149,7 @@ class HabitatBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=HabitatTree,
             help_command=None,
+            **sharding(settings),
             **options,
         )
         self.settings = settings
@@ -210,9 +221,7 @@ class HabitatBot(commands.Bot):
             # What the bot sends on its own goes out once Discord is there; what fell due while away goes first.
             await self.scheduler.start()
         if self.settings.web_port and self.web is None:
-            zone = ZoneInfo(self.settings.default_tz)
-            app = make_app(self.events.store, self.geo, self.clock, zone, personal=self.core.personal)
-            self.web = WebServer(app, self.settings.web_port)
+            self.web = WebServer(core_app(self.core), self.settings.web_port)
             await self.web.start()
 
     async def close(self) -> None:
@@ -221,6 +230,10 @@ class HabitatBot(commands.Bot):
         await self.core.feeds.running.stop()
         if self.web is not None:
             await self.web.stop()
+        # discord.py's AutoShardedClient makes its event queue when it connects and its close() needs it: a bot
+        # stopped before connecting (a refused token, a tool that only reads the commands) gets an empty one.
+        if not hasattr(self, "_AutoShardedClient__queue"):
+            self._AutoShardedClient__queue: asyncio.PriorityQueue[Any] = asyncio.PriorityQueue()
         await super().close()
         await self.db.close()
 

@@ -6,10 +6,11 @@ import logging
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # NATIONAL_DB_INTERVAL: hours ("6"), or a duration ("6h", "30min", "1j").
@@ -33,13 +34,40 @@ class Settings(BaseSettings):
     default_tz: str = "Europe/Paris"
     national_db_url: str | None = None  # the national project database (a YesWiki site) to keep in step
     national_db_interval: timedelta = timedelta(hours=24)
+    # Shards of one bot: SHARD_COUNT alone runs them all in this process; with SHARD_IDS ("0,1"), only those,
+    # the others in other processes on the same PostgreSQL. Neither: as many as Discord recommends.
+    shard_count: int | None = Field(default=None, ge=1, le=1024)
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
 
     @field_validator("discord_token", mode="before")
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("dev_guild_id", "web_port", mode="before")
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _id_list(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        parts = [part.strip() for part in value.split(",")]
+        if not all(part.isdecimal() for part in parts):
+            raise ValueError("des numéros de shards séparés par des virgules, par exemple 0,1")
+        return tuple(int(part) for part in parts)
+
+    @model_validator(mode="after")
+    def _shards_within_count(self) -> Settings:
+        if self.shard_ids is None:
+            return self
+        if self.shard_count is None:
+            raise ValueError("SHARD_IDS demande SHARD_COUNT (le nombre total de shards)")
+        count = self.shard_count
+        if any(shard >= count for shard in self.shard_ids) or len(set(self.shard_ids)) != len(self.shard_ids):
+            raise ValueError(f"SHARD_IDS : des numéros distincts de 0 à {count - 1} (SHARD_COUNT={count})")
+        return self
+
+    @field_validator("dev_guild_id", "web_port", "shard_count", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -103,6 +131,8 @@ def load_settings(env_file: Path | str | None = ".env") -> Settings:
         return Settings(_env_file=env_file)
     except ValidationError as exc:
         error = exc.errors()[0]
-        name = str(error["loc"][0]).upper() if error["loc"] else "?"
         message = str(error["msg"]).removeprefix("Value error, ")
+        if not error["loc"]:  # a rule between settings, whose message names them
+            raise SettingsError(f"Réglages incompatibles : {message}.") from None
+        name = str(error["loc"][0]).upper()
         raise SettingsError(f"Réglage {name} invalide : {message} (reçu « {error.get('input')} »).") from None

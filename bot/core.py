@@ -32,6 +32,8 @@ from bot.projects.service import ProjectService
 from bot.projects.store import ProjectStore
 from bot.resources.facilitators.service import FacilitatorService
 from bot.resources.facilitators.store import FacilitatorStore
+from bot.resources.service import ResourceService
+from bot.resources.store import ResourceStore
 from bot.scheduler import Scheduler
 from bot.sources.bazar import BazarSync
 from bot.sources.feed_service import FeedService
@@ -62,6 +64,7 @@ class Core:
     checkin: CheckinService
     personal: PersonalCalendar
     event_stats: StatsService
+    resources: ResourceService
     facilitators: FacilitatorService
 
 
@@ -118,5 +121,6 @@ def build_core(
             PersonalCalendarStore(db), events.store, clock, ZoneInfo(settings.default_tz), public_url
         ),
         event_stats=StatsService(StatsStore(db), events.store, checkins, geo),
+        resources=ResourceService(ResourceStore(db), guild_settings, outbox, clock),
         facilitators=facilitators,
     )

@@ -25,6 +25,7 @@ CHANNEL_FIELDS = (
     "modqueue_channel_id",
     "welcome_channel_id",
     "matching_channel_id",
+    "resources_forum_id",
 )
 ROLE_FIELDS = ("organiser_role_id", "moderator_role_id")
 
@@ -47,6 +48,7 @@ class GuildSettings(BaseModel):
     max_live_ads: int = 5
     max_ads_per_day: int = 3
     national_db_reports: bool = False  # each sync's summary in the moderation channel
+    resources_forum_id: int | None = None  # where published resources are mirrored, one post each
 
     @property
     def zone(self) -> ZoneInfo:

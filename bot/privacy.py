@@ -110,6 +110,11 @@ class MemberDataStore:
                 " WHERE user_id = ? AND checked_in_at IS NOT NULL",
                 me,
             ),
+            "ressources_proposees": await self._rows(
+                "SELECT id, titre, resume, lien, theme, type, auteur, date, licence, statut, created_at"
+                " FROM resources WHERE proposed_by = ?",
+                me,
+            ),
             "agendas_suivis_mis_en_place": await self._rows(
                 "SELECT follower_id, followed_id, followed_name, created_at FROM guild_follows WHERE created_by = ?", me
             ),
@@ -162,6 +167,9 @@ class MemberDataStore:
             await self.db.execute("UPDATE projects SET proposed_by = NULL WHERE proposed_by = ?", me)
             await self.db.execute("UPDATE events SET organiser_id = ? WHERE organiser_id = ?", (UNKNOWN, user_id))
             await self.db.execute("UPDATE announcements SET author_id = ? WHERE author_id = ?", (UNKNOWN, user_id))
+            # Proposed resources never published go, files and all; published ones stay, nameless.
+            await self.db.execute("DELETE FROM resources WHERE proposed_by = ? AND statut != 'publie'", me)
+            await self.db.execute("UPDATE resources SET proposed_by = NULL WHERE proposed_by = ?", me)
             # A follow is the server's: it stays, without saying which administrator set it up.
             await self.db.execute("UPDATE guild_follows SET created_by = ? WHERE created_by = ?", (UNKNOWN, user_id))
             # The member leaves the structures they were a contact of (a structure stays); their requests go.

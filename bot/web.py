@@ -5,6 +5,7 @@ health check. `/agenda.ics?region=Bretagne&type=jpo&departement=35`. A member's 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -17,6 +18,9 @@ from bot.events.store import EventStore
 from bot.geo import Geography
 from bot.ics import to_ics
 from bot.vocabulary import EventKind, parse
+
+if TYPE_CHECKING:
+    from bot.core import Core
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,12 @@ def make_app(
     app.router.add_get("/healthz", health)
     app.router.add_get(FEED_PATH, own)
     return app
+
+
+def core_app(core: Core) -> web.Application:
+    """The HTTP side of a core, alike in the bot and in `python -m bot web` (no Discord connection)."""
+    zone = ZoneInfo(core.settings.default_tz)
+    return make_app(core.events.store, core.geo, core.clock, zone, personal=core.personal)
 
 
 class WebServer:

@@ -32,6 +32,7 @@ def settings_embed(interaction: discord.Interaction[Any], settings: GuildSetting
     embed.add_field(name=t(interaction, "File de modération"), value=channel(settings.modqueue_channel_id))
     embed.add_field(name=t(interaction, "Salon d'accueil"), value=channel(settings.welcome_channel_id))
     embed.add_field(name=t(interaction, "Salon des mises en lien"), value=channel(settings.matching_channel_id))
+    embed.add_field(name=t(interaction, "Forum des ressources"), value=channel(settings.resources_forum_id))
     embed.add_field(name=t(interaction, "Rôle des organisateurs"), value=role(settings.organiser_role_id))
     embed.add_field(name=t(interaction, "Rôle des modérateurs"), value=role(settings.moderator_role_id))
     embed.add_field(name=t(interaction, "Fuseau horaire"), value=settings.timezone)
@@ -95,6 +96,7 @@ class Config(commands.GroupCog, group_name="config", group_description="Réglage
         moderation="Salon privé où arrivent projets et annonces à valider",
         accueil="Salon où accueillir les nouveaux membres dont les messages privés sont fermés",
         mise_en_lien="Salon où s'ouvrent les fils privés des mises en lien acceptées",
+        ressources="Forum où chaque ressource publiée devient un fil",
     )
     async def salons(
         self,
@@ -104,6 +106,7 @@ class Config(commands.GroupCog, group_name="config", group_description="Réglage
         moderation: discord.TextChannel | None = None,
         accueil: discord.TextChannel | None = None,
         mise_en_lien: discord.TextChannel | None = None,
+        ressources: discord.ForumChannel | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         chosen = {
@@ -112,6 +115,7 @@ class Config(commands.GroupCog, group_name="config", group_description="Réglage
             "modqueue_channel_id": moderation,
             "welcome_channel_id": accueil,
             "matching_channel_id": mise_en_lien,
+            "resources_forum_id": ressources,
         }
         changes = {column: channel for column, channel in chosen.items() if channel is not None}
         if not changes:

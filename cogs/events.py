@@ -24,6 +24,7 @@ from cogs.ui.checkin import ArrivalButton, CheckinCommands
 from cogs.ui.event_list import EventListView
 from cogs.ui.event_stats import StatsCommands
 from cogs.ui.events import EventOption, ScheduledEvents, ensure_may_attach, list_filters, manager, send_participants
+from cogs.ui.maps import events_area
 from cogs.ui.members import organisers_only
 from cogs.ui.personal_calendar import NewAddressButton, PersonalCalendarCommands, public_agenda
 from cogs.ui.projects import PublishedProjectOption
@@ -260,13 +261,13 @@ class Events(
         pres_de: PlaceOption | None = None,
         rayon_km: app_commands.Range[int, 1, 500] = 30,
     ) -> None:
-        events = await self.bot.events.upcoming(
-            list_filters(interaction, type, region, departement, en_ligne, mes_inscriptions, pres_de, rayon_km)
-        )
+        filters = list_filters(interaction, type, region, departement, en_ligne, mes_inscriptions, pres_de, rayon_km)
+        events = await self.bot.events.upcoming(filters)
         if not events:
             await reply(interaction, t(interaction, "Aucun événement à venir ne correspond."))
             return
-        await EventListView(interaction, events, await server_zone(interaction)).send(interaction, ephemeral=True)
+        area = events_area(filters, pres_de)
+        await EventListView(interaction, events, await server_zone(interaction), area).send(interaction, ephemeral=True)
 
     @app_commands.command(
         name="inscrire",

@@ -11,13 +11,16 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import PolyCollection
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
+
+from bot.geo import geography
 
 BOUNDARIES = Path(__file__).resolve().parent.parent.parent / "data" / "geo" / "departements.json"
 EARTH_KM = 6371.0
@@ -67,6 +70,7 @@ class MapRequest:
     departements: tuple[str, ...] = ()  # the searched area; empty: all of metropolitan France
     around: Around | None = None
     title: str = ""
+    size_px: int = SIZE_PX  # a square; a project's locator map is smaller than a search's
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,25 @@ def outlines() -> dict[str, tuple[Ring, ...]]:
         code: tuple([(ring[i], ring[i + 1]) for i in range(0, len(ring), 2)] for ring in rings)
         for code, rings in shapes.items()
     }
+
+
+@cache
+def region_borders() -> tuple[tuple[tuple[float, float], tuple[float, float]], ...]:
+    """The edges between two départements of different régions, drawn thicker. Neighbouring outlines
+    share their vertices (scripts/build_boundaries.py), so a border is an edge met once each way."""
+    region_of = {code: d.region for code, d in geography().departements.items()}
+    owner: dict[tuple[tuple[float, float], tuple[float, float]], str] = {}
+    for code, rings in outlines().items():
+        for ring in rings:
+            for start, end in pairwise(ring):
+                owner[(start, end)] = code
+    return tuple(
+        edge
+        for edge, code in owner.items()
+        if (other := owner.get((edge[1], edge[0]))) is not None
+        and edge < (edge[1], edge[0])
+        and region_of.get(code) != region_of.get(other)
+    )
 
 
 def extent(codes: Sequence[str]) -> tuple[float, float, float, float]:
@@ -171,6 +194,17 @@ def _panel(
             linewidths=0.5,
         )
     )
+    axes.add_collection(
+        LineCollection(
+            [
+                [project(lat, lon) for lon, lat in edge]
+                for edge in region_borders()
+                if any(lat_min - 1 <= lat <= lat_max + 1 and lon_min - 1.5 <= lon <= lon_max + 1.5 for lon, lat in edge)
+            ],
+            colors="#5a5a5a",
+            linewidths=1.4,
+        )
+    )
     if around is not None:
         centre = project(around.lat, around.lon)
         axes.add_patch(Circle(centre, around.radius_km, fill=False, edgecolor="#c62828", linestyle="--", linewidth=1))
@@ -214,7 +248,7 @@ def _panel(
 
 
 def draw_map(request: MapRequest) -> DrawnMap:
-    figure = Figure(figsize=(SIZE_PX / DPI, SIZE_PX / DPI), dpi=DPI)
+    figure = Figure(figsize=(request.size_px / DPI, request.size_px / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
     main_codes = request.departements or metropole()
     main_overseas = set(main_codes) & set(OVERSEAS)

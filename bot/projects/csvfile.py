@@ -52,7 +52,7 @@ class ImportError_(UserError):
         super().__init__("Import refusé, rien n'a été enregistré :\n{lignes}", lignes=lines)
 
 
-def _split_list(text: str) -> list[str]:
+def split_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(";") if part.strip()]
 
 
@@ -98,7 +98,7 @@ def validated_rows(
         try:
             item = build(row)
         except (UserError, ValidationError) as error:
-            problems.append((line, _reason(error)))
+            problems.append((line, reason_of(error)))
         else:
             if key(item) in seen:
                 problems.append((line, Text(same, ligne=seen[key(item)])))
@@ -128,9 +128,9 @@ def draft_from_row(row: dict[str, str], geo: Geography) -> ProjectDraft:
             # pydantic reads the number, so that "douze" is refused with the column's name
             "logements": logements or None,
             "recrute": recrute == "oui",
-            "publics": frozenset(parse(Public, p) for p in _split_list(row.get("publics") or "")),
+            "publics": frozenset(parse(Public, p) for p in split_list(row.get("publics") or "")),
             "espaces_partages": frozenset(
-                parse(EspacePartage, e) for e in _split_list(row.get("espaces_partages") or "")
+                parse(EspacePartage, e) for e in split_list(row.get("espaces_partages") or "")
             ),
             "description": row.get("description") or "",
             "site": row.get("site"),
@@ -139,7 +139,7 @@ def draft_from_row(row: dict[str, str], geo: Geography) -> ProjectDraft:
     )
 
 
-def _reason(error: UserError | ValidationError) -> Text:
+def reason_of(error: UserError | ValidationError) -> Text:
     if isinstance(error, UserError):
         params = {k: quote(v) if isinstance(v, str) else v for k, v in error.params.items()}
         return Text(error.message, **params)

@@ -55,5 +55,6 @@ def build_demo(emulator: Emulator, name: str = "Habitat participatif — démo")
         "petites-annonces": emulator.add_channel(guild, "petites-annonces", type=GUILD_FORUM),
         "moderation": emulator.add_channel(guild, "modération", overwrites=private_to_moderators),
         "mise-en-lien": emulator.add_channel(guild, "mise-en-lien"),
+        "ressources": emulator.add_channel(guild, "ressources", type=GUILD_FORUM),
     }
     return DemoServer(guild, users, channels, roles)

@@ -173,8 +173,9 @@ class Reply:
 class Driver:
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
-        self.bot_sequence: Callable[[], int | None] | None = None
-        self._last_sequence = 0
+        # The sequence a shard of the bot has read up to, and the last the driver sent each shard.
+        self.bot_sequence: Callable[[int], int | None] | None = None
+        self._last_sequence: dict[int, int] = {}
 
     # ----------------------------------------------------------------- actions
 
@@ -304,7 +305,7 @@ class Driver:
         await self.dispatch("GUILD_MEMBER_ADD", member.to_json() | {"guild_id": str(guild.id)})
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        self._last_sequence = await self.emulator.gateway.dispatch(event, data)
+        shard, self._last_sequence[shard] = await self.emulator.gateway.dispatch(event, data)
         await self.settle()
 
     # ----------------------------------------------------------------- waiting
@@ -313,7 +314,8 @@ class Driver:
         """Return once the bot has read every event sent and finished the work they started."""
         current = asyncio.current_task()
         for _ in range(10_000):
-            if self.bot_sequence is not None and (self.bot_sequence() or 0) < self._last_sequence:
+            read = self.bot_sequence
+            if read is not None and any((read(shard) or 0) < sent for shard, sent in self._last_sequence.items()):
                 await asyncio.sleep(0.001)
                 continue
             pending = [
@@ -378,7 +380,7 @@ class Driver:
             payload=payload,
         )
         emulator.interactions[record.token] = record
-        self._last_sequence = await emulator.gateway.dispatch("INTERACTION_CREATE", payload)
+        shard, self._last_sequence[shard] = await emulator.gateway.dispatch("INTERACTION_CREATE", payload)
         try:
             await asyncio.wait_for(record.answered.wait(), ANSWER_GUARD_SECONDS)
         except TimeoutError:

@@ -147,6 +147,7 @@ class Emulator:
         self.problems: list[str] = []
         self.faults: list[Fault] = []
         self.allowed_privileged_intents = MEMBERS_INTENT
+        self.shard_count = 1  # what GET /gateway/bot recommends: the bot opens as many shards
         # Discord's global limit for a bot (50 requests a second), off unless a test or benchmark sets it.
         self.global_rate_limit: int | None = None
         self._recent: deque[float] = deque()
@@ -213,9 +214,13 @@ class Emulator:
         self.users[user.id] = user
         return user
 
-    def add_guild(self, name: str, owner: User, *, with_bot: bool = True) -> Guild:
-        """A server; the bot is on it, unless it is to be invited later (`add_bot`)."""
-        guild = Guild(self.snowflakes.next(), name, owner.id)
+    def add_guild(self, name: str, owner: User, *, with_bot: bool = True, shard: int | None = None) -> Guild:
+        """A server; the bot is on it, unless it is to be invited later (`add_bot`). With `shard`, its id
+        is one that shard serves (its timestamp part moved on by up to `shard_count - 1` milliseconds)."""
+        guild_id = self.snowflakes.next()
+        if shard is not None:
+            guild_id += ((shard - (guild_id >> 22)) % self.shard_count) << 22
+        guild = Guild(guild_id, name, owner.id)
         guild.roles[guild.id] = Role(guild.id, "@everyone", permissions=_member_permissions())
         self.guilds[guild.id] = guild
         self.add_member(guild, owner)
@@ -812,7 +817,7 @@ class Emulator:
     async def _get_gateway(self, call: Call) -> dict[str, Any]:
         return {
             "url": self.gateway_url,
-            "shards": 1,
+            "shards": self.shard_count,
             "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
         }
 

@@ -1,4 +1,6 @@
-"""The emulated gateway: handshake, heartbeats, READY and GUILD_CREATE, member chunks, RESUME, compression."""
+"""The emulated gateway: handshake, heartbeats, READY and GUILD_CREATE, member chunks, RESUME, compression,
+and shards: a session identified as shard [id, count] gets the servers whose `(guild_id >> 22) % count`
+is its id, and their events; direct messages go to shard 0, as on Discord."""
 
 from __future__ import annotations
 
@@ -27,6 +29,12 @@ CHUNK_SIZE = 1000
 # Close codes with which Discord refuses a session for good.
 DISALLOWED_INTENTS = 4014
 AUTHENTICATION_FAILED = 4004
+INVALID_SHARD = 4010
+
+
+def shard_of(guild_id: int, count: int) -> int:
+    """Discord's rule for which shard serves a server."""
+    return (guild_id >> 22) % count
 
 
 class Compressor:
@@ -57,6 +65,7 @@ class Session:
 
     id: str
     intents: int
+    shard: tuple[int, int] = (0, 1)
     seq: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
     connection: Connection | None = None
@@ -86,8 +95,16 @@ class Gateway:
 
     @property
     def session(self) -> Session | None:
-        """The bot's live session (the emulator serves one bot)."""
+        """The bot's latest session: with shards, the one that identified last."""
         return next(reversed(self.sessions.values()), None)
+
+    def session_for(self, guild_id: int | None) -> Session | None:
+        """The latest session of the shard that serves this server (shard 0 for direct messages)."""
+        for session in reversed(self.sessions.values()):
+            shard_id, count = session.shard
+            if (0 if guild_id is None else shard_of(guild_id, count)) == shard_id:
+                return session
+        return None
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
@@ -135,14 +152,20 @@ class Gateway:
         if intents & privileged & ~emulator.allowed_privileged_intents:
             await connection.ws.close(code=DISALLOWED_INTENTS, message=b"Disallowed intent(s).")
             return None
-        session = Session(id=secrets.token_hex(16), intents=intents)
+        shard_id, count = (int(n) for n in data.get("shard") or (0, 1))
+        if not 0 <= shard_id < count:
+            await connection.ws.close(code=INVALID_SHARD, message=b"Invalid shard.")
+            return None
+        session = Session(id=secrets.token_hex(16), intents=intents, shard=(shard_id, count))
         self.sessions[session.id] = session
+        guilds = [guild for guild in emulator.bot_guilds() if shard_of(guild.id, count) == shard_id]
         session.connection = connection
         self.identified += 1
         ready = {
             "v": 10,
             "user": emulator.bot_user.to_json() | {"verified": True, "mfa_enabled": False, "flags": 0},
-            "guilds": [{"id": str(guild.id), "unavailable": True} for guild in emulator.bot_guilds()],
+            "guilds": [{"id": str(guild.id), "unavailable": True} for guild in guilds],
+            "shard": [shard_id, count],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": emulator.gateway_url,
@@ -154,7 +177,7 @@ class Gateway:
             "geo_ordered_rtc_regions": [],
         }
         await self.send(session, "READY", ready)
-        for guild in emulator.bot_guilds():
+        for guild in guilds:
             await self.send(session, "GUILD_CREATE", guild.to_json(emulator.bot_user.id))
         self._mark_connected()
         return session
@@ -208,12 +231,14 @@ class Gateway:
             await session.connection.send(payload)
         return session.seq
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> int:
-        """Send an event to the bot; kept for replay if its connection is down. Returns its sequence."""
-        session = self.session
+    async def dispatch(self, event: str, data: dict[str, Any]) -> tuple[int, int]:
+        """Send an event to the shard of its server; kept for replay if its connection is down.
+        Returns the shard's id and the event's sequence there."""
+        guild_id = data.get("guild_id") or (data.get("id") if event.startswith("GUILD_") else None)
+        session = self.session_for(int(guild_id) if guild_id is not None else None)
         if session is None:
             raise RuntimeError("no bot is connected to the emulator")
-        return await self.send(session, event, data)
+        return session.shard[0], await self.send(session, event, data)
 
     async def drop(self, code: int = 4000) -> None:
         """Close the bot's connection as Discord does on a hiccup; the bot should RESUME."""

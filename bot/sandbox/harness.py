@@ -85,8 +85,14 @@ async def sandbox(
 def attach(emulator: Emulator, bot: HabitatBot, demo: DemoServer) -> Sandbox:
     """A driver that knows when this bot has caught up with what the emulator sent it."""
     driver = Driver(emulator)
-    driver.bot_sequence = lambda: bot.ws.sequence if bot.ws else None
+    driver.bot_sequence = lambda shard_id: shard_sequence(bot, shard_id)
     return Sandbox(emulator, driver, bot, demo)
+
+
+def shard_sequence(bot: HabitatBot, shard_id: int) -> int | None:
+    """The last event sequence a shard of the bot has read (discord.py keeps it on the shard's socket)."""
+    shard = bot.get_shard(shard_id)
+    return shard._parent.ws.sequence if shard is not None else None
 
 
 async def invite(box: Sandbox, guild: Guild) -> None:
@@ -98,11 +104,12 @@ async def invite(box: Sandbox, guild: Guild) -> None:
 
 
 DEMO_PROJECTS = Path(__file__).resolve().parents[2] / "data" / "demo" / "projects.csv"
+DEMO_RESOURCES = DEMO_PROJECTS.with_name("resources.csv")
 DEMO_FACILITATORS = DEMO_PROJECTS.with_name("facilitators.csv")
 
 
 async def furnish(box: Sandbox) -> None:
-    """What a newcomer's first try needs: the demo projects and facilitators, and a configured server."""
+    """What a newcomer's first try needs: the demo projects, resources and facilitators, and a configured server."""
     demo = box.demo
     await box.bot.projects.import_drafts(parse_csv(DEMO_PROJECTS.read_text(encoding="utf-8"), box.bot.geo))
     facilitators = facilitators_csv.parse_csv(DEMO_FACILITATORS.read_text(encoding="utf-8"), box.bot.geo)
@@ -116,4 +123,6 @@ async def furnish(box: Sandbox) -> None:
         moderator_role_id=demo.roles["moderateurs"].id,
         welcome_channel_id=demo.channel("accueil").id,
         matching_channel_id=demo.channel("mise-en-lien").id,
+        resources_forum_id=demo.channel("ressources").id,
     )
+    await box.bot.core.resources.import_csv(DEMO_RESOURCES.read_text(encoding="utf-8"))

@@ -14,7 +14,7 @@ from bot.dates import format_when
 from bot.events.models import Event
 from bot.limits import SELECT_DESCRIPTION, SELECT_LABEL, SELECT_PLACEHOLDER, clip
 from cogs.ui.events import PER_PAGE, list_embed
-from cogs.ui.maps import events_map_button
+from cogs.ui.maps import Area, events_map_button
 from cogs.ui.paginator import Paginator
 from cogs.ui.registration import register
 from cogs.ui.text import t
@@ -23,7 +23,13 @@ from cogs.ui.text import t
 class EventListView(Paginator):
     """Pages of five events; the menu offers the page's events open to registration here."""
 
-    def __init__(self, interaction: discord.Interaction[Any], events: Sequence[Event], zone: ZoneInfo) -> None:
+    def __init__(
+        self,
+        interaction: discord.Interaction[Any],
+        events: Sequence[Event],
+        zone: ZoneInfo,
+        area: Area = ((), None),
+    ) -> None:
         self.events = list(events)
         self.zone = zone
         self.locale = interaction.locale.value
@@ -34,7 +40,7 @@ class EventListView(Paginator):
             row=0,
         )
         self.signup.callback = self._register  # type: ignore[method-assign]
-        self.add_item(events_map_button(interaction, self.events))
+        self.add_item(events_map_button(interaction, self.events, area))
 
     async def _render(self, index: int) -> discord.Embed:
         page = self.events[index * PER_PAGE : (index + 1) * PER_PAGE]

@@ -118,4 +118,5 @@ class StatsCommands(commands.Cog):
         if panels:
             picture = await drawn(draw_bars, panels, embed.title or "")
             files.append(discord.File(io.BytesIO(picture), filename="statistiques.png"))
+            embed.set_image(url="attachment://statistiques.png")  # the chart inside the card, not beside it
         await reply(interaction, "", embed=embed, files=files)

@@ -27,7 +27,6 @@ from bot.limits import (
     SELECT_LABEL,
     clip,
 )
-from bot.pictures.maps import Around
 from bot.projects.messages import moderation_card
 from bot.projects.models import (
     MESSAGE_MAX,
@@ -37,7 +36,7 @@ from bot.projects.models import (
     Relayed,
     SearchHit,
 )
-from cogs.ui.maps import MAP_BUTTON_ID, projects_map_button
+from cogs.ui.maps import MAP_BUTTON_ID, Area, locator_button, projects_map_button
 from cogs.ui.notifier import render
 from cogs.ui.paginator import Paginator
 from cogs.ui.project_forms import moderates, open_edit_form, tl
@@ -149,7 +148,7 @@ class ResultsView(Paginator):
         interaction: discord.Interaction[Any],
         bot: HabitatBot,
         hits: list[SearchHit],
-        area: tuple[tuple[str, ...], Around | None] = ((), None),
+        area: Area = ((), None),
     ) -> None:
         self.bot = bot
         self.hits = hits
@@ -267,6 +266,8 @@ class FicheView(HabitatView):
             self.edit.label = t(interaction, "Modifier")
         else:
             self.remove_item(self.edit)
+        if project.lat is not None and project.lon is not None:
+            self.add_item(locator_button(interaction, project))
         source = project.source
         if source is not None and source.page_url and not source.retired:
             label = t(interaction, "Voir sur la base nationale")

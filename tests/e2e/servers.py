@@ -22,10 +22,12 @@ class Network:
     bretagne: DemoServer  # C
 
 
-def build_server(emulator: Emulator, name: str, tag: str, *, with_bot: bool = False) -> DemoServer:
+def build_server(
+    emulator: Emulator, name: str, tag: str, *, with_bot: bool = False, shard: int | None = None
+) -> DemoServer:
     """`{tag}-admin` owns the server, `{tag}-orga` organises, `{tag}-membre` is a member."""
     admin = emulator.add_user(f"{tag}-admin", global_name=f"Admin {tag}")
-    guild = emulator.add_guild(name, admin, with_bot=with_bot)
+    guild = emulator.add_guild(name, admin, with_bot=with_bot, shard=shard)
     roles = {
         "admin": emulator.add_role(guild, "Bureau", permissions=ADMINISTRATOR),
         "organisateurs": emulator.add_role(guild, "Organisateurs"),

@@ -20,6 +20,7 @@ from bot.announcements.service import ANNOUNCEMENT
 from bot.events.reminders import REMINDER
 from bot.events.service import CANCELLED, CARD, CHANGED, POSTED, PROMOTED
 from bot.outbox import FIRST_RETRY, Status
+from bot.pictures.maps import DrawnMap, MapRequest, draw_map
 from bot.sandbox.driver import Message, Reply
 from bot.sandbox.harness import Sandbox
 from bot.sandbox.state import User
@@ -721,3 +722,25 @@ async def test_the_events_map_numbers_the_listed_events_by_kind(furnished: Sandb
     [attachment] = shown.messages[-1].attachments
     assert attachment.filename == "carte.png"
     assert Image.open(io.BytesIO(attachment.data)).size == (800, 800)
+
+
+async def test_the_events_map_is_framed_on_the_listed_departement(
+    furnished: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sb = furnished
+    requests: list[MapRequest] = []
+
+    def recorded(request: MapRequest) -> DrawnMap:
+        requests.append(request)
+        return draw_map(request)
+
+    monkeypatch.setattr("cogs.ui.maps.draw_map", recorded)
+    await create(sb)
+    await create(sb, titre="JPO lyonnaise", commune="insee:69123")
+    alex = sb.demo.user("alex")
+    listing = await sb.driver.slash(alex, "evenement liste", departement="63")
+    assert listing.message is not None
+    shown = await sb.driver.click(alex, listing.message, "Voir sur la carte")
+    assert shown.messages[-1].content == "1 événement sur la carte."
+    [request] = requests
+    assert request.departements == ("63",) and [m.departement for m in request.markers] == ["63"]

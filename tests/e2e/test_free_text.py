@@ -456,6 +456,9 @@ COMMANDS: dict[str, tuple[str, Callable[[World], Values]]] = {
     "agenda abonner": ("dominique", lambda w: offline_feeds(w) | {"region": "Auvergne", "annoncer": False}),
     "agenda suivre": ("camille", lambda w: {"serveur": OTHER_SERVER}),
     "agenda ne-plus-suivre": ("camille", lambda w: {"serveur": OTHER_SERVER}),
+    "ressource chercher": ("alex", lambda w: {}),
+    "ressource fiche": ("alex", lambda w: {}),
+    "ressource proposer": ("alex", lambda w: {"theme": "juridique", "type": "guide", "lien": "https://exemple.org/g"}),
     "accompagnement annuaire": ("alex", lambda w: {"pres_de": THIERS}),
     "accompagnement inscrire": ("alex", lambda w: {"commune": THIERS, "structure": "association"}),
     "accompagnement modifier": ("morgane", lambda w: {"nom": FACILITATOR}),
@@ -523,6 +526,12 @@ STEP_FORMS: dict[int, dict[str, str | list[str]]] = {
     },
     3: {"foyer-intro": "Nous aimons le jardin et les repas partagés."},
 }
+RESOURCE_FORM: dict[str, str | list[str]] = {
+    "Titre": "Guide des statuts",
+    "Résumé": "Les statuts d'une coopérative, article par article.",
+    "Auteur ou source": "Réseau de démo",
+    "Date (AAAA, AAAA-MM ou AAAA-MM-JJ)": "2024-02",
+}
 MESSAGE: dict[str, str | list[str]] = {"Votre message": "Bonjour, la maison est-elle encore libre ?"}
 REPORT: dict[str, str | list[str]] = {"Ce qui ne va pas": "Annonce en double"}
 REASON: dict[str, str | list[str]] = {"Raison (envoyée à la personne)": "Annonce en double"}
@@ -549,6 +558,10 @@ async def post_of(w: World, ad_id: str) -> Message:
 
 async def open_ad_form(w: World, user: User) -> Reply:
     return await w.driver.slash(user, "annonce publier", categorie="logement", departement="63")
+
+
+async def open_resource_form(w: World, user: User) -> Reply:
+    return await w.driver.slash(user, "ressource proposer", theme="juridique", type="guide", lien="https://ex.org/g")
 
 
 async def open_project_form(w: World, user: User) -> Reply:
@@ -651,6 +664,7 @@ def step_refused(step: int) -> Refusal:
 FORMS: dict[str, Form] = {
     "annonce publier": Form("alex", open_ad_form, AD_FORM, command="annonce publier"),
     "projet proposer": Form("alex", open_project_form, PROJECT_FORM, command="projet proposer"),
+    "ressource proposer": Form("alex", open_resource_form, RESOURCE_FORM, command="ressource proposer"),
     "presentation 1/3": Form("u1", open_step(1), STEP_FORMS[1], step_refused(1)),
     "presentation 2/3": Form("u2", open_step(2), STEP_FORMS[2], step_refused(2)),
     "presentation 3/3": Form("u3", open_step(3), STEP_FORMS[3], step_refused(3)),

@@ -620,3 +620,29 @@ async def test_the_map_of_a_search_near_clermont_numbers_the_found_projects(
         [marker] = [m for m in drawn_map.placed if m.number == number]
         expected = Projection(45.7772, 3.0870)(row["lat"], row["lon"])
         assert (marker.x_km, marker.y_km) == pytest.approx(expected, abs=3)
+
+
+async def test_a_record_locates_its_project_on_its_regions_map(
+    furnished: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sb = furnished
+    maps: list[tuple[MapRequest, DrawnMap]] = []
+
+    def recorded(request: MapRequest) -> DrawnMap:
+        maps.append((request, draw_map(request)))
+        return maps[-1][1]
+
+    monkeypatch.setattr("cogs.ui.maps.draw_map", recorded)
+    alex = sb.demo.user("alex")
+    fiche = await sb.driver.slash(alex, "projet fiche", projet="Le Hameau des Essais (démo)")
+    assert fiche.message is not None
+    shown = await sb.driver.click(alex, fiche.message, "Situer sur la carte")
+    assert shown.deferred and shown.messages[-1].ephemeral
+    assert shown.messages[-1].content == "Le Hameau des Essais (démo) — Thiers, 63"
+    [attachment] = shown.messages[-1].attachments
+    assert Image.open(io.BytesIO(attachment.data)).size == (480, 480)
+    [(request, drawn_map)] = maps
+    assert "63" in request.departements and "69" in request.departements  # Auvergne-Rhône-Alpes, framed
+    [marker] = request.markers
+    assert (marker.departement, marker.kind) == ("63", "emergence")
+    assert [p.number for p in drawn_map.placed] == [1]

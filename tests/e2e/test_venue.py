@@ -278,6 +278,7 @@ async def test_an_organiser_reads_an_events_figures_a_member_does_not(
     assert re.search(r"Auvergne-Rhône-Alpes █+ 1", regions) and re.search(r"non indiquée\s+█+ 2", regions)
     [chart] = answer.attachments
     assert chart.filename == "statistiques.png"
+    assert embed["image"]["url"] == "attachment://statistiques.png"  # shown inside the card
     image = Image.open(io.BytesIO(chart.data))
     assert image.format == "PNG" and image.width == 800
 

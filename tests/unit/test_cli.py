@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import os
 import re
+import signal
 import sqlite3
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 
 import discord
@@ -387,3 +392,35 @@ def test_sizes_are_written_the_french_way() -> None:
     assert human_size(512) == "512 octets"
     assert human_size(245_760) == "245,8 ko"
     assert human_size(3_400_000) == "3,4 Mo"
+
+
+def test_web_without_a_port_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["web"]) == 2
+    err = one_line(capsys.readouterr().err)
+    assert "WEB_PORT" in err and "WEB_PORT=8080" in err
+
+
+def test_web_serves_the_agenda_alone_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """`python -m bot web` as its own process: no token, no Discord; the agenda and the health check."""
+    port = closed_port()
+    env = {**os.environ, "WEB_PORT": str(port), "DATABASE_PATH": str(tmp_path / "web.sqlite3")}
+    env.pop("DISCORD_TOKEN", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "web"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert f"port {port}" in process.stdout.readline()  # printed once the site listens
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as health:
+            assert health.read() == b"ok"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/agenda.ics", timeout=10) as agenda:
+            assert agenda.headers["Content-Type"].startswith("text/calendar")
+            assert agenda.read().startswith(b"BEGIN:VCALENDAR")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=30)
+    assert code == 0

@@ -70,3 +70,32 @@ def test_malformed_setting_gives_one_line_naming_it(monkeypatch: pytest.MonkeyPa
     assert value in message
     assert "\n" not in message
     assert "Traceback" not in message
+
+
+def test_shards_are_read_as_a_count_and_a_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.client import sharding
+
+    assert sharding(load_settings(env_file=None)) == {}  # as many as Discord recommends
+    monkeypatch.setenv("SHARD_COUNT", "4")
+    monkeypatch.setenv("SHARD_IDS", " 2, 3")
+    settings = load_settings(env_file=None)
+    assert (settings.shard_count, settings.shard_ids) == (4, (2, 3))
+    assert sharding(settings) == {"shard_count": 4, "shard_ids": [2, 3]}
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "said"),
+    [
+        ("", "0,1", "SHARD_IDS demande SHARD_COUNT"),
+        ("2", "0,2", "SHARD_IDS : des numéros distincts de 0 à 1"),
+        ("2", "1,1", "SHARD_IDS : des numéros distincts de 0 à 1"),
+        ("2", "zéro", "Réglage SHARD_IDS invalide"),
+        ("0", "", "Réglage SHARD_COUNT invalide"),
+    ],
+)
+def test_shards_that_cannot_be_are_one_line(monkeypatch: pytest.MonkeyPatch, count: str, ids: str, said: str) -> None:
+    monkeypatch.setenv("SHARD_COUNT", count)
+    monkeypatch.setenv("SHARD_IDS", ids)
+    with pytest.raises(SettingsError) as stopped:
+        load_settings(env_file=None)
+    assert said in str(stopped.value) and "\n" not in str(stopped.value)

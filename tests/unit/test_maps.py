@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import warnings
 
 import pytest
@@ -116,3 +117,26 @@ def test_the_scale_is_a_round_length_within_a_fifth_of_the_width() -> None:
 def test_every_event_kind_gets_its_own_colour_and_shape() -> None:
     assert len(EventKind) <= len(STYLES)
     assert len({colour for colour, _ in STYLES}) == len({shape for _, shape in STYLES}) == len(STYLES)
+
+
+def test_region_borders_lie_between_two_regions_only() -> None:
+    """Puy-de-Dôme meets Corrèze (Nouvelle-Aquitaine) on a thick border, Loire (its own région) on a thin one."""
+    from bot.pictures.maps import region_borders
+
+    borders = set(region_borders())
+    shapes = outlines()
+
+    def shared(a: str, b: str) -> set[tuple[tuple[float, float], tuple[float, float]]]:
+        edges_a = {edge for ring in shapes[a] for edge in itertools.pairwise(ring)}
+        edges_b = {(end, start) for ring in shapes[b] for start, end in itertools.pairwise(ring)}
+        return {min(edge, (edge[1], edge[0])) for edge in edges_a & edges_b}
+
+    assert shared("63", "19") and shared("63", "19") <= borders
+    assert shared("63", "42") and not shared("63", "42") & borders
+
+
+def test_a_locator_map_is_small_and_holds_its_one_project() -> None:
+    auvergne = ("03", "15", "43", "63")
+    drawn_map = draw_map(MapRequest((CLERMONT,), KINDS, departements=auvergne, title="La Ruche", size_px=480))
+    assert image(drawn_map.png).size == (480, 480)
+    assert [p.number for p in drawn_map.placed] == [1]
