@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import TypeVar
 
 from pydantic import ValidationError
 
@@ -30,6 +31,7 @@ CSV_HEADER = (
     "site",
     "contact",
 )
+D = TypeVar("D")
 SHOWN_PROBLEMS = 15  # the rest are counted: a refusal stays within one message
 
 
@@ -56,35 +58,56 @@ def split_list(text: str) -> list[str]:
 
 def parse_csv(text: str, geo: Geography) -> list[ProjectDraft]:
     """Every row validated first; an ImportError_ lists the bad rows by their line in the file."""
+    return validated_rows(
+        text,
+        CSV_HEADER,
+        lambda row: draft_from_row(row, geo),
+        lambda draft: (fold(draft.nom), draft.code_insee),
+        too_many=Text("plus de {n} projets dans un fichier : coupez-le en plusieurs", n=IMPORT_MAX_ROWS),
+        same="même projet que la ligne {ligne}",
+        max_rows=IMPORT_MAX_ROWS,
+    )
+
+
+def validated_rows(
+    text: str,
+    required: Sequence[str],
+    build: Callable[[dict[str, str]], D],
+    key: Callable[[D], Hashable],
+    *,
+    too_many: Text,
+    same: str,
+    max_rows: int,
+) -> list[D]:
+    """Each row of a CSV built (`build`) and checked before anything is written: an ImportError_ lists
+    the missing columns, or the bad rows by their line in the file, and a row whose `key` an earlier row
+    holds (`same` names that line)."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = tuple(reader.fieldnames or ())
-    missing = [column for column in CSV_HEADER if column not in header]
+    missing = [column for column in required if column not in header]
     if missing:
         raise ImportError_([(1, Text("colonnes manquantes : {colonnes}", colonnes=", ".join(missing)))])
-    drafts: list[ProjectDraft] = []
+    built: list[D] = []
     problems: list[tuple[int, Text]] = []
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[Hashable, int] = {}
     line = reader.line_num + 1
     for row in reader:
-        if len(drafts) + len(problems) >= IMPORT_MAX_ROWS:
-            problems.append(
-                (line, Text("plus de {n} projets dans un fichier : coupez-le en plusieurs", n=IMPORT_MAX_ROWS))
-            )
+        if len(built) + len(problems) >= max_rows:
+            problems.append((line, too_many))
             break
         try:
-            draft = draft_from_row(row, geo)
+            item = build(row)
         except (UserError, ValidationError) as error:
             problems.append((line, reason_of(error)))
         else:
-            key = (fold(draft.nom), draft.code_insee)
-            if key in seen:
-                problems.append((line, Text("même projet que la ligne {ligne}", ligne=seen[key])))
-            seen[key] = line
-            drafts.append(draft)
+            if key(item) in seen:
+                problems.append((line, Text(same, ligne=seen[key(item)])))
+            seen[key(item)] = line
+            built.append(item)
         line = reader.line_num + 1
     if problems:
         raise ImportError_(problems)
-    return drafts
+    return built
 
 
 def draft_from_row(row: dict[str, str], geo: Geography) -> ProjectDraft:

@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import HabitatBot, bot_of
+from bot.dates import format_day
 from bot.errors import UserError
 from bot.geo import Commune
 from bot.limits import (
@@ -26,7 +27,14 @@ from bot.limits import (
 )
 from bot.projects.messages import import_summary
 from bot.resources.facilitators.messages import EMOJI, named, reason, record_lines, structure_name
-from bot.resources.facilitators.models import MESSAGE_MAX, MESSAGE_MIN, STRUCTURES, Facilitator, Requested
+from bot.resources.facilitators.models import (
+    MESSAGE_MAX,
+    MESSAGE_MIN,
+    STRUCTURES,
+    Facilitator,
+    FacilitatorStatus,
+    Requested,
+)
 from bot.resources.facilitators.ranking import Need, Ranked
 from bot.vocabulary import Etape, Expertise, Suivi, label
 from cogs.ui.buttons import ActionButton
@@ -35,7 +43,7 @@ from cogs.ui.facilitator_forms import ensure_moderator, open_edit_form, registra
 from cogs.ui.paginator import Paginator
 from cogs.ui.project_forms import CommuneOrChoices, moderates, with_commune
 from cogs.ui.text import reply, t, tn
-from cogs.ui.transformers import PlaceOption
+from cogs.ui.transformers import PlaceOption, server_zone
 from cogs.ui.views import HabitatView, TextModal, uploaded_csv
 
 COLOUR = discord.Colour.from_rgb(121, 85, 72)
@@ -126,6 +134,17 @@ async def show_record(interaction: discord.Interaction[Any], which: str) -> None
         colour=COLOUR,
         description=clip("\n".join(lines), EMBED_DESCRIPTION),
     )
+    locale = interaction.locale.value
+    confirmed = t(
+        interaction,
+        "Fiche confirmée le {date}",
+        date=format_day(found.confirmed_at, await server_zone(interaction), locale),
+    )
+    if found.statut is FacilitatorStatus.refuse:
+        confirmed = t(interaction, "Refusé par la modération") + " · " + confirmed
+    elif not found.published:
+        confirmed = t(interaction, "En attente de validation") + " · " + confirmed
+    embed.set_footer(text=confirmed)
     view = RecordView(interaction, found, editable=found.editable_by(interaction.user.id, moderator))
     await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 

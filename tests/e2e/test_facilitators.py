@@ -4,6 +4,7 @@ answer), CSV import; and a crash test for every kind of message the facilitators
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -78,8 +79,16 @@ async def test_the_directory_near_clermont_puts_the_puy_de_dome_facilitator_firs
     assert found.message is not None
     opened = await sb.driver.choose(sb.demo.user("sam"), found.message, [CAIRN])
     assert opened.ephemeral and opened.embeds[0]["title"] == f"🧭 {CAIRN}"
+    assert opened.embeds[0]["footer"]["text"].startswith("Record confirmed on")
     assert "**Expertise**: Citizen participation, Group dynamics" in opened.text  # Sam reads English
     assert [b["label"] for b in opened.message.buttons] == ["Ask to be put in touch"]  # type: ignore[union-attr]
+
+
+async def test_the_place_is_offered_as_the_member_types_it(furnished: Sandbox) -> None:
+    choices = await furnished.driver.autocomplete(
+        furnished.demo.user("alex"), "accompagnement annuaire", "pres_de", "clermont-f"
+    )
+    assert choices[0]["value"] == CLERMONT
 
 
 async def test_nothing_found_is_said_plainly(furnished: Sandbox) -> None:
@@ -373,3 +382,22 @@ async def test_a_lapse_of_a_bot_that_dies_is_sent_once_by_the_next(tmp_path: Pat
             await again.bot.scheduler.run_due()
         [told] = world.emulator.dms_to(world.demo.user("sam"))
         assert told["content"].startswith("⌛ Your request to “La Boussole (test)”")
+
+
+async def test_a_member_s_data_goes_and_the_structure_stays(furnished: Sandbox) -> None:
+    sb = furnished
+    ident = await published(sb)
+    alex, sam = sb.demo.user("alex"), sb.demo.user("sam")
+    await ask(sb, "sam")
+    exported = await sb.driver.slash(sam, "mes-donnees voir")
+    data = json.loads(exported.messages[0].attachments[0].data)
+    assert data["accompagnement_demandes"][0]["message"] == "Notre collectif bloque sur la prise de décision."
+    mine = json.loads((await sb.driver.slash(alex, "mes-donnees voir")).messages[0].attachments[0].data)
+    assert mine["accompagnement_structures"][0]["nom"] == "La Boussole (test)"
+    for who in (sam, alex):
+        confirm = await sb.driver.slash(who, "mes-donnees supprimer")
+        assert confirm.message is not None
+        await sb.driver.click(who, confirm.message, "Tout effacer" if who is alex else "Erase everything")
+    assert await sb.bot.db.fetchall("SELECT * FROM facilitator_requests") == []
+    kept = await sb.bot.core.facilitators.store.must_get(ident)
+    assert kept.published and kept.members == () and kept.proposed_by is None

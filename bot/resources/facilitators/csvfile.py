@@ -7,11 +7,9 @@ import csv
 import io
 from typing import Any
 
-from pydantic import ValidationError
-
 from bot.errors import Text, UserError
 from bot.geo import Geography
-from bot.projects.csvfile import ImportError_, reason_of
+from bot.projects.csvfile import validated_rows
 from bot.resources.facilitators.models import IMPORT_MAX_ROWS, STRUCTURES, FacilitatorDraft, Structure
 from bot.resources.facilitators.zone import parse_zone
 from bot.text import fold
@@ -70,32 +68,17 @@ def draft_from_row(row: dict[str, str], geo: Geography) -> FacilitatorDraft:
 
 
 def parse_csv(text: str, geo: Geography) -> list[FacilitatorDraft]:
-    """Every row validated first; an ImportError_ lists the bad rows by their line in the file."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = tuple(reader.fieldnames or ())
-    missing = [c for c in CSV_HEADER if c not in header and c not in ("commune", "code_insee", "description")]
-    if missing or not {"commune", "code_insee"} & set(header):
-        columns = ", ".join(missing or ["commune / code_insee"])
-        raise ImportError_([(1, Text("colonnes manquantes : {colonnes}", colonnes=columns))])
-    drafts: list[FacilitatorDraft] = []
-    problems: list[tuple[int, Text]] = []
-    seen: dict[str, int] = {}
-    line = reader.line_num + 1
-    for row in reader:
-        if len(drafts) + len(problems) >= IMPORT_MAX_ROWS:
-            problems.append((line, Text("plus de {n} structures dans un fichier", n=IMPORT_MAX_ROWS)))
-            break
-        try:
-            draft = draft_from_row(row, geo)
-        except (UserError, ValidationError) as error:
-            problems.append((line, reason_of(error)))
-        else:
-            key = fold(draft.nom)
-            if key in seen:
-                problems.append((line, Text("même structure que la ligne {ligne}", ligne=seen[key])))
-            seen[key] = line
-            drafts.append(draft)
-        line = reader.line_num + 1
-    if problems:
-        raise ImportError_(problems)
-    return drafts
+    """Every row validated first; an ImportError_ lists the bad rows by their line in the file. The base
+    commune is its INSEE code or its name: one of the two columns is enough."""
+    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
+    place = [] if {"commune", "code_insee"} & set(header) else ["code_insee"]
+    required = [c for c in CSV_HEADER if c not in ("commune", "code_insee", "description")] + place
+    return validated_rows(
+        text,
+        required,
+        lambda row: draft_from_row(row, geo),
+        lambda draft: fold(draft.nom),
+        too_many=Text("plus de {n} structures dans un fichier", n=IMPORT_MAX_ROWS),
+        same="même structure que la ligne {ligne}",
+        max_rows=IMPORT_MAX_ROWS,
+    )

@@ -172,7 +172,7 @@ class Submitted:
 class ContactRequest:
     id: int
     facilitator_id: int
-    requester_id: int | None
+    requester_id: int
     guild_id: int | None
     locale: str
     message: str

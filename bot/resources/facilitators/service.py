@@ -370,8 +370,6 @@ class FacilitatorService:
         return answered, facilitator
 
     async def _to_requester(self, kind: str, request: ContactRequest) -> None:
-        if request.requester_id is None:
-            return
         await self.outbox.store.put(
             kind, Target.dm, request.requester_id, guild_id=request.guild_id, locale=request.locale,
             about=about_request(request.id), payload={"request": request.id},
