@@ -33,7 +33,10 @@ SECTION_ORDER = (
     "evenement",
     "presentation",
     "mise-en-lien",
+    "accompagnement",
+    "ressource",
     "rappel",
+    "agenda",
     "mes-donnees",
     "config",
 )
@@ -92,7 +95,8 @@ def help_pages(bot: HabitatBot, interaction: discord.Interaction[Any]) -> list[d
     intro = t(
         interaction,
         "Je réunis le réseau de l'habitat participatif sur Discord : la base nationale des projets, "
-        "les petites annonces, les événements (JPO, plénières, RNHP…) et la mise en lien entre foyers. "
+        "les petites annonces, les événements (JPO, plénières, RNHP…), la mise en lien entre foyers, "
+        "l'accompagnement des groupes et le centre de ressources. "
         "Tapez `/` puis le nom d'une commande ; voici celles que vous pouvez utiliser ici.",
     )
     pages = []

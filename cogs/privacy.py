@@ -58,7 +58,9 @@ class Privacy(commands.GroupCog, group_name="mes-donnees", group_description="Ce
                 interaction,
                 "Effacer votre présentation, vos demandes de mise en lien, vos petites annonces (leurs fils seront "
                 "fermés), vos inscriptions (les places restent comptées, sans votre nom), l'adresse de votre agenda "
-                "personnel (elle cessera de fonctionner), vos préférences et vos rôles de référent ? C'est définitif.",
+                "personnel (elle cessera de fonctionner), vos diagnostics, vos propositions de ressources en attente "
+                "(celles publiées restent, sans votre nom), vos demandes de contact et votre place parmi les "
+                "contacts des structures d'accompagnement, vos préférences et vos rôles de référent ? C'est définitif.",
             ),
             view=EraseView(interaction, self.bot),
             ephemeral=True,
