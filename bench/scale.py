@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import json
 import logging
 import os
@@ -163,6 +164,8 @@ async def load(
     data.population.tags.clear()
     data.ads.clear()
     data.events.clear()
+    gc.unfreeze()
+    progress(f"households, ads and events written in {r.insert_s:.0f} s")
     if profile is not None:
         profile.enable()
     start = time.perf_counter()
@@ -183,6 +186,10 @@ async def measure(args: argparse.Namespace, database: Path, profile: cProfile.Pr
     geo = geography()  # the instance the bot will use, loaded once as at start
     data, drafts = generate(geo, args.scale, rng)
     r.generate_s = data.seconds
+    progress(f"generated in {data.seconds:.0f} s")
+    # Millions of tuples, alive until written: left out of the collector's full passes, which would otherwise
+    # stall the bot's loop for seconds at a time while they are inserted.
+    gc.freeze()
     async with sandbox(database, settings=settings_for(args.database_url)) as box:
         await box.driver.settle()  # let on_ready's own work finish before the inserts hold the database
         # Its 5-minute tick would start the weekly digest of all these new profiles (never digested, so due).
@@ -192,6 +199,7 @@ async def measure(args: argparse.Namespace, database: Path, profile: cProfile.Pr
         start = time.perf_counter()
         members = await add_members(box, geo, data.population.reach, args.members, rng)
         r.members_s = time.perf_counter() - start
+        progress(f"projects imported in {r.import_s:.1f} s, {len(members)} members added; measuring")
         asker = box.demo.user("alex")
         interactions = interactions_of(box, asker, members, rng, r)
         for round_number in range(WARM_UP + args.count):
@@ -245,6 +253,11 @@ def interactions_of(
         return read_ms(emulator, reply.interaction), reply.interaction.late
 
     return {"aide": aide, "chercher": chercher, "pres_de": pres_de, "suggestions": suggestions}
+
+
+def progress(note: str) -> None:
+    """Where a long run is, on stderr, apart from the figures."""
+    print(f"[{time.strftime('%H:%M:%S')}] {note}", file=sys.stderr, flush=True)
 
 
 def memory_mb() -> tuple[float, float]:
@@ -387,6 +400,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         database = Path(scratch) / "bench.sqlite3"
         results = asyncio.run(measure(args, database, profile))
+        progress("measured; now the cold start in a fresh process")
         start = cold_start(args, database)
     report(args, results, start)
     print(f"whole run: {time.perf_counter() - started:.1f} s")
