@@ -3,11 +3,12 @@ and 5,000 events, and the answers members read, each against a bare command (`/a
 import of the projects, the resident memory and the cold start of a bot on that database. Each figure is
 printed beside its goal.
 
-    .venv/bin/python bench/scale.py [--scale 1] [--count 500] [--seed 1] [--members 100]
+    .venv/bin/python bench/scale.py [--scale 1] [--count 300] [--seed 1] [--members 100]
         [--database-url postgresql://…] [--profile aide|chercher|pres_de|suggestions|import|start]
 
 `--scale 0.1` divides every size by ten (the import's goal with it); `--database-url` names an empty
-PostgreSQL database to run on instead of a temporary SQLite file.
+PostgreSQL database to run on instead of a temporary SQLite file (it needs the bot's DATABASE_URL setting).
+A profiled measure is slowed by the profiler: take its figures from a run without `--profile`.
 """
 
 from __future__ import annotations
@@ -369,6 +370,7 @@ def report(args: argparse.Namespace, r: Results, start: dict[str, float]) -> Non
         f"geography, its caches, the database driver's cache, and the emulator's small state); "
         f"{start['before_mb']:.0f} MB before the bot was created (interpreter and imports), "
         f"peak {start['peak_mb']:.0f} MB"
+        + ("; the PostgreSQL server's own processes are not counted" if args.database_url else "")
     )
     print(
         "cold start: in that process, from sandbox() entered (emulator up, bot created, database opened and "
@@ -379,7 +381,7 @@ def report(args: argparse.Namespace, r: Results, start: dict[str, float]) -> Non
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the national sizes")
-    parser.add_argument("--count", type=int, default=500, help="measured interactions of each kind")
+    parser.add_argument("--count", type=int, default=300, help="measured interactions of each kind")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--members", type=int, default=100, help="members asking for suggestions")
     parser.add_argument("--database-url", help="an empty PostgreSQL database (postgresql://…) instead of SQLite")
