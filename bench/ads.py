@@ -366,8 +366,8 @@ async def measure(ads: int, count: int, seed: int) -> Results:
                 raise SystemExit("the ads_fts_insert trigger no longer calls fts_fr: the bench would index wrongly")
             rows = [(*row, box.demo.guild.id) for row in generated.rows]
             start = time.perf_counter()
-            async with db.transaction() as conn:
-                await conn.executemany(INSERT, rows)
+            async with db.transaction():
+                await db.execute_many(INSERT, rows)
             results.insert_s = time.perf_counter() - start
             indexed = await db.fetchone("SELECT COUNT(*) FROM ad_fts")
             if indexed is None or indexed[0] != ads:

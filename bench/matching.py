@@ -306,9 +306,9 @@ async def insert_households(box: Sandbox, population: Population) -> float:
     """Rows written directly, in one transaction, with executemany."""
     guild_id = box.demo.guild.id
     start = time.perf_counter()
-    async with box.bot.db.transaction() as conn:
-        await conn.executemany(PROFILE_INSERT, [(p[0], guild_id, *p[1:]) for p in population.profiles])
-        await conn.executemany(TAG_INSERT, population.tags)
+    async with box.bot.db.transaction():
+        await box.bot.db.execute_many(PROFILE_INSERT, [(p[0], guild_id, *p[1:]) for p in population.profiles])
+        await box.bot.db.execute_many(TAG_INSERT, population.tags)
     return time.perf_counter() - start
 
 

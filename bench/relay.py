@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.core import build_core
-from bot.db import Database
+from bot.db import SqliteDatabase
 from bot.events.following import RELAYED
 from bot.events.models import EventDraft
 from bot.notify import Delivery, NotSent, Outgoing, Sent
@@ -51,7 +51,7 @@ class Counted:
 
 async def main(servers: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        db = Database(Path(folder) / "bench.sqlite3")
+        db = SqliteDatabase(Path(folder) / "bench.sqlite3")
         await db.connect()
         await db.migrate()
         notifier = Counted()

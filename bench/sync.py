@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import utc_now
 from bot.config import Settings
 from bot.core import build_core
-from bot.db import Database
+from bot.db import SqliteDatabase
 from bot.geo import Commune, geography
 from bot.sandbox.bazar_site import BazarSite, serve_bazar
 from bot.sandbox.feed_site import FeedSite, serve_feeds
@@ -104,7 +104,7 @@ async def bazar_part(entries_count: int, changes: int, seed: int) -> list[Step]:
     entries = {e["id_fiche"]: e for e in (entry(n, c, rng) for n, c in enumerate(pool[:entries_count]))}
     steps = []
     with tempfile.TemporaryDirectory() as folder:
-        db = Database(Path(folder) / "bench.sqlite3")
+        db = SqliteDatabase(Path(folder) / "bench.sqlite3")
         await db.connect()
         await db.migrate()
         async with serve_bazar(BazarSite(entries=entries, form=FORM)) as site:
@@ -160,7 +160,7 @@ async def feed_part(events: int, seed: int) -> list[FeedStep]:
     pool = [c for c in communes(500, rng) if c.codes_postaux]
     steps = []
     with tempfile.TemporaryDirectory() as folder:
-        db = Database(Path(folder) / "bench.sqlite3")
+        db = SqliteDatabase(Path(folder) / "bench.sqlite3")
         await db.connect()
         await db.migrate()
         async with serve_feeds(FeedSite({"agenda.ics": calendar(events, pool, rng)})) as site:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.core import Core, build_core
-from bot.db import Database, MigrationError
+from bot.db import MigrationError, SqliteDatabase
 from bot.i18n import gettext, ngettext
 from bot.problems import Stop, database_problem
 from bot.projects.csvfile import ImportError_
@@ -71,11 +71,11 @@ def fail(message: str, code: int = 2) -> int:
 
 
 @asynccontextmanager
-async def opened(settings: Settings, *, write: bool = True) -> AsyncIterator[Database]:
+async def opened(settings: Settings, *, write: bool = True) -> AsyncIterator[SqliteDatabase]:
     """The database, found writable and migrated (`write`) or only opened; whatever keeps it from
     being used becomes one line."""
     path = settings.database_path
-    db = Database(path)
+    db = SqliteDatabase(path)
     try:
         await db.connect()
         if write:

@@ -22,7 +22,7 @@ from bot import i18n
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.core import build_core
-from bot.db import Database, MigrationError
+from bot.db import Database, MigrationError, open_database
 from bot.problems import database_problem, network_problem
 from bot.web import WebServer, core_app
 from cogs.ui.errors import check_options, report_error
@@ -245,7 +245,7 @@ async def serve(settings: Settings) -> str | None:
     said at once, without a token or a network; migrations run after the login (setup_hook)."""
     if settings.discord_token is None:
         raise ValueError("serve() needs DISCORD_TOKEN")
-    db = Database(settings.database_path)
+    db = open_database(settings)
     try:
         await db.connect()
         await db.check_writable()

@@ -12,7 +12,7 @@ from bot.announcements.service import AnnouncementService
 from bot.announcements.store import AnnouncementStore
 from bot.clock import Clock, utc_now
 from bot.config import Settings
-from bot.db import Database
+from bot.db import Database, open_database
 from bot.events.checkin import CheckinService, CheckinStore
 from bot.events.following import Following
 from bot.events.follows import FollowStore
@@ -75,7 +75,7 @@ def build_core(
     settings: Settings, *, db: Database | None = None, clock: Clock = utc_now, notifier: Notifier | None = None
 ) -> Core:
     """Everything but Discord. Without a notifier the ledger is written, not delivered (the command line)."""
-    db = db or Database(settings.database_path, clock=clock)
+    db = db or open_database(settings, clock=clock)
     geo = geography()
     guild_settings = GuildSettingsStore(db, default_timezone=settings.default_tz)
     outbox = Outbox(OutboxStore(db), guild_settings, clock)

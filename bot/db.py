@@ -1,8 +1,17 @@
-"""The database: one aiosqlite connection (WAL, foreign keys), transactions and numbered migrations.
+"""The database behind every store: one engine-neutral interface, SQLite (aiosqlite) its first engine.
 
-One connection serves the whole bot; a lock serialises its use so that one task's open
-transaction is never seen, or joined, by another task. A task that already holds the
-transaction may read and write through the same helpers without deadlocking.
+Why a thin dialect layer and not SQLAlchemy Core: the stores hold hand-written SQL with `?`
+placeholders, tuned query by query. A layer of a few hundred lines keeps every query as it is
+written, adds no ORM or expression language to learn, and the few real differences between the
+engines (full text, upsert and `RETURNING`, locking a batch of due rows, schema introspection) are
+named in one `Dialect` object that stores ask for the pieces they need. Stores write the standard
+forms both engines accept (`ON CONFLICT … DO NOTHING/UPDATE`, `RETURNING id`, no engine-only
+functions) and call only `Database`'s helpers.
+
+SQLite: one connection serves the whole bot; a lock serialises its use so that one task's open
+transaction is never seen, or joined, by another task. A task that already holds the transaction
+may read and write through the same helpers without deadlocking: inside `async with
+db.transaction():` every helper reuses the held connection.
 """
 
 from __future__ import annotations
@@ -12,18 +21,22 @@ import contextvars
 import dataclasses
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence, Sized
-from contextlib import asynccontextmanager
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence, Sized
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, cast
 
 import aiosqlite
 from pydantic import BaseModel
 
 from bot.clock import Clock, to_db, utc_now
-from bot.text import stemmed
+from bot.text import fts_query, stemmed
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +47,20 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 Params = Sequence[Any] | dict[str, Any]
 Model = TypeVar("Model")
 
-_holder: contextvars.ContextVar[Database | None] = contextvars.ContextVar("db_holder", default=None)
+
+class Row(Protocol):
+    """A row as both engines give it: its columns by name and by position."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
+
+    def keys(self) -> Iterable[str]: ...
 
 
-def from_row(model: type[Model], row: aiosqlite.Row, **computed: Any) -> Model:
+def from_row(model: type[Model], row: Row, **computed: Any) -> Model:
     """A pydantic model or dataclass from the row's columns named as its fields; `computed` gives the
     fields no column holds as they are (a moment, a flag a dataclass does not convert, another table's)."""
     if issubclass(model, BaseModel):
@@ -68,7 +91,7 @@ class Where:
         self.add(f"{column} IN ({marks(values)})", *values)
 
     def __str__(self) -> str:
-        return " AND ".join(self.clauses)
+        return " AND ".join(self.clauses) or "TRUE"
 
 
 class MigrationError(Exception):
@@ -95,6 +118,159 @@ def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return migrations
 
 
+# ---------------------------------------------------------------------- dialects
+
+
+@dataclass(frozen=True)
+class TextSearch:
+    """The pieces of a full-text search for a store's query, each taking `query` as its one parameter:
+    `source` stands for the table in FROM (joined with its index) and goes with `condition`, ordered by
+    `rank` (best first); `among`, alone, keeps the rows whose id is in the match, for a query that walks
+    the table by another index."""
+
+    source: str
+    condition: str
+    rank: str
+    among: str
+    query: str
+
+
+class Dialect(ABC):
+    """What differs between the engines, as SQL pieces the stores put in their queries."""
+
+    name: str
+
+    @abstractmethod
+    def text_match(self, index: str, table: str, alias: str, text: str) -> TextSearch | None:
+        """Search `text` (French words, stems and accents folded) in the full-text `index` of `table`
+        (named `alias` in the query; its key is `id`); None when no word is left to search."""
+
+    @property
+    @abstractmethod
+    def skip_locked(self) -> str:
+        """Appended to a SELECT of due rows: rows another process is taking are left to it."""
+
+
+class SqliteDialect(Dialect):
+    name = "sqlite"
+
+    def text_match(self, index: str, table: str, alias: str, text: str) -> TextSearch | None:
+        query = fts_query(text)
+        if query is None:
+            return None
+        return TextSearch(
+            # CROSS JOIN keeps the full-text index first: the other order re-runs the match per row.
+            source=f"{index} CROSS JOIN {table} {alias} ON {alias}.id = {index}.rowid",
+            condition=f"{index} MATCH ?",
+            rank=f"bm25({index})",
+            among=f"{alias}.id IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)",
+            query=query,
+        )
+
+    @property
+    def skip_locked(self) -> str:
+        # One writer at a time: nothing to skip.
+        return ""
+
+
+# ---------------------------------------------------------------------- the interface
+
+
+class Database(ABC):
+    """The helpers stores use, the same on every engine. Inside `async with db.transaction():` the
+    helpers reuse the transaction's connection; nested blocks are savepoints."""
+
+    dialect: Dialect
+
+    def __init__(self, *, clock: Clock = utc_now) -> None:
+        self.clock = clock
+
+    @abstractmethod
+    async def connect(self) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @property
+    @abstractmethod
+    def is_connected(self) -> bool: ...
+
+    async def __aenter__(self) -> Self:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    @abstractmethod
+    async def check_writable(self) -> None:
+        """Raise the engine's error now if the database cannot be written, without writing anything."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """Commit when the block ends, roll back if it raises. Nested blocks are savepoints."""
+
+    @abstractmethod
+    async def execute(self, sql: str, params: Params = ()) -> None:
+        """Run one statement."""
+
+    @abstractmethod
+    async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement for each of `rows`, all in one transaction."""
+
+    @abstractmethod
+    async def update(self, sql: str, params: Params = ()) -> int:
+        """Run one UPDATE, DELETE or INSERT; returns how many rows it changed."""
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run one INSERT ending in `RETURNING id`; returns the new row's id."""
+        row = await self.fetchone(sql, params)
+        if row is None:
+            raise RuntimeError(f"no id returned by: {sql}")
+        return int(row[0])
+
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """The first row of a query meant to give at most one (it reads them all)."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def claim(
+        self, table: str, row_id: int, now: datetime, lease: timedelta, *, column: str = "claimed_at", live: str = "1"
+    ) -> bool:
+        """Claim a row for delivery (rule 4): a conditional UPDATE, so only one worker wins, and a claim
+        left by a crash is taken again once `lease` has passed. `table`, `column` and `live` come from the
+        code, never from input."""
+        changed = await self.update(
+            f"UPDATE {table} SET {column} = ? WHERE id = ? AND ({live}) AND ({column} IS NULL OR {column} < ?)",
+            (to_db(now), row_id, to_db(now - lease)),
+        )
+        return changed == 1
+
+    @abstractmethod
+    async def tables(self) -> list[str]:
+        """The tables holding the bot's data, by name (the full-text indexes, derived, left out)."""
+
+    @abstractmethod
+    async def schema_version(self) -> int: ...
+
+    @abstractmethod
+    async def migrate(self, directory: Path | None = None) -> list[int]:
+        """Apply the migrations not yet recorded, each in its own transaction; returns their numbers."""
+
+
+def open_database(settings: Settings, *, clock: Clock = utc_now) -> Database:
+    """The database the settings name (not yet connected)."""
+    return SqliteDatabase(settings.database_path, clock=clock)
+
+
+# ---------------------------------------------------------------------- SQLite
+
+_holder: contextvars.ContextVar[SqliteDatabase | None] = contextvars.ContextVar("db_holder", default=None)
+
+
 async def _open(path: Path) -> aiosqlite.Connection:
     """An aiosqlite connection, whose worker thread is over when opening fails: aiosqlite stops it
     without waiting, and a thread that answers once the event loop is closed prints a traceback
@@ -107,10 +283,12 @@ async def _open(path: Path) -> aiosqlite.Connection:
         raise
 
 
-class Database:
+class SqliteDatabase(Database):
+    dialect = SqliteDialect()
+
     def __init__(self, path: Path | str, *, clock: Clock = utc_now) -> None:
+        super().__init__(clock=clock)
         self.path = Path(path)
-        self.clock = clock
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 
@@ -158,13 +336,6 @@ class Database:
             await self._conn.close()
             self._conn = None
 
-    async def __aenter__(self) -> Database:
-        await self.connect()
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.close()
-
     @property
     def is_connected(self) -> bool:
         return self._conn is not None
@@ -188,13 +359,12 @@ class Database:
                 _holder.reset(token)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Commit when the block ends, roll back if it raises. Nested blocks are savepoints."""
+    async def transaction(self) -> AsyncIterator[None]:
         async with self._use() as conn:
             if conn.in_transaction:
                 await conn.execute("SAVEPOINT nested")
                 try:
-                    yield conn
+                    yield
                 except BaseException:
                     await conn.execute("ROLLBACK TO nested")
                     await conn.execute("RELEASE nested")
@@ -203,44 +373,36 @@ class Database:
                 return
             await conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
+                yield
             except BaseException:
                 await conn.execute("ROLLBACK")
                 raise
             await conn.execute("COMMIT")
 
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one statement; returns the last inserted row id."""
+    async def execute(self, sql: str, params: Params = ()) -> None:
         async with self._use() as conn:
-            cursor = await conn.execute(sql, params)
-            return cursor.lastrowid or 0
+            await conn.execute(sql, params)
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
-        async with self.transaction() as conn:
-            await conn.executemany(sql, rows)
+        async with self.transaction():
+            await self.conn.executemany(sql, rows)
 
-    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        """The first row of a query meant to give at most one (it reads them all)."""
-        rows = await self.fetchall(sql, params)
-        return rows[0] if rows else None
+    async def update(self, sql: str, params: Params = ()) -> int:
+        async with self._use() as conn:
+            cursor = await conn.execute(sql, params)
+            return cursor.rowcount
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         # One trip to aiosqlite's thread; a cursor would take three (execute, fetch, close).
         async with self._use() as conn:
             return list(await conn.execute_fetchall(sql, params))
 
-    async def claim(
-        self, table: str, row_id: int, now: datetime, lease: timedelta, *, column: str = "claimed_at", live: str = "1"
-    ) -> bool:
-        """Claim a row for delivery (rule 4): only one worker wins, and a claim left by a crash is
-        taken again once `lease` has passed. `table`, `column` and `live` come from the code, never
-        from input."""
-        async with self.transaction() as conn:
-            cursor = await conn.execute(
-                f"UPDATE {table} SET {column} = ? WHERE id = ? AND ({live}) AND ({column} IS NULL OR {column} < ?)",
-                (to_db(now), row_id, to_db(now - lease)),
-            )
-            return cursor.rowcount == 1
+    async def tables(self) -> list[str]:
+        # An FTS5 table's shadow tables are named after it: project_fts_data, ….
+        rows = await self.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%\\_fts%' ESCAPE '\\' ORDER BY name"
+        )
+        return [row["name"] for row in rows]
 
     async def schema_version(self) -> int:
         async with self._use() as conn:
@@ -256,8 +418,7 @@ class Database:
         async with conn.execute(sql) as cursor:
             return await cursor.fetchone() is not None
 
-    async def migrate(self, directory: Path = MIGRATIONS_DIR) -> list[int]:
-        """Apply the migrations not yet recorded, each in its own transaction; returns their numbers."""
+    async def migrate(self, directory: Path | None = None) -> list[int]:
         applied: list[int] = []
         async with self._use() as conn:
             await conn.execute(
@@ -271,7 +432,7 @@ class Database:
             # change inside a transaction, so it is off around them, and each migration checks the keys.
             await conn.execute("PRAGMA foreign_keys = OFF")
             try:
-                for migration in discover_migrations(directory):
+                for migration in discover_migrations(directory or MIGRATIONS_DIR):
                     if migration.version in done:
                         continue
                     await self._apply(conn, migration)

@@ -25,11 +25,10 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
 from pydantic import BaseModel
 
 from bot.clock import Clock, from_db, to_db
-from bot.db import Database
+from bot.db import Database, Row, Where
 from bot.guild_settings import GuildSettingsStore
 from bot.notify import Delivery, Notifier, NotSent, Outgoing, Sent
 
@@ -149,8 +148,8 @@ class OutboxStore:
     ) -> int:
         """Write a message to send; call it inside the transaction of the change that causes it."""
         now = self.db.clock()
-        return await self.db.execute(
-            f"INSERT INTO outbox {COLUMNS} VALUES {ROW}",
+        return await self.db.insert(
+            f"INSERT INTO outbox {COLUMNS} VALUES {ROW} RETURNING id",
             (
                 kind, target.value, recipient_id, guild_id, locale, about, json.dumps(payload or {}),
                 mention_role_id, to_db(due_at or now), to_db(now),
@@ -174,13 +173,11 @@ class OutboxStore:
     async def cancel(self, about: str, kinds: Sequence[str] | None = None, *, reason: str = "sans objet") -> int:
         """Pending rows about `about` (of these kinds) will not be sent."""
         clause, params = _kinds(kinds)
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                f"UPDATE outbox SET status = 'cancelled', reason = ?, claimed_at = NULL"
-                f" WHERE subject = ? AND status = 'pending'{clause}",
-                (reason, about, *params),
-            )
-            return cursor.rowcount
+        return await self.db.update(
+            f"UPDATE outbox SET status = 'cancelled', reason = ?, claimed_at = NULL"
+            f" WHERE subject = ? AND status = 'pending'{clause}",
+            (reason, about, *params),
+        )
 
     async def pending(self, about: str, kinds: Sequence[str] | None = None) -> list[Letter]:
         clause, params = _kinds(kinds)
@@ -252,8 +249,11 @@ class OutboxStore:
         return Status.pending
 
     async def counts(self, kind: str | None = None) -> dict[str, int]:
+        where = Where()
+        if kind is not None:
+            where.add("kind = ?", kind)
         rows = await self.db.fetchall(
-            "SELECT status, COUNT(*) AS n FROM outbox WHERE (? IS NULL OR kind = ?) GROUP BY status", (kind, kind)
+            f"SELECT status, COUNT(*) AS n FROM outbox WHERE {where} GROUP BY status", where.params
         )
         return {row["status"]: row["n"] for row in rows}
 
@@ -264,7 +264,7 @@ def _kinds(kinds: Sequence[str] | None) -> tuple[str, tuple[str, ...]]:
     return f" AND kind IN ({','.join('?' * len(kinds))})", tuple(kinds)
 
 
-def _letter(row: aiosqlite.Row) -> Letter:
+def _letter(row: Row) -> Letter:
     return Letter(
         id=row["id"],
         kind=row["kind"],

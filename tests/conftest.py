@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import Database
+from bot.db import Database, SqliteDatabase
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     """A real SQLite file, migrated to the latest schema."""
-    database = Database(tmp_path / "test.sqlite3")
+    database = SqliteDatabase(tmp_path / "test.sqlite3")
     await database.connect()
     await database.migrate()
     try:

@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.ads.models import DURATIONS, LIVE, PRICED, Ad, AdDraft, AdFilters, AdStatus, Report, ReportStatus, body_key
 from bot.clock import from_db, to_db
-from bot.db import Database, Where, from_row, marks
+from bot.db import Database, Row, Where, from_row, marks
 from bot.errors import UserError
 from bot.geo import Geography
-from bot.text import fts_query
 
 _LIVE = f"status IN ({', '.join(repr(status.value) for status in LIVE)})"
 
@@ -63,10 +60,10 @@ class AdStore:
             )
             if copy is not None:
                 raise UserError("Vous avez déjà une annonce en cours avec exactement ce texte.")
-            ad_id = await self.db.execute(
+            ad_id = await self.db.insert(
                 "INSERT INTO ads (author_id, guild_id, category, departement, region, code_insee, commune, title, body,"
                 " body_key, price, status, created_at, expires_at, locale)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     author_id, guild_id, draft.category.value, departement.code, departement.region, draft.code_insee,
                     commune.nom if commune else None, draft.title, draft.body, key,
@@ -106,16 +103,16 @@ class AdStore:
         where.add("a.expires_at > ?", to_db(self.db.clock()))
         source = "ads a"
         if filters.texte:
-            query = fts_query(filters.texte)
-            if query is None:
+            text = self.db.dialect.text_match("ad_fts", "ads", "a", filters.texte)
+            if text is None:
                 return []
             if filters.departement or filters.departements:
                 # A département's live ads are few: walk them by index (newest first), and keep those
                 # in the match, computed once. Joining the match first would read every ad in France.
-                where.add("a.id IN (SELECT rowid FROM ad_fts WHERE ad_fts MATCH ?)", query)
+                where.add(text.among, text.query)
             else:
-                source = "ad_fts CROSS JOIN ads a ON a.id = ad_fts.rowid"
-                where.add("ad_fts MATCH ?", query)
+                source = text.source
+                where.add(text.condition, text.query)
         if filters.category is not None:
             where.add("a.category = ?", filters.category.value)
         if filters.departement:
@@ -140,23 +137,23 @@ class AdStore:
 
     async def close(self, ad_id: int, status: AdStatus, reason: str | None = None) -> Ad:
         """Withdrawn by its author, filled, removed by a moderator, or expired: it no longer shows."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            changed = await self.db.update(
                 f"UPDATE ads SET status = ?, closed_reason = ? WHERE id = ? AND {_LIVE}",
                 (status.value, reason, ad_id),
             )
-            if cursor.rowcount != 1:
+            if changed != 1:
                 await self.must_get(ad_id)
                 raise UserError("Cette annonce est déjà close.")
         return await self.must_get(ad_id)
 
     async def approve(self, ad_id: int) -> Ad:
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            changed = await self.db.update(
                 "UPDATE ads SET status = ? WHERE id = ? AND status = ?",
                 (AdStatus.published.value, ad_id, AdStatus.in_moderation.value),
             )
-            if cursor.rowcount != 1:
+            if changed != 1:
                 await self.must_get(ad_id)
                 raise UserError("Cette annonce a déjà été traitée.")
         return await self.must_get(ad_id)
@@ -167,20 +164,20 @@ class AdStore:
         if days not in DURATIONS:
             raise UserError("Une annonce dure 30, 60 ou 90 jours.")
         now = self.db.clock()
-        async with self.db.transaction() as conn:
+        async with self.db.transaction():
             ad = await self.must_get(ad_id)
-            cursor = await conn.execute(
+            changed = await self.db.update(
                 f"UPDATE ads SET expires_at = ?, renewed_count = renewed_count + 1"
                 f" WHERE id = ? AND {_LIVE} AND expires_at > ?",
                 (to_db(max(now, ad.expires_at) + timedelta(days=days)), ad_id, to_db(now)),
             )
-            if cursor.rowcount != 1:
+            if changed != 1:
                 raise UserError("Cette annonce est close : publiez-en une nouvelle.")
         return await self.must_get(ad_id)
 
     async def report(self, ad_id: int, reporter_id: int, reason: str) -> Report:
-        report_id = await self.db.execute(
-            "INSERT INTO ad_reports (ad_id, reporter_id, reason, created_at) VALUES (?, ?, ?, ?)",
+        report_id = await self.db.insert(
+            "INSERT INTO ad_reports (ad_id, reporter_id, reason, created_at) VALUES (?, ?, ?, ?) RETURNING id",
             (ad_id, reporter_id, reason, to_db(self.db.clock())),
         )
         report = await self.get_report(report_id)
@@ -192,12 +189,12 @@ class AdStore:
         return from_row(Report, row, status=ReportStatus(row["status"])) if row else None
 
     async def settle_report(self, report_id: int, *, remove: bool) -> Report:
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            changed = await self.db.update(
                 "UPDATE ad_reports SET status = ? WHERE id = ? AND status = ?",
                 ((ReportStatus.removed if remove else ReportStatus.kept).value, report_id, ReportStatus.open.value),
             )
-            if cursor.rowcount != 1:
+            if changed != 1:
                 raise UserError("Ce signalement a déjà été traité.")
             report = await self.get_report(report_id)
         assert report is not None
@@ -230,5 +227,5 @@ class AdStore:
         await self.db.execute("DELETE FROM ad_reports WHERE reporter_id = ?", (user_id,))
 
 
-def _ad(row: aiosqlite.Row) -> Ad:
+def _ad(row: Row) -> Ad:
     return from_row(Ad, row, created_at=from_db(row["created_at"]), expires_at=from_db(row["expires_at"]))

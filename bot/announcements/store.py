@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.announcements.models import WEEKDAY_BITS, Announcement
 from bot.clock import from_db, to_db
-from bot.db import Database, from_row
+from bot.db import Database, Where, from_row
 from bot.recurrence import Frequency, Rule
 
 # The announcement with the due time of its pending occurrence, if any.
@@ -26,9 +26,10 @@ class AnnouncementStore:
     async def create(
         self, *, guild_id: int, channel_id: int, author_id: int, content: str, role_id: int | None, rule: Rule
     ) -> int:
-        return await self.db.execute(
+        return await self.db.insert(
             "INSERT INTO announcements (guild_id, channel_id, author_id, content, role_id, rule, weekdays, monthday,"
-            " nth, at_hour, at_minute, timezone, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " nth, at_hour, at_minute, timezone, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING id",
             (
                 guild_id, channel_id, author_id, content, role_id, rule.frequency.value,
                 sum(1 << day for day in rule.weekdays), rule.monthday, rule.nth, rule.at.hour, rule.at.minute,
@@ -47,12 +48,12 @@ class AnnouncementStore:
         return [_announcement(row) for row in rows]
 
     async def deactivate(self, announcement_id: int, guild_id: int | None = None) -> bool:
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE announcements SET active = 0 WHERE id = ? AND (? IS NULL OR guild_id = ?) AND active = 1",
-                (announcement_id, guild_id, guild_id),
-            )
-            return cursor.rowcount == 1
+        where = Where("active = 1")
+        where.add("id = ?", announcement_id)
+        if guild_id is not None:
+            where.add("guild_id = ?", guild_id)
+        changed = await self.db.update(f"UPDATE announcements SET active = 0 WHERE {where}", where.params)
+        return changed == 1
 
     async def record_sent(self, announcement_id: int, occurrence: datetime) -> None:
         await self.db.execute(

@@ -9,11 +9,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
 from pydantic import BaseModel
 
 from bot.clock import Clock, from_db, to_db
-from bot.db import Database, from_row
+from bot.db import Database, Row, from_row
 from bot.errors import UserError
 from bot.events.models import Event, Manager, Registration, RegistrationStatus
 from bot.events.store import EventStore
@@ -228,7 +227,7 @@ class CheckinService:
         return event
 
 
-def _state(row: aiosqlite.Row) -> CheckinState:
+def _state(row: Row) -> CheckinState:
     closed = row["closed_at"]
     return from_row(
         CheckinState, row, opened_at=from_db(row["opened_at"]), closed_at=from_db(closed) if closed else None

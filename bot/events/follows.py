@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
 from bot.clock import from_db, to_db
-from bot.db import Database, from_row
+from bot.db import Database, Row, from_row
 
 
 class Follow(BaseModel):
@@ -121,5 +120,5 @@ class FollowStore:
         await self.db.execute("DELETE FROM event_relays WHERE event_id = ? AND guild_id = ?", (event_id, guild_id))
 
 
-def _follow(row: aiosqlite.Row, regions: tuple[str, ...]) -> Follow:
+def _follow(row: Row, regions: tuple[str, ...]) -> Follow:
     return from_row(Follow, row, created_at=from_db(row["created_at"]), regions=regions)

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Unpack
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.db import Database, from_row
+from bot.db import Database, Row, from_row
 from bot.errors import UserError
 from bot.events.models import Manager, Outcome, Roster, Signup
 from bot.events.service import EventService
@@ -143,9 +142,9 @@ class QuestionStore:
                     "{n} questions au plus par événement : retirez-en une d'abord (« {question} »).",
                     n=MAX_QUESTIONS, question=draft.text,
                 )  # fmt: skip
-            question_id = await self.db.execute(
+            question_id = await self.db.insert(
                 "INSERT INTO event_questions (event_id, position, text, kind, choices, required)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     event_id, row["last"] + 1, draft.text, draft.kind.value,
                     json.dumps(list(draft.choices), ensure_ascii=False), int(draft.required),
@@ -155,11 +154,10 @@ class QuestionStore:
 
     async def remove(self, event_id: int, question_id: int) -> bool:
         """The question and every answer to it."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM event_questions WHERE id = ? AND event_id = ?", (question_id, event_id)
-            )
-            return cursor.rowcount > 0
+        changed = await self.db.update(
+            "DELETE FROM event_questions WHERE id = ? AND event_id = ?", (question_id, event_id)
+        )
+        return changed > 0
 
     async def answers_of(self, registration_id: int) -> Answers:
         rows = await self.db.fetchall(
@@ -169,9 +167,9 @@ class QuestionStore:
 
     async def save(self, registration_id: int, answers: Answers) -> None:
         """The registration's answers, all replaced (an answer left empty is no longer kept)."""
-        async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM registration_answers WHERE registration_id = ?", (registration_id,))
-            await conn.executemany(
+        async with self.db.transaction():
+            await self.db.execute("DELETE FROM registration_answers WHERE registration_id = ?", (registration_id,))
+            await self.db.execute_many(
                 "INSERT INTO registration_answers (registration_id, question_id, answer) VALUES (?, ?, ?)",
                 [(registration_id, question_id, answer) for question_id, answer in answers.items()],
             )
@@ -249,5 +247,5 @@ class QuestionService:
             raise UserError("Seuls l'organisateur de l'événement et les modérateurs du serveur peuvent le gérer.")
 
 
-def _question(row: aiosqlite.Row) -> Question:
+def _question(row: Row) -> Question:
     return from_row(Question, row, choices=tuple(json.loads(row["choices"])), required=bool(row["required"]))

@@ -10,10 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Unpack
 
-import aiosqlite
-
 from bot.clock import from_db, to_db
-from bot.db import Database, Where, from_row, marks
+from bot.db import Database, Row, Where, from_row, marks
 from bot.errors import Plural, UserError
 from bot.events.models import (
     MAX_SEATS,
@@ -57,10 +55,11 @@ class EventStore:
         ids: list[int] = []
         async with self.db.transaction():
             for starts_at, ends_at in occurrences:
-                event_id = await self.db.execute(
+                event_id = await self.db.insert(
                     "INSERT INTO events (guild_id, kind, title, description, starts_at, ends_at, code_insee, address,"
                     " commune, departement, region, lat, lon, online_url, capacity, organiser_id, series_id,"
-                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " RETURNING id",
                     (
                         draft.guild_id, draft.kind.value, draft.title, draft.description, to_db(starts_at),
                         to_db(ends_at), draft.code_insee, draft.address, commune.nom if commune else None,
@@ -243,19 +242,23 @@ class EventStore:
             raise UserError("Cet événement est annulé.")
         if not event.starts_at <= draft.starts_at < draft.ends_at <= event.ends_at:
             raise UserError("Un atelier se tient pendant l'événement, et finit après avoir commencé.")
-        session_id = await self.db.execute(
+        session_id = await self.db.insert(
             "INSERT INTO event_sessions (event_id, title, starts_at, ends_at, place, capacity)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             (event_id, draft.title, to_db(draft.starts_at), to_db(draft.ends_at), draft.place, draft.capacity),
         )
         return (await self.sessions(event_id, only=session_id))[0]
 
     async def sessions(self, event_id: int, *, only: int | None = None) -> list[Session]:
+        where = Where()
+        where.add("s.event_id = ?", event_id)
+        if only is not None:
+            where.add("s.id = ?", only)
         rows = await self.db.fetchall(
             "SELECT s.*, COALESCE((SELECT SUM(seats) FROM registrations r WHERE r.session_id = s.id"
-            " AND r.status = 'inscrit'), 0) AS seats_taken FROM event_sessions s"
-            " WHERE s.event_id = ? AND (? IS NULL OR s.id = ?) ORDER BY s.starts_at, s.id",
-            (event_id, only, only),
+            f" AND r.status = 'inscrit'), 0) AS seats_taken FROM event_sessions s WHERE {where}"
+            " ORDER BY s.starts_at, s.id",
+            where.params,
         )
         return [
             from_row(Session, row, starts_at=from_db(row["starts_at"]), ends_at=from_db(row["ends_at"])) for row in rows
@@ -406,7 +409,7 @@ class EventStore:
 
     async def _seats_taken(self, event_id: int, session_id: int | None) -> int:
         row = await self.db.fetchone(
-            "SELECT COALESCE(SUM(seats), 0) FROM registrations WHERE event_id = ? AND session_id IS ?"
+            "SELECT COALESCE(SUM(seats), 0) FROM registrations WHERE event_id = ? AND session_id IS NOT DISTINCT FROM ?"
             " AND status = 'inscrit'",
             (event_id, session_id),
         )
@@ -421,7 +424,7 @@ class EventStore:
 
     async def _position(self, registration: Registration) -> int:
         row = await self.db.fetchone(
-            "SELECT COUNT(*) FROM registrations WHERE event_id = ? AND session_id IS ?"
+            "SELECT COUNT(*) FROM registrations WHERE event_id = ? AND session_id IS NOT DISTINCT FROM ?"
             " AND status = 'attente' AND (created_at < ? OR (created_at = ? AND id <= ?))",
             (
                 registration.event_id, registration.session_id, to_db(registration.created_at),
@@ -437,10 +440,13 @@ class EventStore:
         free = None if capacity is None else capacity - await self._seats_taken(event_id, session_id)
         if free is not None and free <= 0:
             return []  # a full event: the line of a plenary of 3,000 is not read at each registration
+        where = Where("status = 'attente'")
+        where.add("event_id = ?", event_id)
+        where.add("session_id IS NOT DISTINCT FROM ?", session_id)
+        if free is not None:
+            where.add("seats <= ?", free)
         rows = await self.db.fetchall(
-            "SELECT * FROM registrations WHERE event_id = ? AND session_id IS ? AND status = 'attente'"
-            " AND (? IS NULL OR seats <= ?) ORDER BY created_at, id",
-            (event_id, session_id, free, free),
+            f"SELECT * FROM registrations WHERE {where} ORDER BY created_at, id", where.params
         )
         promoted = []
         for row in rows:
@@ -537,15 +543,15 @@ class EventStore:
         return [(r, events[r.event_id]) for r in registrations]
 
 
-def _event(row: aiosqlite.Row) -> Event:
+def _event(row: Row) -> Event:
     return from_row(Event, row, starts_at=from_db(row["starts_at"]), ends_at=from_db(row["ends_at"]))
 
 
-def _registration(row: aiosqlite.Row) -> Registration:
+def _registration(row: Row) -> Registration:
     confirmed = from_db(row["confirmed_at"]) if row["confirmed_at"] else None
     return from_row(Registration, row, created_at=from_db(row["created_at"]), confirmed_at=confirmed)
 
 
-def _interest(row: aiosqlite.Row) -> Interest:
+def _interest(row: Row) -> Interest:
     confirmed = from_db(row["confirmed_at"]) if row["confirmed_at"] else None
     return from_row(Interest, row, created_at=from_db(row["created_at"]), confirmed_at=confirmed)

@@ -8,10 +8,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import from_db, to_db
-from bot.db import Database, Where, from_row, marks
+from bot.db import Database, Row, Where, from_row, marks
 from bot.errors import UserError
 from bot.geo import Geography, bounding_box
 from bot.households.models import (
@@ -66,7 +64,7 @@ class HouseholdStore:
         by_id = {row["user_id"]: self._profile(row, tags.get(row["user_id"], {})) for row in rows}
         return [by_id[i] for i in user_ids if i in by_id]
 
-    def _profile(self, row: aiosqlite.Row, tags: dict[str, set[str]]) -> HouseholdProfile:
+    def _profile(self, row: Row, tags: dict[str, set[str]]) -> HouseholdProfile:
         commune = self.geo.commune(row["code_insee"]) if row["code_insee"] else None
         # Rows were validated on the way in; building thousands per search, validation is the cost.
         return HouseholdProfile.model_construct(
@@ -181,18 +179,17 @@ class HouseholdStore:
     async def set_flags(self, user_id: int, *, paused: bool | None = None, digest: bool | None = None) -> bool:
         """Pause or resume, stop or restart the digest: an answer to the yearly question too. False when
         the member has no introduction."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE household_profiles SET paused = COALESCE(?, paused), digest = COALESCE(?, digest),"
-                " updated_at = ?, asked_at = NULL, asked_delivered_at = NULL WHERE user_id = ?",
-                (
-                    None if paused is None else int(paused),
-                    None if digest is None else int(digest),
-                    to_db(self.db.clock()),
-                    user_id,
-                ),
-            )
-            return cursor.rowcount == 1
+        changed = await self.db.update(
+            "UPDATE household_profiles SET paused = COALESCE(?, paused), digest = COALESCE(?, digest),"
+            " updated_at = ?, asked_at = NULL, asked_delivered_at = NULL WHERE user_id = ?",
+            (
+                None if paused is None else int(paused),
+                None if digest is None else int(digest),
+                to_db(self.db.clock()),
+                user_id,
+            ),
+        )
+        return changed == 1
 
     async def note_dm(self, user_id: int, *, closed: bool) -> None:
         """What the last DM to this member taught: their DMs are closed, or open again."""
@@ -295,12 +292,11 @@ class HouseholdStore:
 
     async def mark_asked(self, user_id: int, now: datetime) -> bool:
         """The question is being written to the ledger (in the caller's transaction); False if it already was."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE household_profiles SET asked_at = ? WHERE user_id = ? AND asked_at IS NULL",
-                (to_db(now), user_id),
-            )
-            return cursor.rowcount == 1
+        changed = await self.db.update(
+            "UPDATE household_profiles SET asked_at = ? WHERE user_id = ? AND asked_at IS NULL",
+            (to_db(now), user_id),
+        )
+        return changed == 1
 
     async def asked_delivered(self, user_id: int, now: datetime) -> None:
         await self.db.execute(
@@ -352,13 +348,12 @@ class HouseholdStore:
 
     async def digest_done(self, user_id: int, now: datetime, every: timedelta) -> bool:
         """This week's digest is composed (in the caller's transaction); False if it already was."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE household_profiles SET digest_done_at = ? WHERE user_id = ?"
-                " AND COALESCE(digest_done_at, created_at) < ?",
-                (to_db(now), user_id, to_db(now - every)),
-            )
-            return cursor.rowcount == 1
+        changed = await self.db.update(
+            "UPDATE household_profiles SET digest_done_at = ? WHERE user_id = ?"
+            " AND COALESCE(digest_done_at, created_at) < ?",
+            (to_db(now), user_id, to_db(now - every)),
+        )
+        return changed == 1
 
     async def next_digest_due(self, every: timedelta) -> datetime | None:
         row = await self.db.fetchone(
@@ -375,14 +370,14 @@ class HouseholdStore:
         now = to_db(self.db.clock())
         pairs = [(h, 0) for h in households] + [(0, p) for p in projects]
         fresh: set[tuple[int, int]] = set()
-        async with self.db.transaction() as conn:
+        async with self.db.transaction():
             for household, project in pairs:
-                cursor = await conn.execute(
-                    "INSERT OR IGNORE INTO suggestions_seen (user_id, target_user_id, project_id, seen_at)"
-                    " VALUES (?, ?, ?, ?)",
+                changed = await self.db.update(
+                    "INSERT INTO suggestions_seen (user_id, target_user_id, project_id, seen_at)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     (user_id, household, project, now),
                 )
-                if cursor.rowcount:
+                if changed:
                     fresh.add((household, project))
         return fresh
 
@@ -422,9 +417,9 @@ class IntroductionStore:
             )
             if existing is not None:
                 raise UserError("Une demande existe déjà pour cette mise en lien.")
-            introduction_id = await self.db.execute(
+            introduction_id = await self.db.insert(
                 "INSERT INTO introductions (kind, requester_id, target_user_id, project_id, guild_id, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (kind.value, requester_id, target_user_id, project_id, guild_id, to_db(now)),
             )
             return await self.must_get(introduction_id)
@@ -446,8 +441,8 @@ class IntroductionStore:
         a request past its lifetime is no longer answered even before the round marks it lapsed."""
         now = self.db.clock()
         status = IntroductionStatus.acceptee if accepted else IntroductionStatus.declinee
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            changed = await self.db.update(
                 "UPDATE introductions SET status = ?, answered_by = ?, answered_at = ?, thread_id = ?"
                 " WHERE id = ? AND status = ? AND created_at >= ?",
                 (
@@ -456,7 +451,7 @@ class IntroductionStore:
                 ),
             )  # fmt: skip
             found = await self.must_get(introduction_id)
-            if cursor.rowcount != 1:
+            if changed != 1:
                 raise UserError("Cette demande a déjà reçu une réponse, ou a expiré.")
             return found
 
@@ -466,12 +461,11 @@ class IntroductionStore:
 
     async def _close_pending(self, introduction_id: int, status: IntroductionStatus) -> bool:
         """Close a request still waiting for its answer; False if it no longer was."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE introductions SET status = ? WHERE id = ? AND status = ?",
-                (status.value, introduction_id, IntroductionStatus.attente.value),
-            )
-            return cursor.rowcount == 1
+        changed = await self.db.update(
+            "UPDATE introductions SET status = ? WHERE id = ? AND status = ?",
+            (status.value, introduction_id, IntroductionStatus.attente.value),
+        )
+        return changed == 1
 
     async def lapse_due(self, now: datetime, limit: int) -> list[Introduction]:
         rows = await self.db.fetchall(
@@ -491,5 +485,5 @@ class IntroductionStore:
         return from_db(row[0]) + REQUEST_LIFETIME if row and row[0] else None
 
 
-def _introduction(row: aiosqlite.Row) -> Introduction:
+def _introduction(row: Row) -> Introduction:
     return from_row(Introduction, row, created_at=from_db(row["created_at"]))

@@ -9,10 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import from_db, to_db
-from bot.db import Database, Where, from_row, marks
+from bot.db import Database, Row, Where, from_row, marks
 from bot.errors import UserError
 from bot.geo import Commune, Geography, bounding_box, distance_km
 from bot.projects.models import (
@@ -36,7 +34,7 @@ from bot.projects.models import (
     StaleRecord,
     source_fingerprint,
 )
-from bot.text import fold, fts_query
+from bot.text import fold
 from bot.vocabulary import EspacePartage, Public
 
 # The columns a draft fills, in this order, for both the INSERT and the UPDATE below.
@@ -133,11 +131,11 @@ class ProjectStore:
 
     def _project(
         self,
-        row: aiosqlite.Row,
+        row: Row,
         publics: list[str],
         spaces: list[str],
         referents: list[int],
-        revision: aiosqlite.Row | None,
+        revision: Row | None,
         source: ProjectSource | None,
     ) -> Project:
         pending = None
@@ -164,13 +162,11 @@ class ProjectStore:
         source = "projects p"
         score = "0.0"
         if filters.texte:
-            query = fts_query(filters.texte)
-            if query is None:
+            text = self.db.dialect.text_match("project_fts", "projects", "p", filters.texte)
+            if text is None:
                 return []
-            # CROSS JOIN keeps the full-text index first: the other order re-runs the match per project.
-            source = "project_fts CROSS JOIN projects p ON p.id = project_fts.rowid"
-            where.add("project_fts MATCH ?", query)
-            score = "bm25(project_fts)"
+            source, score = text.source, text.rank
+            where.add(text.condition, text.query)
         if filters.departement:
             where.add("p.departement = ?", filters.departement)
         if filters.departements:
@@ -285,10 +281,10 @@ class ProjectStore:
     ) -> int:
         commune = self._commune(draft.code_insee)
         now = to_db(self.db.clock())
-        return await self.db.execute(
+        return await self.db.insert(
             f"INSERT INTO projects ({RECORD_COLUMNS}, statut, guild_id,"
             " proposed_by, locale, created_at, updated_at, confirmed_at, recrute_confirmed_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 *_record_values(draft, commune),
                 statut.value,
@@ -618,7 +614,7 @@ class ProjectStore:
     async def record_question(self, record: StaleRecord) -> None:
         """The question about this confirmation is asked: never again until the next one."""
         await self.db.execute(
-            "INSERT OR IGNORE INTO project_nudges (project_id, kind, since) VALUES (?, ?, ?)",
+            "INSERT INTO project_nudges (project_id, kind, since) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (record.project_id, record.question.value, to_db(record.since)),
         )
 

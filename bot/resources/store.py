@@ -8,10 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import from_db, to_db
-from bot.db import Database, Where, from_row, marks
+from bot.db import Database, Row, Where, from_row, marks
 from bot.errors import UserError
 from bot.projects.models import ImportReport
 from bot.resources.models import (
@@ -24,7 +22,7 @@ from bot.resources.models import (
     ResourceStatus,
     StoredFile,
 )
-from bot.text import fold, fts_query
+from bot.text import fold
 from bot.vocabulary import Destinataire, Etape, Pas, Volet
 
 COLUMNS = "titre, titre_cle, resume, lien, theme, etape, volet, pas, type, auteur, date, licence, exemple"
@@ -98,12 +96,11 @@ class ResourceStore:
         where = Where("r.statut = 'publie'")
         source, score = "resources r", "0.0"
         if filters.texte:
-            query = fts_query(filters.texte)
-            if query is None:
+            text = self.db.dialect.text_match("resource_fts", "resources", "r", filters.texte)
+            if text is None:
                 return []
-            source = "resource_fts CROSS JOIN resources r ON r.id = resource_fts.rowid"
-            where.add("resource_fts MATCH ?", query)
-            score = "bm25(resource_fts)"
+            source, score = text.source, text.rank
+            where.add(text.condition, text.query)
         for column, value in (
             ("theme", filters.theme),
             ("etape", filters.etape),
@@ -187,9 +184,9 @@ class ResourceStore:
         self, draft: ResourceDraft, statut: ResourceStatus, proposer_id: int | None, guild_id: int | None, locale: str
     ) -> int:
         now = to_db(self.db.clock())
-        resource_id = await self.db.execute(
+        resource_id = await self.db.insert(
             f"INSERT INTO resources ({COLUMNS}, statut, guild_id, proposed_by, locale, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (*_values(draft), statut.value, guild_id, proposer_id, locale, now, now),
         )
         await self._audiences(resource_id, draft)
@@ -204,12 +201,11 @@ class ResourceStore:
 
     async def settle(self, resource_id: int, statut: ResourceStatus) -> bool:
         """A waiting resource published or refused; False when it was no longer waiting."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE resources SET statut = ?, updated_at = ? WHERE id = ? AND statut = 'en_attente'",
-                (statut.value, to_db(self.db.clock()), resource_id),
-            )
-            return cursor.rowcount == 1
+        changed = await self.db.update(
+            "UPDATE resources SET statut = ?, updated_at = ? WHERE id = ? AND statut = 'en_attente'",
+            (statut.value, to_db(self.db.clock()), resource_id),
+        )
+        return changed == 1
 
     async def set_post(self, resource_id: int, post: Post) -> None:
         await self.db.execute(
@@ -266,7 +262,7 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _resource(row: aiosqlite.Row, audiences: set[Destinataire], file: FileInfo | None) -> Resource:
+def _resource(row: Row, audiences: set[Destinataire], file: FileInfo | None) -> Resource:
     return from_row(
         Resource,
         row,

@@ -7,11 +7,10 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
 from pydantic import BaseModel
 
 from bot.clock import from_db, to_db
-from bot.db import Database, from_row, marks
+from bot.db import Database, Row, from_row, marks
 from bot.errors import UserError
 from bot.geo import Commune
 from bot.sources.feeds import FeedItem
@@ -67,9 +66,9 @@ class FeedStore:
         locale: str | None,
     ) -> Feed:  # fmt: skip
         try:
-            feed_id = await self.db.execute(
+            feed_id = await self.db.insert(
                 "INSERT INTO feeds (guild_id, url, name, region, announce, signup, subscriber_id, subscriber_locale,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (guild_id, url, name, region, int(announce), int(signup), subscriber_id, locale,
                  to_db(self.db.clock())),
             )  # fmt: skip
@@ -164,11 +163,11 @@ class FeedStore:
     ) -> int:
         now = to_db(self.db.clock())
         commune = placed.commune
-        return await self.db.execute(
+        return await self.db.insert(
             "INSERT INTO events (guild_id, kind, title, description, starts_at, ends_at, code_insee, commune,"
             " departement, region, lat, lon, online_url, organiser_id, announce_channel_id, created_at, updated_at,"
             " feed_id, source_uid, source_name, source_fingerprint, place_text, registration_url, signup)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 feed.guild_id, kind.value, title, item.description, to_db(item.starts_at), to_db(item.ends_at),
                 commune.insee if commune else None, commune.nom if commune else None,
@@ -201,7 +200,7 @@ class FeedStore:
         await self.db.execute("UPDATE events SET source_fingerprint = ? WHERE id = ?", (fingerprint, event_id))
 
 
-def _feed(row: aiosqlite.Row) -> Feed:
+def _feed(row: Row) -> Feed:
     return from_row(
         Feed,
         row,

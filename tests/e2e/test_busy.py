@@ -53,14 +53,14 @@ async def register_crowd(box: Sandbox, event_id: int, people: list[User]) -> Non
     ten seconds, the copies a few milliseconds; the round then renders and sends every copied reminder."""
     outcome = await box.bot.events.register(event_id, seats=1, user_id=people[0].id)
     model = outcome.registration.id
-    async with box.bot.db.transaction() as conn:
-        await conn.executemany(
+    async with box.bot.db.transaction():
+        await box.bot.db.execute_many(
             "INSERT INTO registrations (event_id, session_id, user_id, guest_name, seats, status, remind, locale,"
             " registered_by, dm_closed, created_at) SELECT event_id, session_id, ?, guest_name, seats, status, remind,"
             " locale, registered_by, dm_closed, created_at FROM registrations WHERE id = ?",
             [(user.id, model) for user in people[1:]],
         )
-        await conn.execute(
+        await box.bot.db.execute(
             "INSERT INTO outbox (kind, target, recipient_id, guild_id, locale, subject, payload, mention_role_id,"
             " due_at, status, attempts, created_at) SELECT o.kind, o.target, r.user_id, o.guild_id, o.locale,"
             " 'registration:' || r.id, o.payload, o.mention_role_id, o.due_at, o.status, o.attempts, o.created_at"

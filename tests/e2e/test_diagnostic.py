@@ -47,14 +47,11 @@ async def kept_rows(sb: Sandbox) -> list[dict[str, object]]:
 
 async def every_row(sb: Sandbox) -> dict[str, int]:
     """How many rows each table holds (the full-text index aside)."""
-    tables = await sb.bot.db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'project_fts%'"
-    )
     counts = {}
-    for table in tables:
-        row = await sb.bot.db.fetchone(f"SELECT COUNT(*) AS n FROM {table['name']}")
+    for table in await sb.bot.db.tables():
+        row = await sb.bot.db.fetchone(f"SELECT COUNT(*) AS n FROM {table}")
         assert row is not None
-        counts[table["name"]] = int(row["n"])
+        counts[table] = int(row["n"])
     return counts
 
 

@@ -296,8 +296,8 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
 async def fingerprint(sb: Sandbox) -> tuple[int, dict[str, int]]:
     """Rows the bot's one connection has written so far (inserted, updated or deleted, kept or rolled back:
     a refusal must write none), and each table's row count, to say where when one did."""
-    tables = await sb.bot.db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
-    counts = " UNION ALL ".join(f"SELECT '{t['name']}' AS name, count(*) AS n FROM \"{t['name']}\"" for t in tables)
+    tables = await sb.bot.db.tables()
+    counts = " UNION ALL ".join(f"SELECT '{t}' AS name, count(*) AS n FROM \"{t}\"" for t in tables)
     written = await sb.bot.db.fetchone("SELECT total_changes() AS n")
     assert written is not None
     return int(written["n"]), {row["name"]: row["n"] for row in await sb.bot.db.fetchall(counts)}

@@ -492,13 +492,10 @@ async def test_help_says_the_rules_of_a_request(furnished: Sandbox) -> None:
 
 
 async def every_cell(sb: Sandbox) -> list[tuple[str, str, object]]:
-    tables = await sb.bot.db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'project_fts%'"
-    )
     cells: list[tuple[str, str, object]] = []
-    for table in tables:
-        for row in await sb.bot.db.fetchall(f"SELECT * FROM {table['name']}"):
-            cells.extend((table["name"], key, row[key]) for key in row.keys())  # noqa: SIM118
+    for table in await sb.bot.db.tables():
+        for row in await sb.bot.db.fetchall(f"SELECT * FROM {table}"):
+            cells.extend((table, key, row[key]) for key in row.keys())  # noqa: SIM118
     return cells
 
 

@@ -17,7 +17,7 @@ from bot.ads.service import MODERATION, NOTICE, POST_CLOSE, REPORT
 from bot.ads.store import AdStore
 from bot.config import Settings
 from bot.core import Core, build_core
-from bot.db import MIGRATIONS_DIR, Database
+from bot.db import MIGRATIONS_DIR, Database, SqliteDatabase
 from bot.errors import UserError, invalid
 from bot.geo import AmbiguousCommune, geography
 from bot.i18n import explain
@@ -483,7 +483,7 @@ async def test_migration_moves_pending_notices_and_closings_into_the_ledger(tmp_
     for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
         if int(path.name[:4]) < 8:
             shutil.copy(path, before / path.name)
-    database = Database(tmp_path / "old.sqlite3")
+    database = SqliteDatabase(tmp_path / "old.sqlite3")
     await database.connect()
     try:
         await database.migrate(before)

@@ -7,16 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import MIGRATIONS_DIR, Database, MigrationError, discover_migrations
+from bot.db import MIGRATIONS_DIR, Database, MigrationError, SqliteDatabase, discover_migrations
 
 
 async def tables(db: Database) -> set[str]:
-    rows = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
-    return {row["name"] for row in rows}
+    return set(await db.tables())
 
 
 async def test_fresh_database_gets_every_migration(tmp_path: Path) -> None:
-    async with Database(tmp_path / "a.sqlite3") as db:
+    async with SqliteDatabase(tmp_path / "a.sqlite3") as db:
         applied = await db.migrate()
         assert applied == [m.version for m in discover_migrations()]
         assert await db.schema_version() == applied[-1]
@@ -24,7 +23,7 @@ async def test_fresh_database_gets_every_migration(tmp_path: Path) -> None:
 
 
 async def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
-    async with Database(tmp_path / "a.sqlite3") as db:
+    async with SqliteDatabase(tmp_path / "a.sqlite3") as db:
         await db.migrate()
         before = await db.fetchall("SELECT * FROM schema_version")
         assert await db.migrate() == []
@@ -39,7 +38,7 @@ async def test_failed_migration_leaves_database_as_it_was(tmp_path: Path) -> Non
         "CREATE TABLE half_done (id INTEGER PRIMARY KEY);\nINSERT INTO kept VALUES (1);\nTHIS IS NOT SQL;",
         encoding="utf-8",
     )
-    async with Database(tmp_path / "a.sqlite3") as db:
+    async with SqliteDatabase(tmp_path / "a.sqlite3") as db:
         with pytest.raises(MigrationError, match="0002_broken"):
             await db.migrate(migrations)
         assert await db.schema_version() == 1
@@ -81,6 +80,20 @@ async def test_transaction_commits(db: Database) -> None:
     async with db.transaction():
         await db.execute("INSERT INTO guild_settings (guild_id, updated_at) VALUES (1, 'x')")
     assert len(await db.fetchall("SELECT * FROM guild_settings")) == 1
+
+
+async def test_insert_gives_the_new_id_and_update_the_rows_changed(db: Database) -> None:
+    first = await db.insert(
+        "INSERT INTO announcements (guild_id, channel_id, author_id, content, rule, at_hour, at_minute, timezone,"
+        " created_at) VALUES (1, 2, 3, 'a', 'once', 9, 0, 'Europe/Paris', 'x') RETURNING id"
+    )
+    second = await db.insert(
+        "INSERT INTO announcements (guild_id, channel_id, author_id, content, rule, at_hour, at_minute, timezone,"
+        " created_at) VALUES (1, 2, 3, 'b', 'once', 9, 0, 'Europe/Paris', 'x') RETURNING id"
+    )
+    assert second == first + 1
+    assert await db.update("UPDATE announcements SET active = 0 WHERE guild_id = ?", (1,)) == 2
+    assert await db.update("UPDATE announcements SET active = 0 WHERE guild_id = ?", (9,)) == 0
 
 
 async def test_nested_block_rolls_back_alone(db: Database) -> None:
@@ -128,7 +141,7 @@ def test_a_file_that_cannot_be_opened_leaves_no_thread_behind(tmp_path: Path, mo
     not_a_database.write_text("Pas une base de données.\n" * 50, encoding="utf-8")
     for path in (not_a_database, tmp_path):
         with pytest.raises(sqlite3.DatabaseError):
-            asyncio.run(Database(path).connect())
+            asyncio.run(SqliteDatabase(path).connect())
     for thread in set(threading.enumerate()) - before:
         thread.join(timeout=5)
         assert not thread.is_alive(), thread
@@ -136,7 +149,7 @@ def test_a_file_that_cannot_be_opened_leaves_no_thread_behind(tmp_path: Path, mo
 
 
 async def test_check_writable_writes_nothing(tmp_path: Path) -> None:
-    async with Database(tmp_path / "a.sqlite3") as db:
+    async with SqliteDatabase(tmp_path / "a.sqlite3") as db:
         await db.migrate()
         before = await tables(db)
         await db.check_writable()
@@ -144,7 +157,7 @@ async def test_check_writable_writes_nothing(tmp_path: Path) -> None:
 
 
 async def test_a_backup_is_one_file_with_everything(tmp_path: Path) -> None:
-    async with Database(tmp_path / "a.sqlite3") as db:
+    async with SqliteDatabase(tmp_path / "a.sqlite3") as db:
         await db.migrate()
         await db.execute("INSERT INTO guild_settings (guild_id, updated_at) VALUES (42, '2027-03-01')")
         await db.backup(tmp_path / "copie.sqlite3")

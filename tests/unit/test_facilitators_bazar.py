@@ -14,7 +14,7 @@ import pytest
 from bot.__main__ import main
 from bot.config import load_settings
 from bot.core import build_core
-from bot.db import Database
+from bot.db import SqliteDatabase
 from bot.resources.facilitators.models import Facilitator, FacilitatorStatus, Structure
 from bot.sandbox.bazar_site import BazarSite, serve_bazar
 from bot.vocabulary import Etape, Expertise
@@ -43,7 +43,7 @@ def site() -> Iterator[BazarSite]:
 def records() -> list[Facilitator]:
     async def read() -> list[Facilitator]:
         settings = load_settings()
-        async with Database(settings.database_path) as db:
+        async with SqliteDatabase(settings.database_path) as db:
             store = build_core(settings, db=db).facilitators.store
             rows = await db.fetchall("SELECT id FROM facilitators ORDER BY nom_cle")
             return await store.get_many([row["id"] for row in rows])

@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core import Core
-from bot.db import Database
+from bot.db import Database, SqliteDatabase
 from bot.events.models import EventFilters, EventStatus
 from bot.geo import geography
 from bot.ics import to_ics
@@ -388,12 +388,13 @@ async def test_the_events_rebuilt_by_migration_0012_keep_their_registrations(tmp
     for path in MIGRATIONS_DIR.glob("*.sql"):
         if int(path.name[:4]) < 12:
             (early / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-    async with Database(tmp_path / "old.sqlite3") as db:
+    async with SqliteDatabase(tmp_path / "old.sqlite3") as db:
         await db.migrate(early)
-        event_id = await db.execute(
+        event_id = await db.insert(
             "INSERT INTO events (guild_id, kind, title, starts_at, ends_at, code_insee, organiser_id, created_at,"
             " updated_at) VALUES (1, 'jpo', 'JPO', '2027-04-01T10:00:00+00:00', '2027-04-01T12:00:00+00:00',"
             " '63430', 9, '2027-03-01T00:00:00+00:00', '2027-03-01T00:00:00+00:00')"
+            " RETURNING id"
         )
         await db.execute(
             "INSERT INTO registrations (event_id, user_id, seats, status, created_at)"

@@ -12,7 +12,7 @@ import pytest
 from bot.__main__ import main
 from bot.config import Settings
 from bot.core import build_core
-from bot.db import Database
+from bot.db import SqliteDatabase
 from bot.sandbox.feed_site import FeedSite, serve_feeds
 from tests.support import served_in_thread, without_settings
 
@@ -34,7 +34,7 @@ def site() -> Iterator[FeedSite]:
 
 def subscribe(tmp_path: Path, url: str, name: str) -> None:
     async def add() -> None:
-        async with Database(tmp_path / "db.sqlite3") as db:
+        async with SqliteDatabase(tmp_path / "db.sqlite3") as db:
             await db.migrate()
             store = build_core(Settings(_env_file=None), db=db).feeds.store
             await store.add(1, url, name, "84", announce=False, signup=False, subscriber_id=5, locale=None)

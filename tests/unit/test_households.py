@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bot.clock import to_db
 from bot.core import Core
-from bot.db import MIGRATIONS_DIR, Database
+from bot.db import MIGRATIONS_DIR, Database, SqliteDatabase
 from bot.errors import Text, UserError
 from bot.geo import geography
 from bot.households.models import (
@@ -570,7 +570,7 @@ async def test_a_question_the_old_code_claimed_is_asked_again_through_the_ledger
     for path in sorted(MIGRATIONS_DIR.glob("*.sql"))[:7]:
         shutil.copy(path, old / path.name)
     clock = ManualDateClock()
-    async with Database(tmp_path / "old.sqlite3", clock=clock) as db:
+    async with SqliteDatabase(tmp_path / "old.sqlite3", clock=clock) as db:
         assert await db.migrate(old) == [1, 2, 3, 4, 5, 6, 7]
         asked = to_db(clock.now - timedelta(days=40))
         for user_id, paused in ((1, 0), (2, 1)):

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from bot.core import Core
-from bot.db import MIGRATIONS_DIR, Database
+from bot.db import MIGRATIONS_DIR, SqliteDatabase
 from bot.errors import UserError, invalid
 from bot.geo import Geography, geography
 from bot.i18n import explain, gettext
@@ -649,7 +649,7 @@ async def test_migration_0009_moves_unsent_questions_to_the_ledger(tmp_path: Pat
     for path in MIGRATIONS_DIR.glob("*.sql"):
         if path.name < "0009":
             shutil.copy(path, old / path.name)
-    async with Database(tmp_path / "m.sqlite3") as db:
+    async with SqliteDatabase(tmp_path / "m.sqlite3") as db:
         await db.migrate(old)
         await db.execute(
             "INSERT INTO projects (id, nom, nom_cle, code_insee, commune, departement, region, etape, initiative,"

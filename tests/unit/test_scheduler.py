@@ -12,7 +12,7 @@ import pytest
 
 from bot.config import Settings
 from bot.core import Core, build_core
-from bot.db import Database
+from bot.db import Database, SqliteDatabase
 from bot.notify import Delivery, Outgoing
 from bot.outbox import SENDS_PER_SECOND, Kind, Letter, Target
 from bot.projects.models import ProjectDraft
@@ -42,6 +42,7 @@ async def test_a_pass_with_nothing_due_does_not_read_every_project(db: Database)
         counter[0] += 1
         return 0  # go on
 
+    assert isinstance(db, SqliteDatabase)  # SQLite's progress handler counts the steps of its virtual machine
     await db.conn.set_progress_handler(count, STEPS)
 
     def drafts(start: int, count: int) -> list[ProjectDraft]:

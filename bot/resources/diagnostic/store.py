@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import aiosqlite
-
 from bot.clock import from_db, to_db
-from bot.db import Database
+from bot.db import Database, Row
 from bot.resources.diagnostic.models import Answers, Kept
 from bot.vocabulary import Blocage, Etape, Initiative, Pas, Volet
 
@@ -29,9 +27,9 @@ class DiagnosticStore:
         steps = tuple(step.value if (step := answers.step(strand)) else None for strand in STEP_COLUMNS)
         async with self.db.transaction():
             await self.db.execute("DELETE FROM diagnostics WHERE user_id = ?", (user_id,))
-            diagnostic_id = await self.db.execute(
+            diagnostic_id = await self.db.insert(
                 f"INSERT INTO diagnostics (user_id, project_id, initiative, etape, code_insee, {columns}, kept_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     user_id,
                     project_id,
@@ -63,9 +61,8 @@ class DiagnosticStore:
 
     async def forget(self, user_id: int) -> bool:
         """Remove the member's kept diagnostic; whether there was one."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM diagnostics WHERE user_id = ?", (user_id,))
-            return cursor.rowcount > 0
+        changed = await self.db.update("DELETE FROM diagnostics WHERE user_id = ?", (user_id,))
+        return changed > 0
 
     async def referent_projects(self, user_id: int) -> list[tuple[int, str]]:
         """(id, name) of the projects the member is a référent of, by name."""
@@ -86,7 +83,7 @@ class DiagnosticStore:
         return self._kept(row, [b["blocker"] for b in blockers])
 
     @staticmethod
-    def _kept(row: aiosqlite.Row, blockers: list[str]) -> Kept:
+    def _kept(row: Row, blockers: list[str]) -> Kept:
         answers = Answers(
             initiative=Initiative(row["initiative"]),
             etape=Etape(row["etape"]),

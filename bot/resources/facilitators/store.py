@@ -7,10 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import from_db, to_db
-from bot.db import Database, from_row, marks
+from bot.db import Database, Row, from_row, marks
 from bot.errors import UserError
 from bot.geo import Commune, Geography
 from bot.projects.models import ImportReport
@@ -84,7 +82,7 @@ class FacilitatorStore:
         rows = await self.db.fetchall("SELECT * FROM facilitators WHERE statut = 'publie' ORDER BY nom_cle")
         return await self._records(rows, [row["id"] for row in rows])
 
-    async def _records(self, rows: Sequence[aiosqlite.Row], ids: Sequence[int]) -> list[Facilitator]:
+    async def _records(self, rows: Sequence[Row], ids: Sequence[int]) -> list[Facilitator]:
         if not rows:
             return []
         known = [row["id"] for row in rows]
@@ -183,9 +181,9 @@ class FacilitatorStore:
         locale: str = "fr",
     ) -> int:
         now = to_db(self.db.clock())
-        facilitator_id = await self.db.execute(
+        facilitator_id = await self.db.insert(
             f"INSERT INTO facilitators ({COLUMNS}, statut, guild_id, proposed_by, locale, created_at, updated_at,"
-            " confirmed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " confirmed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 *_values(draft, self._commune(draft.code_insee)),
                 statut.value,
@@ -313,13 +311,11 @@ class FacilitatorStore:
         gone = [fid for entry_id, fid in (await self.source_links(site)).items() if entry_id not in present]
         if not gone:
             return 0
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                f"UPDATE facilitators SET statut = 'refuse', updated_at = ? WHERE statut = 'publie'"
-                f" AND id IN ({marks(gone)})",
-                (to_db(self.db.clock()), *gone),
-            )
-            return cursor.rowcount
+        return await self.db.update(
+            f"UPDATE facilitators SET statut = 'refuse', updated_at = ? WHERE statut = 'publie'"
+            f" AND id IN ({marks(gone)})",
+            (to_db(self.db.clock()), *gone),
+        )
 
     # ----------------------------------------------------------------- members
 
@@ -368,7 +364,7 @@ class FacilitatorStore:
 
     async def record_question(self, facilitator_id: int, since: datetime) -> None:
         await self.db.execute(
-            "INSERT OR IGNORE INTO facilitator_nudges (facilitator_id, since) VALUES (?, ?)",
+            "INSERT INTO facilitator_nudges (facilitator_id, since) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (facilitator_id, to_db(since)),
         )
 
@@ -391,9 +387,9 @@ class FacilitatorStore:
     async def add_request(
         self, facilitator_id: int, requester_id: int, *, guild_id: int | None, locale: str, message: str
     ) -> ContactRequest:
-        request_id = await self.db.execute(
+        request_id = await self.db.insert(
             "INSERT INTO facilitator_requests (facilitator_id, requester_id, guild_id, locale, message, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             (facilitator_id, requester_id, guild_id, locale, message, to_db(self.db.clock())),
         )
         return await self.must_get_request(request_id)
@@ -410,13 +406,12 @@ class FacilitatorStore:
 
     async def settle_request(self, request_id: int, status: RequestStatus, by: int | None) -> bool:
         """Only a waiting request is settled: the first answer counts."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE facilitator_requests SET status = ?, answered_by = ?, answered_at = ?"
-                " WHERE id = ? AND status = 'attente'",
-                (status.value, by, to_db(self.db.clock()), request_id),
-            )
-            return cursor.rowcount == 1
+        changed = await self.db.update(
+            "UPDATE facilitator_requests SET status = ?, answered_by = ?, answered_at = ?"
+            " WHERE id = ? AND status = 'attente'",
+            (status.value, by, to_db(self.db.clock()), request_id),
+        )
+        return changed == 1
 
     async def lapse_due(self, before: datetime, limit: int) -> list[ContactRequest]:
         rows = await self.db.fetchall(
@@ -431,5 +426,5 @@ class FacilitatorStore:
         return from_db(row[0]) if row and row[0] else None
 
 
-def _request(row: aiosqlite.Row) -> ContactRequest:
+def _request(row: Row) -> ContactRequest:
     return from_row(ContactRequest, row, status=RequestStatus(row["status"]), created_at=from_db(row["created_at"]))
