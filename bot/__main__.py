@@ -1,5 +1,5 @@
 """Command line: `python -m bot [run | sandbox | web | migrate | invite | import-projects | export-projects |
-import-resources | export-resources | import-facilitators | read-feeds | backup]`.
+import-resources | export-resources | import-facilitators | read-feeds | backup | copy-database]`.
 
 Without a command: the bot when DISCORD_TOKEN is set, the offline sandbox otherwise. Whatever stops
 a command (a token, the network, the database file) is said in one French line on stderr with a
@@ -20,9 +20,18 @@ from pathlib import Path
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.core import Core, build_core
-from bot.db import MigrationError, SqliteDatabase
+from bot.db import Database, SqliteDatabase, open_database
 from bot.i18n import gettext, ngettext
-from bot.problems import Stop, database_problem
+from bot.postgres import CopyRefused, PostgresDatabase, copy_database
+from bot.problems import (
+    DATABASE_ERRORS,
+    OPENING_ERRORS,
+    USE_ERRORS,
+    Stop,
+    postgres_problem,
+    storage_problem,
+    without_password,
+)
 from bot.projects.csvfile import ImportError_
 from bot.projects.messages import import_summary
 from bot.projects.models import ImportReport
@@ -71,23 +80,22 @@ def fail(message: str, code: int = 2) -> int:
 
 
 @asynccontextmanager
-async def opened(settings: Settings, *, write: bool = True) -> AsyncIterator[SqliteDatabase]:
+async def opened(settings: Settings, *, write: bool = True) -> AsyncIterator[Database]:
     """The database, found writable and migrated (`write`) or only opened; whatever keeps it from
     being used becomes one line."""
-    path = settings.database_path
-    db = SqliteDatabase(path)
+    db = open_database(settings)
     try:
         await db.connect()
         if write:
             await db.check_writable()
             await db.migrate()
-    except (sqlite3.Error, OSError, MigrationError) as exc:
+    except OPENING_ERRORS as exc:
         await db.close()
-        raise Stop(database_problem(exc, path)) from None
+        raise Stop(storage_problem(exc, settings)) from None
     try:
         yield db
-    except sqlite3.Error as exc:
-        raise Stop(database_problem(exc, path)) from None
+    except DATABASE_ERRORS as exc:
+        raise Stop(storage_problem(exc, settings)) from None
     finally:
         await db.close()
 
@@ -97,11 +105,12 @@ async def migrate(settings: Settings) -> int:
         try:
             await db.check_writable()
             applied = await db.migrate()
-        except (sqlite3.Error, MigrationError) as exc:
-            raise Stop(database_problem(exc, settings.database_path), code=2) from None
+        except USE_ERRORS as exc:
+            raise Stop(storage_problem(exc, settings), code=2) from None
         version = await db.schema_version()
     done = ", ".join(f"{v:04d}" for v in applied) if applied else "aucune"
-    print(f"{settings.database_path} : migrations appliquées : {done} ; schéma en version {version}.")
+    where = without_password(settings.database_url) if settings.database_url else settings.database_path
+    print(f"{where} : migrations appliquées : {done} ; schéma en version {version}.")
     return 0
 
 
@@ -213,9 +222,37 @@ def human_size(size: int) -> str:
     return f"{size} octets"
 
 
+def copy_to_postgres(settings: Settings, url: str) -> int:
+    """The configured SQLite database (DATABASE_PATH) copied into the empty PostgreSQL database at `url`,
+    migrated first; each table's rows counted on both sides."""
+
+    async def copy() -> list[tuple[str, int]]:
+        async with opened(settings.model_copy(update={"database_url": None}), write=False) as source:
+            assert isinstance(source, SqliteDatabase)
+            try:
+                async with PostgresDatabase(url, pool_size=1) as target:
+                    await target.migrate()
+                    return await copy_database(source, target)
+            except CopyRefused as exc:
+                raise Stop(f"Copie refusée : {exc}", code=2) from None
+            except OPENING_ERRORS as exc:
+                raise Stop(postgres_problem(exc, url)) from None
+
+    if not settings.database_path.is_file():
+        raise Stop(f"Rien à copier : {settings.database_path} n'existe pas (DATABASE_PATH).")
+    counts = asyncio.run(copy())
+    for table, rows in counts:
+        print(f"{table} : {rows}")
+    total = sum(rows for _, rows in counts)
+    print(f"{settings.database_path} copiée dans {without_password(url)} : {len(counts)} tables, {total} lignes.")
+    return 0
+
+
 def backup(settings: Settings, target: Path, *, force: bool) -> int:
     """A copy of the live database, safe while the bot runs (SQLite's online backup); written under a
     temporary name and renamed, so `target` is never a half copy."""
+    if settings.database_url is not None:
+        raise Stop("La base est sur PostgreSQL (DATABASE_URL) : sauvegardez-la avec pg_dump.")
     source = settings.database_path
     if not source.is_file():
         raise Stop(f"Rien à sauvegarder : {source} n'existe pas (DATABASE_PATH).")
@@ -229,6 +266,7 @@ def backup(settings: Settings, target: Path, *, force: bool) -> int:
 
     async def copy() -> None:
         async with opened(settings, write=False) as db:
+            assert isinstance(db, SqliteDatabase)  # DATABASE_URL is refused above
             try:
                 await db.backup(partial)
             except sqlite3.Error as exc:  # the source opened: what failed is writing the copy
@@ -357,6 +395,8 @@ def parser() -> argparse.ArgumentParser:
     invite_cmd = commands.add_parser("invite", help="afficher le lien d'invitation du bot")
     invite_cmd.add_argument("--client-id", type=int, help="identifiant de l'application Discord")
     commands.add_parser("read-feeds", help="lire maintenant les agendas (.ics) auxquels les serveurs sont abonnés")
+    copying = commands.add_parser("copy-database", help="copier la base SQLite dans une base PostgreSQL vide")
+    copying.add_argument("--to", required=True, metavar="postgresql://…", help="la base PostgreSQL, vide")
     backup_cmd = commands.add_parser("backup", help="copier la base dans un fichier, même bot en marche")
     backup_cmd.add_argument("file", type=Path, help="fichier de sauvegarde (jamais écrasé sans --force)")
     backup_cmd.add_argument("--force", action="store_true", help="écraser le fichier s'il existe")
@@ -421,6 +461,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return export_resources(settings, args.file)
         if command == "invite":
             return invite(settings, args.client_id)
+        if command == "copy-database":
+            return copy_to_postgres(settings, args.to)
         if command == "backup":
             return backup(settings, args.file, force=args.force)
         if command == "read-feeds":

@@ -8,7 +8,6 @@ import binascii
 import logging
 import pkgutil
 import socket
-import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -22,8 +21,8 @@ from bot import i18n
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.core import build_core
-from bot.db import Database, MigrationError, open_database
-from bot.problems import database_problem, network_problem
+from bot.db import Database, open_database
+from bot.problems import OPENING_ERRORS, USE_ERRORS, network_problem, storage_problem
 from bot.web import WebServer, core_app
 from cogs.ui.errors import check_options, report_error
 from cogs.ui.notifier import DiscordNotifier
@@ -249,9 +248,9 @@ async def serve(settings: Settings) -> str | None:
     try:
         await db.connect()
         await db.check_writable()
-    except (sqlite3.Error, OSError) as exc:
+    except OPENING_ERRORS as exc:
         await db.close()
-        return database_problem(exc, settings.database_path)
+        return storage_problem(exc, settings)
     try:
         bot = HabitatBot(settings, db=db)
         async with bot:
@@ -260,8 +259,8 @@ async def serve(settings: Settings) -> str | None:
         return "DISCORD_TOKEN refusé par Discord : régénérez le jeton dans le portail développeur (onglet Bot)."
     except discord.PrivilegedIntentsRequired:
         return MEMBERS_INTENT_OFF
-    except (MigrationError, sqlite3.Error) as exc:
-        return database_problem(exc, settings.database_path)
+    except USE_ERRORS as exc:
+        return storage_problem(exc, settings)
     except discord.DiscordServerError as exc:
         return f"Discord répond par une erreur ({exc.status}) : réessayez dans quelques minutes."
     except (aiohttp.ClientError, ConnectionError, socket.gaierror, TimeoutError) as exc:

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr | None = None
     database_path: Path = Path("data/habitat.sqlite3")
+    # postgresql://user:password@host/base: every store on PostgreSQL, DATABASE_PATH then unused.
+    database_url: str | None = Field(default=None, pattern=r"^postgres(ql)?://")
     dev_guild_id: int | None = Field(default=None, gt=0)
     log_level: str = "INFO"
     web_port: int | None = Field(default=None, ge=1, le=65535)

@@ -123,16 +123,18 @@ def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
 
 @dataclass(frozen=True)
 class TextSearch:
-    """The pieces of a full-text search for a store's query, each taking `query` as its one parameter:
-    `source` stands for the table in FROM (joined with its index) and goes with `condition`, ordered by
-    `rank` (best first); `among`, alone, keeps the rows whose id is in the match, for a query that walks
+    """The pieces of a full-text search for a store's query, each with its parameters: `source` stands
+    for the table in FROM (joined with its index) and goes with `condition`, ordered by `rank` (best
+    first, no parameter); `among`, alone, keeps the rows whose id is in the match, for a query that walks
     the table by another index."""
 
     source: str
+    source_params: tuple[Any, ...]
     condition: str
+    condition_params: tuple[Any, ...]
     rank: str
     among: str
-    query: str
+    among_params: tuple[Any, ...]
 
 
 class Dialect(ABC):
@@ -145,11 +147,6 @@ class Dialect(ABC):
         """Search `text` (French words, stems and accents folded) in the full-text `index` of `table`
         (named `alias` in the query; its key is `id`); None when no word is left to search."""
 
-    @property
-    @abstractmethod
-    def skip_locked(self) -> str:
-        """Appended to a SELECT of due rows: rows another process is taking are left to it."""
-
 
 class SqliteDialect(Dialect):
     name = "sqlite"
@@ -161,16 +158,13 @@ class SqliteDialect(Dialect):
         return TextSearch(
             # CROSS JOIN keeps the full-text index first: the other order re-runs the match per row.
             source=f"{index} CROSS JOIN {table} {alias} ON {alias}.id = {index}.rowid",
+            source_params=(),
             condition=f"{index} MATCH ?",
+            condition_params=(query,),
             rank=f"bm25({index})",
             among=f"{alias}.id IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)",
-            query=query,
+            among_params=(query,),
         )
-
-    @property
-    def skip_locked(self) -> str:
-        # One writer at a time: nothing to skip.
-        return ""
 
 
 # ---------------------------------------------------------------------- the interface
@@ -238,7 +232,14 @@ class Database(ABC):
         return rows[0] if rows else None
 
     async def claim(
-        self, table: str, row_id: int, now: datetime, lease: timedelta, *, column: str = "claimed_at", live: str = "1"
+        self,
+        table: str,
+        row_id: int,
+        now: datetime,
+        lease: timedelta,
+        *,
+        column: str = "claimed_at",
+        live: str = "TRUE",
     ) -> bool:
         """Claim a row for delivery (rule 4): a conditional UPDATE, so only one worker wins, and a claim
         left by a crash is taken again once `lease` has passed. `table`, `column` and `live` come from the
@@ -262,7 +263,12 @@ class Database(ABC):
 
 
 def open_database(settings: Settings, *, clock: Clock = utc_now) -> Database:
-    """The database the settings name (not yet connected)."""
+    """The database the settings name (not yet connected): DATABASE_URL's PostgreSQL when it is set,
+    else DATABASE_PATH's SQLite file."""
+    if settings.database_url is not None:
+        from bot.postgres import PostgresDatabase
+
+        return PostgresDatabase(settings.database_url, clock=clock)
     return SqliteDatabase(settings.database_path, clock=clock)
 
 

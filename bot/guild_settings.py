@@ -150,10 +150,11 @@ class GuildSettingsStore:
         async with self.db.transaction():
             await self._ensure_row(guild_id)
             if changes:
-                assignments = ", ".join(f"{column} = :{column}" for column in sorted(changes))
+                columns = sorted(changes)
+                assignments = ", ".join(f"{column} = ?" for column in columns)
                 await self.db.execute(
-                    f"UPDATE guild_settings SET {assignments}, updated_at = :now WHERE guild_id = :guild_id",
-                    {**changes, "now": to_db(self.db.clock()), "guild_id": guild_id},
+                    f"UPDATE guild_settings SET {assignments}, updated_at = ? WHERE guild_id = ?",
+                    (*(changes[column] for column in columns), to_db(self.db.clock()), guild_id),
                 )
         return await self.get(guild_id)
 

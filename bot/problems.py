@@ -9,10 +9,19 @@ from __future__ import annotations
 import socket
 import sqlite3
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
+import asyncpg
 
+from bot.config import Settings
 from bot.db import MigrationError
+
+# What either engine raises when its database cannot be used.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError)
+# What keeps a database in use from serving, and one from being opened at all (a file, a server unreached).
+USE_ERRORS: tuple[type[Exception], ...] = (*DATABASE_ERRORS, MigrationError)
+OPENING_ERRORS: tuple[type[Exception], ...] = (*USE_ERRORS, OSError)
 
 
 class Stop(Exception):
@@ -56,6 +65,32 @@ def database_problem(exc: BaseException, path: Path) -> str:
     if isinstance(exc, MigrationError):
         return f"{where} : migration impossible : {exc}"
     return f"{where} inutilisable : {exc}."
+
+
+def postgres_problem(exc: BaseException, url: str) -> str:
+    """Why the PostgreSQL database at `url` cannot be used (its password never shown)."""
+    where = f"Base PostgreSQL {without_password(url)}"
+    if isinstance(exc, MigrationError) and exc.__cause__ is None:
+        return str(exc)  # already one line saying what to do (the unaccent extension)
+    if isinstance(exc, MigrationError):
+        return f"{where} : migration impossible : {exc}"
+    if isinstance(exc, OSError):
+        return f"{where} injoignable ({exc.strerror or exc}) : vérifiez DATABASE_URL et que le serveur tourne."
+    return f"{where} inutilisable : {exc}."
+
+
+def without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
+
+
+def storage_problem(exc: BaseException, settings: Settings) -> str:
+    """Why the configured database cannot be used, whichever engine it is on."""
+    if settings.database_url is not None:
+        return postgres_problem(exc, settings.database_url)
+    return database_problem(exc, settings.database_path)
 
 
 def network_problem(exc: BaseException) -> str:

@@ -9,7 +9,7 @@ from functools import lru_cache
 import snowballstemmer  # type: ignore[import-untyped]
 
 _SEPARATORS = re.compile(r"[\s'’‘`´\-‐‑‒–—_/.,;:!?()\[\]{}«»\"“”]+")
-_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 _WORD = re.compile(r"\w+")
 _stemmer = snowballstemmer.stemmer("french")
 _DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII digits: « ² » passes str.isdigit(), not int()
@@ -83,7 +83,7 @@ _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 def fold(text: str) -> str:
     """Case, accents, ligatures, hyphens, apostrophes and "St"/"Ste" folded away: "St-Étienne" → "saint etienne"."""
     words = _SEPARATORS.split(strip_accents(text).casefold().translate(_LIGATURES))
-    return " ".join(_ABBREVIATIONS.get(word, word) for word in words if word)
+    return " ".join(ABBREVIATIONS.get(word, word) for word in words if word)
 
 
 @lru_cache(maxsize=65536)
@@ -91,9 +91,14 @@ def _stem(word: str) -> str:
     return str(_stemmer.stemWord(word))
 
 
+def search_words(text: str) -> list[str]:
+    """The folded words of `text` a search keeps: "Coopératives d'habitants" → ["cooperatives", "habitants"]."""
+    return [word for word in _WORD.findall(fold(text)) if word not in STOPWORDS]
+
+
 def stems(text: str) -> list[str]:
     """Folded French stems of the words of `text`: "Coopératives d'habitants" → ["cooper", "habit"]."""
-    return [_stem(word) for word in _WORD.findall(fold(text)) if word not in STOPWORDS]
+    return [_stem(word) for word in search_words(text)]
 
 
 def stemmed(*parts: str | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.ads.models import DURATIONS, LIVE, PRICED, Ad, AdDraft, AdFilters, AdStatus, Report, ReportStatus, body_key
 from bot.clock import from_db, to_db
@@ -102,6 +103,7 @@ class AdStore:
         where.add("a.status = ?", AdStatus.published.value)
         where.add("a.expires_at > ?", to_db(self.db.clock()))
         source = "ads a"
+        source_params: tuple[Any, ...] = ()
         if filters.texte:
             text = self.db.dialect.text_match("ad_fts", "ads", "a", filters.texte)
             if text is None:
@@ -109,10 +111,10 @@ class AdStore:
             if filters.departement or filters.departements:
                 # A département's live ads are few: walk them by index (newest first), and keep those
                 # in the match, computed once. Joining the match first would read every ad in France.
-                where.add(text.among, text.query)
+                where.add(text.among, *text.among_params)
             else:
-                source = text.source
-                where.add(text.condition, text.query)
+                source, source_params = text.source, text.source_params
+                where.add(text.condition, *text.condition_params)
         if filters.category is not None:
             where.add("a.category = ?", filters.category.value)
         if filters.departement:
@@ -123,7 +125,7 @@ class AdStore:
             where.add("a.author_id = ?", filters.author_id)
         rows = await self.db.fetchall(
             f"SELECT a.id FROM {source} WHERE {where} ORDER BY a.created_at DESC, a.id DESC LIMIT ?",
-            (*where.params, limit),
+            (*source_params, *where.params, limit),
         )
         return [row["id"] for row in rows]
 

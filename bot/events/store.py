@@ -387,10 +387,10 @@ class EventStore:
 
     async def participants(self, event_id: int, *, sessions: bool = False) -> list[Registration]:
         """Confirmed first, then the waiting list in order."""
+        workshops = "" if sessions else " AND session_id IS NULL"
         rows = await self.db.fetchall(
-            "SELECT * FROM registrations WHERE event_id = ? AND (? OR session_id IS NULL)"
-            " ORDER BY status = 'attente', created_at, id",
-            (event_id, int(sessions)),
+            f"SELECT * FROM registrations WHERE event_id = ?{workshops} ORDER BY status = 'attente', created_at, id",
+            (event_id,),
         )
         return [_registration(row) for row in rows]
 

@@ -123,9 +123,9 @@ class HouseholdStore:
     async def _advance(self, user_id: int, done: int) -> None:
         # A member who edits is there: the yearly question is answered, and they may have opened their DMs.
         await self.db.execute(
-            "UPDATE household_profiles SET step = MAX(step, ?), updated_at = ?, asked_at = NULL,"
-            " asked_delivered_at = NULL, dm_closed = 0 WHERE user_id = ?",
-            (done + 1, to_db(self.db.clock()), user_id),
+            "UPDATE household_profiles SET step = CASE WHEN step < ? THEN ? ELSE step END, updated_at = ?,"
+            " asked_at = NULL, asked_delivered_at = NULL, dm_closed = 0 WHERE user_id = ?",
+            (done + 1, done + 1, to_db(self.db.clock()), user_id),
         )
 
     async def save_where(self, user_id: int, step: WhereWhen, *, guild_id: int | None, locale: str) -> None:

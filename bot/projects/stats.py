@@ -51,7 +51,7 @@ class FiguresStore:
         totals = await self.db.fetchone(
             "SELECT COUNT(*) AS n, COALESCE(SUM(p.recrute), 0) AS recruiting,"
             " COALESCE(SUM(p.logements), 0) AS logements, COUNT(*) - COUNT(p.logements) AS unknown,"
-            " COALESCE(SUM(p.confirmed_at >= ?), 0) AS confirmed"
+            " COALESCE(SUM(CASE WHEN p.confirmed_at >= ? THEN 1 ELSE 0 END), 0) AS confirmed"
             f" FROM projects p WHERE {where}",
             (to_db(now - STALE_AFTER), *params),
         )

@@ -160,13 +160,14 @@ class ProjectStore:
         """Published projects matching every filter, by relevance then distance then name."""
         where = Where("p.statut = 'publie'")
         source = "projects p"
+        source_params: tuple[Any, ...] = ()
         score = "0.0"
         if filters.texte:
             text = self.db.dialect.text_match("project_fts", "projects", "p", filters.texte)
             if text is None:
                 return []
-            source, score = text.source, text.rank
-            where.add(text.condition, text.query)
+            source, source_params, score = text.source, text.source_params, text.rank
+            where.add(text.condition, *text.condition_params)
         if filters.departement:
             where.add("p.departement = ?", filters.departement)
         if filters.departements:
@@ -191,7 +192,7 @@ class ProjectStore:
             where.add("p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ?", *box)
         sql = f"SELECT p.id, p.nom_cle, p.lat, p.lon, {score} AS score FROM {source} WHERE {where}"
         ranked = []
-        for row in await self.db.fetchall(sql, where.params):
+        for row in await self.db.fetchall(sql, (*source_params, *where.params)):
             distance = None
             if origin is not None and origin.lat is not None and origin.lon is not None and row["lat"] is not None:
                 distance = distance_km(origin.lat, origin.lon, row["lat"], row["lon"])

@@ -94,13 +94,14 @@ class ResourceStore:
     async def search(self, filters: ResourceFilters, limit: int = SEARCH_LIMIT) -> list[int]:
         """Published resources matching every filter, by relevance then newest first."""
         where = Where("r.statut = 'publie'")
-        source, score = "resources r", "0.0"
+        source, order = "resources r", ""
+        source_params: tuple[Any, ...] = ()
         if filters.texte:
             text = self.db.dialect.text_match("resource_fts", "resources", "r", filters.texte)
             if text is None:
                 return []
-            source, score = text.source, text.rank
-            where.add(text.condition, text.query)
+            source, source_params, order = text.source, text.source_params, f"{text.rank}, "
+            where.add(text.condition, *text.condition_params)
         for column, value in (
             ("theme", filters.theme),
             ("etape", filters.etape),
@@ -116,8 +117,8 @@ class ResourceStore:
                 filters.destinataire.value,
             )
         rows = await self.db.fetchall(
-            f"SELECT r.id FROM {source} WHERE {where} ORDER BY {score}, r.created_at DESC, r.id DESC LIMIT ?",
-            (*where.params, limit),
+            f"SELECT r.id FROM {source} WHERE {where} ORDER BY {order}r.created_at DESC, r.id DESC LIMIT ?",
+            (*source_params, *where.params, limit),
         )
         return [row["id"] for row in rows]
 
@@ -127,7 +128,7 @@ class ResourceStore:
         rank = "CASE WHEN pas = ? THEN 0 WHEN etape = ? THEN 1 WHEN etape IS NULL AND pas IS NULL THEN 2 END"
         rows = await self.db.fetchall(
             f"SELECT id FROM (SELECT id, created_at, {rank} AS rang FROM resources WHERE statut = 'publie'"
-            " AND volet = ?) WHERE rang IS NOT NULL ORDER BY rang, created_at DESC, id DESC LIMIT ?",
+            " AND volet = ?) AS ranked WHERE rang IS NOT NULL ORDER BY rang, created_at DESC, id DESC LIMIT ?",
             (step.value if step else None, phase.value if phase else None, strand.value, limit),
         )
         return [row["id"] for row in rows]

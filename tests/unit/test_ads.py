@@ -17,7 +17,7 @@ from bot.ads.service import MODERATION, NOTICE, POST_CLOSE, REPORT
 from bot.ads.store import AdStore
 from bot.config import Settings
 from bot.core import Core, build_core
-from bot.db import MIGRATIONS_DIR, Database, SqliteDatabase
+from bot.db import MIGRATIONS_DIR, Database, SqliteDatabase, Where
 from bot.errors import UserError, invalid
 from bot.geo import AmbiguousCommune, geography
 from bot.i18n import explain
@@ -73,9 +73,11 @@ async def published(core: Core, *, author: int = ALEX, forum: bool = True, local
 
 
 async def rows(core: Core, kind: str, status: str | None = None) -> list[Letter]:
-    found = await core.db.fetchall(
-        "SELECT id FROM outbox WHERE kind = ? AND (? IS NULL OR status = ?) ORDER BY id", (kind, status, status)
-    )
+    where = Where()
+    where.add("kind = ?", kind)
+    if status is not None:
+        where.add("status = ?", status)
+    found = await core.db.fetchall(f"SELECT id FROM outbox WHERE {where} ORDER BY id", where.params)
     letters = [await core.outbox.store.get(row["id"]) for row in found]
     return [letter for letter in letters if letter is not None]
 
@@ -159,8 +161,12 @@ async def test_reports_are_settled_once(ads: AdStore) -> None:
         await ads.settle_report(report.id, remove=False)
 
 
-TEXTS = st.text(min_size=10, max_size=3000).filter(lambda s: any(c.isalnum() for c in s) and len(s.strip()) >= 10)
-TITLES = st.text(min_size=3, max_size=100).filter(lambda s: len(s.strip()) >= 3)
+# Any character but NUL, which PostgreSQL's text cannot hold (and no member can type).
+CHARACTERS = st.characters(exclude_characters="\x00")
+TEXTS = st.text(CHARACTERS, min_size=10, max_size=3000).filter(
+    lambda s: any(c.isalnum() for c in s) and len(s.strip()) >= 10
+)
+TITLES = st.text(CHARACTERS, min_size=3, max_size=100).filter(lambda s: len(s.strip()) >= 3)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -60,12 +60,14 @@ async def test_bad_migration_name_is_refused(tmp_path: Path) -> None:
         discover_migrations(tmp_path)
 
 
-async def test_wal_foreign_keys_and_busy_timeout_are_on(db: Database) -> None:
-    assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"  # type: ignore[index]
-    assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
-    assert (await db.fetchone("PRAGMA busy_timeout"))[0] == 5000  # type: ignore[index]
-    with pytest.raises(sqlite3.IntegrityError):
-        await db.execute("INSERT INTO guild_reminder_offsets (guild_id, minutes) VALUES (999, 10)")
+async def test_wal_foreign_keys_and_busy_timeout_are_on(tmp_path: Path) -> None:
+    async with SqliteDatabase(tmp_path / "a.sqlite3") as db:  # SQLite's own settings
+        await db.migrate()
+        assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"  # type: ignore[index]
+        assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
+        assert (await db.fetchone("PRAGMA busy_timeout"))[0] == 5000  # type: ignore[index]
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.execute("INSERT INTO guild_reminder_offsets (guild_id, minutes) VALUES (999, 10)")
 
 
 async def test_transaction_rolls_back_on_error(db: Database) -> None:
