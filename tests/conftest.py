@@ -14,13 +14,19 @@ from tests.pg import Cluster, NoServer
 
 # The unit test modules whose `db` stays on SQLite: they count the steps of SQLite's virtual machine.
 SQLITE_ONLY = frozenset({"test_scheduler"})
+# The end-to-end modules also run on PostgreSQL (projects search, events and their reminders through the
+# ledger, matching, the erasure of a member's data): all of them twice would make `make test` too long.
+E2E_BOTH_ENGINES = frozenset({"test_projects", "test_events", "test_households"})
 
 _skipped_postgres: list[str] = []
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     module = metafunc.module.__name__
-    if "db" in metafunc.fixturenames and ".unit." in module and module.rsplit(".", 1)[-1] not in SQLITE_ONLY:
+    name = module.rsplit(".", 1)[-1]
+    unit = "db" in metafunc.fixturenames and ".unit." in module and name not in SQLITE_ONLY
+    e2e = "sb" in metafunc.fixturenames and ".e2e." in module and name in E2E_BOTH_ENGINES
+    if unit or e2e:
         metafunc.parametrize("engine", ["sqlite", "postgresql"])
 
 

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.harness import Sandbox, furnish, invite, sandbox
 from tests.e2e.servers import Network, build_server, configure
+from tests.pg import Cluster
 from tests.support import ManualClock, ManualDateClock
 
 
@@ -25,10 +27,20 @@ def clock() -> ManualDateClock:
 
 
 @pytest.fixture
-async def sb(tmp_path: Path, emulator_clock: ManualClock, clock: ManualDateClock) -> AsyncIterator[Sandbox]:
+async def sb(
+    tmp_path: Path, emulator_clock: ManualClock, clock: ManualDateClock, engine: str, request: pytest.FixtureRequest
+) -> AsyncIterator[Sandbox]:
     """Fails the test if the bot sent anything Discord would refuse or the emulator does not know."""
     emulator = Emulator(clock=emulator_clock)
-    async with sandbox(tmp_path / "bot.sqlite3", emulator=emulator, clock=clock, with_probe=True) as box:
+    settings = None
+    if engine == "postgresql":
+        cluster: Cluster | None = request.getfixturevalue("postgres_cluster")
+        if cluster is None:
+            pytest.skip("PostgreSQL indisponible")
+        settings = Settings(_env_file=None, database_url=await cluster.fresh())
+    async with sandbox(
+        tmp_path / "bot.sqlite3", emulator=emulator, clock=clock, with_probe=True, settings=settings
+    ) as box:
         yield box
         assert box.emulator.problems == [], "\n".join(box.emulator.problems)
 
