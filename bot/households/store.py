@@ -31,6 +31,9 @@ from bot.households.models import (
 )
 from bot.vocabulary import Apport, EtapeRejointe, Horizon, Milieu, Statut, Valeur
 
+# Half the side of the box of neighbours read first (~33 km north and south): in a dense area it holds the
+# nearest candidates, read through the index on latitude instead of sorting whole départements.
+NEAR_DEG = 0.3
 _SETTLED = "(" + ", ".join(f"'{status.value}'" for status in SETTLED) + ")"
 
 
@@ -200,34 +203,55 @@ class HouseholdStore:
 
     # ----------------------------------------------------------------- candidates
 
-    async def candidate_households(self, profile: HouseholdProfile, limit: int = CANDIDATES) -> list[HouseholdProfile]:
+    async def candidate_households(
+        self, profile: HouseholdProfile, limit: int = CANDIDATES, *, near_deg: float | None = NEAR_DEG
+    ) -> list[HouseholdProfile]:
         """Complete, visible, unpaused, reachable households sharing a département with `profile`, not
         yet declined or already put in touch with it: the nearest first (the freshest, without a centre),
-        so that a dense area's cap keeps the best placed rather than the oldest."""
+        so that a dense area's cap keeps the best placed rather than the oldest.
+
+        Around a centre, the households within `near_deg` degrees of latitude (and as far east and west) are
+        looked at first, through the index on latitude: when `limit` of them are nearer than that box's edge,
+        no household outside it could be among the nearest, and they are the answer; otherwise the whole
+        départements are sorted (a sparse area, or a cap wider than the box)."""
         if not profile.departements:
             return []
-        if profile.has_centre:
-            assert profile.lat is not None and profile.lon is not None
-            # Squared flat distance: enough to rank neighbours; the exact one is computed when scoring.
-            order = "p.lat IS NULL, (p.lat - ?) * (p.lat - ?) + (p.lon - ?) * (p.lon - ?) * ?"
-            shrink = math.cos(math.radians(profile.lat)) ** 2
-            order_params: tuple[Any, ...] = (profile.lat, profile.lat, profile.lon, profile.lon, shrink)
-        else:
-            order, order_params = "p.updated_at DESC", ()
-        rows = await self.db.fetchall(
-            "SELECT p.user_id FROM household_profiles p WHERE p.user_id IN (SELECT t.user_id FROM household_tags t"
+        where = (
+            "p.user_id IN (SELECT t.user_id FROM household_tags t"
             f" WHERE t.kind = 'departement' AND t.value IN ({marks(profile.departements)})) AND p.user_id != ?"
-            " AND p.step = ?"
-            " AND p.paused = 0 AND p.visible_households = 1 AND p.dm_closed = 0"
+            " AND p.step = ? AND p.paused = 0 AND p.visible_households = 1 AND p.dm_closed = 0"
             f" AND NOT EXISTS (SELECT 1 FROM introductions i WHERE i.status IN {_SETTLED}"
             "   AND ((i.requester_id = ? AND i.target_user_id = p.user_id)"
             "     OR (i.requester_id = p.user_id AND i.target_user_id = ?)))"
-            f" ORDER BY {order}, p.user_id LIMIT ?",
-            (
-                *sorted(profile.departements), profile.user_id, COMPLETE, profile.user_id, profile.user_id,
-                *order_params, limit,
-            ),
-        )  # fmt: skip
+        )
+        params: tuple[Any, ...] = (*sorted(profile.departements), profile.user_id, COMPLETE, profile.user_id,
+                                   profile.user_id)  # fmt: skip
+        if not profile.has_centre:
+            rows = await self.db.fetchall(
+                f"SELECT p.user_id FROM household_profiles p WHERE {where} ORDER BY p.updated_at DESC, p.user_id"
+                " LIMIT ?",
+                (*params, limit),
+            )
+            return await self.get_many([row["user_id"] for row in rows])
+        assert profile.lat is not None and profile.lon is not None
+        # Squared flat distance: enough to rank neighbours; the exact one is computed when scoring.
+        shrink = math.cos(math.radians(profile.lat)) ** 2
+        flat = "(p.lat - ?) * (p.lat - ?) + (p.lon - ?) * (p.lon - ?) * ?"
+        flat_params = (profile.lat, profile.lat, profile.lon, profile.lon, shrink)
+        select = f"SELECT p.user_id, {flat} AS flat FROM household_profiles p WHERE {where}"
+        if near_deg is not None:
+            wide = near_deg / math.sqrt(shrink)
+            rows = await self.db.fetchall(
+                f"{select} AND p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ? ORDER BY flat, p.user_id LIMIT ?",
+                (*flat_params, *params, profile.lat - near_deg, profile.lat + near_deg, profile.lon - wide,
+                 profile.lon + wide, limit),
+            )  # fmt: skip
+            # Outside the box, a household is farther than its edge (a hair less, for the rounding of floats).
+            if len(rows) == limit and rows[-1]["flat"] < (near_deg * 0.999) ** 2:
+                return await self.get_many([row["user_id"] for row in rows])
+        rows = await self.db.fetchall(
+            f"{select} ORDER BY p.lat IS NULL, flat, p.user_id LIMIT ?", (*flat_params, *params, limit)
+        )
         return await self.get_many([row["user_id"] for row in rows])
 
     async def households_for_project(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -247,6 +248,24 @@ async def test_a_capped_candidate_list_keeps_the_nearest(households: HouseholdSt
     assert me is not None
     nearest = [p.user_id for p in await households.candidate_households(me, limit=2)]
     assert nearest == [4, 3]  # Riom (~14 km), then Issoire (~31 km): not the oldest two
+
+
+async def test_the_box_read_first_gives_the_same_nearest_candidates_as_sorting_the_whole_departements(
+    households: HouseholdStore,
+) -> None:
+    geo = geography()
+    around = sorted(c.insee for c in geo.communes.values() if c.departement == "63" and c.lat is not None)
+    await complete(households, 1, insee="63113")  # Clermont-Ferrand
+    for user_id, insee in enumerate(random.Random(16).sample(around, 30), start=2):
+        await complete(households, user_id, insee=insee)
+    me = await households.get(1)
+    assert me is not None
+    for limit in (1, 5, 12, 30, 40):
+        everyone = [p.user_id for p in await households.candidate_households(me, limit=limit, near_deg=None)]
+        assert len(everyone) == min(limit, 30)
+        for near_deg in (0.01, 0.1, 0.3, 3.0):
+            boxed = await households.candidate_households(me, limit=limit, near_deg=near_deg)
+            assert [p.user_id for p in boxed] == everyone, (limit, near_deg)
 
 
 # ---------------------------------------------------------------------- the introduction in three steps
