@@ -141,6 +141,10 @@ class Dialect(ABC):
     """What differs between the engines, as SQL pieces the stores put in their queries."""
 
     name: str
+    # After a query's LIMIT, to pass over rows other transactions hold (SQLite has one writer at a time).
+    skip_locked = ""
+    # After a query, to hold the rows it reads until the transaction ends (SQLite: its write lock already does).
+    for_update = ""
 
     @abstractmethod
     def text_match(self, index: str, table: str, alias: str, text: str) -> TextSearch | None:
@@ -231,24 +235,36 @@ class Database(ABC):
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
 
-    async def claim(
+    async def hold(self, table: str, row_id: int) -> None:
+        """Inside a transaction, keep other processes' transactions off this row until it ends, so that what is
+        read and then written from it (seats left, the waiting line) holds: PostgreSQL's transactions otherwise
+        run side by side, SQLite's write transactions already one at a time. `table` comes from the code."""
+        if self.dialect.for_update:
+            await self.fetchone(f"SELECT id FROM {table} WHERE id = ?{self.dialect.for_update}", (row_id,))
+
+    async def take(
         self,
         table: str,
-        row_id: int,
         now: datetime,
         lease: timedelta,
         *,
+        live: str,
+        params: Sequence[Any] = (),
+        order: str,
+        limit: int,
         column: str = "claimed_at",
-        live: str = "TRUE",
-    ) -> bool:
-        """Claim a row for delivery (rule 4): a conditional UPDATE, so only one worker wins, and a claim
-        left by a crash is taken again once `lease` has passed. `table`, `column` and `live` come from the
-        code, never from input."""
-        changed = await self.update(
-            f"UPDATE {table} SET {column} = ? WHERE id = ? AND ({live}) AND ({column} IS NULL OR {column} < ?)",
-            (to_db(now), row_id, to_db(now - lease)),
+    ) -> list[Row]:
+        """Claim up to `limit` rows for delivery (rule 4) and return them, in no order: the `live` rows (with
+        their `params`) whose claim is free, or left by a crash and older than `lease`, first in `order`, marked
+        claimed at `now` in one statement, so that a row goes to one worker only. PostgreSQL skips the rows
+        another process is taking instead of waiting for them: several processes share a round rather than
+        compete for its first rows. `table`, `live`, `order` and `column` come from the code, never from input."""
+        return await self.fetchall(
+            f"UPDATE {table} SET {column} = ? WHERE id IN (SELECT id FROM {table} WHERE ({live})"
+            f" AND ({column} IS NULL OR {column} < ?) ORDER BY {order} LIMIT ?{self.dialect.skip_locked})"
+            " RETURNING *",
+            (to_db(now), *params, to_db(now - lease), limit),
         )
-        return changed == 1
 
     @abstractmethod
     async def tables(self) -> list[str]:

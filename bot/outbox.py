@@ -37,7 +37,9 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(seconds=30)  # then doubled at each failure: 30 s, 1 min, 2 min, 4 min
-BATCH = 100  # rows taken per round step: a round of 10,000 never holds anything for long
+# Rows taken per round step: a round of 10,000 never holds anything for long, and the last of a step's rows goes
+# out some 5 s after it was claimed, long before the claim's lease ends.
+BATCH = 100
 # Discord allows a bot 50 requests a second and discord.py only backs off once refused: left alone, a round sends
 # in bursts up to the limit, then waits out a refusal. The bursts hold up members' answers (same event loop, same
 # database) and every refusal counts toward Discord's ban on invalid requests. So what the bot sends on its own goes
@@ -224,8 +226,13 @@ class OutboxStore:
             candidates.append(from_db(row[1]) + LEASE)
         return min(candidates, default=None)
 
-    async def claim(self, letter_id: int, now: datetime) -> bool:
-        return await self.db.claim("outbox", letter_id, now, LEASE, live="status = 'pending'")
+    async def take(self, now: datetime, limit: int = BATCH) -> list[Letter]:
+        """Claim the next `limit` due rows for this worker (another one gets others), the soonest first."""
+        rows = await self.db.take(
+            "outbox", now, LEASE, live="status = 'pending' AND due_at <= ?", params=(to_db(now),), order="due_at, id",
+            limit=limit,
+        )  # fmt: skip
+        return sorted((_letter(row) for row in rows), key=lambda letter: (letter.due_at, letter.id))
 
     async def finish(self, letter: Letter, status: Status, now: datetime, reason: str | None = None) -> None:
         await self.db.execute(
@@ -375,19 +382,16 @@ class Outbox:
 
     async def run_due(self) -> int:
         """Deliver one batch of what is due; returns how many rows it settled (0: nothing left)."""
-        settled = 0
         zones: dict[int, ZoneInfo] = {}  # a round of 3,000 reminders is mostly one server's
-        for letter in await self.store.due(self.clock()):
-            if not await self.store.claim(letter.id, self.clock()):
-                continue
-            settled += 1
+        letters = await self.store.take(self.clock())
+        for letter in letters:
             try:
                 await self.deliver(letter, zones)
             except Exception:
                 # One broken row must not stop the round: it is retried like a failed send.
                 log.exception("message %s (%s) : échec inattendu", letter.id, letter.kind)
                 await self.store.retry_later(letter, self.clock())
-        return settled
+        return len(letters)
 
     async def deliver(self, letter: Letter, zones: dict[int, ZoneInfo] | None = None) -> Status:
         kind = self.kinds.get(letter.kind)

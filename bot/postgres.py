@@ -92,6 +92,8 @@ _SHORT = {long: short for short, long in ABBREVIATIONS.items()}
 
 class PostgresDialect(Dialect):
     name = "postgresql"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+    for_update = " FOR UPDATE"
 
     def text_match(self, index: str, table: str, alias: str, text: str) -> TextSearch | None:
         # Each word a stem prefix, all required, as on SQLite; the words are folded and stemmed by the same

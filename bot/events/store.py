@@ -125,6 +125,7 @@ class EventStore:
         if set(changes) - allowed:
             raise ValueError(f"unknown event fields: {sorted(set(changes) - allowed)}")
         async with self.db.transaction():
+            await self.db.hold("events", event_id)
             current = await self.must_get(event_id)
             if current.cancelled:
                 raise UserError("Cet événement est annulé.")
@@ -151,6 +152,7 @@ class EventStore:
     async def cancel(self, event_id: int, reason: str) -> tuple[Event, list[Registration]]:
         """Cancel an event; returns everyone registered (confirmed or waiting) to tell them."""
         async with self.db.transaction():
+            await self.db.hold("events", event_id)
             current = await self.must_get(event_id)
             if current.cancelled:
                 raise UserError("Cet événement est déjà annulé.")
@@ -278,6 +280,8 @@ class EventStore:
             raise ValueError("a registration is for a member or for a named guest")
         now = self.db.clock()
         async with self.db.transaction():
+            # Seats are counted, then taken: concurrent registrations to one event go one after the other.
+            await self.db.hold("events", event_id)
             event = await self.plain(event_id)
             if event.cancelled:
                 raise UserError("Cet événement est annulé.")
@@ -348,6 +352,7 @@ class EventStore:
         """Remove a registration; returns those who moved up from the waiting list."""
         async with self.db.transaction():
             registration = await self._registration(registration_id)
+            await self.db.hold("events", registration.event_id)
             await self.db.execute("DELETE FROM registrations WHERE id = ?", (registration_id,))
             return await self._promote(registration.event_id, registration.session_id)
 

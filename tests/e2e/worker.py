@@ -44,8 +44,9 @@ async def run(port: int, clock: MovedClock, offset_file: Path) -> None:
     settings = Settings(_env_file=None)
     assert settings.discord_token is not None, "DISCORD_TOKEN"
     bot = HabitatBot(settings, clock=clock, guild_ready_timeout=GUILD_READY_TIMEOUT)
-    # The emulator sets no rate limit here and the pace has its own tests: deliver as fast as the processes can.
-    bot.core.outbox.pace.per_second = None
+    # The emulator sets no rate limit here and the pace has its own tests; a round of 1,000 still lasts a couple of
+    # seconds, so that a test can kill a process in the middle of it.
+    bot.core.outbox.pace.per_second = 250
 
     def moved() -> None:
         clock.offset = timedelta(seconds=float(offset_file.read_text(encoding="utf-8")))

@@ -25,18 +25,33 @@ def test_placeholders_are_numbered_outside_quotes() -> None:
     assert numbered(sql) == "SELECT '?' AS q, \"a?\" FROM t WHERE a = $1 AND b IN ($2, $3) AND c LIKE 'x?y'"
 
 
-async def test_only_one_of_many_claims_wins(db: Database) -> None:
+async def test_concurrent_takers_share_the_due_rows_each_taken_once(db: Database) -> None:
+    """Eight workers taking ten rows at a time from 100 due rows: each row goes to one of them; a claim
+    outlives no lease (taken again after it, as after a crash) and rows not yet due are left alone."""
     await db.execute("INSERT INTO guild_settings (guild_id, updated_at) VALUES (1, 'x')")
-    row_id = await db.insert(
-        "INSERT INTO outbox (kind, target, recipient_id, due_at, created_at) VALUES ('k', 'dm', 5, 'x', 'x')"
-        " RETURNING id"
-    )
-    now = datetime(2027, 3, 1, tzinfo=UTC)
+    for n in range(100):
+        await db.insert(
+            "INSERT INTO outbox (kind, target, recipient_id, due_at, created_at) VALUES ('k', 'dm', ?, ?, 'x')"
+            " RETURNING id",
+            (n, "2027-03-01T00:00:00+00:00" if n < 90 else "2027-03-02T00:00:00+00:00"),
+        )
+    now = datetime(2027, 3, 1, 12, tzinfo=UTC)
     lease = timedelta(minutes=2)
-    won = await asyncio.gather(*(db.claim("outbox", row_id, now, lease) for _ in range(8)))
-    assert won.count(True) == 1
-    assert not await db.claim("outbox", row_id, now + timedelta(minutes=1), lease)
-    assert await db.claim("outbox", row_id, now + lease + timedelta(seconds=1), lease)  # a crashed claim comes back
+
+    async def taker() -> list[int]:
+        taken: list[int] = []
+        while rows := await db.take(
+            "outbox", now, lease, live="due_at <= ?", params=("2027-03-01T12:00:00+00:00",), order="due_at, id",
+            limit=10,
+        ):  # fmt: skip
+            taken += [row["recipient_id"] for row in rows]
+        return taken
+
+    shares = await asyncio.gather(*(taker() for _ in range(8)))
+    assert sorted(n for share in shares for n in share) == list(range(90))
+    again = now + lease + timedelta(seconds=1)
+    rows = await db.take("outbox", again, lease, live="TRUE", order="id", limit=5)
+    assert sorted(row["recipient_id"] for row in rows) == [0, 1, 2, 3, 4]  # a crashed claim comes back, the first first
 
 
 async def test_the_data_tables_leave_the_full_text_indexes_out(db: Database) -> None:

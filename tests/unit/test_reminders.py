@@ -179,8 +179,8 @@ async def test_a_claim_is_exclusive_and_a_crashed_one_is_retaken_with_the_same_n
     await registered(core)
     clock.now = START - timedelta(days=7)
     [due] = await core.outbox.store.due(clock())
-    assert await core.outbox.store.claim(due.id, clock())
-    assert not await core.outbox.store.claim(due.id, clock())  # another worker cannot take it
+    assert [letter.id for letter in await core.outbox.store.take(clock())] == [due.id]
+    assert await core.outbox.store.take(clock()) == []  # another worker cannot take it
     assert await core.scheduler.run_due() == 0  # claimed rows are not due for anyone else
     clock.advance(seconds=LEASE.total_seconds() + 1)  # the claimer "crashed" before marking
     assert await core.scheduler.run_due() == 1
@@ -263,8 +263,7 @@ async def test_moving_the_event_moves_its_reminders_and_tells_the_registrants(
 async def test_next_due_skips_a_claim_until_its_lease_ends(core: Core, clock: ManualDateClock) -> None:
     await registered(core)
     clock.now = START - timedelta(days=7)
-    [due] = await core.outbox.store.due(clock())
-    await core.outbox.store.claim(due.id, clock())
+    [due] = await core.outbox.store.take(clock())
     # A stuck claim must not make the scheduler spin on it: it is "due" again when its lease ends.
     assert await core.outbox.store.next_due() == clock() + LEASE
     await core.db.execute("UPDATE outbox SET status = 'sent', claimed_at = NULL WHERE id = ?", (due.id,))
