@@ -145,6 +145,8 @@ class Dialect(ABC):
     skip_locked = ""
     # After a query, to hold the rows it reads until the transaction ends (SQLite: its write lock already does).
     for_update = ""
+    # A query taking a lock on its one text parameter until the transaction ends (SQLite: none needed, as above).
+    lock_name = ""
 
     @abstractmethod
     def text_match(self, index: str, table: str, alias: str, text: str) -> TextSearch | None:
@@ -241,6 +243,12 @@ class Database(ABC):
         run side by side, SQLite's write transactions already one at a time. `table` comes from the code."""
         if self.dialect.for_update:
             await self.fetchone(f"SELECT id FROM {table} WHERE id = ?{self.dialect.for_update}", (row_id,))
+
+    async def hold_key(self, scope: str, key: int) -> None:
+        """As `hold`, for what no row stands for (a member's ads, their pending requests): the transactions
+        holding the same `scope` and `key` go one after the other."""
+        if self.dialect.lock_name:
+            await self.fetchone(self.dialect.lock_name, (f"{scope}:{key}",))
 
     async def take(
         self,

@@ -94,6 +94,8 @@ class PostgresDialect(Dialect):
     name = "postgresql"
     skip_locked = " FOR UPDATE SKIP LOCKED"
     for_update = " FOR UPDATE"
+    # A 64-bit hash names the lock: two keys sharing one only wait for each other, which stays correct.
+    lock_name = "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))"
 
     def text_match(self, index: str, table: str, alias: str, text: str) -> TextSearch | None:
         # Each word a stem prefix, all required, as on SQLite; the words are folded and stemmed by the same

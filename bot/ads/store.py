@@ -41,6 +41,8 @@ class AdStore:
         now = self.db.clock()
         key = body_key(draft.title, draft.body)
         async with self.db.transaction():
+            # The author's ads are counted, then one added: their concurrent publications go one after the other.
+            await self.db.hold_key("ad_author", author_id)
             # An ad past its expiry stops counting at once, even before the expiry round closes it.
             live = await self.db.fetchone(
                 f"SELECT COUNT(*) FROM ads WHERE author_id = ? AND {_LIVE} AND expires_at > ?", (author_id, to_db(now))

@@ -87,6 +87,8 @@ class CheckinStore:
         """Open (or reopen with a fresh code); an open check-in keeps its code. Codes of open check-ins
         differ, so a code alone names its event."""
         async with self.db.transaction():
+            # A code is drawn, then checked against every open check-in: openings (rare) go one at a time.
+            await self.db.hold_key("checkin_codes", 0)
             current = await self.state(event_id)
             if current is not None and current.open:
                 return current

@@ -132,6 +132,8 @@ class QuestionStore:
 
     async def add(self, event_id: int, draft: QuestionDraft) -> Question:
         async with self.db.transaction():
+            # Counted and numbered from the last one: two organisers' additions go one after the other.
+            await self.db.hold("events", event_id)
             row = await self.db.fetchone(
                 "SELECT COUNT(*) AS n, COALESCE(MAX(position), 0) AS last FROM event_questions WHERE event_id = ?",
                 (event_id,),

@@ -306,6 +306,8 @@ class EventService:
         """« Intéressé·e » on the card: the member follows the event without a seat, or, clicking again,
         no longer does. Returns the event and whether the member is now interested."""
         async with self.db.transaction():
+            # As a registration (which ends an interest) does: else a member could end up registered and interested.
+            await self.db.hold("events", event_id)
             event = await self.store.plain(event_id)
             if await self.store.withdraw_interest(event_id, user_id):
                 await self._forget_interest(event_id, user_id)

@@ -425,6 +425,8 @@ class IntroductionStore:
         if target_user_id == requester_id:
             raise UserError("Vous ne pouvez pas vous mettre en lien avec vous-même.")
         async with self.db.transaction():
+            # The member's requests are counted and looked through, then one added: theirs go one at a time.
+            await self.db.hold_key("requester", requester_id)
             row = await self.db.fetchone(
                 "SELECT COUNT(*) FROM introductions WHERE requester_id = ? AND status = ? AND created_at >= ?",
                 (requester_id, IntroductionStatus.attente.value, to_db(now - REQUEST_LIFETIME)),

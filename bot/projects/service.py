@@ -197,6 +197,8 @@ class ProjectService:
         return before
 
     async def _awaiting(self, project_id: int) -> Project:
+        """In the verdict's transaction: the record held, so that a second moderator's verdict finds it given."""
+        await self.db.hold("projects", project_id)
         project = await self.store.must_get(project_id)
         if not project.awaits_moderation:
             raise UserError("Ce projet a déjà été traité.")
@@ -281,7 +283,8 @@ class ProjectService:
         async with self.db.transaction():
             records = await self.store.stale_records(self.clock(), QUESTION_BATCH)
             for record in records:
-                await self.store.record_question(record)
+                if not await self.store.record_question(record):
+                    continue  # asked by another process's round meanwhile
                 for referent in await self.store.referents(record.project_id):
                     await self.outbox.store.put(
                         QUESTION, Target.dm, referent.user_id, guild_id=record.guild_id, locale=referent.locale,

@@ -612,12 +612,13 @@ class ProjectStore:
             StaleRecord(row["id"], Question(row["question"]), from_db(row["since"]), row["guild_id"]) for row in rows
         ]
 
-    async def record_question(self, record: StaleRecord) -> None:
-        """The question about this confirmation is asked: never again until the next one."""
-        await self.db.execute(
+    async def record_question(self, record: StaleRecord) -> bool:
+        """The question about this confirmation is asked: never again until the next one. False if it already was."""
+        changed = await self.db.update(
             "INSERT INTO project_nudges (project_id, kind, since) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (record.project_id, record.question.value, to_db(record.since)),
         )
+        return changed == 1
 
     async def next_stale(self) -> datetime | None:
         """When the next record falls stale (a year unconfirmed, or six months still recruiting)."""

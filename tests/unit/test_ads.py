@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -118,6 +120,18 @@ async def test_limits_live_ads_and_ads_per_day(ads: AdStore, clock: ManualDateCl
     with pytest.raises(UserError, match="en cours"):
         await publish(ads, title="Annonce numéro 5")
     assert len(await ads.of_author(ALEX)) == 5
+
+
+async def test_concurrent_publications_keep_to_the_limits(ads: AdStore) -> None:
+    async def attempt(author: int, title: str) -> None:
+        with contextlib.suppress(UserError):
+            await ads.publish(draft(title), author_id=author, guild_id=GUILD, max_live=3, max_per_day=10)
+
+    await asyncio.gather(*(attempt(ALEX, f"Annonce {n}") for n in range(8)))
+    assert len(await ads.of_author(ALEX)) == 3
+    # Nor does a word-for-word copy get in by coming at the same time as its original.
+    await asyncio.gather(*(attempt(SAM, "Annonce") for _ in range(4)))
+    assert len(await ads.of_author(SAM)) == 1
 
 
 async def test_an_ad_past_its_expiry_no_longer_counts_even_before_the_round(

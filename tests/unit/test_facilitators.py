@@ -3,6 +3,9 @@ flows on a real SQLite file built by build_core, the ledger included; the CSV im
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +21,7 @@ from bot.projects.csvfile import ImportError_
 from bot.resources.facilitators.csvfile import CSV_HEADER, parse_csv
 from bot.resources.facilitators.messages import reason
 from bot.resources.facilitators.models import (
+    MEMBERS_MAX,
     Area,
     Facilitator,
     FacilitatorDraft,
@@ -213,6 +217,54 @@ async def test_members_edit_and_add_contacts(core: Core) -> None:
         await service.add_member(created.id, 8, by=42, moderator=False, locale="fr")
     assert [n for _, n, _ in await service.names("cai", user_id=8)] == ["Cairn (test)"]
     assert await service.names("cai") == []  # not published yet
+
+
+async def registered(core: Core, count: int) -> list[int]:
+    ids = []
+    for n in range(count):
+        submitted = await core.facilitators.register(draft(f"S{n} (test)"), proposer_id=42, guild_id=None, locale="fr")
+        ids.append(submitted.facilitator.id)
+    return ids
+
+
+async def refused(action: Awaitable[object]) -> None:
+    with contextlib.suppress(UserError):
+        await action
+
+
+async def test_two_moderators_at_once_give_one_verdict(core: Core) -> None:
+    created = await registered(core, 4)
+    await asyncio.gather(
+        *(refused(core.facilitators.publish(f)) for f in created),
+        *(refused(core.facilitators.refuse(f, "Doublon")) for f in created),
+    )
+    assert await core.outbox.store.counts(VERDICT) == {"pending": len(created)}
+
+
+async def test_concurrent_contacts_and_requests_keep_to_the_limits(core: Core) -> None:
+    service = core.facilitators
+    [created] = await registered(core, 1)
+    await service.publish(created)
+    await asyncio.gather(
+        *(refused(service.add_member(created, user, by=42, moderator=False, locale="fr")) for user in range(100, 112))
+    )
+    assert len((await service.store.must_get(created)).members) == MEMBERS_MAX
+    await asyncio.gather(
+        *(
+            refused(service.request_contact(created, requester_id=7, guild_id=None, locale="fr", message=text))
+            for text in ("Bonjour !", "Bonjour !!", "Bonjour !!!", "Bonjour !!!!")
+        )
+    )
+    assert await core.outbox.store.counts(REQUEST) == {"pending": MEMBERS_MAX}
+
+
+async def test_rounds_at_once_ask_a_stale_record_once(core: Core, clock: ManualDateClock) -> None:
+    created = await registered(core, 12)
+    for facilitator_id in created:
+        await core.facilitators.publish(facilitator_id)
+    clock.advance(days=371)
+    await asyncio.gather(*(core.facilitators.run_due() for _ in range(4)))
+    assert await core.outbox.store.counts(QUESTION) == {"pending": len(created)}
 
 
 async def test_near_prefers_fit_then_coverage_and_keeps_the_nearest_others(core: Core) -> None:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
 import shutil
 from collections.abc import Awaitable, Callable
@@ -210,6 +212,19 @@ async def test_at_most_ten_pending_requests_and_none_twice(introductions: Introd
         await introductions.request(FOYER, 1, target_user_id=99, guild_id=None)
     with pytest.raises(UserError):
         await introductions.request(FOYER, 5, target_user_id=5, guild_id=None)
+
+
+async def test_concurrent_requests_keep_to_the_limit_and_never_ask_twice(introductions: IntroductionStore) -> None:
+    async def attempt(requester: int, target: int) -> None:
+        with contextlib.suppress(UserError):
+            await introductions.request(FOYER, requester, target_user_id=target, guild_id=None)
+
+    await asyncio.gather(*(attempt(1, target) for target in range(100, 100 + 2 * MAX_PENDING_REQUESTS)))
+    await asyncio.gather(*(attempt(2, 3) for _ in range(4)))
+    rows = await introductions.db.fetchall(
+        "SELECT requester_id, COUNT(*) AS n FROM introductions GROUP BY requester_id"
+    )
+    assert {row["requester_id"]: row["n"] for row in rows} == {1: MAX_PENDING_REQUESTS, 2: 1}
 
 
 async def test_a_request_past_its_lifetime_is_no_longer_answered(

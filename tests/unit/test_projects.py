@@ -4,7 +4,9 @@ end on a real SQLite file (built by build_core, as the bot builds them), the led
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
+from collections.abc import Awaitable
 from datetime import timedelta
 from pathlib import Path
 
@@ -399,6 +401,22 @@ async def test_publishing_tells_the_proposer_in_their_language(
     assert message.content == "✅ Your project “The Limes” is now in the national database."
 
 
+async def test_two_moderators_at_once_give_one_verdict(core: Core, service: ProjectService) -> None:
+    proposed = [
+        (await service.propose(draft(f"Projet {n}"), proposer_id=7, guild_id=1, locale="fr")).project.id
+        for n in range(4)
+    ]
+
+    async def attempt(verdict: Awaitable[Project]) -> None:
+        with contextlib.suppress(UserError):
+            await verdict
+
+    await asyncio.gather(
+        *(attempt(service.publish(p)) for p in proposed), *(attempt(service.refuse(p, "Doublon")) for p in proposed)
+    )
+    assert await core.outbox.store.counts(VERDICT) == {"pending": len(proposed)}
+
+
 async def test_a_card_not_yet_posted_is_not_posted_once_settled(
     core: Core, service: ProjectService, notifier: RecordingNotifier
 ) -> None:
@@ -579,6 +597,17 @@ async def test_a_record_unconfirmed_for_a_year_asks_each_referent_once(
     await service.confirm(project_id, 8, still_recruiting=True, locale="en-US")
     clock.advance(days=366)
     assert await service.run_due() == 1
+
+
+async def test_rounds_at_once_ask_a_stale_record_once(
+    core: Core, service: ProjectService, clock: ManualDateClock
+) -> None:
+    for n in range(12):
+        project = (await service.propose(draft(f"Projet {n}"), proposer_id=7, guild_id=1, locale="fr")).project
+        await service.publish(project.id)
+    clock.advance(days=366)
+    await asyncio.gather(*(service.run_due() for _ in range(4)))
+    assert await core.outbox.store.counts(QUESTION) == {"pending": 12}
 
 
 async def test_a_question_is_withdrawn_once_a_referent_answers(

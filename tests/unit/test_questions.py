@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import csv
 import io
 from datetime import UTC, datetime, timedelta
@@ -77,6 +79,19 @@ async def test_questions_are_added_in_order_up_to_five_and_removed_with_their_an
         await service.add(event_id, TEXT, by=BY)
     with pytest.raises(UserError, match="Seuls l'organisateur"):
         await service.add(event_id, TEXT, by=Manager(7, 1, organiser=True, moderator=False))
+
+
+async def test_concurrent_additions_keep_to_five_questions_numbered_once(core: Core) -> None:
+    events = [await new_event(core) for _ in range(4)]
+
+    async def attempt(event_id: int) -> None:
+        with contextlib.suppress(UserError):
+            await core.questions.add(event_id, TEXT, by=BY)
+
+    await asyncio.gather(*(attempt(event_id) for event_id in events for _ in range(2 * MAX_QUESTIONS)))
+    for event_id in events:
+        positions = [q.position for q in await core.questions.questions(event_id)]
+        assert positions == list(range(1, MAX_QUESTIONS + 1))
 
 
 async def test_a_bad_answer_is_refused_quoting_it_and_changes_nothing(core: Core) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
 import icalendar
@@ -108,6 +111,35 @@ async def test_open_check_ins_never_share_a_code(core: Core, monkeypatch: pytest
     monkeypatch.setattr("bot.events.checkin.new_code", lambda: next(drawn))
     codes = [(await core.checkin.open(e, by=ORGANISER)).state for e in (first, second)]
     assert [state.code for state in codes if state] == ["AAAAA", "CCCCC"]
+
+
+async def test_concurrent_openings_give_one_code_per_event_and_never_one_code_to_two(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = [await event(core, f"Soirée {day}", days=day) for day in range(6)]
+    desks = await asyncio.gather(*(core.checkin.open(e, by=ORGANISER) for e in events for _ in range(3)))
+    assert len({desk.state.code for desk in desks if desk.state}) == len(events)
+    for e in events:
+        await core.checkin.close(e, by=ORGANISER)
+    # Each event draws the same code first: only one may keep it.
+    drawn = itertools.chain(["AAAAA"] * len(events), (f"C{n:04}" for n in itertools.count()))
+    monkeypatch.setattr("bot.events.checkin.new_code", lambda: next(drawn))
+    desks = await asyncio.gather(*(core.checkin.open(e, by=ORGANISER) for e in events))
+    assert len({desk.state.code for desk in desks if desk.state}) == len(events)
+
+
+async def test_a_member_registering_and_showing_interest_at_once_is_never_both(core: Core) -> None:
+    events = [await event(core, f"Soirée {day}", days=day) for day in range(10)]
+
+    async def both(event_id: int) -> None:
+        async def interested() -> None:
+            with contextlib.suppress(UserError):  # already registered
+                await core.events.interest(event_id, 7, "fr")
+
+        await asyncio.gather(interested(), core.events.register(event_id, seats=1, user_id=7))
+
+    await asyncio.gather(*(both(event_id) for event_id in events))
+    assert [await core.events.store.interest_of(event_id, 7) for event_id in events] == [None] * len(events)
 
 
 # ---------------------------------------------------------------------- personal calendars

@@ -212,6 +212,7 @@ class FacilitatorService:
     ) -> Facilitator:
         """A member of the structure (or a moderator) adds another Discord member as its contact."""
         async with self.db.transaction():
+            await self.db.hold("facilitators", facilitator_id)  # its contacts are counted, then one added
             current = await self.store.must_get(facilitator_id)
             if not current.editable_by(by, moderator):
                 raise UserError("Seuls les membres de la structure et les modérateurs peuvent ajouter un contact.")
@@ -243,6 +244,8 @@ class FacilitatorService:
         return before
 
     async def _awaiting(self, facilitator_id: int) -> Facilitator:
+        """In the verdict's transaction: the record held, so that a second moderator's verdict finds it given."""
+        await self.db.hold("facilitators", facilitator_id)
         found = await self.store.must_get(facilitator_id)
         if found.statut is not FacilitatorStatus.en_attente:
             raise UserError("Cette structure a déjà été traitée.")
@@ -306,7 +309,8 @@ class FacilitatorService:
         async with self.db.transaction():
             stale = await self.store.stale(now, BATCH)
             for facilitator_id, since, guild_id in stale:
-                await self.store.record_question(facilitator_id, since)
+                if not await self.store.record_question(facilitator_id, since):
+                    continue  # asked by another process's round meanwhile
                 for member in await self.store.members(facilitator_id):
                     await self.outbox.store.put(
                         QUESTION, Target.dm, member.user_id, guild_id=guild_id, locale=member.locale,
@@ -339,6 +343,7 @@ class FacilitatorService:
         if not facilitator.members:
             return Requested(None, facilitator.site, facilitator.contact)
         async with self.db.transaction():
+            await self.db.hold("facilitators", facilitator_id)  # one open request per member: looked for, then added
             if await self.store.open_request(facilitator_id, requester_id) is not None:
                 raise UserError("Votre demande précédente à cette structure attend encore sa réponse.")
             request = await self.store.add_request(

@@ -362,11 +362,13 @@ class FacilitatorStore:
         )
         return [(row["id"], from_db(row["confirmed_at"]), row["guild_id"]) for row in rows]
 
-    async def record_question(self, facilitator_id: int, since: datetime) -> None:
-        await self.db.execute(
+    async def record_question(self, facilitator_id: int, since: datetime) -> bool:
+        """The question about this confirmation is asked; False if it already was."""
+        changed = await self.db.update(
             "INSERT INTO facilitator_nudges (facilitator_id, since) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (facilitator_id, to_db(since)),
         )
+        return changed == 1
 
     async def next_stale(self) -> datetime | None:
         row = await self.db.fetchone(
