@@ -86,6 +86,9 @@ class Letter(BaseModel):
     attempts: int
     sent_at: datetime | None
     reason: str | None
+    # The claim this worker took the row with: only while the row still carries it is the row this worker's to
+    # settle (a worker stalled past the lease must not run the kind's `after` a second time).
+    claimed_at: datetime | None = None
     # The message a post became, once Discord took it: given to the kind's `after` hook, which keeps it
     # where its domain needs it (an event, to rewrite its card later); not a column of the ledger.
     message_id: int | None = None
@@ -176,8 +179,8 @@ class OutboxStore:
         """Pending rows about `about` (of these kinds) will not be sent."""
         clause, params = _kinds(kinds)
         return await self.db.update(
-            f"UPDATE outbox SET status = 'cancelled', reason = ?, claimed_at = NULL"
-            f" WHERE subject = ? AND status = 'pending'{clause}",
+            # The claim stays: a worker already sending the row still marks it sent.
+            f"UPDATE outbox SET status = 'cancelled', reason = ? WHERE subject = ? AND status = 'pending'{clause}",
             (reason, about, *params),
         )
 
@@ -234,26 +237,31 @@ class OutboxStore:
         )  # fmt: skip
         return sorted((_letter(row) for row in rows), key=lambda letter: (letter.due_at, letter.id))
 
-    async def finish(self, letter: Letter, status: Status, now: datetime, reason: str | None = None) -> None:
-        await self.db.execute(
-            "UPDATE outbox SET status = ?, sent_at = ?, reason = ?, claimed_at = NULL WHERE id = ?",
-            (status.value, to_db(now) if status is Status.sent else None, reason, letter.id),
+    async def finish(self, letter: Letter, status: Status, now: datetime, reason: str | None = None) -> bool:
+        """Mark the row settled; False when it is no longer this worker's (another took it after the lease)."""
+        ours, params = _ours(letter)
+        changed = await self.db.update(
+            f"UPDATE outbox SET status = ?, sent_at = ?, reason = ?, claimed_at = NULL WHERE {ours}",
+            (status.value, to_db(now) if status is Status.sent else None, reason, *params),
         )
+        return changed == 1
 
-    async def retry_later(self, letter: Letter, now: datetime) -> Status:
-        """One more failure: try again after a growing wait, or give up after MAX_ATTEMPTS."""
+    async def retry_later(self, letter: Letter, now: datetime) -> Status | None:
+        """One more failure: try again after a growing wait, or give up after MAX_ATTEMPTS. None: the row is no
+        longer this worker's, and is left to the one that took it."""
         attempts = letter.attempts + 1
+        ours, params = _ours(letter)
         if attempts >= MAX_ATTEMPTS:
-            await self.db.execute(
-                "UPDATE outbox SET status = 'undeliverable', attempts = ?, reason = ?, claimed_at = NULL WHERE id = ?",
-                (attempts, f"Discord a échoué {attempts} fois", letter.id),
+            changed = await self.db.update(
+                f"UPDATE outbox SET status = 'undeliverable', attempts = ?, reason = ?, claimed_at = NULL WHERE {ours}",
+                (attempts, f"Discord a échoué {attempts} fois", *params),
             )
-            return Status.undeliverable
-        await self.db.execute(
-            "UPDATE outbox SET attempts = ?, due_at = ?, claimed_at = NULL WHERE id = ?",
-            (attempts, to_db(now + FIRST_RETRY * 2 ** (attempts - 1)), letter.id),
+            return Status.undeliverable if changed else None
+        changed = await self.db.update(
+            f"UPDATE outbox SET attempts = ?, due_at = ?, claimed_at = NULL WHERE {ours}",
+            (attempts, to_db(now + FIRST_RETRY * 2 ** (attempts - 1)), *params),
         )
-        return Status.pending
+        return Status.pending if changed else None
 
     async def counts(self, kind: str | None = None) -> dict[str, int]:
         where = Where()
@@ -269,6 +277,13 @@ def _kinds(kinds: Sequence[str] | None) -> tuple[str, tuple[str, ...]]:
     if not kinds:
         return "", ()
     return f" AND kind IN ({','.join('?' * len(kinds))})", tuple(kinds)
+
+
+def _ours(letter: Letter) -> tuple[str, tuple[Any, ...]]:
+    """The condition under which `letter`'s row is still as this worker claimed it."""
+    if letter.claimed_at is None:
+        return "id = ? AND claimed_at IS NULL", (letter.id,)
+    return "id = ? AND claimed_at = ?", (letter.id, to_db(letter.claimed_at))
 
 
 def _letter(row: Row) -> Letter:
@@ -287,6 +302,7 @@ def _letter(row: Row) -> Letter:
         attempts=row["attempts"],
         sent_at=from_db(row["sent_at"]) if row["sent_at"] else None,
         reason=row["reason"],
+        claimed_at=from_db(row["claimed_at"]) if row["claimed_at"] else None,
     )
 
 
@@ -417,7 +433,7 @@ class Outbox:
                 status = await self.store.retry_later(letter, self.clock())
                 if status is Status.undeliverable and kind.after is not None:
                     await kind.after(letter, status, False)
-            return status
+            return Status.pending if status is None else status  # None: pending in another worker's hands
         if delivery is Delivery.SENT:
             await self._settle(letter, kind, Status.sent, None)
             return Status.sent
@@ -435,8 +451,7 @@ class Outbox:
         self, letter: Letter, kind: Kind, status: Status, reason: str | None, *, unreachable: bool = False
     ) -> None:
         async with self.store.db.transaction():
-            await self.store.finish(letter, status, self.clock(), reason)
-            if kind.after is not None:
+            if await self.store.finish(letter, status, self.clock(), reason) and kind.after is not None:
                 await kind.after(letter, status, unreachable)
 
     async def _send(self, letter: Letter, message: Outgoing) -> Delivery | Sent | NotSent:

@@ -18,8 +18,8 @@ from bot.errors import UserError
 from bot.events.models import EventChanges, EventDraft, Manager
 from bot.events.reminders import REMINDER, ReminderPolicy
 from bot.events.service import CARD, POSTED
-from bot.notify import Delivery
-from bot.outbox import FIRST_RETRY, LEASE, MAX_ATTEMPTS
+from bot.notify import Delivery, Outgoing
+from bot.outbox import FIRST_RETRY, LEASE, MAX_ATTEMPTS, Kind, Letter, Status, Target
 from bot.recurrence import Frequency
 from bot.vocabulary import EventKind
 from tests.support import ManualDateClock, RecordingNotifier
@@ -185,6 +185,29 @@ async def test_a_claim_is_exclusive_and_a_crashed_one_is_retaken_with_the_same_n
     clock.advance(seconds=LEASE.total_seconds() + 1)  # the claimer "crashed" before marking
     assert await core.scheduler.run_due() == 1
     assert notifier.sent[0][1] == f"ob-{due.id}"
+
+
+async def test_a_worker_stalled_past_its_lease_leaves_the_row_to_the_one_that_took_it_over(
+    core: Core, notifier: RecordingNotifier, clock: ManualDateClock
+) -> None:
+    """Its send goes out again with the same nonce (one message); what follows a delivery happens once."""
+    followed: list[int] = []
+
+    async def render(letter: Letter, zone: ZoneInfo) -> Outgoing:
+        return Outgoing(content="Rappel")
+
+    async def after(letter: Letter, status: Status, unreachable: bool) -> None:
+        followed.append(letter.id)
+
+    core.outbox.register("test", Kind(render, after))
+    await core.outbox.store.put("test", Target.dm, 1)
+    [stalled] = await core.outbox.store.take(clock())
+    clock.advance(seconds=LEASE.total_seconds() + 1)
+    assert await core.scheduler.run_due() == 1  # another worker takes it over and delivers it
+    assert await core.outbox.deliver(stalled) is Status.sent  # the stalled send ends at last
+    assert [nonce for _, nonce, _ in notifier.sent] == [stalled.nonce] * 2
+    assert followed == [stalled.id]
+    assert await core.outbox.store.counts("test") == {"sent": 1}
 
 
 async def test_a_reminder_whose_event_began_while_away_is_marked_missed(
