@@ -125,14 +125,16 @@ def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
 class TextSearch:
     """The pieces of a full-text search for a store's query, each with its parameters: `source` stands
     for the table in FROM (joined with its index) and goes with `condition`, ordered by `rank` (best
-    first, no parameter); `among`, alone, keeps the rows whose id is in the match, for a query that walks
-    the table by another index."""
+    first, no parameter); `key`, the index's row id in `source`, for a condition the rows are better
+    checked on before they are joined to the table; `among`, alone, keeps the rows whose id is in the
+    match, for a query that walks the table by another index."""
 
     source: str
     source_params: tuple[Any, ...]
     condition: str
     condition_params: tuple[Any, ...]
     rank: str
+    key: str
     among: str
     among_params: tuple[Any, ...]
 
@@ -162,6 +164,9 @@ class SqliteDialect(Dialect):
             condition=f"{index} MATCH ?",
             condition_params=(query,),
             rank=f"bm25({index})",
+            # The unary plus keeps a condition on the id out of FTS5's hands: given `rowid IN (…)`, it
+            # would run the match again for each value.
+            key=f"+{index}.rowid",
             among=f"{alias}.id IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)",
             among_params=(query,),
         )

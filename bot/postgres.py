@@ -107,6 +107,7 @@ class PostgresDialect(Dialect):
             condition=f"{index}.body @@ {index}_q",
             condition_params=(),
             rank=f"-ts_rank({index}.body, {index}_q)",
+            key=f"{index}.id",
             among=f"{alias}.id IN (SELECT id FROM {index} WHERE body @@ to_tsquery('fr_unaccent', ?))",
             among_params=(query,),
         )

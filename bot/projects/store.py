@@ -162,11 +162,12 @@ class ProjectStore:
         source = "projects p"
         source_params: tuple[Any, ...] = ()
         score = "0.0"
+        key = "p.id"
         if filters.texte:
             text = self.db.dialect.text_match("project_fts", "projects", "p", filters.texte)
             if text is None:
                 return []
-            source, source_params, score = text.source, text.source_params, text.rank
+            source, source_params, score, key = text.source, text.source_params, text.rank, text.key
             where.add(text.condition, *text.condition_params)
         if filters.departement:
             where.add("p.departement = ?", filters.departement)
@@ -189,7 +190,9 @@ class ProjectStore:
         origin = filters.pres_de
         if origin is not None and origin.lat is not None and origin.lon is not None:
             box = bounding_box(origin.lat, origin.lon, filters.rayon_km)
-            where.add("p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ?", *box)
+            # The box's ids come from the (lat, lon) index alone; with words, each row of the full-text
+            # match is checked against them before its project is read, and only the few left are ranked.
+            where.add(f"{key} IN (SELECT id FROM projects WHERE lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?)", *box)
         sql = f"SELECT p.id, p.nom_cle, p.lat, p.lon, {score} AS score FROM {source} WHERE {where}"
         ranked = []
         for row in await self.db.fetchall(sql, (*source_params, *where.params)):
