@@ -125,16 +125,14 @@ def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
 class TextSearch:
     """The pieces of a full-text search for a store's query, each with its parameters: `source` stands
     for the table in FROM (joined with its index) and goes with `condition`, ordered by `rank` (best
-    first, no parameter); `key`, the index's row id in `source`, for a condition the rows are better
-    checked on before they are joined to the table; `among`, alone, keeps the rows whose id is in the
-    match, for a query that walks the table by another index."""
+    first, no parameter); `among`, alone, keeps the rows whose id is in the match, for a query that walks
+    the table by another index."""
 
     source: str
     source_params: tuple[Any, ...]
     condition: str
     condition_params: tuple[Any, ...]
     rank: str
-    key: str
     among: str
     among_params: tuple[Any, ...]
 
@@ -148,6 +146,12 @@ class Dialect(ABC):
     def text_match(self, index: str, table: str, alias: str, text: str) -> TextSearch | None:
         """Search `text` (French words, stems and accents folded) in the full-text `index` of `table`
         (named `alias` in the query; its key is `id`); None when no word is left to search."""
+
+    @abstractmethod
+    def in_box(self, table: str, alias: str, index: str | None) -> str:
+        """The condition that a row of `table` (named `alias`, with `lat` and `lon` columns indexed
+        together) lies in a box, whose four parameters are its least and greatest latitude, then
+        longitude; `index` names the full-text index the query starts from, if any."""
 
 
 class SqliteDialect(Dialect):
@@ -164,12 +168,17 @@ class SqliteDialect(Dialect):
             condition=f"{index} MATCH ?",
             condition_params=(query,),
             rank=f"bm25({index})",
-            # The unary plus keeps a condition on the id out of FTS5's hands: given `rowid IN (…)`, it
-            # would run the match again for each value.
-            key=f"+{index}.rowid",
             among=f"{alias}.id IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)",
             among_params=(query,),
         )
+
+    def in_box(self, table: str, alias: str, index: str | None) -> str:
+        # Without statistics, the planner would walk an index on the status and read every row: the box's
+        # ids come from the (lat, lon) index alone. After a full-text match they are checked on its row ids,
+        # so that only the rows in the box are read and ranked; the unary plus keeps the check out of
+        # FTS5's hands, which would run the match again for each id.
+        key = f"+{index}.rowid" if index else f"{alias}.id"
+        return f"{key} IN (SELECT id FROM {table} WHERE lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?)"
 
 
 # ---------------------------------------------------------------------- the interface

@@ -162,12 +162,11 @@ class ProjectStore:
         source = "projects p"
         source_params: tuple[Any, ...] = ()
         score = "0.0"
-        key = "p.id"
         if filters.texte:
             text = self.db.dialect.text_match("project_fts", "projects", "p", filters.texte)
             if text is None:
                 return []
-            source, source_params, score, key = text.source, text.source_params, text.rank, text.key
+            source, source_params, score = text.source, text.source_params, text.rank
             where.add(text.condition, *text.condition_params)
         if filters.departement:
             where.add("p.departement = ?", filters.departement)
@@ -190,9 +189,7 @@ class ProjectStore:
         origin = filters.pres_de
         if origin is not None and origin.lat is not None and origin.lon is not None:
             box = bounding_box(origin.lat, origin.lon, filters.rayon_km)
-            # The box's ids come from the (lat, lon) index alone; with words, each row of the full-text
-            # match is checked against them before its project is read, and only the few left are ranked.
-            where.add(f"{key} IN (SELECT id FROM projects WHERE lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?)", *box)
+            where.add(self.db.dialect.in_box("projects", "p", "project_fts" if filters.texte else None), *box)
         sql = f"SELECT p.id, p.nom_cle, p.lat, p.lon, {score} AS score FROM {source} WHERE {where}"
         ranked = []
         for row in await self.db.fetchall(sql, (*source_params, *where.params)):
