@@ -153,6 +153,12 @@ class Dialect(ABC):
         """Search `text` (French words, stems and accents folded) in the full-text `index` of `table`
         (named `alias` in the query; its key is `id`); None when no word is left to search."""
 
+    @abstractmethod
+    def in_box(self, table: str, alias: str, index: str | None) -> str:
+        """The condition that a row of `table` (named `alias`, with `lat` and `lon` columns indexed
+        together) lies in a box, whose four parameters are its least and greatest latitude, then
+        longitude; `index` names the full-text index the query starts from, if any."""
+
 
 class SqliteDialect(Dialect):
     name = "sqlite"
@@ -171,6 +177,14 @@ class SqliteDialect(Dialect):
             among=f"{alias}.id IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)",
             among_params=(query,),
         )
+
+    def in_box(self, table: str, alias: str, index: str | None) -> str:
+        # Without statistics, the planner would walk an index on the status and read every row: the box's
+        # ids come from the (lat, lon) index alone. After a full-text match they are checked on its row ids,
+        # so that only the rows in the box are read and ranked; the unary plus keeps the check out of
+        # FTS5's hands, which would run the match again for each id.
+        key = f"+{index}.rowid" if index else f"{alias}.id"
+        return f"{key} IN (SELECT id FROM {table} WHERE lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?)"
 
 
 # ---------------------------------------------------------------------- the interface

@@ -189,7 +189,7 @@ class ProjectStore:
         origin = filters.pres_de
         if origin is not None and origin.lat is not None and origin.lon is not None:
             box = bounding_box(origin.lat, origin.lon, filters.rayon_km)
-            where.add("p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ?", *box)
+            where.add(self.db.dialect.in_box("projects", "p", "project_fts" if filters.texte else None), *box)
         sql = f"SELECT p.id, p.nom_cle, p.lat, p.lon, {score} AS score FROM {source} WHERE {where}"
         ranked = []
         for row in await self.db.fetchall(sql, (*source_params, *where.params)):

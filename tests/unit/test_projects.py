@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import shutil
 from collections.abc import Awaitable
 from datetime import timedelta
@@ -18,12 +19,12 @@ from pydantic import ValidationError
 from bot.core import Core
 from bot.db import MIGRATIONS_DIR, SqliteDatabase
 from bot.errors import UserError, invalid
-from bot.geo import Geography, geography
+from bot.geo import Geography, bounding_box, distance_km, geography
 from bot.i18n import explain, gettext
 from bot.notify import Delivery
 from bot.outbox import Status
 from bot.projects.csvfile import CSV_HEADER, ImportError_, parse_csv
-from bot.projects.models import Project, ProjectDraft, ProjectStatus, SearchFilters
+from bot.projects.models import SEARCH_LIMIT, Project, ProjectDraft, ProjectStatus, SearchFilters, SearchHit
 from bot.projects.service import IMPORT_BATCH, MODERATION, QUESTION, QUESTION_BATCH, VERDICT, ProjectService
 from bot.projects.store import ProjectStore
 from bot.text import fts_query
@@ -201,6 +202,70 @@ async def test_index_follows_updates_and_deletes(store: ProjectStore) -> None:
     await store.db.execute("DELETE FROM projects WHERE id = ?", (project_id,))
     assert await found(store, texte="cerisiers") == []
     assert await store.db.fetchall("SELECT * FROM project_fts") == []
+
+
+async def former_search(store: ProjectStore, filters: SearchFilters) -> list[SearchHit]:
+    """The radius search as it was before the box came from the (lat, lon) index: checked on each row of
+    the full-text match once joined to its project."""
+    origin = filters.pres_de
+    assert origin is not None and origin.lat is not None and origin.lon is not None
+    source, source_params, condition, condition_params, score = "projects p", (), "1 = 1", (), "0.0"
+    if filters.texte:
+        text = store.db.dialect.text_match("project_fts", "projects", "p", filters.texte)
+        assert text is not None
+        source, source_params, score = text.source, text.source_params, text.rank
+        condition, condition_params = text.condition, text.condition_params
+    rows = await store.db.fetchall(
+        f"SELECT p.id, p.nom_cle, p.lat, p.lon, {score} AS score FROM {source} WHERE p.statut = 'publie'"
+        f" AND {condition} AND p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ?",
+        (*source_params, *condition_params, *bounding_box(origin.lat, origin.lon, filters.rayon_km)),
+    )
+    ranked = []
+    for row in rows:
+        distance = distance_km(origin.lat, origin.lon, row["lat"], row["lon"])
+        if distance <= filters.rayon_km:
+            ranked.append((round(row["score"], 6), distance, row["nom_cle"], row["id"]))
+    ranked.sort()
+    return [SearchHit(project_id=r[3], distance_km=r[1]) for r in ranked[:SEARCH_LIMIT]]
+
+
+VOCABULARY = ("jardin", "bois", "paille", "coopérative", "seniors", "familles", "grange")
+SEARCHED = ("jardin", "bois", "paille", "jardin bois", "coopérative", "seniors familles", "grange")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_radius_search_finds_and_orders_as_before(store: ProjectStore, geo: Geography, seed: int) -> None:
+    """The box read from the index first: the same hits, in the same order, as the former query's."""
+    rng = random.Random(seed)
+    cities = [c for insee in (CLERMONT, LYON, MONTREUIL) if (c := geo.commune(insee)) is not None]
+    centres = [(c.lat, c.lon) for c in cities if c.lat is not None and c.lon is not None]
+    near = [
+        c
+        for c in geo.communes.values()
+        if c.lat is not None and c.lon is not None and any(distance_km(c.lat, c.lon, *at) < 120 for at in centres)
+    ]
+    drafts = [
+        draft(
+            f"Projet {number}",
+            rng.choice(near).insee,
+            description=" ".join(rng.choices(VOCABULARY, k=rng.randint(1, 6))),
+        )
+        for number in range(400)
+    ]
+    await published(store, *drafts)
+    waiting = await store.propose(
+        draft("Jardin en attente", CLERMONT, description="jardin bois"), proposer_id=7, guild_id=1, locale="fr"
+    )
+    assert waiting.statut is ProjectStatus.en_attente
+    for _ in range(30):
+        filters = SearchFilters(
+            texte=rng.choice((None, *SEARCHED)),
+            pres_de=rng.choice(cities),
+            rayon_km=float(rng.choice((5, 30, 100, 300))),
+        )
+        hits = await store.search(filters)
+        assert hits == await former_search(store, filters), filters
+        assert waiting.id not in [hit.project_id for hit in hits]
 
 
 WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéèêàâçôûùïœÉÀÇ", min_size=3, max_size=12)
