@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import csv
 import gzip
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -126,7 +127,17 @@ class Geography:
                 self._grid[(math.floor(commune.lat), math.floor(commune.lon))].append(commune)
         for found in (*self._by_postal.values(), *self._by_name.values()):
             found.sort(key=lambda c: (-c.population, c.insee))
-        self._names = sorted(self._by_name)
+        # Autocomplete ranks communes largest first. A prefix such as « saint- » or « 13 » starts thousands of
+        # them: each commune's place in that order, kept beside the sorted names and postal codes, lets the
+        # largest few be picked among plain integers instead of sorting the communes on every keystroke.
+        self._by_size = sorted(self.communes.values(), key=lambda c: (-c.population, c.insee))
+        size_rank = {c.insee: rank for rank, c in enumerate(self._by_size)}
+        named = sorted((fold(c.nom), size_rank[c.insee]) for c in self.communes.values())
+        self._names = [name for name, _ in named]
+        self._name_ranks = [rank for _, rank in named]
+        postal = sorted((code, size_rank[c.insee]) for code, cs in self._by_postal.items() for c in cs)
+        self._postal_codes = [code for code, _ in postal]
+        self._postal_ranks = [rank for _, rank in postal]
         self._departement_names = {fold(d.nom): d for d in self.departements.values()}
         # "Réunion" for "La Réunion", "Manche" is already bare: names without their article.
         for d in self.departements.values():
@@ -144,27 +155,24 @@ class Geography:
             return []
         if text[:2].isdigit() or text[:2].upper() in ("2A", "2B"):
             # People type postal codes far more than INSEE codes: those come first.
-            postal = [c for _, cs in self._postal_prefix(text) for c in cs] if text.isdigit() else []
-            postal.sort(key=lambda c: (-c.population, c.insee))
+            postal = self._largest(self._postal_codes, self._postal_ranks, text, limit) if text.isdigit() else []
             insee = self.commune(text)
             return _dedupe([*postal, *([insee] if insee else [])])[:limit]
         key = fold(text)
-        start = bisect.bisect_left(self._names, key)
-        found = []
-        for name in self._names[start:]:
-            if not name.startswith(key):
-                break
-            found.extend(self._by_name[name])
+        # The communes named exactly so come first; they open the range of names starting with `key`.
         exact = self._by_name.get(key, [])
-        ranked = sorted(found, key=lambda c: (c not in exact, -c.population, c.insee))
-        return ranked[:limit]
+        return [*exact, *self._largest(self._names, self._name_ranks, key, limit, skip=len(exact))][:limit]
+
+    def _largest(self, keys: list[str], ranks: list[int], prefix: str, limit: int, skip: int = 0) -> list[Commune]:
+        """The `limit` largest communes among those whose sorted `keys` start with `prefix` (the first `skip`
+        of them left out), each once."""
+        start = bisect.bisect_left(keys, prefix) + skip
+        end = bisect.bisect_left(keys, prefix + "\U0010ffff", lo=start)
+        return [self._by_size[rank] for rank in heapq.nsmallest(limit, set(ranks[start:end]))]
 
     def with_postal_code(self, code: str) -> list[Commune]:
         """The communes of one whole postal code (several share some)."""
         return list(self._by_postal.get(code.strip(), []))
-
-    def _postal_prefix(self, prefix: str) -> list[tuple[str, list[Commune]]]:
-        return [(code, communes) for code, communes in self._by_postal.items() if code.startswith(prefix)]
 
     def resolve_commune(self, typed: str) -> Commune:
         """The one commune meant by `typed`: an autocomplete value ("insee:63113"), a postal code of a

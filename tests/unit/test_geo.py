@@ -342,6 +342,33 @@ def test_find_communes_ranks_exact_names_then_population(geo: Geography, typed: 
     assert rest == sorted(rest, reverse=True)
 
 
+@pytest.fixture(scope="module")
+def by_size(geo: Geography) -> list[tuple[Commune, str]]:
+    """Every commune with its folded name, largest first."""
+    return [(c, fold(c.nom)) for c in sorted(geo.communes.values(), key=lambda c: (-c.population, c.insee))]
+
+
+@settings(deadline=None, max_examples=50)  # each example scans 35,000 communes
+@given(pick=st.integers(min_value=0), cut=st.integers(min_value=1, max_value=12), limit=st.integers(1, 25))
+def test_find_communes_finds_what_a_scan_of_every_commune_finds(
+    geo: Geography, by_size: list[tuple[Commune, str]], pick: int, cut: int, limit: int
+) -> None:
+    """Typed starts of real names and postal codes (« saint- » or « 13 » start thousands of communes): the
+    communes named exactly so, then those whose name starts so, largest first; for digits, the communes with a
+    postal code starting so, largest first, before the commune with that INSEE code if any."""
+    commune = by_size[pick % len(by_size)][0]
+    typed = commune.nom[:cut]
+    if typed.strip():
+        key = fold(typed)
+        exact = [c.insee for c, name in by_size if name == key]
+        starting = [c.insee for c, name in by_size if name.startswith(key) and name != key]
+        assert [c.insee for c in geo.find_communes(typed, limit)] == [*exact, *starting][:limit]
+    if commune.codes_postaux:
+        digits = commune.codes_postaux[0][:cut]
+        postal = [c.insee for c, _ in by_size if any(code.startswith(digits) for code in c.codes_postaux)]
+        assert [c.insee for c in geo.find_communes(digits, limit)][: min(limit, len(postal))] == postal[:limit]
+
+
 @pytest.mark.parametrize("limit", [1, 3, 10])
 def test_find_communes_respects_limit(geo: Geography, limit: int) -> None:
     assert len(geo.find_communes("saint", limit=limit)) == limit
