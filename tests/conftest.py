@@ -14,9 +14,6 @@ from tests.pg import Cluster, NoServer
 
 # The unit test modules whose `db` stays on SQLite: they count the steps of SQLite's virtual machine.
 SQLITE_ONLY = frozenset({"test_scheduler"})
-# The end-to-end modules also run on PostgreSQL (projects search, events and their reminders through the
-# ledger, matching, the erasure of a member's data): all of them twice would make `make test` too long.
-E2E_BOTH_ENGINES = frozenset({"test_projects", "test_events", "test_households"})
 
 _skipped_postgres: list[str] = []
 
@@ -25,7 +22,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     module = metafunc.module.__name__
     name = module.rsplit(".", 1)[-1]
     unit = "db" in metafunc.fixturenames and ".unit." in module and name not in SQLITE_ONLY
-    e2e = "sb" in metafunc.fixturenames and ".e2e." in module and name in E2E_BOTH_ENGINES
+    # Every end-to-end test on a sandbox (one server or three); the shards' test and the two processes' (which
+    # runs on both engines by itself) start their own bots.
+    e2e = ".e2e." in module and ("sb" in metafunc.fixturenames or "network" in metafunc.fixturenames)
     if unit or e2e:
         metafunc.parametrize("engine", ["sqlite", "postgresql"])
 

@@ -136,7 +136,7 @@ class ResourceStore:
     async def titles(self, typed: str, *, viewer_id: int, moderator: bool, limit: int = 25) -> list[tuple[int, str]]:
         """(id, title) of the resources this member may open whose title holds `typed`: published ones,
         their own waiting proposals, and for moderators every waiting one."""
-        visible = "statut = 'publie' OR (statut = 'en_attente' AND (? OR proposed_by = ?))"
+        visible = "statut = 'publie' OR (statut = 'en_attente' AND (? = 1 OR proposed_by = ?))"
         rows = await self.db.fetchall(
             f"SELECT id, titre FROM resources WHERE ({visible}) AND titre_cle LIKE ? ESCAPE '\\'"
             " ORDER BY statut = 'publie', titre_cle LIMIT ?",

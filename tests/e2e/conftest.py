@@ -26,18 +26,23 @@ def clock() -> ManualDateClock:
     return ManualDateClock()
 
 
+async def engine_settings(engine: str, request: pytest.FixtureRequest) -> Settings | None:
+    """The bot's settings for a fresh PostgreSQL database, or None for the sandbox's SQLite file."""
+    if engine != "postgresql":
+        return None
+    cluster: Cluster | None = request.getfixturevalue("postgres_cluster")
+    if cluster is None:
+        pytest.skip("PostgreSQL indisponible")
+    return Settings(_env_file=None, database_url=await cluster.fresh())
+
+
 @pytest.fixture
 async def sb(
     tmp_path: Path, emulator_clock: ManualClock, clock: ManualDateClock, engine: str, request: pytest.FixtureRequest
 ) -> AsyncIterator[Sandbox]:
     """Fails the test if the bot sent anything Discord would refuse or the emulator does not know."""
     emulator = Emulator(clock=emulator_clock)
-    settings = None
-    if engine == "postgresql":
-        cluster: Cluster | None = request.getfixturevalue("postgres_cluster")
-        if cluster is None:
-            pytest.skip("PostgreSQL indisponible")
-        settings = Settings(_env_file=None, database_url=await cluster.fresh())
+    settings = await engine_settings(engine, request)
     async with sandbox(
         tmp_path / "bot.sqlite3", emulator=emulator, clock=clock, with_probe=True, settings=settings
     ) as box:
@@ -53,11 +58,16 @@ async def furnished(sb: Sandbox) -> Sandbox:
 
 
 @pytest.fixture
-async def network(tmp_path: Path, emulator_clock: ManualClock, clock: ManualDateClock) -> AsyncIterator[Network]:
+async def network(
+    tmp_path: Path, emulator_clock: ManualClock, clock: ManualDateClock, engine: str, request: pytest.FixtureRequest
+) -> AsyncIterator[Network]:
     """Three servers: the furnished demo server (A, national) and B and C, which invite the bot once it
     runs. Commands are global, as on Discord without a development server."""
     emulator = Emulator(clock=emulator_clock)
-    async with sandbox(tmp_path / "bot.sqlite3", emulator=emulator, clock=clock, dev_guild=False) as box:
+    settings = await engine_settings(engine, request)
+    async with sandbox(
+        tmp_path / "bot.sqlite3", emulator=emulator, clock=clock, dev_guild=False, settings=settings
+    ) as box:
         await furnish(box)
         servers = []
         for name, tag in (("Habitat participatif AURA", "aura"), ("Habitat participatif Bretagne", "bzh")):
