@@ -77,71 +77,62 @@ class ProjectStore:
         return found[0] if found else None
 
     async def get_many(self, ids: Sequence[int]) -> list[Project]:
-        """Projects in the order of `ids` (those that exist)."""
+        """Projects in the order of `ids` (those that exist). Two queries whatever the number: a page of
+        results is read on every search, and each query is a trip to the database's thread or server."""
         if not ids:
             return []
         placeholders = marks(ids)
-        rows = await self.db.fetchall(f"SELECT * FROM projects WHERE id IN ({placeholders})", tuple(ids))
-        publics = await self._grouped(
-            f"SELECT project_id, public FROM project_publics WHERE project_id IN ({placeholders})", ids
+        # A project has at most one source and one revision waiting (both keyed by project_id).
+        rows = await self.db.fetchall(
+            "SELECT p.*, s.site AS source_site, s.entry_id AS source_entry_id, s.page_url AS source_page_url,"
+            " s.updated_at AS source_updated_at, s.retired_at AS source_retired_at, r.nom AS revision_nom,"
+            " r.code_insee AS revision_code_insee, r.etape AS revision_etape, r.proposed_by AS revision_proposed_by,"
+            " r.guild_id AS revision_guild_id, r.locale AS revision_locale"
+            " FROM projects p LEFT JOIN project_sources s ON s.project_id = p.id"
+            f" LEFT JOIN project_revisions r ON r.project_id = p.id WHERE p.id IN ({placeholders})",
+            tuple(ids),
         )
-        spaces = await self._grouped(
-            f"SELECT project_id, espace FROM project_spaces WHERE project_id IN ({placeholders})", ids
-        )
-        referents = await self._grouped(
-            f"SELECT project_id, user_id FROM project_referents WHERE project_id IN ({placeholders}) ORDER BY user_id",
-            ids,
-        )
-        revisions = {
-            row["project_id"]: row
-            for row in await self.db.fetchall(
-                f"SELECT * FROM project_revisions WHERE project_id IN ({placeholders})", tuple(ids)
-            )
-        }
-        sources = {
-            row["project_id"]: ProjectSource(
-                site=row["site"],
-                entry_id=row["entry_id"],
-                page_url=row["page_url"],
-                updated_at=row["updated_at"],
-                retired=row["retired_at"] is not None,
-            )
-            for row in await self.db.fetchall(
-                f"SELECT * FROM project_sources WHERE project_id IN ({placeholders})", tuple(ids)
-            )
-        }
-        by_id = {
-            row["id"]: self._project(
-                row,
-                publics.get(row["id"], []),
-                spaces.get(row["id"], []),
-                referents.get(row["id"], []),
-                revisions.get(row["id"]),
-                sources.get(row["id"]),
-            )
-            for row in rows
-        }
+        lists: dict[int, tuple[list[str], list[str], list[int]]] = {row["id"]: ([], [], []) for row in rows}
+        for row in await self.db.fetchall(
+            f"SELECT project_id, 0 AS list, public AS value, CAST(NULL AS BIGINT) AS user_id FROM project_publics"
+            f" WHERE project_id IN ({placeholders})"
+            f" UNION ALL SELECT project_id, 1, espace, NULL FROM project_spaces WHERE project_id IN ({placeholders})"
+            " UNION ALL SELECT project_id, 2, NULL, user_id FROM project_referents"
+            f" WHERE project_id IN ({placeholders})",
+            (*ids, *ids, *ids),
+        ):
+            publics, spaces, referents = lists[row["project_id"]]
+            if row["list"] == 0:
+                publics.append(row["value"])
+            elif row["list"] == 1:
+                spaces.append(row["value"])
+            else:
+                referents.append(row["user_id"])
+        by_id = {row["id"]: self._project(row, *lists[row["id"]]) for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 
-    async def _grouped(self, sql: str, ids: Sequence[int]) -> dict[int, list[Any]]:
-        grouped: dict[int, list[Any]] = {}
-        for row in await self.db.fetchall(sql, tuple(ids)):
-            grouped.setdefault(row[0], []).append(row[1])
-        return grouped
-
-    def _project(
-        self,
-        row: Row,
-        publics: list[str],
-        spaces: list[str],
-        referents: list[int],
-        revision: Row | None,
-        source: ProjectSource | None,
-    ) -> Project:
+    def _project(self, row: Row, publics: list[str], spaces: list[str], referents: list[int]) -> Project:
         pending = None
-        if revision is not None:
-            commune = self.geo.commune(revision["code_insee"])
-            pending = from_row(PendingRevision, revision, commune=commune.nom if commune else revision["code_insee"])
+        if row["revision_nom"] is not None:
+            commune = self.geo.commune(row["revision_code_insee"])
+            pending = PendingRevision(
+                nom=row["revision_nom"],
+                code_insee=row["revision_code_insee"],
+                commune=commune.nom if commune else row["revision_code_insee"],
+                etape=row["revision_etape"],
+                proposed_by=row["revision_proposed_by"],
+                guild_id=row["revision_guild_id"],
+                locale=row["revision_locale"],
+            )
+        source = None
+        if row["source_site"] is not None:
+            source = ProjectSource(
+                site=row["source_site"],
+                entry_id=row["source_entry_id"],
+                page_url=row["source_page_url"],
+                updated_at=row["source_updated_at"],
+                retired=row["source_retired_at"] is not None,
+            )
         return from_row(
             Project,
             row,
@@ -151,7 +142,7 @@ class ProjectStore:
             updated_at=from_db(row["updated_at"]),
             confirmed_at=from_db(row["confirmed_at"]),
             recrute_confirmed_at=from_db(row["recrute_confirmed_at"]) if row["recrute_confirmed_at"] else None,
-            referents=tuple(referents),
+            referents=tuple(sorted(referents)),
             pending=pending,
             source=source,
         )
