@@ -207,14 +207,6 @@ class OutboxStore:
         row = await self.db.fetchone("SELECT * FROM outbox WHERE id = ?", (letter_id,))
         return _letter(row) if row else None
 
-    async def due(self, now: datetime, limit: int = BATCH) -> list[Letter]:
-        rows = await self.db.fetchall(
-            "SELECT * FROM outbox WHERE status = 'pending' AND due_at <= ?"
-            " AND (claimed_at IS NULL OR claimed_at < ?) ORDER BY due_at, id LIMIT ?",
-            (to_db(now), to_db(now - LEASE), limit),
-        )
-        return [_letter(row) for row in rows]
-
     async def next_due(self) -> datetime | None:
         """The soonest moment a row may be taken: its due time, or the end of a claim's lease (a claim
         left by a crash must not make the scheduler spin until it expires)."""

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import to_db
 from bot.config import Settings
 from bot.notify import Delivery, NotSent, Outgoing, Sent
+from bot.outbox import LEASE, Letter, OutboxStore
 
 
 class ManualClock:
@@ -106,3 +108,13 @@ def without_settings(monkeypatch: pytest.MonkeyPatch, folder: Path, database: Pa
         monkeypatch.delenv(name.upper(), raising=False)
     if database is not None:
         monkeypatch.setenv("DATABASE_PATH", str(database))
+
+
+async def due_letters(store: OutboxStore, now: datetime) -> list[Letter]:
+    """The ledger's rows a delivery round would take at `now`, read without claiming them."""
+    rows = await store.db.fetchall(
+        "SELECT id FROM outbox WHERE status = 'pending' AND due_at <= ? AND (claimed_at IS NULL OR claimed_at < ?)"
+        " ORDER BY due_at, id",
+        (to_db(now), to_db(now - LEASE)),
+    )
+    return [letter for row in rows if (letter := await store.get(row["id"])) is not None]

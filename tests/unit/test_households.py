@@ -47,7 +47,7 @@ from bot.notify import Delivery
 from bot.outbox import FIRST_RETRY, Status, subject
 from bot.projects.models import ProjectDraft
 from bot.vocabulary import Etape, EtapeRejointe, FormeJuridique, Horizon, Statut
-from tests.support import ManualDateClock, RecordingNotifier
+from tests.support import ManualDateClock, RecordingNotifier, due_letters
 
 FOYER = IntroductionKind.foyer
 GUILD = 1
@@ -567,7 +567,7 @@ async def test_each_kind_is_retried_after_a_server_error_and_sent_once(
     core: Core, clock: ManualDateClock, notifier: RecordingNotifier, kind: str
 ) -> None:
     recipient = await KINDS[kind](core, clock, notifier)
-    [letter] = [row for row in await core.outbox.store.due(clock.now) if row.kind == kind]
+    [letter] = [row for row in await due_letters(core.outbox.store, clock.now) if row.kind == kind]
     assert letter.recipient_id == recipient
     notifier.answer = Delivery.FAILED
     await core.outbox.run_due()
@@ -586,7 +586,7 @@ async def test_each_kind_to_closed_dms_is_undeliverable_with_its_reason(
     core: Core, clock: ManualDateClock, notifier: RecordingNotifier, kind: str
 ) -> None:
     await KINDS[kind](core, clock, notifier)
-    [letter] = [row for row in await core.outbox.store.due(clock.now) if row.kind == kind]
+    [letter] = [row for row in await due_letters(core.outbox.store, clock.now) if row.kind == kind]
     notifier.answer = Delivery.CLOSED
     await core.outbox.run_due()
     settled = await core.outbox.store.get(letter.id)

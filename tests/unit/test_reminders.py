@@ -22,7 +22,7 @@ from bot.notify import Delivery, Outgoing
 from bot.outbox import FIRST_RETRY, LEASE, MAX_ATTEMPTS, Kind, Letter, Status, Target
 from bot.recurrence import Frequency
 from bot.vocabulary import EventKind
-from tests.support import ManualDateClock, RecordingNotifier
+from tests.support import ManualDateClock, RecordingNotifier, due_letters
 
 PARIS = ZoneInfo("Europe/Paris")
 START = datetime(2027, 4, 10, 12, 0, tzinfo=UTC)  # Saturday 14:00 in Paris
@@ -178,7 +178,7 @@ async def test_a_claim_is_exclusive_and_a_crashed_one_is_retaken_with_the_same_n
 ) -> None:
     await registered(core)
     clock.now = START - timedelta(days=7)
-    [due] = await core.outbox.store.due(clock())
+    [due] = await due_letters(core.outbox.store, clock())
     assert [letter.id for letter in await core.outbox.store.take(clock())] == [due.id]
     assert await core.outbox.store.take(clock()) == []  # another worker cannot take it
     assert await core.scheduler.run_due() == 0  # claimed rows are not due for anyone else
