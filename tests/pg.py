@@ -23,6 +23,8 @@ import asyncpg
 from bot.postgres import PostgresDatabase
 
 TEMPLATE = "habitat_template"
+PREFIX = "habitat-pg-"
+OWNER = "owner"  # in a cluster's folder: the process id of the test session that started it
 
 
 class NoServer(Exception):
@@ -37,6 +39,22 @@ def _bindir() -> Path:
     if not versions:
         raise NoServer("PostgreSQL n'est pas installé (paquet Debian postgresql)")
     return versions[-1].parent
+
+
+def _stop_orphans(bindir: Path, as_user: list[str]) -> None:
+    """Stop the clusters of test sessions killed before they could (a normal end stops its own); those of
+    sessions still running, here or in other workers, are left alone."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        try:
+            owner = int((folder / OWNER).read_text())
+        except (OSError, ValueError):
+            continue  # being set up, or not ours to judge
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            Cluster(folder, 0, bindir, as_user).stop()
+        except PermissionError:
+            pass  # alive, another user's
 
 
 def _free_port() -> int:
@@ -65,11 +83,12 @@ class Cluster:
     @classmethod
     def start(cls) -> Cluster:
         bindir = _bindir()
-        folder = Path(tempfile.mkdtemp(prefix="habitat-pg-"))
-        as_user: list[str] = []
-        if os.geteuid() == 0:
+        as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        _stop_orphans(bindir, as_user)
+        folder = Path(tempfile.mkdtemp(prefix=PREFIX))
+        (folder / OWNER).write_text(str(os.getpid()))
+        if as_user:
             shutil.chown(folder, "postgres")
-            as_user = ["runuser", "-u", "postgres", "--"]
         cluster = cls(folder, _free_port(), bindir, as_user)
         try:
             cluster._run(
