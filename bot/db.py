@@ -21,9 +21,10 @@ import contextvars
 import dataclasses
 import logging
 import re
+import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence, Sized
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -46,6 +47,11 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 Params = Sequence[Any] | dict[str, Any]
 Model = TypeVar("Model")
+
+
+class Duplicate(Exception):
+    """A row would repeat another's unique key: on PostgreSQL two members may both pass a store's check
+    before either writes. The same error on every engine, for the store to say it in words."""
 
 
 class Row(Protocol):
@@ -312,6 +318,17 @@ def open_database(settings: Settings, *, clock: Clock = utc_now) -> Database:
 
 # ---------------------------------------------------------------------- SQLite
 
+
+@contextmanager
+def _duplicates() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        if not str(exc).startswith("UNIQUE constraint failed"):
+            raise
+        raise Duplicate(str(exc)) from exc
+
+
 _holder: contextvars.ContextVar[SqliteDatabase | None] = contextvars.ContextVar("db_holder", default=None)
 
 
@@ -393,12 +410,14 @@ class SqliteDatabase(Database):
     @asynccontextmanager
     async def _use(self) -> AsyncIterator[aiosqlite.Connection]:
         if _holder.get() is self:
-            yield self.conn
+            with _duplicates():
+                yield self.conn
             return
         async with self._lock:
             token = _holder.set(self)
             try:
-                yield self.conn
+                with _duplicates():
+                    yield self.conn
             finally:
                 _holder.reset(token)
 

@@ -24,6 +24,7 @@ from bot.db import (
     MIGRATIONS_DIR,
     Database,
     Dialect,
+    Duplicate,
     MigrationError,
     Params,
     Row,
@@ -155,11 +156,14 @@ class PostgresDatabase(Database):
     @asynccontextmanager
     async def _use(self) -> AsyncIterator[asyncpg.Connection]:
         held = _held.get()
-        if held is not None and held[0] is self:
-            yield held[1]
-            return
-        async with self.pool.acquire() as conn:
-            yield conn
+        try:
+            if held is not None and held[0] is self:
+                yield held[1]
+                return
+            async with self.pool.acquire() as conn:
+                yield conn
+        except asyncpg.UniqueViolationError as exc:
+            raise Duplicate(str(exc)) from exc
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import from_db, to_db
-from bot.db import Database, Row, Where, from_row, marks
+from bot.db import Database, Duplicate, Row, Where, from_row, marks
 from bot.errors import UserError
 from bot.geo import Commune, Geography, bounding_box, distance_km
 from bot.projects.models import (
@@ -222,6 +222,10 @@ class ProjectStore:
 
     # ----------------------------------------------------------------- writing
 
+    def _taken(self, draft: ProjectDraft) -> UserError:
+        commune = self._commune(draft.code_insee)
+        return UserError("Un projet « {nom} » existe déjà à {commune}.", nom=draft.nom, commune=commune.nom)
+
     def _commune(self, insee: str) -> Commune:
         commune = self.geo.commune(insee)
         if commune is None:
@@ -254,11 +258,13 @@ class ProjectStore:
             (fold(draft.nom), draft.code_insee),
         )
         if duplicate is not None:
-            commune = self._commune(draft.code_insee)
-            raise UserError("Un projet « {nom} » existe déjà à {commune}.", nom=draft.nom, commune=commune.nom)
-        project_id = await self._insert_row(
-            draft, statut=statut, proposer_id=proposer_id, guild_id=guild_id, locale=locale
-        )
+            raise self._taken(draft)
+        try:
+            project_id = await self._insert_row(
+                draft, statut=statut, proposer_id=proposer_id, guild_id=guild_id, locale=locale
+            )
+        except Duplicate:  # written by another member since the check (PostgreSQL runs both at once)
+            raise self._taken(draft) from None
         await self._replace_lists([(project_id, draft)])
         return project_id
 
@@ -352,9 +358,11 @@ class ProjectStore:
             (fold(draft.nom), draft.code_insee, project_id),
         )
         if clash is not None:
-            commune = self._commune(draft.code_insee)
-            raise UserError("Un projet « {nom} » existe déjà à {commune}.", nom=draft.nom, commune=commune.nom)
-        await self._update_row(project_id, draft, current)
+            raise self._taken(draft)
+        try:
+            await self._update_row(project_id, draft, current)
+        except Duplicate:
+            raise self._taken(draft) from None
         await self._replace_lists([(project_id, draft)])
 
     async def _update_row(self, project_id: int, draft: ProjectDraft, current: Project) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.clock import from_db, to_db
-from bot.db import Database, Row, Where, from_row, marks
+from bot.db import Database, Duplicate, Row, Where, from_row, marks
 from bot.errors import UserError
 from bot.projects.models import ImportReport
 from bot.resources.models import (
@@ -171,9 +171,13 @@ class ResourceStore:
         locale: str,
     ) -> Resource:
         """A new resource waiting for a moderator, with its file (in the caller's transaction)."""
+        taken = UserError("Une ressource s'appelle déjà « {titre} » : choisissez un autre titre.", titre=draft.titre)
         if await self.by_title(draft.titre) is not None:
-            raise UserError("Une ressource s'appelle déjà « {titre} » : choisissez un autre titre.", titre=draft.titre)
-        resource_id = await self._insert(draft, ResourceStatus.en_attente, proposer_id, guild_id, locale)
+            raise taken
+        try:
+            resource_id = await self._insert(draft, ResourceStatus.en_attente, proposer_id, guild_id, locale)
+        except Duplicate:  # proposed by another member since the check (PostgreSQL runs both at once)
+            raise taken from None
         if file is not None:
             await self.db.execute(
                 "INSERT INTO resource_files (resource_id, filename, content_type, size, data) VALUES (?, ?, ?, ?, ?)",

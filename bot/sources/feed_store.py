@@ -3,14 +3,13 @@ feed brought (rows of `events` keyed by `source_uid`)."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel
 
 from bot.clock import from_db, to_db
-from bot.db import Database, Row, from_row, marks
+from bot.db import Database, Duplicate, Row, from_row, marks
 from bot.errors import UserError
 from bot.geo import Commune
 from bot.sources.feeds import FeedItem
@@ -72,7 +71,7 @@ class FeedStore:
                 (guild_id, url, name, region, int(announce), int(signup), subscriber_id, locale,
                  to_db(self.db.clock())),
             )  # fmt: skip
-        except sqlite3.IntegrityError:
+        except Duplicate:
             raise UserError("Ce serveur est déjà abonné à l'agenda « {adresse} ».", adresse=url) from None
         return await self.must_get(feed_id)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import MIGRATIONS_DIR, Database, MigrationError, SqliteDatabase, discover_migrations
+from bot.db import MIGRATIONS_DIR, Database, Duplicate, MigrationError, SqliteDatabase, discover_migrations
 
 
 async def tables(db: Database) -> set[str]:
@@ -168,3 +168,15 @@ async def test_a_backup_is_one_file_with_everything(tmp_path: Path) -> None:
         assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
         assert copy.execute("SELECT guild_id FROM guild_settings").fetchall() == [(42,)]
         assert copy.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == version
+
+
+async def test_a_repeated_unique_key_is_the_same_error_on_every_engine(db: Database) -> None:
+    insert = "INSERT INTO guild_settings (guild_id, updated_at) VALUES (1, 'x')"
+    await db.execute(insert)
+    with pytest.raises(Duplicate):
+        await db.execute(insert)
+    with pytest.raises(Duplicate):  # inside a transaction too, which it undoes
+        async with db.transaction():
+            await db.execute("INSERT INTO guild_settings (guild_id, updated_at) VALUES (2, 'x')")
+            await db.execute(insert)
+    assert [row["guild_id"] for row in await db.fetchall("SELECT guild_id FROM guild_settings")] == [1]

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from bot.core import Core
 from bot.db import Database, SqliteDatabase
+from bot.errors import UserError
 from bot.events.models import EventFilters, EventStatus
 from bot.geo import geography
 from bot.ics import to_ics
@@ -405,3 +406,10 @@ async def test_the_events_rebuilt_by_migration_0012_keep_their_registrations(tmp
         row = await db.fetchone("SELECT COUNT(*) FROM registrations r JOIN events e ON e.id = r.event_id")
         assert row is not None and row[0] == 1
         assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
+
+
+async def test_the_same_agenda_twice_is_refused_in_words(core: Core, feeds: FeedService, site: FeedSite) -> None:
+    await subscribe(feeds, site.url("auvergne.ics"))
+    with pytest.raises(UserError, match="déjà abonné"):
+        await subscribe(feeds, site.url("auvergne.ics"), name="Encore")
+    assert [feed.name for feed in await feeds.store.of_guild(GUILD)] == ["Habitat Auvergne"]

@@ -771,3 +771,15 @@ async def test_migration_0009_moves_unsent_questions_to_the_ledger(tmp_path: Pat
 
 async def test_verdicts_and_cards_are_kinds_of_the_ledger(core: Core) -> None:
     assert {MODERATION, VERDICT, QUESTION} <= set(core.outbox.kinds)
+
+
+async def test_two_members_proposing_the_same_project_at_once_get_one_record_and_words(store: ProjectStore) -> None:
+    """PostgreSQL runs both proposals at once: both may pass the check before either writes."""
+    outcomes = await asyncio.gather(
+        *(store.propose(draft("Les Tilleuls"), proposer_id=proposer, guild_id=1, locale="fr") for proposer in (7, 8)),
+        return_exceptions=True,
+    )
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(refused) == 1 and isinstance(refused[0], UserError)
+    assert "existe déjà" in refused[0].message
+    assert len(await store.db.fetchall("SELECT id FROM projects")) == 1
