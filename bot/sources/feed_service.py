@@ -376,15 +376,14 @@ class FeedService:
 
     async def run_due(self) -> int:
         """Start reading the feeds whose time has come, beside the scheduler's round (which keeps
-        delivering); each is marked first, so a feed that fails is tried again at the next interval."""
+        delivering); each is marked first, so a feed that fails is tried again at the next interval, and
+        a feed another process's round has just marked is left to it (one read, one report)."""
         if self.running.busy:
             return 0
-        due = await self.store.due(self.clock() - INTERVAL)
-        if not due:
-            return 0
-        for feed in due:
-            await self.store.attempted(feed.id, self.clock())
-        self.running.start(self._read_each(due))
+        before = self.clock() - INTERVAL
+        due = [feed for feed in await self.store.due(before) if await self.store.attempt(feed.id, self.clock(), before)]
+        if due:
+            self.running.start(self._read_each(due))
         return 0
 
     async def _read_each(self, feeds: Sequence[Feed]) -> None:

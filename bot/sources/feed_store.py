@@ -108,9 +108,14 @@ class FeedStore:
         )
         return [_feed(row) for row in rows]
 
-    async def attempted(self, feed_id: int, now: datetime) -> None:
-        """A read starts: the next is due an interval later, whatever it finds."""
-        await self.db.execute("UPDATE feeds SET last_read_at = ? WHERE id = ?", (to_db(now), feed_id))
+    async def attempt(self, feed_id: int, now: datetime, before: datetime) -> bool:
+        """A read starts, unless another process's round started it since `due` was read: True when this
+        one is to read it. The next read is due an interval later, whatever this one finds."""
+        changed = await self.db.update(
+            "UPDATE feeds SET last_read_at = ? WHERE id = ? AND (last_read_at IS NULL OR last_read_at <= ?)",
+            (to_db(now), feed_id, to_db(before)),
+        )
+        return changed == 1
 
     async def read_ok(
         self, feed_id: int, now: datetime, *, etag: str | None, last_modified: str | None, found: int | None

@@ -5,6 +5,7 @@ and removals, one event for one UID across feeds, and broken feeds reported once
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +18,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core import Core
+from bot.config import Settings
+from bot.core import Core, build_core
 from bot.db import Database, SqliteDatabase
 from bot.errors import UserError
 from bot.events.models import EventFilters, EventStatus
@@ -413,3 +415,14 @@ async def test_the_same_agenda_twice_is_refused_in_words(core: Core, feeds: Feed
     with pytest.raises(UserError, match="déjà abonné"):
         await subscribe(feeds, site.url("auvergne.ics"), name="Encore")
     assert [feed.name for feed in await feeds.store.of_guild(GUILD)] == ["Habitat Auvergne"]
+
+
+async def test_two_processes_rounds_read_a_due_feed_once(
+    core: Core, feeds: FeedService, site: FeedSite, clock: ManualDateClock, notifier: RecordingNotifier
+) -> None:
+    await subscribe(feeds, site.url("auvergne.ics"))
+    other = build_core(Settings(_env_file=None), db=core.db, clock=clock, notifier=notifier).feeds
+    clock.advance(minutes=31)
+    await asyncio.gather(feeds.run_due(), other.run_due())
+    await asyncio.gather(feeds.running.idle(), other.running.idle())
+    assert site.requests == ["auvergne.ics", "auvergne.ics"]  # the subscription's read, then one round's
