@@ -56,8 +56,8 @@ STOPWORDS = frozenset(
 )
 
 
-def _stripped(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+def _stripped(char: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
 
 
 class _Stripped(dict[int, str]):
