@@ -160,6 +160,13 @@ class Dialect(ABC):
         (named `alias` in the query; its key is `id`); None when no word is left to search."""
 
     @abstractmethod
+    def index_entries(
+        self, index: str, rows: Sequence[tuple[int, Sequence[str | None]]]
+    ) -> tuple[str, list[Any]] | None:
+        """The statement and its parameters writing into the full-text `index` the entries of these rows (each
+        its id and the parts of its text), over those they had; None where the engine's triggers keep `index`."""
+
+    @abstractmethod
     def in_box(self, table: str, alias: str, index: str | None) -> str:
         """The condition that a row of `table` (named `alias`, with `lat` and `lon` columns indexed
         together) lies in a box, whose four parameters are its least and greatest latitude, then
@@ -182,6 +189,18 @@ class SqliteDialect(Dialect):
             rank=f"bm25({index})",
             among=f"{alias}.id IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)",
             among_params=(query,),
+        )
+
+    def index_entries(
+        self, index: str, rows: Sequence[tuple[int, Sequence[str | None]]]
+    ) -> tuple[str, list[Any]] | None:
+        # The stems are worked out here, once per row, as the triggers of the indexes that have them do
+        # through fts_fr(); FTS5 replaces the entry a row already had.
+        if not rows:
+            return None
+        return (
+            f"INSERT OR REPLACE INTO {index} (rowid, body) VALUES {', '.join(['(?, ?)'] * len(rows))}",
+            [value for row_id, parts in rows for value in (row_id, stemmed(*parts))],
         )
 
     def in_box(self, table: str, alias: str, index: str | None) -> str:
@@ -363,7 +382,7 @@ class SqliteDatabase(Database):
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA synchronous = NORMAL")
-            # The full-text triggers call this, so every connection that writes must know it.
+            # The full-text triggers of ads and resources call this, so every connection that writes must know it.
             await conn.create_function("fts_fr", -1, stemmed, deterministic=True)
         except BaseException:
             # Not a database, or read-only: close it, or its thread keeps the process alive.

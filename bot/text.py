@@ -60,8 +60,19 @@ def _stripped(char: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
 
 
-# Latin letters with accents, the bulk of French text, stripped by one table lookup each.
-_LATIN = str.maketrans({chr(code): _stripped(chr(code)) for code in range(0xC0, 0x250)})
+class _Stripped(dict[int, str]):
+    """Each character without its accents, as `str.translate` asks for it, worked out the first time it is seen:
+    French text is rarely all ASCII (’ « » œ €), and normalising the whole of it cost ~70 µs for a
+    description. Kept for the Basic Multilingual Plane only, so that odd input cannot grow it without end."""
+
+    def __missing__(self, code: int) -> str:
+        stripped = _stripped(chr(code))
+        if code < 0x10000:
+            self[code] = stripped
+        return stripped
+
+
+_STRIPPED = _Stripped()
 
 
 def typed_id(typed: str) -> int | None:
@@ -73,8 +84,9 @@ def typed_id(typed: str) -> int | None:
 
 
 def strip_accents(text: str) -> str:
-    text = text.translate(_LATIN)
-    return text if text.isascii() else _stripped(text)
+    # Character by character as the whole text would be: NFKD decomposes each alone, and only reorders the
+    # combining marks, which are dropped.
+    return text.translate(_STRIPPED)
 
 
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
@@ -83,12 +95,14 @@ _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 def fold(text: str) -> str:
     """Case, accents, ligatures, hyphens, apostrophes and "St"/"Ste" folded away: "St-Étienne" → "saint etienne"."""
     words = _SEPARATORS.split(strip_accents(text).casefold().translate(_LIGATURES))
-    return " ".join(ABBREVIATIONS.get(word, word) for word in words if word)
+    return " ".join([ABBREVIATIONS.get(word, word) for word in words if word])
 
 
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
-    return str(_stemmer.stemWord(word))
+    # The French rules change letters only: a number is its own stem, and each new one would cost a call of
+    # the pure-Python stemmer (~50 µs), as many as the numbered records of an import.
+    return word if word.isdigit() else str(_stemmer.stemWord(word))
 
 
 def search_words(text: str) -> list[str]:
@@ -103,7 +117,7 @@ def stems(text: str) -> list[str]:
 
 def stemmed(*parts: str | None) -> str:
     """The text that the full-text index holds for these parts."""
-    return " ".join(stem for part in parts if part for stem in stems(part))
+    return " ".join([stem for part in parts if part for stem in stems(part)])
 
 
 def fts_query(text: str) -> str | None:

@@ -122,10 +122,17 @@ class Cluster:
 
     async def fresh(self) -> str:
         """A new database holding the latest schema; its URL."""
+        return await self._create(TEMPLATE)
+
+    async def empty(self) -> str:
+        """A new database holding no schema, for a test that migrates it one step at a time; its URL."""
+        return await self._create("template0")
+
+    async def _create(self, template: str) -> str:
         name = f"test_{os.getpid()}_{next(self._names)}"
         conn = await asyncpg.connect(self.url("postgres"))
         try:
-            await conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+            await conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
         finally:
             await conn.close()
         return self.url(name)

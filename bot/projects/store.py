@@ -5,7 +5,7 @@ stage waits again, while the other fields change at once."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -260,29 +260,29 @@ class ProjectStore:
         if duplicate is not None:
             raise self._taken(draft)
         try:
-            project_id = await self._insert_row(
-                draft, statut=statut, proposer_id=proposer_id, guild_id=guild_id, locale=locale
+            [project_id] = await self._insert_rows(
+                [draft], statut=statut, proposer_id=proposer_id, guild_id=guild_id, locale=locale
             )
         except Duplicate:  # written by another member since the check (PostgreSQL runs both at once)
             raise self._taken(draft) from None
-        await self._replace_lists([(project_id, draft)])
+        await self._add_lists([(project_id, draft)])
         return project_id
 
-    async def _insert_row(
+    async def _insert_rows(
         self,
-        draft: ProjectDraft,
+        drafts: Sequence[ProjectDraft],
         *,
         statut: ProjectStatus,
         proposer_id: int | None = None,
         guild_id: int | None = None,
         locale: str = "fr",
-    ) -> int:
-        commune = self._commune(draft.code_insee)
+    ) -> list[int]:
+        """The new records of these drafts (one per key), in one statement; their ids, in the drafts' order."""
+        if not drafts:
+            return []
         now = to_db(self.db.clock())
-        return await self.db.insert(
-            f"INSERT INTO projects ({RECORD_COLUMNS}, statut, guild_id,"
-            " proposed_by, locale, created_at, updated_at, confirmed_at, recrute_confirmed_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        communes = [self._commune(draft.code_insee) for draft in drafts]
+        rows = [
             (
                 *_record_values(draft, commune),
                 statut.value,
@@ -293,8 +293,31 @@ class ProjectStore:
                 now,
                 now,
                 now if draft.recrute else None,
-            ),
+            )
+            for draft, commune in zip(drafts, communes, strict=True)
+        ]
+        returned = await self.db.fetchall(
+            f"INSERT INTO projects ({RECORD_COLUMNS}, statut, guild_id,"
+            " proposed_by, locale, created_at, updated_at, confirmed_at, recrute_confirmed_at)"
+            f" VALUES {', '.join([f'({marks(rows[0])})'] * len(rows))} RETURNING id",
+            [value for row in rows for value in row],
         )
+        # Both engines number new rows in the order of VALUES (SQLite one past the greatest id, PostgreSQL from
+        # its sequence), while RETURNING lists them in no promised order. Not by key: PostgreSQL's text drops
+        # a NUL character, so a name may come back other than it was sent.
+        ids = sorted(row["id"] for row in returned)
+        await self._index(list(zip(ids, drafts, communes, strict=True)))
+        return ids
+
+    async def _index(self, records: Sequence[tuple[int, ProjectDraft, Commune]]) -> None:
+        """The full-text entries of these records (name, commune, description), where the engine leaves them to
+        the store (migration 0021)."""
+        statement = self.db.dialect.index_entries(
+            "project_fts",
+            [(project_id, (draft.nom, commune.nom, draft.description)) for project_id, draft, commune in records],
+        )
+        if statement is not None:
+            await self.db.execute(*statement)
 
     async def _replace_lists(self, written: Sequence[tuple[int, ProjectDraft]]) -> None:
         """The publics and shared spaces of these projects, as their drafts say."""
@@ -303,14 +326,22 @@ class ProjectStore:
         ids = [project_id for project_id, _ in written]
         await self.db.execute(f"DELETE FROM project_publics WHERE project_id IN ({marks(ids)})", ids)
         await self.db.execute(f"DELETE FROM project_spaces WHERE project_id IN ({marks(ids)})", ids)
-        await self.db.execute_many(
-            "INSERT INTO project_publics (project_id, public) VALUES (?, ?)",
-            [(project_id, p.value) for project_id, draft in written for p in sorted(draft.publics)],
-        )
-        await self.db.execute_many(
-            "INSERT INTO project_spaces (project_id, espace) VALUES (?, ?)",
-            [(project_id, e.value) for project_id, draft in written for e in sorted(draft.espaces_partages)],
-        )
+        await self._add_lists(written)
+
+    async def _add_lists(self, written: Sequence[tuple[int, ProjectDraft]]) -> None:
+        """The publics and shared spaces of these projects, which hold none yet: a statement for each list."""
+        for sql, rows in (
+            (
+                "INSERT INTO project_publics (project_id, public) VALUES ",
+                [(project_id, p.value) for project_id, draft in written for p in sorted(draft.publics)],
+            ),
+            (
+                "INSERT INTO project_spaces (project_id, espace) VALUES ",
+                [(project_id, e.value) for project_id, draft in written for e in sorted(draft.espaces_partages)],
+            ),
+        ):
+            if rows:
+                await self.db.execute(sql + ", ".join(["(?, ?)"] * len(rows)), [value for row in rows for value in row])
 
     async def must_get(self, project_id: int) -> Project:
         project = await self.get(project_id)
@@ -382,6 +413,7 @@ class ProjectStore:
                 project_id,
             ),
         )
+        await self._index([(project_id, draft, commune)])
 
     async def publish(self, project_id: int) -> Project:
         """A moderator publishes a new project, or applies the pending change of a published one."""
@@ -430,33 +462,40 @@ class ProjectStore:
         the same rows twice changes nothing. (Drafts come checked, one per key.)"""
         report = ImportReport()
         async with self.db.transaction():
-            known = await self._ids_by_key(drafts)
+            keys = [(fold(draft.nom), draft.code_insee) for draft in drafts]
+            known = await self._ids_by_key(keys)
             current = {project.id: project for project in await self.get_many(list(known.values()))}
-            written: list[tuple[int, ProjectDraft]] = []
-            for draft in drafts:
-                project_id = known.get((fold(draft.nom), draft.code_insee))
+            new: list[ProjectDraft] = []
+            changed: list[tuple[int, ProjectDraft]] = []
+            for draft, key in zip(drafts, keys, strict=True):
+                project_id = known.get(key)
                 if project_id is None:
-                    project_id = await self._insert_row(draft, statut=ProjectStatus.publie)
-                    report.created += 1
+                    new.append(draft)
                 elif current[project_id].draft == draft:
                     report.unchanged += 1
-                    continue
                 else:
-                    await self._update_row(project_id, draft, current[project_id])
-                    report.updated += 1
-                written.append((project_id, draft))
-            await self._replace_lists(written)
+                    changed.append((project_id, draft))
+            for project_id, draft in changed:
+                await self._update_row(project_id, draft, current[project_id])
+            await self._replace_lists(changed)
+            created = await self._insert_rows(new, statut=ProjectStatus.publie)
+            await self._add_lists(list(zip(created, new, strict=True)))
+            report.created, report.updated = len(created), len(changed)
         return report
 
-    async def _ids_by_key(self, drafts: Sequence[ProjectDraft]) -> dict[tuple[str, str], int]:
-        """The projects already known under these drafts' keys (folded name, commune)."""
-        names = sorted({fold(draft.nom) for draft in drafts})
-        if not names:
+    async def _ids_by_key(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """The projects already known under these keys (folded name, commune)."""
+        if not keys:
             return {}
+        # A lookup per key, by the unique index: PostgreSQL keeps the plan it made while the table was small,
+        # and `nom_cle IN (…)` then stays a scan of the whole table, comparing each row with every name.
         rows = await self.db.fetchall(
-            f"SELECT id, nom_cle, code_insee FROM projects WHERE nom_cle IN ({marks(names)})", names
+            "SELECT k.column1 AS nom_cle, k.column2 AS code_insee,"
+            " (SELECT p.id FROM projects p WHERE p.nom_cle = k.column1 AND p.code_insee = k.column2) AS id"
+            f" FROM (VALUES {', '.join(['(?, ?)'] * len(keys))}) AS k",
+            [value for key in keys for value in key],
         )
-        return {(row["nom_cle"], row["code_insee"]): row["id"] for row in rows}
+        return {(row["nom_cle"], row["code_insee"]): row["id"] for row in rows if row["id"] is not None}
 
     async def published_ids(self) -> list[int]:
         """Every published project, in the export's order (by name, then commune)."""
@@ -481,7 +520,7 @@ class ProjectStore:
     async def unsourced_by_key(self, drafts: Sequence[ProjectDraft]) -> dict[tuple[str, str], int | None]:
         """Records already known under these drafts' keys (folded name, commune): their id when no source
         feeds them yet (a sync may adopt them), None when another entry already does."""
-        known = await self._ids_by_key(drafts)
+        known = await self._ids_by_key({(fold(draft.nom), draft.code_insee) for draft in drafts})
         if not known:
             return {}
         ids = list(known.values())
@@ -491,8 +530,8 @@ class ProjectStore:
 
     async def add_sourced(self, draft: ProjectDraft, source: ProjectSource) -> int:
         """A published record for a new entry of the national database (in the caller's transaction)."""
-        project_id = await self._insert_row(draft, statut=ProjectStatus.publie)
-        await self._replace_lists([(project_id, draft)])
+        [project_id] = await self._insert_rows([draft], statut=ProjectStatus.publie)
+        await self._add_lists([(project_id, draft)])
         await self._link(project_id, source, source_fingerprint(draft))
         return project_id
 

@@ -17,18 +17,20 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from bot.core import Core
-from bot.db import MIGRATIONS_DIR, SqliteDatabase
+from bot.db import MIGRATIONS_DIR, Database, SqliteDatabase
 from bot.errors import UserError, invalid
 from bot.geo import Geography, bounding_box, distance_km, geography
 from bot.i18n import explain, gettext
 from bot.notify import Delivery
 from bot.outbox import Status
+from bot.postgres import PG_MIGRATIONS_DIR, PostgresDatabase
 from bot.projects.csvfile import CSV_HEADER, ImportError_, parse_csv
 from bot.projects.models import SEARCH_LIMIT, Project, ProjectDraft, ProjectStatus, SearchFilters, SearchHit
 from bot.projects.service import IMPORT_BATCH, MODERATION, QUESTION, QUESTION_BATCH, VERDICT, ProjectService
 from bot.projects.store import ProjectStore
 from bot.text import fts_query
 from bot.vocabulary import EspacePartage, Etape, FormeJuridique, Initiative, Public
+from tests.pg import Cluster
 from tests.support import ManualDateClock, RecordingNotifier
 
 CLERMONT, THIERS, RIOM, LYON, MONTREUIL = "63113", "63430", "63300", "69123", "93048"
@@ -204,6 +206,48 @@ async def test_index_follows_updates_and_deletes(store: ProjectStore) -> None:
     assert await store.db.fetchall("SELECT * FROM project_fts") == []
 
 
+async def scores(store: ProjectStore, texte: str) -> dict[str, float]:
+    """The relevance to `texte` of each project it finds, by commune, as the search ranks them."""
+    text = store.db.dialect.text_match("project_fts", "projects", "p", texte)
+    assert text is not None
+    rows = await store.db.fetchall(
+        f"SELECT p.commune, {text.rank} AS score FROM {text.source} WHERE {text.condition}",
+        (*text.source_params, *text.condition_params),
+    )
+    return {row["commune"]: round(row["score"], 6) for row in rows}
+
+
+ETANGS = "Les Étangs"
+ETANGS_TEXT = "Une coopérative d'habitants : écoquartier, jardins et ateliers partagés à St-Étienne"
+ETANGS_SEARCHES = ("etang", "COOPÉRATIVES habitant", "écoquartiers jardin", "saint etienne", "atelier partage")
+
+
+async def test_an_imported_project_is_found_as_one_proposed_by_a_member(store: ProjectStore) -> None:
+    """An import writes the full-text entries of a batch at once, a proposal its own: the same words find
+    both, ranked alike."""
+    proposed = await store.propose(
+        draft(ETANGS, THIERS, description=ETANGS_TEXT), proposer_id=7, guild_id=1, locale="fr"
+    )
+    await store.publish(proposed.id)
+    await store.import_drafts([draft(ETANGS, RIOM, description=ETANGS_TEXT), draft("Le Pré", LYON)])
+    for texte in ETANGS_SEARCHES:
+        ranked = await scores(store, texte)
+        assert set(ranked) == {"Thiers", "Riom"}, texte
+        assert ranked["Thiers"] == ranked["Riom"], texte
+    assert await found(store, texte="riom") == [ETANGS]
+    assert await found(store, texte="pré lyon") == ["Le Pré"]
+
+
+async def test_an_import_that_changes_a_record_changes_what_finds_it(store: ProjectStore) -> None:
+    await store.import_drafts([draft(ETANGS, RIOM, description="un verger"), draft("Le Pré", LYON)])
+    report = await store.import_drafts(
+        [draft(ETANGS, RIOM, description=ETANGS_TEXT), draft("Le Pré", LYON, description="un verger")]
+    )
+    assert (report.created, report.updated, report.unchanged) == (0, 2, 0)
+    assert await found(store, texte="verger") == ["Le Pré"]
+    assert await found(store, texte="écoquartier") == [ETANGS]
+
+
 async def former_search(store: ProjectStore, filters: SearchFilters) -> list[SearchHit]:
     """The radius search as it was before the box came from the (lat, lon) index: checked on each row of
     the full-text match once joined to its project."""
@@ -324,14 +368,18 @@ async def test_import_then_export_round_trips(service: ProjectService, geo: Geog
     assert one == 1 and "Le Hameau" in only_thiers and "Hirondelles" not in only_thiers
 
 
-async def test_importing_twice_changes_nothing(service: ProjectService, clock: ManualDateClock) -> None:
+async def test_importing_twice_changes_nothing(
+    service: ProjectService, store: ProjectStore, clock: ManualDateClock
+) -> None:
     await service.import_csv(GOOD_CSV)
     before = await service.db.fetchall("SELECT * FROM projects ORDER BY id")
+    ranked = await scores(store, "jardin")
     clock.advance(days=3)
     report = await service.import_csv(GOOD_CSV)
     assert (report.created, report.updated, report.unchanged) == (0, 0, 2)
     after = await service.db.fetchall("SELECT * FROM projects ORDER BY id")
     assert [tuple(r) for r in after] == [tuple(r) for r in before]
+    assert await scores(store, "jardin") == ranked == {"Clermont-Ferrand": ranked["Clermont-Ferrand"]}
 
 
 async def test_import_updates_a_known_project(service: ProjectService, store: ProjectStore) -> None:
@@ -767,6 +815,49 @@ async def test_migration_0009_moves_unsent_questions_to_the_ledger(tmp_path: Pat
         columns = {row["name"] for row in await db.fetchall("SELECT name FROM pragma_table_info('project_nudges')")}
         assert columns == {"id", "project_id", "kind", "since"}
         assert len(await db.fetchall("SELECT * FROM project_nudges")) == 2
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite", "postgresql"])
+async def test_migration_0021_keeps_what_the_former_triggers_indexed(
+    engine_name: str, tmp_path: Path, request: pytest.FixtureRequest, geo: Geography
+) -> None:
+    """A record indexed by the triggers before 0021 is found, and ranked, as one the store indexes after it;
+    its next change is indexed in its stead."""
+    folder = MIGRATIONS_DIR if engine_name == "sqlite" else PG_MIGRATIONS_DIR
+    old = tmp_path / "old"
+    old.mkdir()
+    for path in folder.glob("*.sql"):
+        if path.name < "0021":
+            shutil.copy(path, old / path.name)
+    db: Database = SqliteDatabase(tmp_path / "m.sqlite3")
+    if engine_name == "postgresql":
+        cluster: Cluster | None = request.getfixturevalue("postgres_cluster")
+        if cluster is None:
+            pytest.skip("PostgreSQL indisponible")
+        db = PostgresDatabase(await cluster.empty(), pool_size=2)
+    async with db:
+        await db.migrate(old)
+        await db.execute(
+            "INSERT INTO projects (nom, nom_cle, code_insee, commune, departement, region, etape, initiative,"
+            " forme_juridique, description, statut, created_at, updated_at, confirmed_at)"
+            " VALUES (?, 'les etangs', ?, 'Thiers', '63', '84', 'emergence', 'citoyenne', 'autre', ?, 'publie',"
+            " '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00')",
+            (ETANGS, THIERS, ETANGS_TEXT),
+        )
+        assert 21 in await db.migrate()
+        store = ProjectStore(db, geo)
+        await store.import_drafts([draft(ETANGS, RIOM, description=ETANGS_TEXT)])
+        for texte in ETANGS_SEARCHES:
+            assert len(set((await scores(store, texte)).values())) == 1, texte
+            assert len(await scores(store, texte)) == 2, texte
+        [before] = await store.get_many(
+            [row["id"] for row in await db.fetchall("SELECT id FROM projects WHERE commune = 'Thiers'")]
+        )
+        await store.update(
+            before.id, draft(ETANGS, THIERS, description="un verger"), editor_id=1, guild_id=None, locale="fr"
+        )
+        assert await scores(store, "écoquartier") == {"Riom": (await scores(store, "écoquartier"))["Riom"]}
+        assert set(await scores(store, "verger")) == {"Thiers"}
 
 
 async def test_verdicts_and_cards_are_kinds_of_the_ledger(core: Core) -> None:

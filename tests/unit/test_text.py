@@ -1,10 +1,15 @@
-"""Numbers as members type them to name a row."""
+"""Numbers as members type them to name a row; text folded for search."""
 
 from __future__ import annotations
 
-import pytest
+import unicodedata
 
-from bot.text import ROW_ID_MAX, typed_id
+import pytest
+import snowballstemmer  # type: ignore[import-untyped]
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.text import ROW_ID_MAX, stems, strip_accents, typed_id
 
 
 @pytest.mark.parametrize(("typed", "number"), [("42", 42), (" 7 ", 7), ("007", 7), (str(ROW_ID_MAX), ROW_ID_MAX)])
@@ -28,3 +33,17 @@ def test_a_row_s_number(typed: str, number: int) -> None:
 )
 def test_no_row_s_number(typed: str) -> None:
     assert typed_id(typed) is None
+
+
+@given(st.text())
+def test_accents_are_stripped_as_from_the_whole_text(text: str) -> None:
+    """Stripped a character at a time, text is what the whole of it normalised gives (what the full-text
+    entries written before hold)."""
+    whole = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    assert strip_accents(text) == whole
+
+
+@given(st.from_regex(r"[0-9]{1,12}", fullmatch=True))
+def test_a_number_is_its_own_stem_as_the_stemmer_says(number: str) -> None:
+    assert snowballstemmer.stemmer("french").stemWord(number) == number
+    assert stems(f"Projet {number}, coopératives") == ["projet", number, "cooper"]
