@@ -7,6 +7,7 @@ change that causes it, and written at send time in the recipient's language (bot
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -22,6 +23,7 @@ from bot.db import Database
 from bot.errors import Text, UserError, invalid
 from bot.geo import Geography
 from bot.guild_settings import GuildSettingsStore
+from bot.households.index import MatchIndex
 from bot.households.matching import Suggestion, ranked, score_project, suggest
 from bot.households.models import (
     REQUEST_LIFETIME,
@@ -58,6 +60,9 @@ GREETING = "household.greeting"
 DIGEST_EVERY = timedelta(days=7)
 ASK_AGAIN_AFTER = timedelta(days=30)  # a yearly question that never reached the member is asked again
 SUGGESTIONS = 5
+SHORTLIST_MARGIN = 3
+CONFIRM_ROUNDS = 3  # then what was confirmed is shown: the index is only ever behind by a few changes
+CHANGES_PAGE = 20_000  # changed households read at once (all of them at start)
 BATCH = 20  # rows a round's step settles: a digest costs a whole suggestion search
 ROOM_TITLE = "Mise en lien"
 
@@ -138,6 +143,8 @@ class HouseholdService:
         self.outbox = outbox
         self.clock = clock
         self.db: Database = store.db
+        self.index = MatchIndex()
+        self._refreshing = asyncio.Lock()
         outbox.register(REQUEST, Kind(self._render_request, after=self._after_request))
         outbox.register(ANSWERED, Kind(self._render_answered, after=self._after_dm))
         outbox.register(WITHDRAWN, Kind(self._render_withdrawn, after=self._after_dm))
@@ -199,7 +206,7 @@ class HouseholdService:
     # ----------------------------------------------------------------- suggestions
 
     async def _suggest(self, profile: HouseholdProfile) -> Shown:
-        others = await self.store.candidate_households(profile)
+        others = await self._best_households(profile)
         records = await self.projects.get_many(await self.store.candidate_project_ids(profile))
         households, projects = suggest(profile, others, records, SUGGESTIONS)
         named = {s.target_id for s in households}
@@ -210,6 +217,40 @@ class HouseholdService:
             {p.user_id: p for p in others if p.user_id in named},
             {r.id: r for r in records if r.id in chosen},
         )
+
+    async def refresh(self) -> None:
+        """The index of matchable households brought up to date with the database (all of it, the first time:
+        the bot starts it in the background once connected)."""
+        async with self._refreshing:
+            while True:
+                now = self.clock().timestamp()
+                rows = await self.store.changes(self.index.since, self.index.wanted(now), CHANGES_PAGE)
+                self.index.apply(rows, now)
+                if len(rows) < CHANGES_PAGE:
+                    return
+
+    def forget(self, user_id: int) -> None:
+        """An erased member leaves this process's index at once (others find them gone when confirming)."""
+        self.index.drop(user_id)
+
+    async def _best_households(self, profile: HouseholdProfile) -> list[HouseholdProfile]:
+        """The households the index ranks first for `profile`, every matchable one considered, as the database
+        has them now: one no longer matchable (paused, erased, consent withdrawn, DMs closed) leaves the index
+        and the next are taken. A few more than are shown, for the pure scoring to order (its rounding may
+        part from numpy's by a hair)."""
+        await self.refresh()
+        settled = await self.store.settled_with(profile.user_id)
+        found: list[HouseholdProfile] = []
+        for _ in range(CONFIRM_ROUNDS):
+            shortlist = self.index.rank(profile, settled, SUGGESTIONS + SHORTLIST_MARGIN)
+            found = await self.store.get_many(shortlist)
+            kept = [other for other in found if open_to_households(other)]
+            for gone in set(shortlist) - {other.user_id for other in kept}:
+                self.index.drop(gone)
+            if len(kept) == len(shortlist):
+                return kept
+            found = kept
+        return found
 
     async def suggestions(self, user_id: int) -> Shown:
         """The households and projects that suit a member, best first, each with its reasons; what is
@@ -663,6 +704,11 @@ class HouseholdService:
             await self.outbox.store.put(
                 GREETING, Target.channel, channel_id, guild_id=letter.guild_id, about=letter.subject
             )
+
+
+def open_to_households(profile: HouseholdProfile) -> bool:
+    """Suggested to other households: complete, consenting, active, and reachable by DM."""
+    return profile.complete and profile.visible_households and not profile.paused and not profile.dm_closed
 
 
 def _about(introduction: Introduction) -> str:
