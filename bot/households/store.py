@@ -11,6 +11,7 @@ from bot.clock import from_db, to_db
 from bot.db import Database, Row, Where, from_row, marks
 from bot.errors import UserError
 from bot.geo import Geography, bounding_box
+from bot.households.matching import STAGE_OF, TENURES
 from bot.households.models import (
     CANDIDATES,
     COMPLETE,
@@ -274,8 +275,15 @@ class HouseholdStore:
         declined for or already asked by this household, nor proposed to it."""
         if not profile.departements:
             return []
+        # The hard limits of `score_project` a row tells: a stage the household joins, a tenure it seeks.
+        stages = sorted(etape.value for etape, stage in STAGE_OF.items() if stage in profile.etapes)
+        forms = sorted(forme.value for forme, tenures in TENURES.items() if tenures & profile.statuts)
+        if not stages or not forms:
+            return []
         where = Where("p.statut = 'publie'", "p.recrute = 1")
         where.among("p.departement", sorted(profile.departements))
+        where.among("p.etape", stages)
+        where.among("p.forme_juridique", forms)
         where.add(
             "NOT EXISTS (SELECT 1 FROM introductions i WHERE i.project_id = p.id"
             f" AND (i.requester_id = ? OR i.target_user_id = ?) AND i.status IN {_SETTLED})",
@@ -377,19 +385,17 @@ class HouseholdStore:
         self, user_id: int, *, households: Iterable[int] = (), projects: Iterable[int] = ()
     ) -> set[tuple[int, int]]:
         """Mark suggestions as shown; returns the ones that were new, as (household, project) pairs."""
-        now = to_db(self.db.clock())
         pairs = [(h, 0) for h in households] + [(0, p) for p in projects]
-        fresh: set[tuple[int, int]] = set()
-        async with self.db.transaction():
-            for household, project in pairs:
-                changed = await self.db.update(
-                    "INSERT INTO suggestions_seen (user_id, target_user_id, project_id, seen_at)"
-                    " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    (user_id, household, project, now),
-                )
-                if changed:
-                    fresh.add((household, project))
-        return fresh
+        if not pairs:
+            return set()
+        now = to_db(self.db.clock())
+        # One statement: the rows it adds are the new ones.
+        rows = await self.db.fetchall(
+            "INSERT INTO suggestions_seen (user_id, target_user_id, project_id, seen_at) VALUES"
+            f" {', '.join(['(?, ?, ?, ?)'] * len(pairs))} ON CONFLICT DO NOTHING RETURNING target_user_id, project_id",
+            [value for household, project in pairs for value in (user_id, household, project, now)],
+        )
+        return {(row["target_user_id"], row["project_id"]) for row in rows}
 
 
 class IntroductionStore:
