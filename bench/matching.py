@@ -28,7 +28,7 @@ from measures import answer_ms, percentile
 
 from bot.clock import to_db, utc_now
 from bot.geo import Commune, Geography, bounding_box, distance_km, geography
-from bot.households.matching import suggest
+from bot.households.matching import ranked, score_project, suggest
 from bot.households.models import (
     COMPLETE,
     VISIBILITY,
@@ -355,8 +355,9 @@ async def sample_candidates(box: Sandbox, members: list[User], r: Results) -> No
         "index refresh": [],
         "index rank": [],
         "shortlist get_many": [],
-        "candidate_project_ids": [],
-        "projects.get_many": [],
+        "candidate_projects (sketches)": [],
+        "sketches ranked": [],
+        "projects.get_many (shortlist)": [],
         "suggest (scoring)": [],
     }
     for member in members:
@@ -369,13 +370,16 @@ async def sample_candidates(box: Sandbox, members: list[User], r: Results) -> No
             shortlist = service.index.rank(profile, (), SUGGESTIONS + SHORTLIST_MARGIN)
         with timed(parts["shortlist get_many"]):
             others = await households.get_many(shortlist)
-        with timed(parts["candidate_project_ids"]):
-            ids = await households.candidate_project_ids(profile)
-        with timed(parts["projects.get_many"]):
-            records = await projects.get_many(ids)
+        with timed(parts["candidate_projects (sketches)"]):
+            sketches = await households.candidate_projects(profile)
+        with timed(parts["sketches ranked"]):
+            unexplained = (score_project(profile, sketch, explained=False) for sketch in sketches)
+            ranked_sketches = ranked(unexplained, SUGGESTIONS + SHORTLIST_MARGIN)
+        with timed(parts["projects.get_many (shortlist)"]):
+            records = await projects.get_many([s.target_id for s in ranked_sketches])
         with timed(parts["suggest (scoring)"]):
             suggest(profile, others, records)
-        r.candidate_projects.append(len(ids))
+        r.candidate_projects.append(len(sketches))
     r.indexed = len(service.index)
     r.index_mb = service.index.nbytes / 2**20
     r.parts_ms = parts

@@ -24,7 +24,7 @@ from bot.errors import Text, UserError, invalid
 from bot.geo import Geography
 from bot.guild_settings import GuildSettingsStore
 from bot.households.index import MatchIndex
-from bot.households.matching import Suggestion, ranked, score_project, suggest
+from bot.households.matching import Suggestion, ranked, score_households, score_project
 from bot.households.models import (
     REQUEST_LIFETIME,
     STEPS,
@@ -207,8 +207,9 @@ class HouseholdService:
 
     async def _suggest(self, profile: HouseholdProfile) -> Shown:
         others = await self._best_households(profile)
-        records = await self.projects.get_many(await self.store.candidate_project_ids(profile))
-        households, projects = suggest(profile, others, records, SUGGESTIONS)
+        households = ranked((score_households(profile, other) for other in others), SUGGESTIONS)
+        records = await self._best_projects(profile)
+        projects = ranked((score_project(profile, record) for record in records), SUGGESTIONS)
         named = {s.target_id for s in households}
         chosen = {s.target_id for s in projects}
         return Shown(
@@ -251,6 +252,14 @@ class HouseholdService:
                 return kept
             found = kept
         return found
+
+    async def _best_projects(self, profile: HouseholdProfile) -> list[Project]:
+        """The candidate projects ranked from their sketches, then the first few read whole, as the database has
+        them now: a few more than are shown, should one change in between (its record is what gets scored)."""
+        sketches = await self.store.candidate_projects(profile)
+        unexplained = (score_project(profile, sketch, explained=False) for sketch in sketches)
+        shortlist = ranked(unexplained, SUGGESTIONS + SHORTLIST_MARGIN)
+        return await self.projects.get_many([s.target_id for s in shortlist])
 
     async def suggestions(self, user_id: int) -> Shown:
         """The households and projects that suit a member, best first, each with its reasons; what is

@@ -11,7 +11,7 @@ from bot.clock import from_db, to_db
 from bot.db import Database, Row, Where, from_row, marks
 from bot.errors import UserError
 from bot.geo import Geography, bounding_box
-from bot.households.matching import STAGE_OF, TENURES
+from bot.households.matching import STAGE_OF, TENURES, ProjectSketch
 from bot.households.models import (
     CANDIDATES,
     COMPLETE,
@@ -30,7 +30,19 @@ from bot.households.models import (
     WhereWhen,
     mask_of,
 )
-from bot.vocabulary import Apport, EtapeRejointe, Horizon, Milieu, Statut, Valeur
+from bot.projects.models import ProjectStatus
+from bot.vocabulary import (
+    Apport,
+    EspacePartage,
+    Etape,
+    EtapeRejointe,
+    FormeJuridique,
+    Horizon,
+    Milieu,
+    Public,
+    Statut,
+    Valeur,
+)
 
 _SETTLED = "(" + ", ".join(f"'{status.value}'" for status in SETTLED) + ")"
 
@@ -270,9 +282,9 @@ class HouseholdStore:
         )
         return await self.get_many([row["user_id"] for row in rows])
 
-    async def candidate_project_ids(self, profile: HouseholdProfile) -> list[int]:
+    async def candidate_projects(self, profile: HouseholdProfile) -> list[ProjectSketch]:
         """Published projects that recruit in the household's départements (within its circle's box), not
-        declined for or already asked by this household, nor proposed to it."""
+        declined for or already asked by this household, nor proposed to it: only what ranking them reads."""
         if not profile.departements:
             return []
         # The hard limits of `score_project` a row tells: a stage the household joins, a tenure it seeks.
@@ -294,8 +306,41 @@ class HouseholdStore:
             assert profile.lat is not None and profile.lon is not None and profile.radius_km is not None
             box = bounding_box(profile.lat, profile.lon, profile.radius_km)
             where.add("p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ?", *box)
-        rows = await self.db.fetchall(f"SELECT p.id FROM projects p WHERE {where}", where.params)
-        return [row["id"] for row in rows]
+        rows = await self.db.fetchall(
+            "SELECT p.id, p.statut, p.recrute, p.departement, p.commune, p.lat, p.lon, p.etape, p.forme_juridique"
+            f" FROM projects p WHERE {where}",
+            where.params,
+        )
+        if not rows:
+            return []
+        ids = tuple(row["id"] for row in rows)
+        publics: dict[int, set[Public]] = {}
+        spaces: dict[int, set[EspacePartage]] = {}
+        for tag in await self.db.fetchall(
+            f"SELECT project_id, public, NULL AS espace FROM project_publics WHERE project_id IN ({marks(ids)})"
+            f" UNION ALL SELECT project_id, NULL, espace FROM project_spaces WHERE project_id IN ({marks(ids)})",
+            ids + ids,
+        ):
+            if tag["public"] is not None:
+                publics.setdefault(tag["project_id"], set()).add(Public(tag["public"]))
+            else:
+                spaces.setdefault(tag["project_id"], set()).add(EspacePartage(tag["espace"]))
+        return [
+            ProjectSketch(
+                id=row["id"],
+                published=row["statut"] == ProjectStatus.publie,
+                recrute=bool(row["recrute"]),
+                departement=row["departement"],
+                commune=row["commune"],
+                lat=row["lat"],
+                lon=row["lon"],
+                etape=Etape(row["etape"]),
+                forme_juridique=FormeJuridique(row["forme_juridique"]),
+                publics=frozenset(publics.get(row["id"], ())),
+                espaces_partages=frozenset(spaces.get(row["id"], ())),
+            )
+            for row in rows
+        ]
 
     # ----------------------------------------------------------------- the yearly question
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -21,6 +22,7 @@ from bot.core import Core, build_core
 from bot.db import MIGRATIONS_DIR, Database, SqliteDatabase
 from bot.errors import Text, UserError
 from bot.geo import geography
+from bot.households.matching import ranked, score_project
 from bot.households.models import (
     MAX_BUDGET,
     MAX_PENDING_REQUESTS,
@@ -39,6 +41,7 @@ from bot.households.service import (
     LAPSED,
     QUESTION,
     REQUEST,
+    SUGGESTIONS,
     WITHDRAWN,
     build_step,
 )
@@ -48,7 +51,7 @@ from bot.notify import Delivery
 from bot.outbox import FIRST_RETRY, Status, subject
 from bot.postgres import PostgresDatabase
 from bot.projects.models import ProjectDraft
-from bot.vocabulary import Etape, EtapeRejointe, FormeJuridique, Horizon, Statut
+from bot.vocabulary import EspacePartage, Etape, EtapeRejointe, FormeJuridique, Horizon, Public, Statut, Valeur
 from tests.support import ManualDateClock, RecordingNotifier
 
 FOYER = IntroductionKind.foyer
@@ -679,3 +682,68 @@ async def test_households_introduced_before_the_index_are_suggested_as_before(tm
         assert ("en commun : {valeurs}", {"valeurs": ["culture", "ecologie"]}) in [
             (r.text, r.params) for r in shown.households[0].reasons
         ]
+
+
+COMMUNES = ("63113", "63430", "63300", "63178", "03310", "69123")
+
+
+async def test_suggested_projects_rank_exactly_as_the_pure_scoring_over_whole_records(core: Core) -> None:
+    """The service ranks candidate projects from the few columns it reads, then reads only the first ones whole:
+    on random projects and households, members are shown what scoring every whole record would show them."""
+    rng = random.Random(7)
+
+    def some(members: Any, least: int = 0) -> frozenset[Any]:
+        return frozenset(rng.sample(list(members), rng.randint(least, len(members))))
+
+    drafts = [
+        ProjectDraft(
+            nom=f"Projet {n}",
+            code_insee=rng.choice(COMMUNES),
+            etape=rng.choice(list(Etape)),
+            forme_juridique=rng.choice(list(FormeJuridique)),
+            recrute=rng.random() < 0.8,
+            publics=some(Public),
+            espaces_partages=some(EspacePartage),
+        )
+        for n in range(80)
+    ]
+    assert (await core.projects.import_drafts(drafts[:70])).created == 70
+    # With a référent (100), so that introductions can settle them; the last one awaits moderation.
+    for draft in drafts[70:]:
+        proposed = await core.projects.propose(draft, proposer_id=100, guild_id=GUILD, locale="fr")
+        if draft is not drafts[-1]:
+            await core.projects.publish(proposed.id)
+    for user_id in range(1, 31):
+        centred = rng.random() < 0.7
+        where = WhereWhen(
+            code_insee=rng.choice(COMMUNES) if centred else None,
+            departements=frozenset() if centred else some(("63", "03", "69", "15"), 1),
+            radius_km=rng.choice((5, 30, 80, 150)), horizon=rng.choice(list(Horizon)), etapes=some(EtapeRejointe, 1),
+        )  # fmt: skip
+        await core.households.store.save_where(user_id, where, guild_id=GUILD, locale="fr")
+        makeup = HouseholdMakeup(
+            adults=1, children=rng.randint(0, 1), seniors=rng.randint(0, 1), statuts=some(Statut, 1)
+        )
+        await core.households.store.save_household(user_id, makeup)
+        matters = WhatMatters(valeurs=some(Valeur), accessibility=rng.random() < 0.3, visibility="tous")
+        await core.households.store.save_matters(user_id, matters)
+    records = await core.projects.get_many(list(range(1, 81)))
+    settled: dict[int, set[int]] = {user_id: set() for user_id in range(1, 31)}
+    for user_id in range(1, 31):  # each asked by, or asking, one of the projects with a référent
+        project_id = rng.randint(71, 79)
+        if user_id % 4 == 0:  # a référent has at most ten proposals pending
+            await core.households.propose(project_id, 100, user_id, guild_id=GUILD)
+        else:
+            await core.households.request(user_id, project=project_id, guild_id=GUILD)
+        settled[user_id].add(project_id)
+    shown_any = 0
+    for user_id in range(1, 31):
+        profile = await core.households.store.get(user_id)
+        assert profile is not None
+        candidates = [record for record in records if record.id not in settled[user_id]]
+        expected = ranked((score_project(profile, record) for record in candidates), SUGGESTIONS)
+        shown = await core.households.suggestions(user_id)
+        assert shown.projects == expected
+        assert sorted(shown.records) == sorted(s.target_id for s in expected)
+        shown_any += bool(expected)
+    assert shown_any >= 10  # the random cases do show projects
