@@ -28,8 +28,16 @@ from measures import answer_ms, percentile
 
 from bot.clock import to_db, utc_now
 from bot.geo import Commune, Geography, bounding_box, distance_km, geography
-from bot.households.matching import suggest
-from bot.households.models import CANDIDATES, COMPLETE, VISIBILITY, HouseholdMakeup, WhatMatters, WhereWhen
+from bot.households.matching import ranked, score_project, suggest
+from bot.households.models import (
+    COMPLETE,
+    VISIBILITY,
+    HouseholdMakeup,
+    WhatMatters,
+    WhereWhen,
+    mask_of,
+)
+from bot.households.service import SHORTLIST_MARGIN, SUGGESTIONS
 from bot.projects.models import ProjectDraft
 from bot.sandbox.harness import Sandbox, sandbox
 from bot.sandbox.state import User
@@ -205,6 +213,11 @@ def rows_of(
         "fr",
         now,
         now,
+        " ".join(sorted(departements)),
+        mask_of(makeup.statuts, Statut),
+        mask_of(where.etapes, EtapeRejointe),
+        mask_of(matters.valeurs, Valeur),
+        mask_of(matters.apports, Apport),
     )
     tags = {
         "departement": departements,
@@ -220,7 +233,8 @@ def rows_of(
 PROFILE_INSERT = (
     "INSERT INTO household_profiles (user_id, guild_id, step, code_insee, lat, lon, radius_km, horizon, adults,"
     " children, seniors, accessibility, budget_min, budget_max, intro, visible_households, visible_projects, paused,"
-    " digest, locale, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " digest, locale, created_at, updated_at, departements, statut_mask, etape_mask, valeur_mask, apport_mask)"
+    f" VALUES ({', '.join('?' * 27)})"
 )
 TAG_INSERT = "INSERT INTO household_tags (user_id, kind, value) VALUES (?, ?, ?)"
 
@@ -264,7 +278,8 @@ class Results:
     late: int = 0
     shown_households: list[int] = field(default_factory=list)
     shown_projects: list[int] = field(default_factory=list)
-    candidate_households: list[int] = field(default_factory=list)
+    indexed: int = 0
+    index_mb: float = 0.0
     candidate_projects: list[int] = field(default_factory=list)
     parts_ms: dict[str, list[float]] = field(default_factory=dict)
 
@@ -334,28 +349,39 @@ async def add_members(box: Sandbox, geo: Geography, reach: Reach, count: int, rn
 
 async def sample_candidates(box: Sandbox, members: list[User], r: Results) -> None:
     """Outside the timed loop: what `HouseholdService.suggestions` works on, and how long each part takes."""
-    households, projects = box.bot.households.store, box.bot.projects
+    service, households, projects = box.bot.households, box.bot.households.store, box.bot.projects
     parts: dict[str, list[float]] = {
         "households.get (own profile)": [],
-        "candidate_households": [],
-        "candidate_project_ids": [],
-        "projects.get_many": [],
+        "index refresh": [],
+        "index rank": [],
+        "shortlist get_many": [],
+        "candidate_projects (sketches)": [],
+        "sketches ranked": [],
+        "projects.get_many (shortlist)": [],
         "suggest (scoring)": [],
     }
     for member in members:
         with timed(parts["households.get (own profile)"]):
             profile = await households.get(member.id)
         assert profile is not None
-        with timed(parts["candidate_households"]):
-            others = await households.candidate_households(profile)
-        with timed(parts["candidate_project_ids"]):
-            ids = await households.candidate_project_ids(profile)
-        with timed(parts["projects.get_many"]):
-            records = await projects.get_many(ids)
+        with timed(parts["index refresh"]):
+            await service.refresh()
+        with timed(parts["index rank"]):
+            shortlist = service.index.rank(profile, (), SUGGESTIONS + SHORTLIST_MARGIN)
+        with timed(parts["shortlist get_many"]):
+            others = await households.get_many(shortlist)
+        with timed(parts["candidate_projects (sketches)"]):
+            sketches = await households.candidate_projects(profile)
+        with timed(parts["sketches ranked"]):
+            unexplained = (score_project(profile, sketch, explained=False) for sketch in sketches)
+            ranked_sketches = ranked(unexplained, SUGGESTIONS + SHORTLIST_MARGIN)
+        with timed(parts["projects.get_many (shortlist)"]):
+            records = await projects.get_many([s.target_id for s in ranked_sketches])
         with timed(parts["suggest (scoring)"]):
             suggest(profile, others, records)
-        r.candidate_households.append(len(others))
-        r.candidate_projects.append(len(ids))
+        r.candidate_projects.append(len(sketches))
+    r.indexed = len(service.index)
+    r.index_mb = service.index.nbytes / 2**20
     r.parts_ms = parts
 
 
@@ -469,11 +495,9 @@ def main() -> None:
         f"{mean(r.shown_projects):.2f} projects (of 5 each at most); "
         f"{sum(h + p == 0 for h, p in zip(r.shown_households, r.shown_projects, strict=True))} answers empty"
     )
-    sample = len(r.candidate_households)
-    capped = sum(n >= CANDIDATES for n in r.candidate_households)
     print(
-        f"candidates (sample of {sample} members, outside the timed loop): "
-        f"{mean(r.candidate_households):.0f} households on average ({capped} at the {CANDIDATES} cap), "
+        f"candidates (sample of {len(r.candidate_projects)} members, outside the timed loop): every one of the "
+        f"{r.indexed} matchable households ranked in memory ({r.index_mb:.1f} MB of columns), "
         f"{mean(r.candidate_projects):.1f} project ids on average"
     )
     for name, timings in r.parts_ms.items():

@@ -287,8 +287,19 @@ async def start_once(database: Path, url: str | None, profile: cProfile.Profile 
             if r.method == "PUT" and r.route.endswith("/commands") and r.status == 200
         )
         await box.driver.settle()
+        # The households' index is read in the background once connected: what an operator pays includes it.
+        assert box.bot.index_loading is not None
+        await box.bot.index_loading
+        indexed = time.monotonic()
         rss, peak = memory_mb()
-    return {"start_s": synced - started, "before_mb": before, "rss_mb": rss, "peak_mb": peak}
+    return {
+        "start_s": synced - started,
+        "index_s": indexed - started,
+        "indexed": len(box.bot.households.index),
+        "before_mb": before,
+        "rss_mb": rss,
+        "peak_mb": peak,
+    }
 
 
 def cold_start(args: argparse.Namespace, database: Path) -> dict[str, float]:
@@ -345,7 +356,7 @@ def report(args: argparse.Namespace, r: Results, start: dict[str, float]) -> Non
     )
     rss = start["rss_mb"]
     print(
-        f"{'resident memory after start':<36} {rss:>8.0f} MB {'':>9} {rss / MEMORY_GOAL_MB:>6.2f}× "
+        f"{'resident memory, index built':<36} {rss:>8.0f} MB {'':>9} {rss / MEMORY_GOAL_MB:>6.2f}× "
         f"{f'≤ {MEMORY_GOAL_MB:g} MB':>10} {'':>6}  {verdict(rss <= MEMORY_GOAL_MB)}"
     )
     print(
@@ -366,15 +377,17 @@ def report(args: argparse.Namespace, r: Results, start: dict[str, float]) -> Non
     )
     print(
         f"memory: VmRSS of a fresh Python process that started the bot on this database and an emulator with the "
-        f"demo server, read once the bot is ready and idle (interpreter, discord.py, the bot's modules and "
-        f"geography, its caches, the database driver's cache, and the emulator's small state); "
+        f"demo server, read once the bot is ready, its index of {start['indexed']:.0f} matchable households built, "
+        f"and idle (interpreter, discord.py, the bot's modules and geography, the index, its caches, the database "
+        f"driver's cache, and the emulator's small state); "
         f"{start['before_mb']:.0f} MB before the bot was created (interpreter and imports), "
         f"peak {start['peak_mb']:.0f} MB"
         + ("; the PostgreSQL server's own processes are not counted" if args.database_url else "")
     )
     print(
         "cold start: in that process, from sandbox() entered (emulator up, bot created, database opened and "
-        "migrated, geography loaded, gateway connected) to the emulator's answer to the commands' PUT"
+        "migrated, geography loaded, gateway connected) to the emulator's answer to the commands' PUT; the "
+        f"households' index, read in the background after that, was built {start['index_s']:.2f} s after the start"
     )
 
 

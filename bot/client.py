@@ -166,6 +166,7 @@ class HabitatBot(commands.AutoShardedBot):
         self.member_data = core.member_data
         self.ad_service = core.ad_service
         self.web: WebServer | None = None
+        self.index_loading: asyncio.Task[None] | None = None
         self.extensions_to_load = list(extensions) if extensions is not None else cog_extensions()
         self.command_ids: dict[str, int] = {}
         # What the start did, said at INFO once Discord has let the bot in: until then, the only line
@@ -219,11 +220,16 @@ class HabitatBot(commands.AutoShardedBot):
         if not self.scheduler.started:
             # What the bot sends on its own goes out once Discord is there; what fell due while away goes first.
             await self.scheduler.start()
+        if self.index_loading is None:
+            # Read once, in the background: the first suggestions wait for it rather than the start.
+            self.index_loading = asyncio.create_task(self.households.refresh(), name="households index")
         if self.settings.web_port and self.web is None:
             self.web = WebServer(core_app(self.core), self.settings.web_port)
             await self.web.start()
 
     async def close(self) -> None:
+        if self.index_loading is not None:
+            self.index_loading.cancel()
         await self.scheduler.stop()
         await self.core.bazar.running.stop()
         await self.core.feeds.running.stop()

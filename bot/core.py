@@ -130,4 +130,5 @@ def build_core(
         diagnostics=DiagnosticService(DiagnosticStore(db), geo, facilitators, resources),
     )
     core.member_data.in_memory.append(core.diagnostics.drop)
+    core.member_data.in_memory.append(households.forget)
     return core

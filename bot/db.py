@@ -480,9 +480,10 @@ class SqliteDatabase(Database):
             return list(await conn.execute_fetchall(sql, params))
 
     async def tables(self) -> list[str]:
-        # An FTS5 table's shadow tables are named after it: project_fts_data, ….
+        # An FTS5 table's shadow tables are named after it: project_fts_data, …; sqlite_sequence is SQLite's own.
         rows = await self.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%\\_fts%' ESCAPE '\\' ORDER BY name"
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%\\_fts%' ESCAPE '\\'"
+            " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
         )
         return [row["name"] for row in rows]
 

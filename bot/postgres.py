@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 PG_MIGRATIONS_DIR = MIGRATIONS_DIR / "postgresql"
 # One lock number for this bot's migrations: two processes starting together migrate one after the other.
 _MIGRATION_LOCK = 0x48_41_42_49_54  # "HABIT"
+# Filled by the target's own triggers as the rows they follow are copied (migration 0022).
+DERIVED = ("household_changes",)
 UNACCENT_MISSING = (
     "L'extension PostgreSQL « unaccent » manque et ce rôle ne peut pas la créer : demandez à l'administrateur"
     " de la base d'exécuter « CREATE EXTENSION unaccent; » en superutilisateur dans cette base, puis relancez."
@@ -269,7 +271,7 @@ class CopyRefused(Exception):
 
 async def _dependency_order(source: SqliteDatabase) -> list[str]:
     """The source's data tables, each after those its foreign keys point to."""
-    tables = [name for name in await source.tables() if name != "schema_version"]
+    tables = [name for name in await source.tables() if name not in ("schema_version", *DERIVED)]
     needs = {
         table: {row["table"] for row in await source.fetchall(f"PRAGMA foreign_key_list({table})")} - {table}
         for table in tables

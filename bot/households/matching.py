@@ -20,11 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from bot.geo import distance_km, distance_text
 from bot.households.models import HouseholdProfile
-from bot.projects.models import Project
 from bot.vocabulary import (
     EspacePartage,
     Etape,
@@ -75,6 +74,50 @@ PROJECT_VALUES: dict[Public | EspacePartage, Valeur] = {
     EspacePartage.potager: Valeur.ecologie,
     EspacePartage.atelier: Valeur.entraide,
 }
+
+
+class Recruiting(Protocol):
+    """What `score_project` reads of a project: a whole `Project`, or the few columns of a `ProjectSketch`."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def published(self) -> bool: ...
+    @property
+    def recrute(self) -> bool: ...
+    @property
+    def departement(self) -> str: ...
+    @property
+    def commune(self) -> str: ...
+    @property
+    def lat(self) -> float | None: ...
+    @property
+    def lon(self) -> float | None: ...
+    @property
+    def etape(self) -> Etape: ...
+    @property
+    def forme_juridique(self) -> FormeJuridique: ...
+    @property
+    def publics(self) -> frozenset[Public]: ...
+    @property
+    def espaces_partages(self) -> frozenset[EspacePartage]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectSketch:
+    """A candidate project as the store reads it for ranking, without its texts, référents or history."""
+
+    id: int
+    published: bool
+    recrute: bool
+    departement: str
+    commune: str
+    lat: float | None
+    lon: float | None
+    etape: Etape
+    forme_juridique: FormeJuridique
+    publics: frozenset[Public]
+    espaces_partages: frozenset[EspacePartage]
 
 
 @dataclass(frozen=True)
@@ -157,8 +200,9 @@ def score_households(a: HouseholdProfile, b: HouseholdProfile) -> Suggestion | N
     return Suggestion("foyer", b.user_id, round(score, 1), distance, tuple(reasons))
 
 
-def score_project(household: HouseholdProfile, project: Project) -> Suggestion | None:
-    """How well a recruiting project suits a household; None when a hard limit forbids it."""
+def score_project(household: HouseholdProfile, project: Recruiting, *, explained: bool = True) -> Suggestion | None:
+    """How well a recruiting project suits a household; None when a hard limit forbids it. Unexplained (no
+    reasons), it only ranks: most of its cost is in the reasons, which only the few shown need."""
     if not household.complete or household.paused or not project.published or not project.recrute:
         return None
     if project.departement not in household.departements:
@@ -187,6 +231,8 @@ def score_project(household: HouseholdProfile, project: Project) -> Suggestion |
         + WEIGHTS["values"] * shared_score(len(shared_values), SHARED_VALUES_CAP)
         + WEIGHTS["fit"] * fit
     )
+    if not explained:
+        return Suggestion("projet", project.id, round(score, 1), distance, ())
     reasons: list[Reason] = []
     if distance is not None:
         reasons.append(
@@ -209,7 +255,7 @@ def ranked(suggestions: Iterable[Suggestion | None], limit: int) -> list[Suggest
 
 
 def suggest(
-    profile: HouseholdProfile, households: Sequence[HouseholdProfile], projects: Sequence[Project], limit: int = 5
+    profile: HouseholdProfile, households: Sequence[HouseholdProfile], projects: Sequence[Recruiting], limit: int = 5
 ) -> tuple[list[Suggestion], list[Suggestion]]:
     """The best households and the best recruiting projects for `profile`."""
     return (

@@ -7,6 +7,7 @@ change that causes it, and written at send time in the recipient's language (bot
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,8 @@ from bot.db import Database
 from bot.errors import Text, UserError, invalid
 from bot.geo import Geography
 from bot.guild_settings import GuildSettingsStore
-from bot.households.matching import Suggestion, ranked, score_project, suggest
+from bot.households.index import MatchIndex
+from bot.households.matching import Suggestion, ranked, score_households, score_project
 from bot.households.models import (
     REQUEST_LIFETIME,
     STEPS,
@@ -58,6 +60,9 @@ GREETING = "household.greeting"
 DIGEST_EVERY = timedelta(days=7)
 ASK_AGAIN_AFTER = timedelta(days=30)  # a yearly question that never reached the member is asked again
 SUGGESTIONS = 5
+SHORTLIST_MARGIN = 3
+CONFIRM_ROUNDS = 3  # then what was confirmed is shown: the index is only ever behind by a few changes
+CHANGES_PAGE = 20_000  # changed households read at once (all of them at start)
 BATCH = 20  # rows a round's step settles: a digest costs a whole suggestion search
 ROOM_TITLE = "Mise en lien"
 
@@ -138,6 +143,8 @@ class HouseholdService:
         self.outbox = outbox
         self.clock = clock
         self.db: Database = store.db
+        self.index = MatchIndex()
+        self._refreshing = asyncio.Lock()
         outbox.register(REQUEST, Kind(self._render_request, after=self._after_request))
         outbox.register(ANSWERED, Kind(self._render_answered, after=self._after_dm))
         outbox.register(WITHDRAWN, Kind(self._render_withdrawn, after=self._after_dm))
@@ -199,9 +206,10 @@ class HouseholdService:
     # ----------------------------------------------------------------- suggestions
 
     async def _suggest(self, profile: HouseholdProfile) -> Shown:
-        others = await self.store.candidate_households(profile)
-        records = await self.projects.get_many(await self.store.candidate_project_ids(profile))
-        households, projects = suggest(profile, others, records, SUGGESTIONS)
+        others = await self._best_households(profile)
+        households = ranked((score_households(profile, other) for other in others), SUGGESTIONS)
+        records = await self._best_projects(profile)
+        projects = ranked((score_project(profile, record) for record in records), SUGGESTIONS)
         named = {s.target_id for s in households}
         chosen = {s.target_id for s in projects}
         return Shown(
@@ -210,6 +218,48 @@ class HouseholdService:
             {p.user_id: p for p in others if p.user_id in named},
             {r.id: r for r in records if r.id in chosen},
         )
+
+    async def refresh(self) -> None:
+        """The index of matchable households brought up to date with the database (all of it, the first time:
+        the bot starts it in the background once connected)."""
+        async with self._refreshing:
+            while True:
+                now = self.clock().timestamp()
+                rows = await self.store.changes(self.index.since, self.index.wanted(now), CHANGES_PAGE)
+                self.index.apply(rows, now)
+                if len(rows) < CHANGES_PAGE:
+                    return
+
+    def forget(self, user_id: int) -> None:
+        """An erased member leaves this process's index at once (others find them gone when confirming)."""
+        self.index.drop(user_id)
+
+    async def _best_households(self, profile: HouseholdProfile) -> list[HouseholdProfile]:
+        """The households the index ranks first for `profile`, every matchable one considered, as the database
+        has them now: one no longer matchable (paused, erased, consent withdrawn, DMs closed) leaves the index
+        and the next are taken. A few more than are shown, for the pure scoring to order (its rounding may
+        part from numpy's by a hair)."""
+        await self.refresh()
+        settled = await self.store.settled_with(profile.user_id)
+        found: list[HouseholdProfile] = []
+        for _ in range(CONFIRM_ROUNDS):
+            shortlist = self.index.rank(profile, settled, SUGGESTIONS + SHORTLIST_MARGIN)
+            found = await self.store.get_many(shortlist)
+            kept = [other for other in found if open_to_households(other)]
+            for gone in set(shortlist) - {other.user_id for other in kept}:
+                self.index.drop(gone)
+            if len(kept) == len(shortlist):
+                return kept
+            found = kept
+        return found
+
+    async def _best_projects(self, profile: HouseholdProfile) -> list[Project]:
+        """The candidate projects ranked from their sketches, then the first few read whole, as the database has
+        them now: a few more than are shown, should one change in between (its record is what gets scored)."""
+        sketches = await self.store.candidate_projects(profile)
+        unexplained = (score_project(profile, sketch, explained=False) for sketch in sketches)
+        shortlist = ranked(unexplained, SUGGESTIONS + SHORTLIST_MARGIN)
+        return await self.projects.get_many([s.target_id for s in shortlist])
 
     async def suggestions(self, user_id: int) -> Shown:
         """The households and projects that suit a member, best first, each with its reasons; what is
@@ -663,6 +713,11 @@ class HouseholdService:
             await self.outbox.store.put(
                 GREETING, Target.channel, channel_id, guild_id=letter.guild_id, about=letter.subject
             )
+
+
+def open_to_households(profile: HouseholdProfile) -> bool:
+    """Suggested to other households: complete, consenting, active, and reachable by DM."""
+    return profile.complete and profile.visible_households and not profile.paused and not profile.dm_closed
 
 
 def _about(introduction: Introduction) -> str:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.clock import from_db, to_db
 from bot.db import Database, Row, Where, from_row, marks
 from bot.errors import UserError
 from bot.geo import Geography, bounding_box
+from bot.households.matching import STAGE_OF, TENURES, ProjectSketch
 from bot.households.models import (
     CANDIDATES,
     COMPLETE,
@@ -28,12 +28,22 @@ from bot.households.models import (
     IntroductionStatus,
     WhatMatters,
     WhereWhen,
+    mask_of,
 )
-from bot.vocabulary import Apport, EtapeRejointe, Horizon, Milieu, Statut, Valeur
+from bot.projects.models import ProjectStatus
+from bot.vocabulary import (
+    Apport,
+    EspacePartage,
+    Etape,
+    EtapeRejointe,
+    FormeJuridique,
+    Horizon,
+    Milieu,
+    Public,
+    Statut,
+    Valeur,
+)
 
-# Half the side of the box of neighbours read first (~33 km north and south): in a dense area it holds the
-# nearest candidates, read through the index on latitude instead of sorting whole départements.
-NEAR_DEG = 0.3
 _SETTLED = "(" + ", ".join(f"'{status.value}'" for status in SETTLED) + ")"
 
 
@@ -141,14 +151,16 @@ class HouseholdStore:
         async with self.db.transaction():
             await self._ensure(user_id, guild_id, locale)
             await self.db.execute(
-                "UPDATE household_profiles SET code_insee = ?, lat = ?, lon = ?, radius_km = ?, horizon = ?"
-                " WHERE user_id = ?",
+                "UPDATE household_profiles SET code_insee = ?, lat = ?, lon = ?, radius_km = ?, horizon = ?,"
+                " departements = ?, etape_mask = ? WHERE user_id = ?",
                 (
                     step.code_insee,
                     commune.lat if commune else None,
                     commune.lon if commune else None,
                     step.radius_km if commune else None,
                     step.horizon.value,
+                    " ".join(sorted(departements)),
+                    mask_of(step.etapes, EtapeRejointe),
                     user_id,
                 ),
             )
@@ -160,9 +172,17 @@ class HouseholdStore:
     async def save_household(self, user_id: int, step: HouseholdMakeup) -> None:
         async with self.db.transaction():
             await self.db.execute(
-                "UPDATE household_profiles SET adults = ?, children = ?, seniors = ?, budget_min = ?, budget_max = ?"
-                " WHERE user_id = ?",
-                (step.adults, step.children, step.seniors, step.budget_min, step.budget_max, user_id),
+                "UPDATE household_profiles SET adults = ?, children = ?, seniors = ?, budget_min = ?, budget_max = ?,"
+                " statut_mask = ? WHERE user_id = ?",
+                (
+                    step.adults,
+                    step.children,
+                    step.seniors,
+                    step.budget_min,
+                    step.budget_max,
+                    mask_of(step.statuts, Statut),
+                    user_id,
+                ),
             )
             await self._replace_tags(user_id, "statut", (s.value for s in step.statuts))
             await self._advance(user_id, 2)
@@ -172,8 +192,16 @@ class HouseholdStore:
         async with self.db.transaction():
             await self.db.execute(
                 "UPDATE household_profiles SET intro = ?, accessibility = ?, visible_households = ?,"
-                " visible_projects = ?, paused = 0 WHERE user_id = ?",
-                (step.intro, int(step.accessibility), int(households), int(projects), user_id),
+                " visible_projects = ?, paused = 0, valeur_mask = ?, apport_mask = ? WHERE user_id = ?",
+                (
+                    step.intro,
+                    int(step.accessibility),
+                    int(households),
+                    int(projects),
+                    mask_of(step.valeurs, Valeur),
+                    mask_of(step.apports, Apport),
+                    user_id,
+                ),
             )
             await self._replace_tags(user_id, "valeur", (v.value for v in step.valeurs))
             await self._replace_tags(user_id, "apport", (a.value for a in step.apports))
@@ -203,56 +231,28 @@ class HouseholdStore:
 
     # ----------------------------------------------------------------- candidates
 
-    async def candidate_households(
-        self, profile: HouseholdProfile, limit: int = CANDIDATES, *, near_deg: float | None = NEAR_DEG
-    ) -> list[HouseholdProfile]:
-        """Complete, visible, unpaused, reachable households sharing a département with `profile`, not
-        yet declined or already put in touch with it: the nearest first (the freshest, without a centre),
-        so that a dense area's cap keeps the best placed rather than the oldest.
+    async def changes(self, since: int, missing: Sequence[int], limit: int) -> list[Row]:
+        """Households changed past change number `since` (or numbered `missing`), in order, with what the
+        index reads of them (bot/households/index.py); an erased household is no longer there."""
+        select = (
+            "SELECT c.seq, p.user_id, p.step, p.lat, p.lon, p.radius_km, p.horizon, p.visible_households, p.paused,"
+            " p.dm_closed, p.departements, p.statut_mask, p.etape_mask, p.valeur_mask, p.apport_mask"
+            " FROM household_changes c JOIN household_profiles p ON p.user_id = c.user_id"
+        )
+        # Two searches by number rather than one OR, which SQLite answers by reading every household's number.
+        # The missing numbers are all below `since`: the two never meet.
+        extra = f" UNION ALL {select} WHERE c.seq IN ({marks(missing)})" if missing else ""
+        return await self.db.fetchall(f"{select} WHERE c.seq > ?{extra} ORDER BY seq LIMIT ?", (since, *missing, limit))
 
-        Around a centre, the households within `near_deg` degrees of latitude (and as far east and west) are
-        looked at first, through the index on latitude: when `limit` of them are nearer than that box's edge,
-        no household outside it could be among the nearest, and they are the answer; otherwise the whole
-        départements are sorted (a sparse area, or a cap wider than the box)."""
-        if not profile.departements:
-            return []
-        where = (
-            "p.user_id IN (SELECT t.user_id FROM household_tags t"
-            f" WHERE t.kind = 'departement' AND t.value IN ({marks(profile.departements)})) AND p.user_id != ?"
-            " AND p.step = ? AND p.paused = 0 AND p.visible_households = 1 AND p.dm_closed = 0"
-            f" AND NOT EXISTS (SELECT 1 FROM introductions i WHERE i.status IN {_SETTLED}"
-            "   AND ((i.requester_id = ? AND i.target_user_id = p.user_id)"
-            "     OR (i.requester_id = p.user_id AND i.target_user_id = ?)))"
-        )
-        params: tuple[Any, ...] = (*sorted(profile.departements), profile.user_id, COMPLETE, profile.user_id,
-                                   profile.user_id)  # fmt: skip
-        if not profile.has_centre:
-            rows = await self.db.fetchall(
-                f"SELECT p.user_id FROM household_profiles p WHERE {where} ORDER BY p.updated_at DESC, p.user_id"
-                " LIMIT ?",
-                (*params, limit),
-            )
-            return await self.get_many([row["user_id"] for row in rows])
-        assert profile.lat is not None and profile.lon is not None
-        # Squared flat distance: enough to rank neighbours; the exact one is computed when scoring.
-        shrink = math.cos(math.radians(profile.lat)) ** 2
-        flat = "(p.lat - ?) * (p.lat - ?) + (p.lon - ?) * (p.lon - ?) * ?"
-        flat_params = (profile.lat, profile.lat, profile.lon, profile.lon, shrink)
-        select = f"SELECT p.user_id, {flat} AS flat FROM household_profiles p WHERE {where}"
-        if near_deg is not None:
-            wide = near_deg / math.sqrt(shrink)
-            rows = await self.db.fetchall(
-                f"{select} AND p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ? ORDER BY flat, p.user_id LIMIT ?",
-                (*flat_params, *params, profile.lat - near_deg, profile.lat + near_deg, profile.lon - wide,
-                 profile.lon + wide, limit),
-            )  # fmt: skip
-            # Outside the box, a household is farther than its edge (a hair less, for the rounding of floats).
-            if len(rows) == limit and rows[-1]["flat"] < (near_deg * 0.999) ** 2:
-                return await self.get_many([row["user_id"] for row in rows])
+    async def settled_with(self, user_id: int) -> set[int]:
+        """The households this member was put in touch with, declined, or is waiting on (either way round)."""
         rows = await self.db.fetchall(
-            f"{select} ORDER BY p.lat IS NULL, flat, p.user_id LIMIT ?", (*flat_params, *params, limit)
+            f"SELECT target_user_id AS other FROM introductions WHERE requester_id = ? AND status IN {_SETTLED}"
+            " AND target_user_id IS NOT NULL"
+            f" UNION SELECT requester_id FROM introductions WHERE target_user_id = ? AND status IN {_SETTLED}",
+            (user_id, user_id),
         )
-        return await self.get_many([row["user_id"] for row in rows])
+        return {row["other"] for row in rows}
 
     async def households_for_project(
         self,
@@ -283,13 +283,20 @@ class HouseholdStore:
         )
         return await self.get_many([row["user_id"] for row in rows])
 
-    async def candidate_project_ids(self, profile: HouseholdProfile) -> list[int]:
+    async def candidate_projects(self, profile: HouseholdProfile) -> list[ProjectSketch]:
         """Published projects that recruit in the household's départements (within its circle's box), not
-        declined for or already asked by this household, nor proposed to it."""
+        declined for or already asked by this household, nor proposed to it: only what ranking them reads."""
         if not profile.departements:
+            return []
+        # The hard limits of `score_project` a row tells: a stage the household joins, a tenure it seeks.
+        stages = sorted(etape.value for etape, stage in STAGE_OF.items() if stage in profile.etapes)
+        forms = sorted(forme.value for forme, tenures in TENURES.items() if tenures & profile.statuts)
+        if not stages or not forms:
             return []
         where = Where("p.statut = 'publie'", "p.recrute = 1")
         where.among("p.departement", sorted(profile.departements))
+        where.among("p.etape", stages)
+        where.among("p.forme_juridique", forms)
         where.add(
             "NOT EXISTS (SELECT 1 FROM introductions i WHERE i.project_id = p.id"
             f" AND (i.requester_id = ? OR i.target_user_id = ?) AND i.status IN {_SETTLED})",
@@ -300,8 +307,41 @@ class HouseholdStore:
             assert profile.lat is not None and profile.lon is not None and profile.radius_km is not None
             box = bounding_box(profile.lat, profile.lon, profile.radius_km)
             where.add("p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ?", *box)
-        rows = await self.db.fetchall(f"SELECT p.id FROM projects p WHERE {where}", where.params)
-        return [row["id"] for row in rows]
+        rows = await self.db.fetchall(
+            "SELECT p.id, p.statut, p.recrute, p.departement, p.commune, p.lat, p.lon, p.etape, p.forme_juridique"
+            f" FROM projects p WHERE {where}",
+            where.params,
+        )
+        if not rows:
+            return []
+        ids = tuple(row["id"] for row in rows)
+        publics: dict[int, set[Public]] = {}
+        spaces: dict[int, set[EspacePartage]] = {}
+        for tag in await self.db.fetchall(
+            f"SELECT project_id, public, NULL AS espace FROM project_publics WHERE project_id IN ({marks(ids)})"
+            f" UNION ALL SELECT project_id, NULL, espace FROM project_spaces WHERE project_id IN ({marks(ids)})",
+            ids + ids,
+        ):
+            if tag["public"] is not None:
+                publics.setdefault(tag["project_id"], set()).add(Public(tag["public"]))
+            else:
+                spaces.setdefault(tag["project_id"], set()).add(EspacePartage(tag["espace"]))
+        return [
+            ProjectSketch(
+                id=row["id"],
+                published=row["statut"] == ProjectStatus.publie,
+                recrute=bool(row["recrute"]),
+                departement=row["departement"],
+                commune=row["commune"],
+                lat=row["lat"],
+                lon=row["lon"],
+                etape=Etape(row["etape"]),
+                forme_juridique=FormeJuridique(row["forme_juridique"]),
+                publics=frozenset(publics.get(row["id"], ())),
+                espaces_partages=frozenset(spaces.get(row["id"], ())),
+            )
+            for row in rows
+        ]
 
     # ----------------------------------------------------------------- the yearly question
 
@@ -391,19 +431,17 @@ class HouseholdStore:
         self, user_id: int, *, households: Iterable[int] = (), projects: Iterable[int] = ()
     ) -> set[tuple[int, int]]:
         """Mark suggestions as shown; returns the ones that were new, as (household, project) pairs."""
-        now = to_db(self.db.clock())
         pairs = [(h, 0) for h in households] + [(0, p) for p in projects]
-        fresh: set[tuple[int, int]] = set()
-        async with self.db.transaction():
-            for household, project in pairs:
-                changed = await self.db.update(
-                    "INSERT INTO suggestions_seen (user_id, target_user_id, project_id, seen_at)"
-                    " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    (user_id, household, project, now),
-                )
-                if changed:
-                    fresh.add((household, project))
-        return fresh
+        if not pairs:
+            return set()
+        now = to_db(self.db.clock())
+        # One statement: the rows it adds are the new ones.
+        rows = await self.db.fetchall(
+            "INSERT INTO suggestions_seen (user_id, target_user_id, project_id, seen_at) VALUES"
+            f" {', '.join(['(?, ?, ?, ?)'] * len(pairs))} ON CONFLICT DO NOTHING RETURNING target_user_id, project_id",
+            [value for household, project in pairs for value in (user_id, household, project, now)],
+        )
+        return {(row["target_user_id"], row["project_id"]) for row in rows}
 
 
 class IntroductionStore:

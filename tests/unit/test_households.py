@@ -7,19 +7,22 @@ import asyncio
 import contextlib
 import random
 import shutil
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.clock import to_db
-from bot.core import Core
+from bot.config import Settings
+from bot.core import Core, build_core
 from bot.db import MIGRATIONS_DIR, Database, SqliteDatabase
 from bot.errors import Text, UserError
 from bot.geo import geography
+from bot.households.matching import ranked, score_project
 from bot.households.models import (
     MAX_BUDGET,
     MAX_PENDING_REQUESTS,
@@ -38,6 +41,7 @@ from bot.households.service import (
     LAPSED,
     QUESTION,
     REQUEST,
+    SUGGESTIONS,
     WITHDRAWN,
     build_step,
 )
@@ -45,8 +49,9 @@ from bot.households.store import HouseholdStore, IntroductionStore
 from bot.i18n import explain
 from bot.notify import Delivery
 from bot.outbox import FIRST_RETRY, Status, subject
+from bot.postgres import PostgresDatabase
 from bot.projects.models import ProjectDraft
-from bot.vocabulary import Etape, EtapeRejointe, FormeJuridique, Horizon, Statut
+from bot.vocabulary import EspacePartage, Etape, EtapeRejointe, FormeJuridique, Horizon, Public, Statut, Valeur
 from tests.support import ManualDateClock, RecordingNotifier, due_letters
 
 FOYER = IntroductionKind.foyer
@@ -192,14 +197,66 @@ async def test_a_circle_profile_knows_the_departements_it_touches(households: Ho
     assert {"03", "63"} <= profile.departements
 
 
-async def test_only_visible_complete_unpaused_reachable_households_are_candidates(households: HouseholdStore) -> None:
+async def suggested(core: Core, user_id: int) -> list[int]:
+    return [s.target_id for s in (await core.households.suggestions(user_id)).households]
+
+
+async def test_only_visible_complete_unpaused_reachable_households_are_suggested(core: Core) -> None:
+    store = core.households.store
     for user_id in range(1, 6):
-        await complete(households, user_id, visibility="projets" if user_id == 3 else "tous")
-    await households.set_flags(4, paused=True)
-    await households.note_dm(5, closed=True)
-    me = await households.get(1)
-    assert me is not None
-    assert [p.user_id for p in await households.candidate_households(me)] == [2]
+        await complete(store, user_id, visibility="projets" if user_id == 3 else "tous")
+    await store.set_flags(4, paused=True)
+    await store.note_dm(5, closed=True)
+    where = WhereWhen(code_insee="63113", horizon=Horizon.maintenant, etapes=frozenset({EtapeRejointe.lieu_existant}))
+    await store.save_where(6, where, guild_id=GUILD, locale="fr")  # the first step only
+    assert await suggested(core, 1) == [2]
+
+
+@contextlib.asynccontextmanager
+async def another_process(db: Database, clock: ManualDateClock) -> AsyncIterator[Core]:
+    """A second bot process on the same database: its own connection, its own index of households."""
+    other: Database = (
+        PostgresDatabase(db.url, clock=clock, pool_size=2)
+        if isinstance(db, PostgresDatabase)
+        else SqliteDatabase(cast(SqliteDatabase, db).path, clock=clock)
+    )
+    async with other:
+        yield build_core(Settings(_env_file=None), db=other, clock=clock, notifier=RecordingNotifier())
+
+
+async def test_households_changed_in_another_process_are_seen_by_the_next_suggestions(
+    core: Core, db: Database, clock: ManualDateClock
+) -> None:
+    for user_id in (1, 2, 3, 4):
+        await complete(core.households.store, user_id)
+    assert await suggested(core, 1) == [2, 3, 4]
+    async with another_process(db, clock) as other:
+        await other.households.still_holds(2, False)  # paused there
+        await other.households.save_step(3, 3, {"visibilite": "projets"}, guild_id=GUILD, locale="fr")
+        await complete(other.households.store, 5)
+        # Much nearer Clermont-Ferrand than Thiers: 4 moves away and comes last.
+        await other.households.save_step(
+            4, 1, {"lieu": "Thiers", "horizon": "maintenant", "etapes": {"lieu_existant"}}, guild_id=GUILD, locale="fr"
+        )
+    assert await suggested(core, 1) == [5, 4]
+
+
+async def test_a_household_erased_anywhere_is_never_suggested_again(
+    core: Core, db: Database, clock: ManualDateClock
+) -> None:
+    for user_id in (1, 2, 3, 4):
+        await complete(core.households.store, user_id)
+    async with another_process(db, clock) as other:
+        assert await suggested(other, 1) == [2, 3, 4]
+        assert await suggested(core, 1) == [2, 3, 4]
+        # The erasing process forgets at once; the other finds the household gone when it confirms its best.
+        await other.member_data.erase(2)
+        me = await core.households.get(1)
+        assert me is not None
+        assert 2 not in other.households.index.rank(me, (), 10)
+        assert await suggested(other, 1) == [3, 4]
+        assert await suggested(core, 1) == [3, 4]
+        assert 2 not in core.households.index.rank(me, (), 10)
 
 
 async def test_at_most_ten_pending_requests_and_none_twice(introductions: IntroductionStore) -> None:
@@ -243,44 +300,14 @@ async def test_the_first_answer_counts(introductions: IntroductionStore) -> None
         await introductions.answer(request.id, accepted=True, by=2)
 
 
-async def test_a_declined_pair_is_no_longer_a_candidate(
-    households: HouseholdStore, introductions: IntroductionStore
-) -> None:
-    await complete(households, 1)
-    await complete(households, 2)
+async def test_a_declined_pair_is_no_longer_suggested(core: Core, introductions: IntroductionStore) -> None:
+    await complete(core.households.store, 1)
+    await complete(core.households.store, 2)
+    assert await suggested(core, 1) == [2]
     request = await introductions.request(FOYER, 2, target_user_id=1, guild_id=None)
     await introductions.answer(request.id, accepted=False, by=1)
-    me = await households.get(1)
-    assert me is not None
-    assert await households.candidate_households(me) == []
-
-
-async def test_a_capped_candidate_list_keeps_the_nearest(households: HouseholdStore) -> None:
-    await complete(households, 1, insee="63113")  # Clermont-Ferrand
-    for user_id, insee in ((2, "63430"), (3, "63178"), (4, "63300"), (5, "03310")):  # Thiers, Issoire, Riom, Vichy
-        await complete(households, user_id, insee=insee)
-    me = await households.get(1)
-    assert me is not None
-    nearest = [p.user_id for p in await households.candidate_households(me, limit=2)]
-    assert nearest == [4, 3]  # Riom (~14 km), then Issoire (~31 km): not the oldest two
-
-
-async def test_the_box_read_first_gives_the_same_nearest_candidates_as_sorting_the_whole_departements(
-    households: HouseholdStore,
-) -> None:
-    geo = geography()
-    around = sorted(c.insee for c in geo.communes.values() if c.departement == "63" and c.lat is not None)
-    await complete(households, 1, insee="63113")  # Clermont-Ferrand
-    for user_id, insee in enumerate(random.Random(16).sample(around, 30), start=2):
-        await complete(households, user_id, insee=insee)
-    me = await households.get(1)
-    assert me is not None
-    for limit in (1, 5, 12, 30, 40):
-        everyone = [p.user_id for p in await households.candidate_households(me, limit=limit, near_deg=None)]
-        assert len(everyone) == min(limit, 30)
-        for near_deg in (0.01, 0.1, 0.3, 3.0):
-            boxed = await households.candidate_households(me, limit=limit, near_deg=near_deg)
-            assert [p.user_id for p in boxed] == everyone, (limit, near_deg)
+    assert await suggested(core, 1) == []
+    assert await suggested(core, 2) == []
 
 
 # ---------------------------------------------------------------------- the introduction in three steps
@@ -621,3 +648,102 @@ async def test_a_question_the_old_code_claimed_is_asked_again_through_the_ledger
         assert profile is not None and profile.asked_at is not None and profile.asked_delivered_at is None
         assert profile.digest_done_at == clock.now - timedelta(days=40)
         assert await store.to_pause(clock.now, 10) == []  # never paused before the question arrives
+
+
+async def test_households_introduced_before_the_index_are_suggested_as_before(tmp_path: Path) -> None:
+    """Migration 0022 writes each profile's départements and masks from its tags, and numbers it for the index."""
+    old = tmp_path / "migrations"
+    old.mkdir()
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql"))[:20]:
+        shutil.copy(path, old / path.name)
+    clock = ManualDateClock()
+    async with SqliteDatabase(tmp_path / "old.sqlite3", clock=clock) as db:
+        await db.migrate(old)
+        moment = to_db(clock.now)
+        for user_id, statut in ((1, "achat"), (2, "achat"), (3, "brs")):
+            await db.execute(
+                "INSERT INTO household_profiles (user_id, guild_id, step, lat, lon, radius_km, horizon,"
+                " visible_households, created_at, updated_at) VALUES (?, 5, 4, 45.78, 3.09, 30, 'maintenant', 1, ?, ?)",
+                (user_id, moment, moment),
+            )
+            tags = [("departement", "63"), ("departement", "03"), ("statut", statut), ("etape", "lieu_existant")]
+            tags += [("valeur", "ecologie"), ("valeur", "culture"), ("apport", "soin")]
+            await db.execute_many(
+                "INSERT INTO household_tags (user_id, kind, value) VALUES (?, ?, ?)", [(user_id, *t) for t in tags]
+            )
+        await db.migrate()
+        row = await db.fetchone("SELECT * FROM household_profiles WHERE user_id = 1")
+        assert row is not None
+        assert sorted(row["departements"].split()) == ["03", "63"]
+        assert (row["statut_mask"], row["etape_mask"], row["valeur_mask"], row["apport_mask"]) == (4, 4, 513, 2048)
+        core = build_core(Settings(_env_file=None), db=db, clock=clock, notifier=RecordingNotifier())
+        shown = await core.households.suggestions(1)
+        assert [s.target_id for s in shown.households] == [2]  # 3 shares no tenure
+        assert ("en commun : {valeurs}", {"valeurs": ["culture", "ecologie"]}) in [
+            (r.text, r.params) for r in shown.households[0].reasons
+        ]
+
+
+COMMUNES = ("63113", "63430", "63300", "63178", "03310", "69123")
+
+
+async def test_suggested_projects_rank_exactly_as_the_pure_scoring_over_whole_records(core: Core) -> None:
+    """The service ranks candidate projects from the few columns it reads, then reads only the first ones whole:
+    on random projects and households, members are shown what scoring every whole record would show them."""
+    rng = random.Random(7)
+
+    def some(members: Any, least: int = 0) -> frozenset[Any]:
+        return frozenset(rng.sample(list(members), rng.randint(least, len(members))))
+
+    drafts = [
+        ProjectDraft(
+            nom=f"Projet {n}",
+            code_insee=rng.choice(COMMUNES),
+            etape=rng.choice(list(Etape)),
+            forme_juridique=rng.choice(list(FormeJuridique)),
+            recrute=rng.random() < 0.8,
+            publics=some(Public),
+            espaces_partages=some(EspacePartage),
+        )
+        for n in range(80)
+    ]
+    assert (await core.projects.import_drafts(drafts[:70])).created == 70
+    # With a référent (100), so that introductions can settle them; the last one awaits moderation.
+    for draft in drafts[70:]:
+        proposed = await core.projects.propose(draft, proposer_id=100, guild_id=GUILD, locale="fr")
+        if draft is not drafts[-1]:
+            await core.projects.publish(proposed.id)
+    for user_id in range(1, 31):
+        centred = rng.random() < 0.7
+        where = WhereWhen(
+            code_insee=rng.choice(COMMUNES) if centred else None,
+            departements=frozenset() if centred else some(("63", "03", "69", "15"), 1),
+            radius_km=rng.choice((5, 30, 80, 150)), horizon=rng.choice(list(Horizon)), etapes=some(EtapeRejointe, 1),
+        )  # fmt: skip
+        await core.households.store.save_where(user_id, where, guild_id=GUILD, locale="fr")
+        makeup = HouseholdMakeup(
+            adults=1, children=rng.randint(0, 1), seniors=rng.randint(0, 1), statuts=some(Statut, 1)
+        )
+        await core.households.store.save_household(user_id, makeup)
+        matters = WhatMatters(valeurs=some(Valeur), accessibility=rng.random() < 0.3, visibility="tous")
+        await core.households.store.save_matters(user_id, matters)
+    records = await core.projects.get_many(list(range(1, 81)))
+    settled: dict[int, set[int]] = {user_id: set() for user_id in range(1, 31)}
+    for user_id in range(1, 31):  # each asked by, or asking, one of the projects with a référent
+        project_id = rng.randint(71, 79)
+        if user_id % 4 == 0:  # a référent has at most ten proposals pending
+            await core.households.propose(project_id, 100, user_id, guild_id=GUILD)
+        else:
+            await core.households.request(user_id, project=project_id, guild_id=GUILD)
+        settled[user_id].add(project_id)
+    shown_any = 0
+    for user_id in range(1, 31):
+        profile = await core.households.store.get(user_id)
+        assert profile is not None
+        candidates = [record for record in records if record.id not in settled[user_id]]
+        expected = ranked((score_project(profile, record) for record in candidates), SUGGESTIONS)
+        shown = await core.households.suggestions(user_id)
+        assert shown.projects == expected
+        assert sorted(shown.records) == sorted(s.target_id for s in expected)
+        shown_any += bool(expected)
+    assert shown_any >= 10  # the random cases do show projects

@@ -1,0 +1,278 @@
+"""The matchable households in memory, ranked for one profile all at once with numpy: every complete, visible,
+unpaused household whose DMs are open, as columns (place, reach, horizon, the départements and the sets as
+bitmasks). `rank` applies the hard limits of `score_households` and computes its score with the same operations
+in the same order, so that the bits agree (a property test holds the two together); the service then confirms
+the best against the database and scores them again with the pure function, which also gives the reasons.
+
+Rows are kept in order of latitude, so that the households a circle can reach are one slice: no two points
+are nearer than their latitudes are apart. Changed rows are appended after that slice and the whole put back
+in order once the tail grows. Kept current from `household_changes` (migration 0022): every call reads the
+numbers past the last one seen, and looks again, for a while, at those it found missing (on PostgreSQL a
+transaction may commit its number after a later one)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bot.geo import EARTH_RADIUS_KM
+from bot.households.matching import (
+    COMPLEMENT_CAP,
+    DEFAULT_AREA_KM,
+    HORIZONS,
+    SHARED_VALUES_CAP,
+    WEIGHTS,
+    horizon_score,
+    reach,
+)
+from bot.households.models import COMPLETE, HouseholdProfile, mask_of
+from bot.vocabulary import Apport, EtapeRejointe, Statut, Valeur
+
+KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180  # along a meridian
+MISSING_WAIT = 60.0  # seconds a number missing from the changes is asked for again
+MISSING_KEPT = 256  # the newest missing numbers looked for; an older one was a rollback or a renumbered row
+COMPACT_AT = 512  # changed rows appended before the rows are put back in order (or a sixteenth of them)
+DEPARTEMENT_BITS = 128
+# By the gap between two horizons' positions.
+HORIZON_SCORES = np.array([horizon_score(HORIZONS[0], other) for other in HORIZONS])
+COLUMNS: dict[str, type[np.generic]] = {
+    "uid": np.int64,
+    "lat": np.float64,  # NaN: no centre
+    "lon": np.float64,
+    "phi": np.float64,  # the latitude in radians, and its cosine: read by every distance
+    "cos_phi": np.float64,
+    "reach": np.float64,
+    "horizon": np.int8,
+    "statuts": np.uint8,
+    "etapes": np.uint8,
+    "valeurs": np.uint16,
+    "apports": np.uint16,
+    "dep_low": np.uint64,
+    "dep_high": np.uint64,
+    "alive": np.bool_,
+}
+
+Array = NDArray[Any]
+
+
+class Changed(Protocol):
+    """A changed household's row, its columns by name (`HouseholdStore.changes`)."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+def matchable(row: Changed) -> bool:
+    """What the store's rows must say for a household to be suggested to another one."""
+    return bool(row["step"] == COMPLETE and row["visible_households"] and not row["paused"] and not row["dm_closed"])
+
+
+class MatchIndex:
+    def __init__(self) -> None:
+        self.cols: dict[str, Array] = {name: np.zeros(0, dtype) for name, dtype in COLUMNS.items()}
+        self.size = 0  # rows used, alive or not
+        self.ordered = 0  # rows [0, ordered) are in order of latitude, those with a centre first
+        self.centred = 0  # rows [0, centred) have a centre
+        self.max_reach = 0.0
+        self._bits: dict[str, int] = {}  # a département's bit
+        self._tail: dict[int, int] = {}  # household -> row, past `ordered`
+        self._by_uid: Array = np.zeros(0, np.int64)  # the ordered rows, sorted by household
+        self._uids: Array = np.zeros(0, np.int64)
+        self.since = 0  # the last change number read
+        self._missing: dict[int, float] = {}  # change numbers not seen yet -> when first missed
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self.cols["alive"][: self.size]))
+
+    @property
+    def nbytes(self) -> int:
+        return sum(c.nbytes for c in self.cols.values()) + self._by_uid.nbytes + self._uids.nbytes
+
+    # ----------------------------------------------------------------- keeping current
+
+    def wanted(self, now: float) -> list[int]:
+        """The missing change numbers still worth asking for, besides those past `since`."""
+        self._missing = {seq: at for seq, at in self._missing.items() if now - at < MISSING_WAIT}
+        return sorted(self._missing)
+
+    def apply(self, rows: Sequence[Changed], now: float) -> None:
+        """Changed households, in order of change number, as `HouseholdStore.changes` reads them."""
+        if not rows:
+            return
+        seqs = [int(row["seq"]) for row in rows]
+        top = max(seqs)
+        if top > self.since:
+            self._missing.update(dict.fromkeys(range(max(self.since + 1, top - MISSING_KEPT), top), now))
+            self.since = top
+        for seq in seqs:
+            self._missing.pop(seq, None)
+        if len(self._missing) > MISSING_KEPT:
+            self._missing = dict(sorted(self._missing.items())[-MISSING_KEPT:])
+        self._forget(np.fromiter((row["user_id"] for row in rows), np.int64, len(rows)))
+        self._append([row for row in rows if matchable(row)])
+        if self.size - self.ordered > max(COMPACT_AT, self.ordered // 16):
+            self._compact()
+
+    def drop(self, user_id: int) -> None:
+        """No longer suggested from here (erased here, or found gone or changed in the database)."""
+        self._forget(np.array([user_id], np.int64))
+
+    def _rows_of(self, uids: Array) -> Array:
+        """The live-or-dead rows holding these households (-1 for none)."""
+        found = np.full(len(uids), -1, np.int64)
+        if len(self._uids):
+            at = np.minimum(np.searchsorted(self._uids, uids), len(self._uids) - 1)
+            hit = self._uids[at] == uids
+            found[hit] = self._by_uid[at[hit]]
+        for i, uid in enumerate(uids.tolist()):
+            tail = self._tail.get(uid)
+            if tail is not None:
+                found[i] = tail
+        return found
+
+    def _forget(self, uids: Array) -> None:
+        rows = self._rows_of(uids)
+        self.cols["alive"][rows[rows >= 0]] = False
+
+    def _append(self, rows: Sequence[Changed]) -> None:
+        if not rows:
+            return
+        count = len(rows)
+        lat = np.array([math.nan if row["lat"] is None else row["lat"] for row in rows], np.float64)
+        lon = np.array([math.nan if row["lon"] is None else row["lon"] for row in rows], np.float64)
+        radius = np.array([math.nan if row["radius_km"] is None else row["radius_km"] for row in rows], np.float64)
+        departements = [self._masks(row["departements"].split(), learn=True) for row in rows]
+        phi = np.radians(lat)
+        new: dict[str, Array] = {
+            "uid": np.fromiter((row["user_id"] for row in rows), np.int64, count),
+            "lat": lat,
+            "lon": lon,
+            "phi": phi,
+            "cos_phi": np.cos(phi),
+            # As `reach`: the radius around a centre, else the default area.
+            "reach": np.where(np.isnan(lat) | np.isnan(lon) | np.isnan(radius), DEFAULT_AREA_KM, radius),
+            "horizon": np.fromiter((HORIZONS.index(row["horizon"]) for row in rows), np.int8, count),
+            "statuts": np.fromiter((row["statut_mask"] for row in rows), np.uint8, count),
+            "etapes": np.fromiter((row["etape_mask"] for row in rows), np.uint8, count),
+            "valeurs": np.fromiter((row["valeur_mask"] for row in rows), np.uint16, count),
+            "apports": np.fromiter((row["apport_mask"] for row in rows), np.uint16, count),
+            "dep_low": np.fromiter((low for low, _ in departements), np.uint64, count),
+            "dep_high": np.fromiter((high for _, high in departements), np.uint64, count),
+            "alive": np.ones(count, np.bool_),
+        }
+        start, end = self.size, self.size + count
+        if end > len(self.cols["uid"]):
+            capacity = max(end, len(self.cols["uid"]) * 5 // 4 + 1024)
+            for name, column in self.cols.items():
+                grown = np.zeros(capacity, column.dtype)
+                grown[: self.size] = column[: self.size]
+                self.cols[name] = grown
+        for name, values in new.items():
+            self.cols[name][start:end] = values
+        self._tail.update(zip(new["uid"].tolist(), range(start, end), strict=True))
+        self.size = end
+        self.max_reach = max(self.max_reach, float(new["reach"].max()))
+
+    def _compact(self) -> None:
+        """The live rows back in order of latitude, those without a centre last."""
+        live = np.flatnonzero(self.cols["alive"][: self.size])
+        order = live[np.argsort(self.cols["lat"][live], kind="stable")]  # NaN sorts last
+        self.cols = {name: column[order] for name, column in self.cols.items()}
+        self.size = self.ordered = len(order)
+        self.centred = int(np.count_nonzero(~np.isnan(self.cols["lat"])))
+        self._tail.clear()
+        self._by_uid = np.argsort(self.cols["uid"], kind="stable")
+        self._uids = self.cols["uid"][self._by_uid]
+        self.max_reach = float(self.cols["reach"].max(initial=0.0))
+
+    # ----------------------------------------------------------------- ranking
+
+    def rank(self, profile: HouseholdProfile, exclude: Collection[int], limit: int) -> list[int]:
+        """The `limit` households best suited to `profile`, best first, by the rounded score, then distance
+        (unknown last), then id, as `ranked` orders `score_households`; `exclude` and `profile` itself left out."""
+        if not profile.departements or not profile.statuts or profile.horizon is None or not self.size:
+            return []
+        hidden = self._rows_of(np.fromiter((*exclude, profile.user_id), np.int64))
+        hidden = hidden[hidden >= 0]
+        was = self.cols["alive"][hidden].copy()
+        self.cols["alive"][hidden] = False
+        try:
+            found = [self._score(profile, start, end) for start, end in self._slices(profile)]
+        finally:
+            self.cols["alive"][hidden] = was
+        uid = np.concatenate([f[0] for f in found])
+        score = np.concatenate([f[1] for f in found])
+        distance = np.concatenate([f[2] for f in found])
+        rounded = np.round(score, 1)
+        if len(uid) > limit:
+            # Whatever ties with the last one kept goes on to the finer order.
+            kept = np.flatnonzero(rounded >= np.partition(rounded, len(uid) - limit)[len(uid) - limit])
+            uid, distance, rounded = uid[kept], distance[kept], rounded[kept]
+        order = np.lexsort((uid, np.where(np.isnan(distance), np.inf, distance), -rounded))[:limit]
+        return [int(u) for u in uid[order]]
+
+    def _slices(self, profile: HouseholdProfile) -> list[tuple[int, int]]:
+        """The row ranges that may hold a household within reach: a band of latitude among the rows with a
+        centre (none farther could be), then those without one and the tail."""
+        if profile.lat is None or profile.lon is None:
+            return [(0, self.size)]
+        band = (reach(profile) + self.max_reach) / KM_PER_DEGREE * (1 + 1e-9) + 1e-9
+        lat = self.cols["lat"][: self.centred]
+        start = int(np.searchsorted(lat, profile.lat - band, "left"))
+        end = int(np.searchsorted(lat, profile.lat + band, "right"))
+        return [(start, end), (self.centred, self.size)]
+
+    def _score(self, a: HouseholdProfile, start: int, end: int) -> tuple[Array, Array, Array]:
+        """The households of rows [start, end) that `score_households(a, b)` accepts: ids, scores (unrounded),
+        distances (NaN: unknown)."""
+        assert a.horizon is not None
+        c = self.cols
+        low, high = (np.uint64(m) for m in self._masks(a.departements))
+        ok = c["alive"][start:end] & ((c["statuts"][start:end] & np.uint8(mask_of(a.statuts, Statut))) != 0)
+        ok &= ((c["dep_low"][start:end] & low) | (c["dep_high"][start:end] & high)) != 0
+        rows = np.flatnonzero(ok) + start
+        limit = reach(a) + c["reach"][rows]
+        if a.lat is not None and a.lon is not None:
+            # distance_km, operation for operation.
+            phi1 = math.radians(a.lat)
+            north = np.sin((c["phi"][rows] - phi1) / 2)
+            east = np.sin(np.radians(c["lon"][rows] - a.lon) / 2)
+            h = north * north + math.cos(phi1) * c["cos_phi"][rows] * (east * east)
+            distance = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+            near = ~(distance > limit)  # NaN (no centre) is never too far
+            rows, limit, distance = rows[near], limit[near], distance[near]
+            decay = np.where(np.isnan(distance), 0.5, np.maximum(0.0, 1.0 - distance / limit))
+        else:
+            distance = np.full(len(rows), math.nan)
+            decay = np.full(len(rows), 0.5)
+        horizons = HORIZON_SCORES[np.abs(c["horizon"][rows].astype(np.int64) - HORIZONS.index(a.horizon))]
+        shared = np.bitwise_count(c["valeurs"][rows] & np.uint16(mask_of(a.valeurs, Valeur)))
+        exchanged = np.bitwise_count(c["apports"][rows] ^ np.uint16(mask_of(a.apports, Apport)))
+        stages = (c["etapes"][rows] & np.uint8(mask_of(a.etapes, EtapeRejointe))) != 0
+        fit = 0.6 * (np.minimum(exchanged, COMPLEMENT_CAP) / COMPLEMENT_CAP) + 0.4 * stages
+        score = (
+            WEIGHTS["distance"] * decay
+            + WEIGHTS["horizon"] * horizons
+            + WEIGHTS["values"] * (np.minimum(shared, SHARED_VALUES_CAP) / SHARED_VALUES_CAP)
+            + WEIGHTS["fit"] * fit
+        )
+        return c["uid"][rows], score, distance
+
+    def _masks(self, departements: Iterable[str], *, learn: bool = False) -> tuple[int, int]:
+        """Départements as the index's two words, a bit each (given as they are first met); a profile's
+        département that no household names has none."""
+        low = high = 0
+        for code in departements:
+            bit = self._bits.setdefault(code, len(self._bits)) if learn else self._bits.get(code)
+            if bit is None:
+                continue
+            if bit >= DEPARTEMENT_BITS:
+                raise ValueError(f"more than {DEPARTEMENT_BITS} départements")
+            if bit < 64:
+                low |= 1 << bit
+            else:
+                high |= 1 << (bit - 64)
+        return low, high
