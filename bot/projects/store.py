@@ -65,6 +65,9 @@ def _record_values(draft: ProjectDraft, commune: Commune) -> tuple[Any, ...]:
     )
 
 
+STATEMENT_RECORDS = 500  # records a statement of an import writes at most
+
+
 class ProjectStore:
     def __init__(self, db: Database, geo: Geography) -> None:
         self.db = db
@@ -462,26 +465,33 @@ class ProjectStore:
         the same rows twice changes nothing. (Drafts come checked, one per key.)"""
         report = ImportReport()
         async with self.db.transaction():
-            keys = [(fold(draft.nom), draft.code_insee) for draft in drafts]
-            known = await self._ids_by_key(keys)
-            current = {project.id: project for project in await self.get_many(list(known.values()))}
-            new: list[ProjectDraft] = []
-            changed: list[tuple[int, ProjectDraft]] = []
-            for draft, key in zip(drafts, keys, strict=True):
-                project_id = known.get(key)
-                if project_id is None:
-                    new.append(draft)
-                elif current[project_id].draft == draft:
-                    report.unchanged += 1
-                else:
-                    changed.append((project_id, draft))
-            for project_id, draft in changed:
-                await self._update_row(project_id, draft, current[project_id])
-            await self._replace_lists(changed)
-            created = await self._insert_rows(new, statut=ProjectStatus.publie)
-            await self._add_lists(list(zip(created, new, strict=True)))
-            report.created, report.updated = len(created), len(changed)
+            # A few hundred records a statement, whatever the caller gives: SQLite takes at most 32,766
+            # parameters a statement, and a record is 24.
+            for start in range(0, len(drafts), STATEMENT_RECORDS):
+                await self._import_part(drafts[start : start + STATEMENT_RECORDS], report)
         return report
+
+    async def _import_part(self, drafts: Sequence[ProjectDraft], report: ImportReport) -> None:
+        keys = [(fold(draft.nom), draft.code_insee) for draft in drafts]
+        known = await self._ids_by_key(keys)
+        current = {project.id: project for project in await self.get_many(list(known.values()))}
+        new: list[ProjectDraft] = []
+        changed: list[tuple[int, ProjectDraft]] = []
+        for draft, key in zip(drafts, keys, strict=True):
+            project_id = known.get(key)
+            if project_id is None:
+                new.append(draft)
+            elif current[project_id].draft == draft:
+                report.unchanged += 1
+            else:
+                changed.append((project_id, draft))
+        for project_id, draft in changed:
+            await self._update_row(project_id, draft, current[project_id])
+        await self._replace_lists(changed)
+        created = await self._insert_rows(new, statut=ProjectStatus.publie)
+        await self._add_lists(list(zip(created, new, strict=True)))
+        report.created += len(created)
+        report.updated += len(changed)
 
     async def _ids_by_key(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """The projects already known under these keys (folded name, commune)."""

@@ -874,3 +874,14 @@ async def test_two_members_proposing_the_same_project_at_once_get_one_record_and
     assert len(refused) == 1 and isinstance(refused[0], UserError)
     assert "existe déjà" in refused[0].message
     assert len(await store.db.fetchall("SELECT id FROM projects")) == 1
+
+
+async def test_an_import_larger_than_a_statement_takes_is_written_whole(store: ProjectStore, geo: Geography) -> None:
+    """1,500 records are 36,000 parameters: more than SQLite takes in one statement."""
+    communes = [c.insee for c in list(geo.communes.values())[:300]]
+    drafts = [draft(f"Projet {n}", communes[n % len(communes)], publics=["familles"]) for n in range(1500)]
+    report = await store.import_drafts(drafts)
+    assert (report.created, report.updated, report.unchanged) == (1500, 0, 0)
+    again = await store.import_drafts(drafts)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1500)
+    assert len(await store.search(SearchFilters(texte="projet"), limit=2000)) == 1500
