@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.geo import EARTH_RADIUS_KM
+from bot.geo import EARTH_RADIUS_KM, KM_PER_DEGREE
 from bot.households.matching import (
     COMPLEMENT_CAP,
     DEFAULT_AREA_KM,
@@ -32,7 +32,6 @@ from bot.households.matching import (
 from bot.households.models import COMPLETE, HouseholdProfile, mask_of
 from bot.vocabulary import Apport, EtapeRejointe, Statut, Valeur
 
-KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180  # along a meridian
 MISSING_WAIT = 60.0  # seconds a number missing from the changes is asked for again
 MISSING_KEPT = 256  # the newest missing numbers looked for; an older one was a rollback or a renumbered row
 COMPACT_AT = 512  # changed rows appended before the rows are put back in order (or a sixteenth of them)
