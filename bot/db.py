@@ -167,10 +167,10 @@ class Dialect(ABC):
         its id and the parts of its text), over those they had; None where the engine's triggers keep `index`."""
 
     @abstractmethod
-    def in_box(self, table: str, alias: str, index: str | None) -> str:
-        """The condition that a row of `table` (named `alias`, with `lat` and `lon` columns indexed
-        together) lies in a box, whose four parameters are its least and greatest latitude, then
-        longitude; `index` names the full-text index the query starts from, if any."""
+    def narrowed(self, table: str, alias: str, index: str | None, condition: str) -> str:
+        """The condition that a row of `table` (named `alias`; its key is `id`) meets `condition`, which is
+        written on the row's own indexed columns, each prefixed `{p}` (a place: the département, a box of
+        latitude and longitude); `index` names the full-text index the query starts from, if any."""
 
 
 class SqliteDialect(Dialect):
@@ -203,13 +203,13 @@ class SqliteDialect(Dialect):
             [value for row_id, parts in rows for value in (row_id, stemmed(*parts))],
         )
 
-    def in_box(self, table: str, alias: str, index: str | None) -> str:
-        # Without statistics, the planner would walk an index on the status and read every row: the box's
-        # ids come from the (lat, lon) index alone. After a full-text match they are checked on its row ids,
-        # so that only the rows in the box are read and ranked; the unary plus keeps the check out of
-        # FTS5's hands, which would run the match again for each id.
+    def narrowed(self, table: str, alias: str, index: str | None, condition: str) -> str:
+        # Without statistics, the planner would walk an index on the status and read every row: the ids come
+        # from the place's own index alone. After a full-text match they are checked on its row ids, so that
+        # only the rows of the place are read and ranked (a common word matches thousands of projects); the
+        # unary plus keeps the check out of FTS5's hands, which would run the match again for each id.
         key = f"+{index}.rowid" if index else f"{alias}.id"
-        return f"{key} IN (SELECT id FROM {table} WHERE lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?)"
+        return f"{key} IN (SELECT id FROM {table} WHERE {condition.format(p='')})"
 
 
 # ---------------------------------------------------------------------- the interface

@@ -124,10 +124,10 @@ class PostgresDialect(Dialect):
         # The server folds and stems (to_tsvector): its triggers keep every index, one statement at a time.
         return None
 
-    def in_box(self, table: str, alias: str, index: str | None) -> str:
-        # With its statistics, the planner combines the (lat, lon) index with the others by itself; the
-        # form SQLite needs (ids from a subquery) measured slower here.
-        return f"{alias}.lat BETWEEN ? AND ? AND {alias}.lon BETWEEN ? AND ?"
+    def narrowed(self, table: str, alias: str, index: str | None, condition: str) -> str:
+        # With its statistics, the planner combines the place's index with the others by itself; the form
+        # SQLite needs (ids from a subquery) measured slower here.
+        return condition.format(p=f"{alias}.")
 
 
 async def _setup(conn: asyncpg.Connection) -> None:

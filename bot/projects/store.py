@@ -162,10 +162,24 @@ class ProjectStore:
                 return []
             source, source_params, score = text.source, text.source_params, text.rank
             where.add(text.condition, *text.condition_params)
+        # Where the projects are: checked together, through the place's own index (a département's, or the box's).
+        place: list[str] = []
+        place_params: list[Any] = []
+        if filters.departement or filters.departements:
+            place.append("{p}statut = 'publie'")  # the first column of the départements' index
         if filters.departement:
-            where.add("p.departement = ?", filters.departement)
+            place.append("{p}departement = ?")
+            place_params.append(filters.departement)
         if filters.departements:
-            where.among("p.departement", filters.departements)
+            place.append(f"{{p}}departement IN ({marks(filters.departements)})")
+            place_params.extend(filters.departements)
+        origin = filters.pres_de
+        if origin is not None and origin.lat is not None and origin.lon is not None:
+            place.append("{p}lat BETWEEN ? AND ? AND {p}lon BETWEEN ? AND ?")
+            place_params.extend(bounding_box(origin.lat, origin.lon, filters.rayon_km))
+        if place:
+            index = "project_fts" if filters.texte else None
+            where.add(self.db.dialect.narrowed("projects", "p", index, " AND ".join(place)), *place_params)
         for column, value in (
             ("etape", filters.etape),
             ("initiative", filters.initiative),
@@ -180,10 +194,6 @@ class ProjectStore:
                 "EXISTS (SELECT 1 FROM project_publics pp WHERE pp.project_id = p.id AND pp.public = ?)",
                 filters.public.value,
             )
-        origin = filters.pres_de
-        if origin is not None and origin.lat is not None and origin.lon is not None:
-            box = bounding_box(origin.lat, origin.lon, filters.rayon_km)
-            where.add(self.db.dialect.in_box("projects", "p", "project_fts" if filters.texte else None), *box)
         sql = f"SELECT p.id, p.nom_cle, p.lat, p.lon, {score} AS score FROM {source} WHERE {where}"
         ranked = []
         for row in await self.db.fetchall(sql, (*source_params, *where.params)):

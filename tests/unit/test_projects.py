@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from bot.core import Core
-from bot.db import MIGRATIONS_DIR, Database, SqliteDatabase
+from bot.db import MIGRATIONS_DIR, Database, SqliteDatabase, Where
 from bot.errors import UserError, invalid
 from bot.geo import Geography, bounding_box, distance_km, geography
 from bot.i18n import explain, gettext
@@ -249,28 +249,39 @@ async def test_an_import_that_changes_a_record_changes_what_finds_it(store: Proj
 
 
 async def former_search(store: ProjectStore, filters: SearchFilters) -> list[SearchHit]:
-    """The radius search as it was before the box came from the (lat, lon) index: checked on each row of
-    the full-text match once joined to its project."""
+    """The place searches as they were before the place's ids came from its own index: each condition
+    checked on the row of the full-text match once joined to its project."""
     origin = filters.pres_de
-    assert origin is not None and origin.lat is not None and origin.lon is not None
     source, source_params, condition, condition_params, score = "projects p", (), "1 = 1", (), "0.0"
     if filters.texte:
         text = store.db.dialect.text_match("project_fts", "projects", "p", filters.texte)
         assert text is not None
         source, source_params, score = text.source, text.source_params, text.rank
         condition, condition_params = text.condition, text.condition_params
+    where = Where("p.statut = 'publie'", condition)
+    where.params.extend(condition_params)
+    if filters.departement:
+        where.add("p.departement = ?", filters.departement)
+    if filters.departements:
+        where.among("p.departement", filters.departements)
+    if origin is not None and origin.lat is not None and origin.lon is not None:
+        where.add(
+            "p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ?", *bounding_box(origin.lat, origin.lon, filters.rayon_km)
+        )
     rows = await store.db.fetchall(
-        f"SELECT p.id, p.nom_cle, p.lat, p.lon, {score} AS score FROM {source} WHERE p.statut = 'publie'"
-        f" AND {condition} AND p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ?",
-        (*source_params, *condition_params, *bounding_box(origin.lat, origin.lon, filters.rayon_km)),
+        f"SELECT p.id, p.nom_cle, p.lat, p.lon, {score} AS score FROM {source} WHERE {where}",
+        (*source_params, *where.params),
     )
     ranked = []
     for row in rows:
-        distance = distance_km(origin.lat, origin.lon, row["lat"], row["lon"])
-        if distance <= filters.rayon_km:
-            ranked.append((round(row["score"], 6), distance, row["nom_cle"], row["id"]))
+        distance = None
+        if origin is not None and origin.lat is not None and origin.lon is not None:
+            distance = distance_km(origin.lat, origin.lon, row["lat"], row["lon"])
+            if distance > filters.rayon_km:
+                continue
+        ranked.append((round(row["score"], 6), distance or 0.0, row["nom_cle"], row["id"], distance))
     ranked.sort()
-    return [SearchHit(project_id=r[3], distance_km=r[1]) for r in ranked[:SEARCH_LIMIT]]
+    return [SearchHit(project_id=r[3], distance_km=r[4]) for r in ranked[:SEARCH_LIMIT]]
 
 
 VOCABULARY = ("jardin", "bois", "paille", "coopérative", "seniors", "familles", "grange")
@@ -278,8 +289,9 @@ SEARCHED = ("jardin", "bois", "paille", "jardin bois", "coopérative", "seniors 
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-async def test_radius_search_finds_and_orders_as_before(store: ProjectStore, geo: Geography, seed: int) -> None:
-    """The box read from the index first: the same hits, in the same order, as the former query's."""
+async def test_place_searches_find_and_order_as_before(store: ProjectStore, geo: Geography, seed: int) -> None:
+    """The place's ids read from its own index first (a box, a département, a région): the same hits, in the
+    same order, as the former query's."""
     rng = random.Random(seed)
     cities = [c for insee in (CLERMONT, LYON, MONTREUIL) if (c := geo.commune(insee)) is not None]
     centres = [(c.lat, c.lon) for c in cities if c.lat is not None and c.lon is not None]
@@ -301,11 +313,14 @@ async def test_radius_search_finds_and_orders_as_before(store: ProjectStore, geo
         draft("Jardin en attente", CLERMONT, description="jardin bois"), proposer_id=7, guild_id=1, locale="fr"
     )
     assert waiting.statut is ProjectStatus.en_attente
-    for _ in range(30):
+    auvergne = geo.region("Auvergne")
+    for _ in range(40):
         filters = SearchFilters(
             texte=rng.choice((None, *SEARCHED)),
-            pres_de=rng.choice(cities),
+            pres_de=rng.choice((None, *cities)),
             rayon_km=float(rng.choice((5, 30, 100, 300))),
+            departement=rng.choice((None, None, "63", "69", "93")),
+            departements=rng.choice((None, None, auvergne.departements)),
         )
         hits = await store.search(filters)
         assert hits == await former_search(store, filters), filters
