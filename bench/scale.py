@@ -4,10 +4,11 @@ import of the projects, the resident memory and the cold start of a bot on that 
 printed beside its goal.
 
     .venv/bin/python bench/scale.py [--scale 1] [--count 300] [--seed 1] [--members 100]
-        [--database-url postgresql://…] [--profile aide|chercher|pres_de|suggestions|import|start]
+        [--postgres | --database-url postgresql://…] [--profile aide|chercher|pres_de|suggestions|import|start]
 
-`--scale 0.1` divides every size by ten (the import's goal with it); `--database-url` names an empty
-PostgreSQL database to run on instead of a temporary SQLite file (it needs the bot's DATABASE_URL setting).
+`--scale 0.1` divides every size by ten (the import's goal with it); `--postgres` runs on a throwaway
+PostgreSQL cluster started as the tests start theirs (tests/pg.py: the Debian package's server in a temporary
+folder), and `--database-url` on an empty PostgreSQL database of your own, instead of a temporary SQLite file.
 A profiled measure is slowed by the profiler: take its figures from a run without `--profile`.
 """
 
@@ -28,7 +29,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -397,7 +399,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=300, help="measured interactions of each kind")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--members", type=int, default=100, help="members asking for suggestions")
-    parser.add_argument("--database-url", help="an empty PostgreSQL database (postgresql://…) instead of SQLite")
+    engine = parser.add_mutually_exclusive_group()
+    engine.add_argument("--database-url", help="an empty PostgreSQL database (postgresql://…) instead of SQLite")
+    engine.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster instead of SQLite")
     parser.add_argument("--profile", choices=PROFILED, help="print the top of a cProfile of this measure")
     parser.add_argument("--start-only", type=Path, help=argparse.SUPPRESS)  # the cold start's own process
     args = parser.parse_args()
@@ -412,7 +416,7 @@ def main() -> None:
         print(json.dumps(figures))
         return
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, throwaway_postgres(args):
         database = Path(scratch) / "bench.sqlite3"
         results = asyncio.run(measure(args, database, profile))
         progress("measured; now the cold start in a fresh process")
@@ -423,6 +427,24 @@ def main() -> None:
         print()
         print(f"profile of {args.profile} (the event loop's thread; SQLite works in aiosqlite's thread):")
         print_profile(profile)
+
+
+@contextmanager
+def throwaway_postgres(args: argparse.Namespace) -> Iterator[None]:
+    """With `--postgres`, an empty database of a cluster started for this run (stopped after it) becomes
+    `--database-url`; otherwise nothing."""
+    if not args.postgres:
+        yield
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' cluster, not a copy of it
+    from tests.pg import Cluster
+
+    cluster = Cluster.start()
+    try:
+        args.database_url = asyncio.run(cluster.empty())
+        yield
+    finally:
+        cluster.stop()
 
 
 def print_profile(profile: cProfile.Profile) -> None:
