@@ -314,13 +314,16 @@ class HouseholdStore:
         )
         if not rows:
             return []
-        ids = tuple(row["id"] for row in rows)
         publics: dict[int, set[Public]] = {}
         spaces: dict[int, set[EspacePartage]] = {}
+        # The same conditions again rather than the ids found: a household of twenty dense départements may
+        # have more candidates than a statement takes parameters.
         for tag in await self.db.fetchall(
-            f"SELECT project_id, public, NULL AS espace FROM project_publics WHERE project_id IN ({marks(ids)})"
-            f" UNION ALL SELECT project_id, NULL, espace FROM project_spaces WHERE project_id IN ({marks(ids)})",
-            ids + ids,
+            "SELECT t.project_id, t.public, NULL AS espace FROM project_publics t"
+            f" JOIN projects p ON p.id = t.project_id WHERE {where}"
+            " UNION ALL SELECT t.project_id, NULL, t.espace FROM project_spaces t"
+            f" JOIN projects p ON p.id = t.project_id WHERE {where}",
+            (*where.params, *where.params),
         ):
             if tag["public"] is not None:
                 publics.setdefault(tag["project_id"], set()).add(Public(tag["public"]))
