@@ -28,14 +28,13 @@ from measures import answer_ms, percentile
 
 from bot.clock import to_db, utc_now
 from bot.geo import Commune, Geography, bounding_box, distance_km, geography
-from bot.households.matching import ranked, score_project, suggest
+from bot.households.matching import suggest
 from bot.households.models import (
     COMPLETE,
     VISIBILITY,
     HouseholdMakeup,
     WhatMatters,
     WhereWhen,
-    mask_of,
 )
 from bot.households.service import SHORTLIST_MARGIN, SUGGESTIONS
 from bot.projects.models import ProjectDraft
@@ -53,6 +52,7 @@ from bot.vocabulary import (
     Public,
     Statut,
     Valeur,
+    mask_of,
 )
 
 WARM_UP = 20
@@ -280,7 +280,9 @@ class Results:
     shown_projects: list[int] = field(default_factory=list)
     indexed: int = 0
     index_mb: float = 0.0
-    candidate_projects: list[int] = field(default_factory=list)
+    sampled: int = 0
+    projects_indexed: int = 0
+    projects_mb: float = 0.0
     parts_ms: dict[str, list[float]] = field(default_factory=dict)
 
 
@@ -350,13 +352,15 @@ async def add_members(box: Sandbox, geo: Geography, reach: Reach, count: int, rn
 async def sample_candidates(box: Sandbox, members: list[User], r: Results) -> None:
     """Outside the timed loop: what `HouseholdService.suggestions` works on, and how long each part takes."""
     service, households, projects = box.bot.households, box.bot.households.store, box.bot.projects
+    catalogue = box.bot.project_service
     parts: dict[str, list[float]] = {
         "households.get (own profile)": [],
         "index refresh": [],
         "index rank": [],
         "shortlist get_many": [],
-        "candidate_projects (sketches)": [],
-        "sketches ranked": [],
+        "settled projects": [],
+        "projects' index refresh": [],
+        "projects' index recruiting": [],
         "projects.get_many (shortlist)": [],
         "suggest (scoring)": [],
     }
@@ -370,18 +374,21 @@ async def sample_candidates(box: Sandbox, members: list[User], r: Results) -> No
             shortlist = service.index.rank(profile, (), SUGGESTIONS + SHORTLIST_MARGIN)
         with timed(parts["shortlist get_many"]):
             others = await households.get_many(shortlist)
-        with timed(parts["candidate_projects (sketches)"]):
-            sketches = await households.candidate_projects(profile)
-        with timed(parts["sketches ranked"]):
-            unexplained = (score_project(profile, sketch, explained=False) for sketch in sketches)
-            ranked_sketches = ranked(unexplained, SUGGESTIONS + SHORTLIST_MARGIN)
+        with timed(parts["settled projects"]):
+            settled = await households.settled_projects(member.id)
+        with timed(parts["projects' index refresh"]):
+            await catalogue.refresh()
+        with timed(parts["projects' index recruiting"]):
+            chosen = catalogue.index.recruiting(profile, settled, SUGGESTIONS + SHORTLIST_MARGIN)
         with timed(parts["projects.get_many (shortlist)"]):
-            records = await projects.get_many([s.target_id for s in ranked_sketches])
+            records = await projects.get_many(chosen)
         with timed(parts["suggest (scoring)"]):
             suggest(profile, others, records)
-        r.candidate_projects.append(len(sketches))
+    r.sampled = len(members)
     r.indexed = len(service.index)
     r.index_mb = service.index.nbytes / 2**20
+    r.projects_indexed = len(catalogue.index)
+    r.projects_mb = catalogue.index.nbytes / 2**20
     r.parts_ms = parts
 
 
@@ -496,9 +503,9 @@ def main() -> None:
         f"{sum(h + p == 0 for h, p in zip(r.shown_households, r.shown_projects, strict=True))} answers empty"
     )
     print(
-        f"candidates (sample of {len(r.candidate_projects)} members, outside the timed loop): every one of the "
-        f"{r.indexed} matchable households ranked in memory ({r.index_mb:.1f} MB of columns), "
-        f"{mean(r.candidate_projects):.1f} project ids on average"
+        f"candidates (sample of {r.sampled} members, outside the timed loop): every one of the "
+        f"{r.indexed} matchable households ranked in memory ({r.index_mb:.1f} MB of columns), and every one of "
+        f"the {r.projects_indexed} published projects ({r.projects_mb:.1f} MB with their stems' postings)"
     )
     for name, timings in r.parts_ms.items():
         print(f"    {name:<30} median {statistics.median(timings):7.1f} ms   max {max(timings):7.1f} ms")

@@ -221,11 +221,15 @@ class HabitatBot(commands.AutoShardedBot):
             # What the bot sends on its own goes out once Discord is there; what fell due while away goes first.
             await self.scheduler.start()
         if self.index_loading is None:
-            # Read once, in the background: the first suggestions wait for it rather than the start.
-            self.index_loading = asyncio.create_task(self.households.refresh(), name="households index")
+            # Read once, in the background: the first searches and suggestions wait for them rather than the start.
+            self.index_loading = asyncio.create_task(self._load_indexes(), name="indexes")
         if self.settings.web_port and self.web is None:
             self.web = WebServer(core_app(self.core), self.settings.web_port)
             await self.web.start()
+
+    async def _load_indexes(self) -> None:
+        await self.project_service.refresh()
+        await self.households.refresh()
 
     async def close(self) -> None:
         if self.index_loading is not None:

@@ -85,7 +85,7 @@ def build_core(
     ads = AdStore(db, geo)
     project_service = ProjectService(projects, guild_settings, outbox, clock)
     households = HouseholdService(
-        HouseholdStore(db, geo), IntroductionStore(db), projects, guild_settings, outbox, clock
+        HouseholdStore(db, geo), IntroductionStore(db), projects, project_service, guild_settings, outbox, clock
     )
     ad_service = AdService(ads, guild_settings, outbox, clock)
     bazar = BazarSync(

@@ -81,6 +81,14 @@ def marks(values: Sized) -> str:
     return ",".join("?" * len(values))
 
 
+def changes_since(select: str, since: int, missing: Sequence[int], limit: int) -> tuple[str, tuple[Any, ...]]:
+    """The query of a change log's rows (`select`, its numbers as `c.seq`) past number `since` or numbered
+    `missing`, in order (bot/changes.py). Two searches by number rather than one OR, which SQLite answers by
+    reading every number; the missing numbers are all below `since`, so the two never meet."""
+    extra = f" UNION ALL {select} WHERE c.seq IN ({marks(missing)})" if missing else ""
+    return f"{select} WHERE c.seq > ?{extra} ORDER BY seq LIMIT ?", (since, *missing, limit)
+
+
 class Where:
     """The conditions of a query, joined by AND; each is added with its parameters, so that they stay in order."""
 
@@ -159,19 +167,6 @@ class Dialect(ABC):
         """Search `text` (French words, stems and accents folded) in the full-text `index` of `table`
         (named `alias` in the query; its key is `id`); None when no word is left to search."""
 
-    @abstractmethod
-    def index_entries(
-        self, index: str, rows: Sequence[tuple[int, Sequence[str | None]]]
-    ) -> tuple[str, list[Any]] | None:
-        """The statement and its parameters writing into the full-text `index` the entries of these rows (each
-        its id and the parts of its text), over those they had; None where the engine's triggers keep `index`."""
-
-    @abstractmethod
-    def narrowed(self, table: str, alias: str, index: str | None, condition: str) -> str:
-        """The condition that a row of `table` (named `alias`; its key is `id`) meets `condition`, which is
-        written on the row's own indexed columns, each prefixed `{p}` (a place: the département, a box of
-        latitude and longitude); `index` names the full-text index the query starts from, if any."""
-
 
 class SqliteDialect(Dialect):
     name = "sqlite"
@@ -190,26 +185,6 @@ class SqliteDialect(Dialect):
             among=f"{alias}.id IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)",
             among_params=(query,),
         )
-
-    def index_entries(
-        self, index: str, rows: Sequence[tuple[int, Sequence[str | None]]]
-    ) -> tuple[str, list[Any]] | None:
-        # The stems are worked out here, once per row, as the triggers of the indexes that have them do
-        # through fts_fr(); FTS5 replaces the entry a row already had.
-        if not rows:
-            return None
-        return (
-            f"INSERT OR REPLACE INTO {index} (rowid, body) VALUES {', '.join(['(?, ?)'] * len(rows))}",
-            [value for row_id, parts in rows for value in (row_id, stemmed(*parts))],
-        )
-
-    def narrowed(self, table: str, alias: str, index: str | None, condition: str) -> str:
-        # Without statistics, the planner would walk an index on the status and read every row: the ids come
-        # from the place's own index alone. After a full-text match they are checked on its row ids, so that
-        # only the rows of the place are read and ranked (a common word matches thousands of projects); the
-        # unary plus keeps the check out of FTS5's hands, which would run the match again for each id.
-        key = f"+{index}.rowid" if index else f"{alias}.id"
-        return f"{key} IN (SELECT id FROM {table} WHERE {condition.format(p='')})"
 
 
 # ---------------------------------------------------------------------- the interface

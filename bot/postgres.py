@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -117,17 +117,6 @@ class PostgresDialect(Dialect):
             among=f"{alias}.id IN (SELECT id FROM {index} WHERE body @@ to_tsquery('fr_unaccent', ?))",
             among_params=(query,),
         )
-
-    def index_entries(
-        self, index: str, rows: Sequence[tuple[int, Sequence[str | None]]]
-    ) -> tuple[str, list[Any]] | None:
-        # The server folds and stems (to_tsvector): its triggers keep every index, one statement at a time.
-        return None
-
-    def narrowed(self, table: str, alias: str, index: str | None, condition: str) -> str:
-        # With its statistics, the planner combines the place's index with the others by itself; the form
-        # SQLite needs (ids from a subquery) measured slower here.
-        return condition.format(p=f"{alias}.")
 
 
 async def _setup(conn: asyncpg.Connection) -> None:

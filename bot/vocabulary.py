@@ -6,6 +6,7 @@ without accents ("Coopérative d'habitants").
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import TypeVar
 
@@ -13,6 +14,14 @@ from bot.errors import UserError
 from bot.text import fold
 
 E = TypeVar("E", bound=StrEnum)
+
+
+def mask_of(values: Iterable[StrEnum], vocabulary: type[StrEnum]) -> int:
+    """A set of the vocabulary's members as a bitmask, bit i for its i-th member: the columns the in-memory
+    indexes read (migrations 0022 and 0024). A member added at the end keeps the masks written; reordering
+    rewrites them."""
+    members = list(vocabulary)
+    return sum(1 << members.index(value) for value in set(values))
 
 
 class Etape(StrEnum):

@@ -7,18 +7,18 @@ the best against the database and scores them again with the pure function, whic
 Rows are kept in order of latitude, so that the households a circle can reach are one slice: no two points
 are nearer than their latitudes are apart. Changed rows are appended after that slice and the whole put back
 in order once the tail grows. Kept current from `household_changes` (migration 0022): every call reads the
-numbers past the last one seen, and looks again, for a while, at those it found missing (on PostgreSQL a
-transaction may commit its number after a later one)."""
+numbers past the last one seen (bot/changes.py)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from bot.changes import ChangeCursor, Changed
 from bot.geo import EARTH_RADIUS_KM, KM_PER_DEGREE
 from bot.households.matching import (
     COMPLEMENT_CAP,
@@ -29,11 +29,9 @@ from bot.households.matching import (
     horizon_score,
     reach,
 )
-from bot.households.models import COMPLETE, HouseholdProfile, mask_of
-from bot.vocabulary import Apport, EtapeRejointe, Statut, Valeur
+from bot.households.models import COMPLETE, HouseholdProfile
+from bot.vocabulary import Apport, EtapeRejointe, Statut, Valeur, mask_of
 
-MISSING_WAIT = 60.0  # seconds a number missing from the changes is asked for again
-MISSING_KEPT = 256  # the newest missing numbers looked for; an older one was a rollback or a renumbered row
 COMPACT_AT = 512  # changed rows appended before the rows are put back in order (or a sixteenth of them)
 DEPARTEMENT_BITS = 128
 # By the gap between two horizons' positions.
@@ -58,12 +56,6 @@ COLUMNS: dict[str, type[np.generic]] = {
 Array = NDArray[Any]
 
 
-class Changed(Protocol):
-    """A changed household's row, its columns by name (`HouseholdStore.changes`)."""
-
-    def __getitem__(self, key: str, /) -> Any: ...
-
-
 def matchable(row: Changed) -> bool:
     """What the store's rows must say for a household to be suggested to another one."""
     return bool(row["step"] == COMPLETE and row["visible_households"] and not row["paused"] and not row["dm_closed"])
@@ -80,8 +72,7 @@ class MatchIndex:
         self._tail: dict[int, int] = {}  # household -> row, past `ordered`
         self._by_uid: Array = np.zeros(0, np.int64)  # the ordered rows, sorted by household
         self._uids: Array = np.zeros(0, np.int64)
-        self.since = 0  # the last change number read
-        self._missing: dict[int, float] = {}  # change numbers not seen yet -> when first missed
+        self.changes = ChangeCursor()
 
     def __len__(self) -> int:
         return int(np.count_nonzero(self.cols["alive"][: self.size]))
@@ -92,24 +83,11 @@ class MatchIndex:
 
     # ----------------------------------------------------------------- keeping current
 
-    def wanted(self, now: float) -> list[int]:
-        """The missing change numbers still worth asking for, besides those past `since`."""
-        self._missing = {seq: at for seq, at in self._missing.items() if now - at < MISSING_WAIT}
-        return sorted(self._missing)
-
     def apply(self, rows: Sequence[Changed], now: float) -> None:
         """Changed households, in order of change number, as `HouseholdStore.changes` reads them."""
         if not rows:
             return
-        seqs = [int(row["seq"]) for row in rows]
-        top = max(seqs)
-        if top > self.since:
-            self._missing.update(dict.fromkeys(range(max(self.since + 1, top - MISSING_KEPT), top), now))
-            self.since = top
-        for seq in seqs:
-            self._missing.pop(seq, None)
-        if len(self._missing) > MISSING_KEPT:
-            self._missing = dict(sorted(self._missing.items())[-MISSING_KEPT:])
+        self.changes.read([int(row["seq"]) for row in rows], now)
         self._forget(np.fromiter((row["user_id"] for row in rows), np.int64, len(rows)))
         self._append([row for row in rows if matchable(row)])
         if self.size - self.ordered > max(COMPACT_AT, self.ordered // 16):

@@ -77,7 +77,7 @@ PROJECT_VALUES: dict[Public | EspacePartage, Valeur] = {
 
 
 class Recruiting(Protocol):
-    """What `score_project` reads of a project: a whole `Project`, or the few columns of a `ProjectSketch`."""
+    """What `score_project` reads of a project (a `Project`; the projects' index holds the same as columns)."""
 
     @property
     def id(self) -> int: ...
@@ -101,23 +101,6 @@ class Recruiting(Protocol):
     def publics(self) -> frozenset[Public]: ...
     @property
     def espaces_partages(self) -> frozenset[EspacePartage]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectSketch:
-    """A candidate project as the store reads it for ranking, without its texts, référents or history."""
-
-    id: int
-    published: bool
-    recrute: bool
-    departement: str
-    commune: str
-    lat: float | None
-    lon: float | None
-    etape: Etape
-    forme_juridique: FormeJuridique
-    publics: frozenset[Public]
-    espaces_partages: frozenset[EspacePartage]
 
 
 @dataclass(frozen=True)
@@ -200,9 +183,8 @@ def score_households(a: HouseholdProfile, b: HouseholdProfile) -> Suggestion | N
     return Suggestion("foyer", b.user_id, round(score, 1), distance, tuple(reasons))
 
 
-def score_project(household: HouseholdProfile, project: Recruiting, *, explained: bool = True) -> Suggestion | None:
-    """How well a recruiting project suits a household; None when a hard limit forbids it. Unexplained (no
-    reasons), it only ranks: most of its cost is in the reasons, which only the few shown need."""
+def score_project(household: HouseholdProfile, project: Recruiting) -> Suggestion | None:
+    """How well a recruiting project suits a household; None when a hard limit forbids it."""
     if not household.complete or household.paused or not project.published or not project.recrute:
         return None
     if project.departement not in household.departements:
@@ -231,8 +213,6 @@ def score_project(household: HouseholdProfile, project: Recruiting, *, explained
         + WEIGHTS["values"] * shared_score(len(shared_values), SHARED_VALUES_CAP)
         + WEIGHTS["fit"] * fit
     )
-    if not explained:
-        return Suggestion("projet", project.id, round(score, 1), distance, ())
     reasons: list[Reason] = []
     if distance is not None:
         reasons.append(

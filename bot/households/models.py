@@ -5,7 +5,6 @@ two households, or between a household and a project."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -109,13 +108,6 @@ def title_of(model: type[BaseModel], field: str) -> str:
     title = model.model_fields[field].title
     assert title is not None, f"{model.__name__}.{field} has no title"
     return title
-
-
-def mask_of(values: Iterable[StrEnum], vocabulary: type[StrEnum]) -> int:
-    """A set of the vocabulary's members as a bitmask, bit i for its i-th member: the columns the households'
-    index reads (migration 0022). A member added at the end keeps the masks written; reordering rewrites them."""
-    members = list(vocabulary)
-    return sum(1 << members.index(value) for value in set(values))
 
 
 _AMOUNT = re.compile(r"\d[\d .\u202f\u00a0]*")

@@ -44,6 +44,7 @@ from bot.limits import EMBED_FIELD_VALUE, clip
 from bot.notify import Button, Outgoing
 from bot.outbox import Kind, Letter, Outbox, Skip, Status, Target, subject
 from bot.projects.models import Project
+from bot.projects.service import ProjectService
 from bot.projects.store import ProjectStore
 from bot.vocabulary import label
 
@@ -132,6 +133,7 @@ class HouseholdService:
         store: HouseholdStore,
         introductions: IntroductionStore,
         projects: ProjectStore,
+        catalogue: ProjectService,
         settings: GuildSettingsStore,
         outbox: Outbox,
         clock: Clock,
@@ -139,6 +141,7 @@ class HouseholdService:
         self.store = store
         self.introductions = introductions
         self.projects = projects
+        self.catalogue = catalogue  # whose index ranks the recruiting projects
         self.settings = settings
         self.outbox = outbox
         self.clock = clock
@@ -225,7 +228,7 @@ class HouseholdService:
         async with self._refreshing:
             while True:
                 now = self.clock().timestamp()
-                rows = await self.store.changes(self.index.since, self.index.wanted(now), CHANGES_PAGE)
+                rows = await self.store.changes(self.index.changes.since, self.index.changes.wanted(now), CHANGES_PAGE)
                 self.index.apply(rows, now)
                 if len(rows) < CHANGES_PAGE:
                     return
@@ -254,12 +257,11 @@ class HouseholdService:
         return found
 
     async def _best_projects(self, profile: HouseholdProfile) -> list[Project]:
-        """The candidate projects ranked from their sketches, then the first few read whole, as the database has
-        them now: a few more than are shown, should one change in between (its record is what gets scored)."""
-        sketches = await self.store.candidate_projects(profile)
-        unexplained = (score_project(profile, sketch, explained=False) for sketch in sketches)
-        shortlist = ranked(unexplained, SUGGESTIONS + SHORTLIST_MARGIN)
-        return await self.projects.get_many([s.target_id for s in shortlist])
+        """The recruiting projects the index ranks first for `profile`, read whole as the database has them now:
+        a few more than are shown, should one change in between (its record is what gets scored)."""
+        settled = await self.store.settled_projects(profile.user_id)
+        shortlist = await self.catalogue.recruiting(profile, settled, SUGGESTIONS + SHORTLIST_MARGIN)
+        return await self.projects.get_many(shortlist)
 
     async def suggestions(self, user_id: int) -> Shown:
         """The households and projects that suit a member, best first, each with its reasons; what is

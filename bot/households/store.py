@@ -8,10 +8,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from bot.clock import from_db, to_db
-from bot.db import Database, Row, Where, from_row, marks
+from bot.db import Database, Row, changes_since, from_row, marks
 from bot.errors import UserError
-from bot.geo import Geography, bounding_box
-from bot.households.matching import STAGE_OF, TENURES, ProjectSketch
+from bot.geo import Geography
 from bot.households.models import (
     CANDIDATES,
     COMPLETE,
@@ -28,20 +27,15 @@ from bot.households.models import (
     IntroductionStatus,
     WhatMatters,
     WhereWhen,
-    mask_of,
 )
-from bot.projects.models import ProjectStatus
 from bot.vocabulary import (
     Apport,
-    EspacePartage,
-    Etape,
     EtapeRejointe,
-    FormeJuridique,
     Horizon,
     Milieu,
-    Public,
     Statut,
     Valeur,
+    mask_of,
 )
 
 _SETTLED = "(" + ", ".join(f"'{status.value}'" for status in SETTLED) + ")"
@@ -239,10 +233,7 @@ class HouseholdStore:
             " p.dm_closed, p.departements, p.statut_mask, p.etape_mask, p.valeur_mask, p.apport_mask"
             " FROM household_changes c JOIN household_profiles p ON p.user_id = c.user_id"
         )
-        # Two searches by number rather than one OR, which SQLite answers by reading every household's number.
-        # The missing numbers are all below `since`: the two never meet.
-        extra = f" UNION ALL {select} WHERE c.seq IN ({marks(missing)})" if missing else ""
-        return await self.db.fetchall(f"{select} WHERE c.seq > ?{extra} ORDER BY seq LIMIT ?", (since, *missing, limit))
+        return await self.db.fetchall(*changes_since(select, since, missing, limit))
 
     async def settled_with(self, user_id: int) -> set[int]:
         """The households this member was put in touch with, declined, or is waiting on (either way round)."""
@@ -283,70 +274,16 @@ class HouseholdStore:
         )
         return await self.get_many([row["user_id"] for row in rows])
 
-    async def candidate_projects(self, profile: HouseholdProfile) -> list[ProjectSketch]:
-        """Published projects that recruit in the household's départements (within its circle's box), not
-        declined for or already asked by this household, nor proposed to it: only what ranking them reads."""
-        if not profile.departements:
-            return []
-        # The hard limits of `score_project` a row tells: a stage the household joins, a tenure it seeks.
-        stages = sorted(etape.value for etape, stage in STAGE_OF.items() if stage in profile.etapes)
-        forms = sorted(forme.value for forme, tenures in TENURES.items() if tenures & profile.statuts)
-        if not stages or not forms:
-            return []
-        where = Where("p.statut = 'publie'", "p.recrute = 1")
-        where.among("p.departement", sorted(profile.departements))
-        where.among("p.etape", stages)
-        where.among("p.forme_juridique", forms)
-        where.add(
-            "NOT EXISTS (SELECT 1 FROM introductions i WHERE i.project_id = p.id"
-            f" AND (i.requester_id = ? OR i.target_user_id = ?) AND i.status IN {_SETTLED})",
-            profile.user_id,
-            profile.user_id,
-        )
-        if profile.has_centre:
-            assert profile.lat is not None and profile.lon is not None and profile.radius_km is not None
-            box = bounding_box(profile.lat, profile.lon, profile.radius_km)
-            where.add("p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ?", *box)
+    async def settled_projects(self, user_id: int) -> set[int]:
+        """The projects this household declined, was put in touch with, or is waiting on (either way round)."""
         rows = await self.db.fetchall(
-            "SELECT p.id, p.statut, p.recrute, p.departement, p.commune, p.lat, p.lon, p.etape, p.forme_juridique"
-            f" FROM projects p WHERE {where}",
-            where.params,
+            f"SELECT project_id FROM introductions WHERE requester_id = ? AND status IN {_SETTLED}"
+            " AND project_id IS NOT NULL"
+            f" UNION SELECT project_id FROM introductions WHERE target_user_id = ? AND status IN {_SETTLED}"
+            " AND project_id IS NOT NULL",
+            (user_id, user_id),
         )
-        if not rows:
-            return []
-        publics: dict[int, set[Public]] = {}
-        spaces: dict[int, set[EspacePartage]] = {}
-        # The same conditions again rather than the ids found: a household of twenty dense départements may
-        # have more candidates than a statement takes parameters.
-        for tag in await self.db.fetchall(
-            "SELECT t.project_id, t.public, NULL AS espace FROM project_publics t"
-            f" JOIN projects p ON p.id = t.project_id WHERE {where}"
-            " UNION ALL SELECT t.project_id, NULL, t.espace FROM project_spaces t"
-            f" JOIN projects p ON p.id = t.project_id WHERE {where}",
-            (*where.params, *where.params),
-        ):
-            if tag["public"] is not None:
-                publics.setdefault(tag["project_id"], set()).add(Public(tag["public"]))
-            else:
-                spaces.setdefault(tag["project_id"], set()).add(EspacePartage(tag["espace"]))
-        return [
-            ProjectSketch(
-                id=row["id"],
-                published=row["statut"] == ProjectStatus.publie,
-                recrute=bool(row["recrute"]),
-                departement=row["departement"],
-                commune=row["commune"],
-                lat=row["lat"],
-                lon=row["lon"],
-                etape=Etape(row["etape"]),
-                forme_juridique=FormeJuridique(row["forme_juridique"]),
-                publics=frozenset(publics.get(row["id"], ())),
-                espaces_partages=frozenset(spaces.get(row["id"], ())),
-            )
-            for row in rows
-        ]
-
-    # ----------------------------------------------------------------- the yearly question
+        return {row["project_id"] for row in rows}
 
     async def to_ask(self, now: datetime, limit: int) -> list[int]:
         """Complete, active introductions untouched for a year and not asked yet."""

@@ -10,7 +10,7 @@ sent at once, since the member waits to know whether it arrived."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,14 +20,17 @@ from pydantic import ValidationError
 from bot.clock import Clock, to_db
 from bot.errors import UserError, invalid
 from bot.guild_settings import GuildSettingsStore
+from bot.households.models import HouseholdProfile
 from bot.notify import Delivery, Outgoing
 from bot.outbox import Kind, Letter, Outbox, Skip, Status, Target, subject
 from bot.projects.csvfile import parse_csv, to_csv
+from bot.projects.index import ProjectIndex
 from bot.projects.messages import moderation_card, question_message, relay_message, verdict_message
 from bot.projects.models import (
     MESSAGE_MAX,
     MESSAGE_MIN,
     REASON_MAX,
+    SEARCH_LIMIT,
     ImportReport,
     Project,
     ProjectDraft,
@@ -53,6 +56,7 @@ QUESTION_BATCH = 100  # stale records asked per round step
 IMPORT_BATCH = 100
 EXPORT_BATCH = 500
 EXPORT_LIMIT = 100_000
+CHANGES_PAGE = 5_000  # changed projects read at once
 
 
 def about(project_id: int) -> str:
@@ -66,14 +70,37 @@ class ProjectService:
         self.settings = settings
         self.outbox = outbox
         self.clock = clock
+        self.index = ProjectIndex()
+        self._refreshing = asyncio.Lock()
         outbox.register(MODERATION, Kind(self._render_card))
         outbox.register(VERDICT, Kind(self._render_verdict))
         outbox.register(QUESTION, Kind(self._render_question))
 
     # ----------------------------------------------------------------- reading
 
-    async def search(self, filters: SearchFilters) -> list[SearchHit]:
-        return await self.store.search(filters)
+    async def refresh(self) -> None:
+        """The index of published projects brought up to date with the database (all of it, the first time:
+        the bot starts it in the background once connected)."""
+        async with self._refreshing:
+            while True:
+                now = self.clock().timestamp()
+                rows = await self.store.changes(self.index.changes.since, self.index.changes.wanted(now), CHANGES_PAGE)
+                unstemmed = [
+                    row["id"] for row in rows if row["stems"] is None and row["statut"] == ProjectStatus.publie
+                ]
+                self.index.apply(rows, now, await self.store.fill_stems(unstemmed) if unstemmed else {})
+                if len(rows) < CHANGES_PAGE:
+                    return
+
+    async def search(self, filters: SearchFilters, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
+        """Published projects matching every filter, by relevance then distance then name."""
+        await self.refresh()
+        return self.index.search(filters, limit)
+
+    async def recruiting(self, household: HouseholdProfile, exclude: Collection[int], limit: int) -> list[int]:
+        """The recruiting projects best suited to a household, best first (see `ProjectIndex.recruiting`)."""
+        await self.refresh()
+        return self.index.recruiting(household, exclude, limit)
 
     async def projects(self, ids: Sequence[int]) -> list[Project]:
         """A page of results: the records of these ids, in their order."""
@@ -268,7 +295,7 @@ class ProjectService:
         if filters is None:
             ids = await self.store.published_ids()
         else:
-            ids = [hit.project_id for hit in await self.store.search(filters, limit=EXPORT_LIMIT)]
+            ids = [hit.project_id for hit in await self.search(filters, limit=EXPORT_LIMIT)]
         projects: list[Project] = []
         for start in range(0, len(ids), EXPORT_BATCH):
             projects += await self.store.get_many(ids[start : start + EXPORT_BATCH])

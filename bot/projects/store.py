@@ -10,13 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import from_db, to_db
-from bot.db import Database, Duplicate, Row, Where, from_row, marks
+from bot.db import Database, Duplicate, Row, changes_since, from_row, marks
 from bot.errors import UserError
-from bot.geo import Commune, Geography, bounding_box, distance_km
+from bot.geo import Commune, Geography
 from bot.projects.models import (
     MODERATED_FIELDS,
     RECRUTE_STALE_AFTER,
-    SEARCH_LIMIT,
     SOURCE_FIELDS,
     STALE_AFTER,
     ImportReport,
@@ -27,20 +26,19 @@ from bot.projects.models import (
     ProjectStatus,
     Question,
     Referent,
-    SearchFilters,
-    SearchHit,
     SiteState,
     SourceLink,
     StaleRecord,
     source_fingerprint,
 )
-from bot.text import fold
-from bot.vocabulary import EspacePartage, Public
+from bot.text import fold, stemmed
+from bot.vocabulary import EspacePartage, Public, mask_of
 
-# The columns a draft fills, in this order, for both the INSERT and the UPDATE below.
+# The columns a draft fills, in this order, for both the INSERT and the UPDATE below: with the record, what the
+# in-memory index reads of it (bot/projects/index.py), its stems and its publics' and spaces' bitmasks.
 RECORD_COLUMNS = (
     "nom, nom_cle, code_insee, commune, departement, region, lat, lon, etape, initiative, forme_juridique,"
-    " logements, recrute, description, site, contact"
+    " logements, recrute, description, site, contact, stems, public_mask, space_mask"
 )
 
 
@@ -62,6 +60,9 @@ def _record_values(draft: ProjectDraft, commune: Commune) -> tuple[Any, ...]:
         draft.description,
         draft.site,
         draft.contact,
+        stemmed(draft.nom, commune.nom, draft.description),
+        mask_of(draft.publics, Public),
+        mask_of(draft.espaces_partages, EspacePartage),
     )
 
 
@@ -150,70 +151,6 @@ class ProjectStore:
             source=source,
         )
 
-    async def search(self, filters: SearchFilters, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
-        """Published projects matching every filter, by relevance then distance then name."""
-        where = Where("p.statut = 'publie'")
-        source = "projects p"
-        source_params: tuple[Any, ...] = ()
-        score = "0.0"
-        if filters.texte:
-            text = self.db.dialect.text_match("project_fts", "projects", "p", filters.texte)
-            if text is None:
-                return []
-            source, source_params, score = text.source, text.source_params, text.rank
-            where.add(text.condition, *text.condition_params)
-        # Where the projects are: checked together, through the place's own index (a département's, or the box's).
-        place: list[str] = []
-        place_params: list[Any] = []
-        if filters.departement or filters.departements:
-            place.append("{p}statut = 'publie'")  # the first column of the départements' index
-        if filters.departement:
-            place.append("{p}departement = ?")
-            place_params.append(filters.departement)
-        if filters.departements:
-            place.append(f"{{p}}departement IN ({marks(filters.departements)})")
-            place_params.extend(filters.departements)
-        origin = filters.pres_de
-        if origin is not None and origin.lat is not None and origin.lon is not None:
-            place.append("{p}lat BETWEEN ? AND ? AND {p}lon BETWEEN ? AND ?")
-            place_params.extend(bounding_box(origin.lat, origin.lon, filters.rayon_km))
-        if place:
-            index = "project_fts" if filters.texte else None
-            where.add(self.db.dialect.narrowed("projects", "p", index, " AND ".join(place)), *place_params)
-        for column, value in (
-            ("etape", filters.etape),
-            ("initiative", filters.initiative),
-            ("forme_juridique", filters.forme_juridique),
-        ):
-            if value is not None:
-                where.add(f"p.{column} = ?", value.value)
-        if filters.recrute is not None:
-            where.add("p.recrute = ?", int(filters.recrute))
-        if filters.public is not None:
-            where.add(
-                "EXISTS (SELECT 1 FROM project_publics pp WHERE pp.project_id = p.id AND pp.public = ?)",
-                filters.public.value,
-            )
-        sql = f"SELECT p.id, p.nom_cle, p.lat, p.lon, {score} AS score FROM {source} WHERE {where}"
-        ranked = []
-        for row in await self.db.fetchall(sql, (*source_params, *where.params)):
-            distance = None
-            if origin is not None and origin.lat is not None and origin.lon is not None and row["lat"] is not None:
-                distance = distance_km(origin.lat, origin.lon, row["lat"], row["lon"])
-                if distance > filters.rayon_km:
-                    continue
-            ranked.append(
-                (
-                    round(row["score"], 6),
-                    distance if distance is not None else 0.0,
-                    row["nom_cle"],
-                    row["id"],
-                    distance,
-                )
-            )
-        ranked.sort()
-        return [SearchHit(project_id=r[3], distance_km=r[4]) for r in ranked[:limit]]
-
     async def names_like(
         self, typed: str, *, user_id: int | None = None, limit: int = 25
     ) -> list[tuple[int, str, str]]:
@@ -232,6 +169,31 @@ class ProjectStore:
                 (folded, limit),
             )
         return [(row["id"], row["nom"], row["commune"]) for row in rows]
+
+    async def changes(self, since: int, missing: Sequence[int], limit: int) -> list[Row]:
+        """Projects changed past change number `since` (or numbered `missing`), in order, with what the index
+        reads of them (bot/projects/index.py); a deleted project's columns are NULL."""
+        select = (
+            "SELECT c.seq, c.project_id AS id, p.statut, p.nom_cle, p.lat, p.lon, p.departement, p.etape,"
+            " p.initiative, p.forme_juridique, p.recrute, p.public_mask, p.space_mask, p.stems"
+            " FROM project_changes c LEFT JOIN projects p ON p.id = c.project_id"
+        )
+        return await self.db.fetchall(*changes_since(select, since, missing, limit))
+
+    async def fill_stems(self, ids: Sequence[int]) -> dict[int, str]:
+        """The stems of these records, worked out and written where none were: a PostgreSQL database of records
+        written before migration 0024 (SQLite's took them from its full-text index)."""
+        found: dict[int, str] = {}
+        for start in range(0, len(ids), STATEMENT_RECORDS):
+            part = ids[start : start + STATEMENT_RECORDS]
+            rows = await self.db.fetchall(
+                f"SELECT id, nom, commune, description FROM projects WHERE id IN ({marks(part)})", part
+            )
+            found.update({row["id"]: stemmed(row["nom"], row["commune"], row["description"]) for row in rows})
+        await self.db.execute_many(
+            "UPDATE projects SET stems = ? WHERE id = ? AND stems IS NULL", [(text, key) for key, text in found.items()]
+        )
+        return found
 
     # ----------------------------------------------------------------- writing
 
@@ -318,19 +280,7 @@ class ProjectStore:
         # Both engines number new rows in the order of VALUES (SQLite one past the greatest id, PostgreSQL from
         # its sequence), while RETURNING lists them in no promised order. Not by key: PostgreSQL's text drops
         # a NUL character, so a name may come back other than it was sent.
-        ids = sorted(row["id"] for row in returned)
-        await self._index(list(zip(ids, drafts, communes, strict=True)))
-        return ids
-
-    async def _index(self, records: Sequence[tuple[int, ProjectDraft, Commune]]) -> None:
-        """The full-text entries of these records (name, commune, description), where the engine leaves them to
-        the store (migration 0021)."""
-        statement = self.db.dialect.index_entries(
-            "project_fts",
-            [(project_id, (draft.nom, commune.nom, draft.description)) for project_id, draft, commune in records],
-        )
-        if statement is not None:
-            await self.db.execute(*statement)
+        return sorted(row["id"] for row in returned)
 
     async def _replace_lists(self, written: Sequence[tuple[int, ProjectDraft]]) -> None:
         """The publics and shared spaces of these projects, as their drafts say."""
@@ -415,18 +365,12 @@ class ProjectStore:
         recrute_since = to_db(current.recrute_confirmed_at) if current.recrute_confirmed_at else None
         if draft.recrute and not current.recrute:
             recrute_since = now
+        values = (*_record_values(draft, commune), now, now, recrute_since if draft.recrute else None)
         await self.db.execute(
             f"UPDATE projects SET ({RECORD_COLUMNS}, updated_at, confirmed_at, recrute_confirmed_at)"
-            " = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE id = ?",
-            (
-                *_record_values(draft, commune),
-                now,
-                now,
-                recrute_since if draft.recrute else None,
-                project_id,
-            ),
+            f" = ({marks(values)}) WHERE id = ?",
+            (*values, project_id),
         )
-        await self._index([(project_id, draft, commune)])
 
     async def publish(self, project_id: int) -> Project:
         """A moderator publishes a new project, or applies the pending change of a published one."""

@@ -277,7 +277,7 @@ async def test_a_first_import_adds_ignores_and_refuses(core: Core, sync: BazarSy
     assert tilleuls.published and tilleuls.source is not None
     assert tilleuls.source.page_url == "https://habitat.example/?LesTilleulsPartages"
     assert tilleuls.source.site == SITE  # where the pages are: the same records whether read from there or a file
-    hits = await core.projects.search(SearchFilters(departement="63", texte="tilleuls"))
+    hits = await core.project_service.search(SearchFilters(departement="63", texte="tilleuls"))
     assert [hit.project_id for hit in hits] == [tilleuls.id]
     dump = json.dumps([dict(row) for row in await core.db.fetchall("SELECT * FROM projects")], ensure_ascii=False)
     assert not any(personal in dump for personal in PERSONAL)
@@ -328,7 +328,7 @@ async def test_vanished_and_stopped_entries_are_retired_and_their_referents_told
     for gone in (bergerie, ecrin):
         now = await core.projects.must_get(gone.id)
         assert now.statut is ProjectStatus.refuse and now.source is not None and now.source.retired
-    assert await core.projects.search(SearchFilters(texte="bergerie")) == []
+    assert await core.project_service.search(SearchFilters(texte="bergerie")) == []
     assert bergerie.id not in await core.projects.published_ids()
     assert await core.outbox.store.counts(RETIRED) == {"pending": 1}
     await core.outbox.run_due()

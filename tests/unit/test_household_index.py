@@ -9,11 +9,12 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.households.index import MISSING_WAIT, MatchIndex
+from bot.changes import MISSING_WAIT
+from bot.households.index import MatchIndex
 from bot.households.matching import ranked, score_households
-from bot.households.models import COMPLETE, HouseholdProfile, mask_of
+from bot.households.models import COMPLETE, HouseholdProfile
 from bot.households.service import open_to_households
-from bot.vocabulary import Apport, EtapeRejointe, Horizon, Statut, Valeur
+from bot.vocabulary import Apport, EtapeRejointe, Horizon, Statut, Valeur, mask_of
 
 DEPARTEMENTS = ("03", "15", "42", "43", "63", "69")
 MOMENT = datetime(2026, 1, 1, tzinfo=UTC)
@@ -150,8 +151,8 @@ def test_a_change_number_found_missing_is_asked_for_again_for_a_while() -> None:
     index = MatchIndex()
     other = HouseholdProfile.model_construct(**{**row_of_defaults(), "user_id": 2, "departements": frozenset({"63"})})
     index.apply([row_of(other, 1), row_of(other, 4)], 100.0)
-    assert index.since == 4
-    assert index.wanted(100.0 + MISSING_WAIT / 2) == [2, 3]  # not yet committed, perhaps
+    assert index.changes.since == 4
+    assert index.changes.wanted(100.0 + MISSING_WAIT / 2) == [2, 3]  # not yet committed, perhaps
     index.apply([row_of(other, 3)], 101.0)
-    assert index.wanted(100.0 + MISSING_WAIT / 2) == [2]
-    assert index.wanted(100.0 + MISSING_WAIT) == []  # rolled back, or renumbered since
+    assert index.changes.wanted(100.0 + MISSING_WAIT / 2) == [2]
+    assert index.changes.wanted(100.0 + MISSING_WAIT) == []  # rolled back, or renumbered since

@@ -1,0 +1,42 @@
+"""Where an in-memory index stands in a change log that triggers feed (`household_changes`, `project_changes`):
+one row per changed key, renumbered on each change. Every refresh reads the numbers past the last one seen,
+and asks again, for a while, for those it found missing: on PostgreSQL a transaction may commit its number
+after a later one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+MISSING_WAIT = 60.0  # seconds a number missing from the changes is asked for again
+MISSING_KEPT = 256  # the newest missing numbers looked for; an older one was a rollback or a renumbered row
+
+
+class Changed(Protocol):
+    """A changed row as a store's `changes` reads it, its columns by name."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+class ChangeCursor:
+    def __init__(self) -> None:
+        self.since = 0  # the last change number read
+        self._missing: dict[int, float] = {}  # change numbers not seen yet -> when first missed
+
+    def wanted(self, now: float) -> list[int]:
+        """The missing change numbers still worth asking for, besides those past `since`."""
+        self._missing = {seq: at for seq, at in self._missing.items() if now - at < MISSING_WAIT}
+        return sorted(self._missing)
+
+    def read(self, seqs: Sequence[int], now: float) -> None:
+        """These change numbers were read: the gaps below the greatest are asked for again."""
+        if not seqs:
+            return
+        top = max(seqs)
+        if top > self.since:
+            self._missing.update(dict.fromkeys(range(max(self.since + 1, top - MISSING_KEPT), top), now))
+            self.since = top
+        for seq in seqs:
+            self._missing.pop(seq, None)
+        if len(self._missing) > MISSING_KEPT:
+            self._missing = dict(sorted(self._missing.items())[-MISSING_KEPT:])
