@@ -45,6 +45,7 @@ from bot.vocabulary import EspacePartage, Etape, FormeJuridique, Initiative, Pub
 
 Array = NDArray[Any]
 
+PART = 1_000  # texts split at a time while building the postings
 COMPACT_AT = 512  # changed rows appended before everything is rebuilt (or a sixteenth of the rows)
 K1, B = 1.2, 0.75  # FTS5's bm25()
 IDF_FLOOR = 1e-6
@@ -87,16 +88,25 @@ class Postings:
     """The rows where each stem occurs and how often, stems in sorted order."""
 
     def __init__(self, first: int, texts: Sequence[str]) -> None:
-        words = [text.split() for text in texts]
-        flat = [stem for row in words for stem in row]
-        self.stems = sorted(set(flat))
-        number = {stem: i for i, stem in enumerate(self.stems)}
+        number: dict[str, int] = {}
+        terms, rows = [], []
+        # A part at a time: the words of all texts at once would be half a million small strings, whose memory
+        # the interpreter keeps once they are freed.
+        for start in range(0, len(texts), PART):
+            words = [text.split() for text in texts[start : start + PART]]
+            flat = [stem for row in words for stem in row]
+            terms.append(np.fromiter((number.setdefault(stem, len(number)) for stem in flat), np.int64, len(flat)))
+            numbers = np.arange(first + start, first + start + len(words), dtype=np.int64)
+            rows.append(np.repeat(numbers, [len(w) for w in words]))
+        self.stems = sorted(number)
+        place = np.zeros(len(number), np.int64)
+        place[[number[stem] for stem in self.stems]] = np.arange(len(number))
         stride = first + len(texts) + 1
-        term = np.fromiter((number[stem] for stem in flat), np.int64, len(flat))
-        row = np.repeat(np.arange(first, first + len(texts), dtype=np.int64), [len(w) for w in words])
+        term = place[np.concatenate(terms)] if terms else np.zeros(0, np.int64)
+        row = np.concatenate(rows) if rows else np.zeros(0, np.int64)
         keys, counts = np.unique(term * stride + row, return_counts=True)
-        self.rows = (keys % stride).astype(np.int64)
-        self.counts = counts.astype(np.float64)
+        self.rows = (keys % stride).astype(np.int32)
+        self.counts = counts.astype(np.float32)
         self.starts = np.searchsorted(keys // stride, np.arange(len(self.stems) + 1))
 
     def frequencies(self, prefix: str, size: int) -> Array:
@@ -180,7 +190,7 @@ class ProjectIndex:
             "valeurs": np.fromiter(
                 (_shown_values(row["public_mask"], row["space_mask"]) for row in rows), np.uint16, count
             ),
-            "length": np.fromiter((len(text.split()) for text in texts), np.float64, count),
+            "length": np.fromiter((text.count(" ") + 1 if text else 0 for text in texts), np.float64, count),
             "order": np.zeros(count, np.int64),
             "alive": np.ones(count, np.bool_),
         }

@@ -1,4 +1,5 @@
-"""The project store: SQL, full-text search, moderation queue and the records' confirmations.
+"""The project store: SQL, the change log the in-memory index reads (searching is bot/projects/index.py),
+moderation queue and the records' confirmations.
 
 A project proposed by a member waits for a moderator; once published, a change of name, commune or
 stage waits again, while the other fields change at once."""
