@@ -355,10 +355,10 @@ async def sample_candidates(box: Sandbox, members: list[User], r: Results) -> No
     catalogue = box.bot.project_service
     parts: dict[str, list[float]] = {
         "households.get (own profile)": [],
+        "settled (households and projects)": [],
         "index refresh": [],
         "index rank": [],
         "shortlist get_many": [],
-        "settled projects": [],
         "projects' index refresh": [],
         "projects' index recruiting": [],
         "projects.get_many (shortlist)": [],
@@ -368,14 +368,14 @@ async def sample_candidates(box: Sandbox, members: list[User], r: Results) -> No
         with timed(parts["households.get (own profile)"]):
             profile = await households.get(member.id)
         assert profile is not None
+        with timed(parts["settled (households and projects)"]):
+            settled_households, settled = await households.settled(member.id)
         with timed(parts["index refresh"]):
             await service.refresh()
         with timed(parts["index rank"]):
-            shortlist = service.index.rank(profile, (), SUGGESTIONS + SHORTLIST_MARGIN)
+            shortlist = service.index.rank(profile, settled_households, SUGGESTIONS + SHORTLIST_MARGIN)
         with timed(parts["shortlist get_many"]):
             others = await households.get_many(shortlist)
-        with timed(parts["settled projects"]):
-            settled = await households.settled_projects(member.id)
         with timed(parts["projects' index refresh"]):
             await catalogue.refresh()
         with timed(parts["projects' index recruiting"]):

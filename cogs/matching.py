@@ -109,13 +109,20 @@ class Matching(
         },
     )
     async def suggestions(self, interaction: discord.Interaction[Any]) -> None:
-        shown = await self.bot.households.suggestions(interaction.user.id)
-        embed = suggestions_embed(interaction, shown)
-        if not shown.households and not shown.projects:
-            await interaction.response.send_message(embed=embed, ephemeral=True)
-            return
-        view = SuggestionsView(interaction, shown, ask_as_household)
-        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+        if not self.bot.households.loaded:
+            # Just after a start the households are still being read (seconds, at the national scale).
+            await interaction.response.defer(ephemeral=True, thinking=True)
+
+        async def show(shown: Shown) -> None:
+            answer: dict[str, Any] = {"embed": suggestions_embed(interaction, shown), "ephemeral": True}
+            if shown.households or shown.projects:
+                answer["view"] = SuggestionsView(interaction, shown, ask_as_household)
+            if interaction.response.is_done():
+                await interaction.followup.send(**answer)
+            else:
+                await interaction.response.send_message(**answer)
+
+        await self.bot.households.suggestions(interaction.user.id, show)
 
     @app_commands.command(name="foyers", description="Les foyers qui pourraient rejoindre votre projet (référents)")
     @app_commands.describe(projet="Le projet dont vous êtes référent")

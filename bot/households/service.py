@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -148,6 +148,7 @@ class HouseholdService:
         self.db: Database = store.db
         self.index = MatchIndex()
         self._refreshing = asyncio.Lock()
+        self.loaded = False  # every matchable household read once: until then a suggestion waits for it
         outbox.register(REQUEST, Kind(self._render_request, after=self._after_request))
         outbox.register(ANSWERED, Kind(self._render_answered, after=self._after_dm))
         outbox.register(WITHDRAWN, Kind(self._render_withdrawn, after=self._after_dm))
@@ -209,9 +210,12 @@ class HouseholdService:
     # ----------------------------------------------------------------- suggestions
 
     async def _suggest(self, profile: HouseholdProfile) -> Shown:
-        others = await self._best_households(profile)
+        settled_households, settled_projects = await self.store.settled(profile.user_id)
+        # Both at once: on PostgreSQL each has a connection of its own.
+        others, records = await asyncio.gather(
+            self._best_households(profile, settled_households), self._best_projects(profile, settled_projects)
+        )
         households = ranked((score_households(profile, other) for other in others), SUGGESTIONS)
-        records = await self._best_projects(profile)
         projects = ranked((score_project(profile, record) for record in records), SUGGESTIONS)
         named = {s.target_id for s in households}
         chosen = {s.target_id for s in projects}
@@ -231,19 +235,19 @@ class HouseholdService:
                 rows = await self.store.changes(self.index.changes.since, self.index.changes.wanted(now), CHANGES_PAGE)
                 self.index.apply(rows, now)
                 if len(rows) < CHANGES_PAGE:
+                    self.loaded = True
                     return
 
     def forget(self, user_id: int) -> None:
         """An erased member leaves this process's index at once (others find them gone when confirming)."""
         self.index.drop(user_id)
 
-    async def _best_households(self, profile: HouseholdProfile) -> list[HouseholdProfile]:
+    async def _best_households(self, profile: HouseholdProfile, settled: Collection[int]) -> list[HouseholdProfile]:
         """The households the index ranks first for `profile`, every matchable one considered, as the database
         has them now: one no longer matchable (paused, erased, consent withdrawn, DMs closed) leaves the index
         and the next are taken. A few more than are shown, for the pure scoring to order (its rounding may
         part from numpy's by a hair)."""
         await self.refresh()
-        settled = await self.store.settled_with(profile.user_id)
         found: list[HouseholdProfile] = []
         for _ in range(CONFIRM_ROUNDS):
             shortlist = self.index.rank(profile, settled, SUGGESTIONS + SHORTLIST_MARGIN)
@@ -256,22 +260,23 @@ class HouseholdService:
             found = kept
         return found
 
-    async def _best_projects(self, profile: HouseholdProfile) -> list[Project]:
+    async def _best_projects(self, profile: HouseholdProfile, settled: Collection[int]) -> list[Project]:
         """The recruiting projects the index ranks first for `profile`, read whole as the database has them now:
         a few more than are shown, should one change in between (its record is what gets scored)."""
-        settled = await self.store.settled_projects(profile.user_id)
         shortlist = await self.catalogue.recruiting(profile, settled, SUGGESTIONS + SHORTLIST_MARGIN)
         return await self.projects.get_many(shortlist)
 
-    async def suggestions(self, user_id: int) -> Shown:
-        """The households and projects that suit a member, best first, each with its reasons; what is
-        shown is remembered, so that the weekly digest only brings news."""
+    async def suggestions(self, user_id: int, show: Callable[[Shown], Awaitable[None]] | None = None) -> Shown:
+        """The households and projects that suit a member, best first, each with its reasons, given to `show`
+        (the member's answer); what was shown is remembered then, so that the weekly digest only brings news."""
         profile = await self.store.get(user_id)
         if profile is None or not profile.complete:
             raise UserError("Présentez d'abord votre foyer : /presentation creer.")
         if profile.paused:
             raise UserError("Votre présentation est en pause : /mise-en-lien reprendre.")
         shown = await self._suggest(profile)
+        if show is not None:
+            await show(shown)
         await self.store.seen(
             user_id, households=[s.target_id for s in shown.households], projects=[s.target_id for s in shown.projects]
         )

@@ -235,15 +235,22 @@ class HouseholdStore:
         )
         return await self.db.fetchall(*changes_since(select, since, missing, limit))
 
-    async def settled_with(self, user_id: int) -> set[int]:
-        """The households this member was put in touch with, declined, or is waiting on (either way round)."""
+    async def settled(self, user_id: int) -> tuple[set[int], set[int]]:
+        """The households and the projects this member was put in touch with, declined, or is waiting on
+        (either way round)."""
         rows = await self.db.fetchall(
-            f"SELECT target_user_id AS other FROM introductions WHERE requester_id = ? AND status IN {_SETTLED}"
-            " AND target_user_id IS NOT NULL"
-            f" UNION SELECT requester_id FROM introductions WHERE target_user_id = ? AND status IN {_SETTLED}",
+            f"SELECT requester_id, target_user_id, project_id FROM introductions WHERE requester_id = ?"
+            f" AND status IN {_SETTLED}"
+            f" UNION ALL SELECT requester_id, target_user_id, project_id FROM introductions WHERE target_user_id = ?"
+            f" AND status IN {_SETTLED}",
             (user_id, user_id),
         )
-        return {row["other"] for row in rows}
+        households: set[int] = set()
+        for row in rows:
+            other = row["target_user_id"] if row["requester_id"] == user_id else row["requester_id"]
+            if other is not None:
+                households.add(other)
+        return households, {row["project_id"] for row in rows if row["project_id"] is not None}
 
     async def households_for_project(
         self,
@@ -273,17 +280,6 @@ class HouseholdStore:
             (departement, asker_id, COMPLETE, asker_id, asker_id, project_id, *order_params, limit),
         )
         return await self.get_many([row["user_id"] for row in rows])
-
-    async def settled_projects(self, user_id: int) -> set[int]:
-        """The projects this household declined, was put in touch with, or is waiting on (either way round)."""
-        rows = await self.db.fetchall(
-            f"SELECT project_id FROM introductions WHERE requester_id = ? AND status IN {_SETTLED}"
-            " AND project_id IS NOT NULL"
-            f" UNION SELECT project_id FROM introductions WHERE target_user_id = ? AND status IN {_SETTLED}"
-            " AND project_id IS NOT NULL",
-            (user_id, user_id),
-        )
-        return {row["project_id"] for row in rows}
 
     async def to_ask(self, now: datetime, limit: int) -> list[int]:
         """Complete, active introductions untouched for a year and not asked yet."""

@@ -306,14 +306,19 @@ class ProjectIndex:
         """The `limit` recruiting projects best suited to `household`, best first, by the rounded score, then
         distance (unknown last), then id, as `ranked` orders `score_project`; `exclude` left out."""
         size, c = self.size, self.cols
-        etapes = [i for i, etape in enumerate(ETAPES) if STAGE_OF[etape] in household.etapes]
-        formes = [i for i, forme in enumerate(FORMES) if TENURES[forme] & household.statuts]
-        codes = [self._departements[code] for code in household.departements if code in self._departements]
-        if household.horizon is None or not etapes or not formes or not codes or not size:
+        # Each hard limit a row tells, as a table by the column's numbers.
+        etapes = np.array([STAGE_OF[etape] in household.etapes for etape in ETAPES])
+        formes = np.array([bool(TENURES[forme] & household.statuts) for forme in FORMES])
+        departements = np.zeros(len(self._departements) + 1, np.bool_)
+        departements[[self._departements[code] for code in household.departements if code in self._departements]] = True
+        if household.horizon is None or not etapes.any() or not formes.any() or not departements.any() or not size:
             return []
-        ok = c["alive"][:size] & c["recrute"][:size] & np.isin(c["departement"][:size], codes)
-        ok &= np.isin(c["etape"][:size], etapes) & np.isin(c["forme"][:size], formes)
-        ok &= ~np.isin(c["id"][:size], np.fromiter(exclude, np.int64, len(exclude)))
+        ok = c["alive"][:size] & c["recrute"][:size] & departements[c["departement"][:size]]
+        ok &= etapes[c["etape"][:size]] & formes[c["forme"][:size]]
+        for project_id in exclude:
+            row = self._row.get(project_id)
+            if row is not None:
+                ok[row] = False
         limit_km = reach(household)
         if household.has_centre:
             assert household.lat is not None and household.lon is not None

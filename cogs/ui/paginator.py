@@ -51,8 +51,12 @@ class Paginator(OwnedView):
             self.stop()
             await interaction.response.send_message(embed=embed, ephemeral=ephemeral)
             return
-        await interaction.response.send_message(embed=embed, view=self, ephemeral=ephemeral)
-        self.message = await interaction.original_response()
+        sent = await interaction.response.send_message(embed=embed, view=self, ephemeral=ephemeral)
+        # Discord gives the message back with the answer: no second request to learn which one to tidy.
+        resource = sent.resource
+        self.message = resource if isinstance(resource, discord.InteractionMessage) else None
+        if self.message is None:
+            self.message = await interaction.original_response()
 
     async def _show(self, interaction: discord.Interaction[Any], index: int) -> None:
         embed = await self.prepare(index)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.households.index import MatchIndex
 from bot.households.models import HouseholdMakeup, WhatMatters, WhereWhen
 from bot.households.service import REQUEST
 from bot.outbox import subject
@@ -272,6 +273,25 @@ async def test_suggestions_explain_themselves_and_respect_consent(furnished: San
     assert all(str(morgane.id) not in value for value in values)  # ...not even in the menu's data
     projects = [f["name"] for f in reply.embeds[0]["fields"] if f["name"].startswith("🏡")]
     assert projects and all("(démo)" in name for name in projects)
+
+
+async def test_suggestions_asked_while_the_households_are_still_read_come_after_thinking(furnished: Sandbox) -> None:
+    """Just after a start the households' index is still being read (seconds at the national scale, beyond
+    Discord's 3 s for an answer): the member sees "thinking…", then the suggestions, and what was shown is
+    remembered."""
+    sb = furnished
+    alex, morgane = sb.demo.user("alex"), sb.demo.user("morgane")
+    await introduce(sb, alex)
+    await profile_for(sb, morgane)
+    sb.bot.households.index, sb.bot.households.loaded = MatchIndex(), False  # as a process just started
+    reply = await sb.driver.slash(alex, "mise-en-lien suggestions")
+    assert reply.interaction.response_type == 5 and reply.ephemeral  # deferred, only for the asker
+    assert [f for f in reply.embeds[0]["fields"] if f["name"].startswith("Foyer")]
+    assert sb.bot.households.loaded
+    seen = await sb.bot.db.fetchall("SELECT target_user_id FROM suggestions_seen WHERE user_id = ?", (alex.id,))
+    assert morgane.id in {row["target_user_id"] for row in seen}
+    again = await sb.driver.slash(alex, "mise-en-lien suggestions")
+    assert again.interaction.response_type == 4  # answered at once, once read
 
 
 async def test_an_accepted_introduction_opens_a_private_thread_with_both(furnished: Sandbox) -> None:

@@ -18,6 +18,7 @@ from bot.projects.service import MODERATION, QUESTION, VERDICT
 from bot.sandbox.driver import DriverError, Message, Reply, Upload
 from bot.sandbox.harness import Sandbox
 from bot.vocabulary import Etape
+from cogs.ui.views import OwnedView
 from tests.e2e.lives import dies_after_sending, lives
 from tests.support import ManualDateClock
 
@@ -46,6 +47,19 @@ async def test_search_by_departement_is_paginated_for_the_asker_only(furnished: 
     assert reply.message.embeds[0]["fields"][0]["name"].startswith("1.")
     await sb.driver.click(alex, reply.message, "▶")
     assert [f["name"][:2] for f in reply.message.embeds[0]["fields"]] == ["6.", "7.", "8."]
+
+
+async def test_results_lose_their_buttons_once_their_time_is_over(furnished: Sandbox) -> None:
+    """After ten minutes the page buttons and the menu would do nothing: they are taken off the message the
+    answer created, which Discord gave back with it."""
+    sb = furnished
+    reply = await sb.driver.slash(sb.demo.user("alex"), "projet chercher", departement="63")
+    assert reply.message is not None and reply.message.buttons
+    store = sb.bot._connection._view_store
+    [view] = {item.view for item in store._views.get(reply.message.id, {}).values()}
+    assert isinstance(view, OwnedView) and view.message is not None and view.message.id == reply.message.id
+    await view.on_timeout()  # what discord.py calls when the view's time is over
+    assert reply.message.components == []
 
 
 async def test_anyone_can_open_a_record_from_the_results(furnished: Sandbox) -> None:
