@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import gc
 import logging
 import pkgutil
 import socket
@@ -230,10 +231,15 @@ class HabitatBot(commands.AutoShardedBot):
     async def _load_indexes(self) -> None:
         await self.project_service.refresh()
         await self.households.refresh()
+        # What is loaded by now (geography, vocabularies, the indexes' rows) lives as long as the bot: out of the
+        # collector's full passes, which otherwise walked it all and stopped every member for ~0.1 s now and then.
+        gc.collect()
+        gc.freeze()
 
     async def close(self) -> None:
         if self.index_loading is not None:
             self.index_loading.cancel()
+            gc.unfreeze()  # another bot of this process (the tests') may still be using what was frozen
         await self.scheduler.stop()
         await self.core.bazar.running.stop()
         await self.core.feeds.running.stop()

@@ -3,6 +3,7 @@ the settled moderation card. The forms are in cogs/ui/project_forms.py."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Sequence
 from datetime import datetime
@@ -163,7 +164,10 @@ class ResultsView(Paginator):
 
     async def _render(self, index: int) -> discord.Embed:
         page_hits = self.hits[index * PER_PAGE : (index + 1) * PER_PAGE]
-        projects = await self.bot.project_service.projects([hit.project_id for hit in page_hits])
+        # Both at once: on PostgreSQL each has a connection of its own.
+        projects, zone = await asyncio.gather(
+            self.bot.project_service.projects([hit.project_id for hit in page_hits]), server_zone(self.asker)
+        )
         self.opener.options = [
             discord.SelectOption(
                 label=clip(p.nom, SELECT_LABEL),
@@ -172,7 +176,6 @@ class ResultsView(Paginator):
             )
             for p in projects
         ]
-        zone = await server_zone(self.asker)
         return results_embed(
             self.asker, projects, page_hits, page=index, total=len(self.hits), now=self.bot.clock(), zone=zone
         )

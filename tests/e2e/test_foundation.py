@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import re
 from pathlib import Path
@@ -76,6 +77,16 @@ async def test_english_answers_name_commands_as_an_english_client_types_them(sb:
         if re.search(rf"/{re.escape(fr)}(?![\w-])", english)
     ]
     assert leftovers == []
+
+
+async def test_what_is_loaded_at_start_is_left_out_of_the_collectors_passes_until_closing(sb: Sandbox) -> None:
+    assert sb.bot.index_loading is not None
+    await sb.bot.index_loading
+    assert gc.get_freeze_count() > 0  # the geography and the indexes' rows among them
+    reply = await sb.driver.slash(sb.demo.user("alex"), "projet chercher", departement="63")
+    assert "Aucun projet ne correspond" in reply.text  # the bot works on
+    await sb.bot.close()
+    assert gc.get_freeze_count() == 0  # nothing of it kept past the bot
 
 
 async def test_members_are_chunked_after_guild_create(sb: Sandbox) -> None:
