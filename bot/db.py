@@ -163,6 +163,10 @@ class Dialect(ABC):
     lock_name = ""
 
     @abstractmethod
+    def listed(self, expression: str) -> str:
+        """The aggregate of `expression` over a group's rows as one text, the values apart by spaces."""
+
+    @abstractmethod
     def text_match(self, index: str, table: str, alias: str, text: str) -> TextSearch | None:
         """Search `text` (French words, stems and accents folded) in the full-text `index` of `table`
         (named `alias` in the query; its key is `id`); None when no word is left to search."""
@@ -170,6 +174,9 @@ class Dialect(ABC):
 
 class SqliteDialect(Dialect):
     name = "sqlite"
+
+    def listed(self, expression: str) -> str:
+        return f"group_concat({expression}, ' ')"
 
     def text_match(self, index: str, table: str, alias: str, text: str) -> TextSearch | None:
         query = fts_query(text)

@@ -100,6 +100,9 @@ class PostgresDialect(Dialect):
     # A 64-bit hash names the lock: two keys sharing one only wait for each other, which stays correct.
     lock_name = "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))"
 
+    def listed(self, expression: str) -> str:
+        return f"string_agg(CAST({expression} AS TEXT), ' ')"
+
     def text_match(self, index: str, table: str, alias: str, text: str) -> TextSearch | None:
         # Each word a stem prefix, all required, as on SQLite; the words are folded and stemmed by the same
         # Snowball French stemmer, here the fr_unaccent configuration's (migration 0001).

@@ -110,9 +110,16 @@ def search_words(text: str) -> list[str]:
     return [word for word in _WORD.findall(fold(text)) if word not in STOPWORDS]
 
 
+@lru_cache(maxsize=65536)
+def _piece_stems(piece: str) -> tuple[str, ...]:
+    # A piece of text between two spaces folds and splits alone as it does within the text (every step works
+    # on characters or on words, which spaces end): the pieces of a description repeat, from one to the next.
+    return tuple([_stem(word) for word in search_words(piece)])
+
+
 def stems(text: str) -> list[str]:
     """Folded French stems of the words of `text`: "Coopératives d'habitants" → ["cooper", "habit"]."""
-    return [_stem(word) for word in search_words(text)]
+    return [stem for piece in text.split() for stem in _piece_stems(piece)]
 
 
 def stemmed(*parts: str | None) -> str:

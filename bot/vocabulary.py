@@ -24,6 +24,11 @@ def mask_of(values: Iterable[StrEnum], vocabulary: type[StrEnum]) -> int:
     return sum(1 << members.index(value) for value in set(values))
 
 
+def members_of(mask: int, vocabulary: type[E]) -> frozenset[E]:
+    """The vocabulary's members a bitmask of `mask_of` holds."""
+    return frozenset(member for bit, member in enumerate(vocabulary) if mask >> bit & 1)
+
+
 class Etape(StrEnum):
     emergence = "emergence"
     realisation = "realisation"

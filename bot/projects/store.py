@@ -33,7 +33,7 @@ from bot.projects.models import (
     source_fingerprint,
 )
 from bot.text import fold, stemmed
-from bot.vocabulary import EspacePartage, Public, mask_of
+from bot.vocabulary import EspacePartage, Public, mask_of, members_of
 
 # The columns a draft fills, in this order, for both the INSERT and the UPDATE below: with the record, what the
 # in-memory index reads of it (bot/projects/index.py), its stems and its publics' and spaces' bitmasks.
@@ -82,41 +82,27 @@ class ProjectStore:
         return found[0] if found else None
 
     async def get_many(self, ids: Sequence[int]) -> list[Project]:
-        """Projects in the order of `ids` (those that exist). Two queries whatever the number: a page of
-        results is read on every search, and each query is a trip to the database's thread or server."""
+        """Projects in the order of `ids` (those that exist), in one query whatever the number: a page of results
+        is read on every search, and each query is a trip to the database's thread or server. Publics and
+        shared spaces come from the row's bitmasks, written with their lists."""
         if not ids:
             return []
-        placeholders = marks(ids)
         # A project has at most one source and one revision waiting (both keyed by project_id).
         rows = await self.db.fetchall(
             "SELECT p.*, s.site AS source_site, s.entry_id AS source_entry_id, s.page_url AS source_page_url,"
             " s.updated_at AS source_updated_at, s.retired_at AS source_retired_at, r.nom AS revision_nom,"
             " r.code_insee AS revision_code_insee, r.etape AS revision_etape, r.proposed_by AS revision_proposed_by,"
-            " r.guild_id AS revision_guild_id, r.locale AS revision_locale"
+            " r.guild_id AS revision_guild_id, r.locale AS revision_locale,"
+            f" (SELECT {self.db.dialect.listed('x.user_id')} FROM project_referents x WHERE x.project_id = p.id)"
+            " AS referent_ids"
             " FROM projects p LEFT JOIN project_sources s ON s.project_id = p.id"
-            f" LEFT JOIN project_revisions r ON r.project_id = p.id WHERE p.id IN ({placeholders})",
+            f" LEFT JOIN project_revisions r ON r.project_id = p.id WHERE p.id IN ({marks(ids)})",
             tuple(ids),
         )
-        lists: dict[int, tuple[list[str], list[str], list[int]]] = {row["id"]: ([], [], []) for row in rows}
-        for row in await self.db.fetchall(
-            f"SELECT project_id, 0 AS list, public AS value, CAST(NULL AS BIGINT) AS user_id FROM project_publics"
-            f" WHERE project_id IN ({placeholders})"
-            f" UNION ALL SELECT project_id, 1, espace, NULL FROM project_spaces WHERE project_id IN ({placeholders})"
-            " UNION ALL SELECT project_id, 2, NULL, user_id FROM project_referents"
-            f" WHERE project_id IN ({placeholders})",
-            (*ids, *ids, *ids),
-        ):
-            publics, spaces, referents = lists[row["project_id"]]
-            if row["list"] == 0:
-                publics.append(row["value"])
-            elif row["list"] == 1:
-                spaces.append(row["value"])
-            else:
-                referents.append(row["user_id"])
-        by_id = {row["id"]: self._project(row, *lists[row["id"]]) for row in rows}
+        by_id = {row["id"]: self._project(row) for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 
-    def _project(self, row: Row, publics: list[str], spaces: list[str], referents: list[int]) -> Project:
+    def _project(self, row: Row) -> Project:
         pending = None
         if row["revision_nom"] is not None:
             commune = self.geo.commune(row["revision_code_insee"])
@@ -141,13 +127,13 @@ class ProjectStore:
         return from_row(
             Project,
             row,
-            publics=frozenset(Public(p) for p in publics),
-            espaces_partages=frozenset(EspacePartage(e) for e in spaces),
+            publics=members_of(row["public_mask"], Public),
+            espaces_partages=members_of(row["space_mask"], EspacePartage),
             created_at=from_db(row["created_at"]),
             updated_at=from_db(row["updated_at"]),
             confirmed_at=from_db(row["confirmed_at"]),
             recrute_confirmed_at=from_db(row["recrute_confirmed_at"]) if row["recrute_confirmed_at"] else None,
-            referents=tuple(sorted(referents)),
+            referents=tuple(sorted(int(user) for user in (row["referent_ids"] or "").split())),
             pending=pending,
             source=source,
         )

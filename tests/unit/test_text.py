@@ -9,7 +9,7 @@ import snowballstemmer  # type: ignore[import-untyped]
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.text import ROW_ID_MAX, stems, strip_accents, typed_id
+from bot.text import ROW_ID_MAX, search_words, stems, strip_accents, typed_id
 
 
 @pytest.mark.parametrize(("typed", "number"), [("42", 42), (" 7 ", 7), ("007", 7), (str(ROW_ID_MAX), ROW_ID_MAX)])
@@ -47,3 +47,14 @@ def test_accents_are_stripped_as_from_the_whole_text(text: str) -> None:
 def test_a_number_is_its_own_stem_as_the_stemmer_says(number: str) -> None:
     assert snowballstemmer.stemmer("french").stemWord(number) == number
     assert stems(f"Projet {number}, coopératives") == ["projet", number, "cooper"]
+
+
+FRENCH = st.text(alphabet=st.sampled_from("aàâbcçdeéèêëfghiîïjklmnoôœpqrstuùûvwxyz AÉÈŒ'’-.,;«»\t\n\xa0\u2009St1"))
+
+
+@given(st.text() | FRENCH)
+def test_text_is_stemmed_a_piece_at_a_time_as_a_whole(text: str) -> None:
+    """Stemmed a piece between two spaces at a time (each piece's stems kept once worked out), text gives what
+    folding and splitting the whole of it gives: the stems the projects' index holds stay the same."""
+    whole = [snowballstemmer.stemmer("french").stemWord(w) if not w.isdigit() else w for w in search_words(text)]
+    assert stems(text) == whole
