@@ -960,3 +960,31 @@ async def test_an_import_larger_than_a_statement_takes_is_written_whole(
     again = await store.import_drafts(drafts)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 1500)
     assert len(await service.search(SearchFilters(texte="projet"), limit=2000)) == 1500
+
+
+async def test_what_another_process_changes_is_found_by_the_next_search(
+    db: Database, core: Core, clock: ManualDateClock, geo: Geography
+) -> None:
+    """Two processes on one database: each searches its own index, kept current from the change log alone."""
+    other_db: Database
+    if isinstance(db, PostgresDatabase):
+        other_db = PostgresDatabase(db.url, pool_size=2)
+    else:
+        assert isinstance(db, SqliteDatabase)
+        other_db = SqliteDatabase(db.path)
+    async with other_db:
+        other = build_core(Settings(_env_file=None), db=other_db, clock=clock)
+        assert await found(other.project_service, texte="verger") == []  # read whole, empty
+        [project_id] = await published(core.projects, draft("Le Verger", description="pommiers"))
+        assert await found(other.project_service, texte="pommiers") == ["Le Verger"]
+        await core.projects.update(
+            project_id, draft("Le Verger", description="cerisiers"), editor_id=1, guild_id=None, locale="fr"
+        )
+        assert await found(other.project_service, texte="pommiers") == []
+        assert await found(other.project_service, texte="cerisiers") == ["Le Verger"]
+        proposed = await other.projects.propose(draft("La Grange", THIERS), proposer_id=7, guild_id=1, locale="fr")
+        assert await found(core.project_service, texte="grange") == []  # waiting for a moderator
+        await other.projects.publish(proposed.id)
+        assert await found(core.project_service, texte="grange") == ["La Grange"]
+        await core.projects.refuse(project_id)  # not published any more: out of the other's results
+        assert await found(other.project_service) == ["La Grange"]
