@@ -1,12 +1,15 @@
 """Where an in-memory index stands in a change log that triggers feed (`household_changes`, `project_changes`):
 one row per changed key, renumbered on each change. Every refresh reads the numbers past the last one seen,
 and asks again, for a while, for those it found missing: on PostgreSQL a transaction may commit its number
-after a later one."""
+after a later one. Also how the indexes keep their rows: numpy columns, grown as rows are appended."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
 
 MISSING_WAIT = 60.0  # seconds a number missing from the changes is asked for again
 MISSING_KEPT = 256  # the newest missing numbers looked for; an older one was a rollback or a renumbered row
@@ -40,3 +43,19 @@ class ChangeCursor:
             self._missing.pop(seq, None)
         if len(self._missing) > MISSING_KEPT:
             self._missing = dict(sorted(self._missing.items())[-MISSING_KEPT:])
+
+
+def put_rows(cols: dict[str, NDArray[Any]], size: int, new: Mapping[str, NDArray[Any]], spare: int) -> int:
+    """`new` rows written past the `size` rows used in `cols` (each column grown, with `spare` rows more, when
+    full); the rows now used."""
+    count = len(next(iter(new.values())))
+    end = size + count
+    if end > len(next(iter(cols.values()))):
+        capacity = max(end, len(next(iter(cols.values()))) * 5 // 4 + spare)
+        for name, column in cols.items():
+            grown = np.zeros(capacity, column.dtype)
+            grown[:size] = column[:size]
+            cols[name] = grown
+    for name, values in new.items():
+        cols[name][size:end] = values
+    return end

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.changes import ChangeCursor, Changed
+from bot.changes import ChangeCursor, Changed, put_rows
 from bot.geo import EARTH_RADIUS_KM, KM_PER_DEGREE
 from bot.households.matching import (
     COMPLEMENT_CAP,
@@ -140,17 +140,8 @@ class MatchIndex:
             "dep_high": np.fromiter((high for _, high in departements), np.uint64, count),
             "alive": np.ones(count, np.bool_),
         }
-        start, end = self.size, self.size + count
-        if end > len(self.cols["uid"]):
-            capacity = max(end, len(self.cols["uid"]) * 5 // 4 + 1024)
-            for name, column in self.cols.items():
-                grown = np.zeros(capacity, column.dtype)
-                grown[: self.size] = column[: self.size]
-                self.cols[name] = grown
-        for name, values in new.items():
-            self.cols[name][start:end] = values
-        self._tail.update(zip(new["uid"].tolist(), range(start, end), strict=True))
-        self.size = end
+        start, self.size = self.size, put_rows(self.cols, self.size, new, 1024)
+        self._tail.update(zip(new["uid"].tolist(), range(start, self.size), strict=True))
         self.max_reach = max(self.max_reach, float(new["reach"].max()))
 
     def _compact(self) -> None:

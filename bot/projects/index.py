@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.changes import ChangeCursor, Changed
+from bot.changes import ChangeCursor, Changed, put_rows
 from bot.geo import EARTH_RADIUS_KM, bounding_box
 from bot.households.matching import (
     HORIZON_OF,
@@ -194,19 +194,10 @@ class ProjectIndex:
             "order": np.zeros(count, np.int64),
             "alive": np.ones(count, np.bool_),
         }
-        start, end = self.size, self.size + count
-        if end > len(self.cols["id"]):
-            capacity = max(end, len(self.cols["id"]) * 5 // 4 + 256)
-            for name, column in self.cols.items():
-                grown = np.zeros(capacity, column.dtype)
-                grown[: self.size] = column[: self.size]
-                self.cols[name] = grown
-        for name, values in new.items():
-            self.cols[name][start:end] = values
+        start, self.size = self.size, put_rows(self.cols, self.size, new, 256)
         self.names.extend(row["nom_cle"] for row in rows)
         self.texts.extend(texts)
-        self._row.update(zip(new["id"].tolist(), range(start, end), strict=True))
-        self.size = end
+        self._row.update(zip(new["id"].tolist(), range(start, self.size), strict=True))
 
     def _compact(self) -> None:
         """The live rows alone, and every stem in the main postings."""
