@@ -355,7 +355,7 @@ async def sample_candidates(box: Sandbox, members: list[User], r: Results) -> No
     catalogue = box.bot.project_service
     parts: dict[str, list[float]] = {
         "households.get (own profile)": [],
-        "settled (households and projects)": [],
+        "settled introductions": [],
         "index refresh": [],
         "index rank": [],
         "shortlist get_many": [],
@@ -368,7 +368,7 @@ async def sample_candidates(box: Sandbox, members: list[User], r: Results) -> No
         with timed(parts["households.get (own profile)"]):
             profile = await households.get(member.id)
         assert profile is not None
-        with timed(parts["settled (households and projects)"]):
+        with timed(parts["settled introductions"]):
             settled_households, settled = await households.settled(member.id)
         with timed(parts["index refresh"]):
             await service.refresh()
