@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -226,11 +226,10 @@ class ProjectIndex:
         c, size = self.cols, self.size
         alive = c["alive"][:size]
         ok = alive.copy()
-        if filters.departement is not None:
+        if filters.departement:
             ok &= c["departement"][:size] == self._departements.get(filters.departement, -1)
-        if filters.departements is not None:
-            codes = [self._departements[code] for code in filters.departements if code in self._departements]
-            ok &= np.isin(c["departement"][:size], codes)
+        if filters.departements:
+            ok &= self._among(filters.departements)[c["departement"][:size]]
         if filters.etape is not None:
             ok &= c["etape"][:size] == ETAPES.index(filters.etape)
         if filters.initiative is not None:
@@ -241,10 +240,10 @@ class ProjectIndex:
             ok &= c["recrute"][:size] == filters.recrute
         if filters.public is not None:
             ok &= (c["publics"][:size] & np.uint16(mask_of([filters.public], Public))) != 0
-        origin = filters.pres_de
-        centre = (origin.lat, origin.lon) if origin is not None and origin.lat is not None else None
-        if centre is not None and origin is not None and origin.lon is not None:
-            south, north, west, east = bounding_box(origin.lat or 0.0, origin.lon, filters.rayon_km)
+        origin, centre = filters.pres_de, None
+        if origin is not None and origin.lat is not None and origin.lon is not None:
+            centre = (origin.lat, origin.lon)
+            south, north, west, east = bounding_box(*centre, filters.rayon_km)
             lat, lon = c["lat"][:size], c["lon"][:size]
             ok &= (lat >= south) & (lat <= north) & (lon >= west) & (lon <= east)  # NaN: never
         frequencies = []
@@ -256,8 +255,8 @@ class ProjectIndex:
         rows = np.flatnonzero(ok)
         score = self._bm25(rows, frequencies, int(np.count_nonzero(alive)))
         distance = np.zeros(len(rows))
-        if centre is not None and origin is not None and origin.lat is not None and origin.lon is not None:
-            distance = self._distances(origin.lat, origin.lon, rows)
+        if centre is not None:
+            distance = self._distances(*centre, rows)
             near = ~(distance > filters.rayon_km)
             rows, score, distance = rows[near], score[near], distance[near]
         best = np.lexsort((c["order"][rows], distance, np.round(score, 6)))[:limit]
@@ -265,6 +264,12 @@ class ProjectIndex:
             SearchHit(project_id=int(c["id"][row]), distance_km=float(distance[at]) if centre is not None else None)
             for row, at in zip(rows[best].tolist(), best.tolist(), strict=True)
         ]
+
+    def _among(self, codes: Iterable[str]) -> Array:
+        """By a département's number in the column: whether it is one of `codes`."""
+        table = np.zeros(len(self._departements) + 1, np.bool_)
+        table[[self._departements[code] for code in codes if code in self._departements]] = True
+        return table
 
     def _bm25(self, rows: Array, frequencies: Sequence[Array], count: int) -> Array:
         """FTS5's bm25() of these rows for the search's words (negative: the lower, the better), 0 for none."""
@@ -300,8 +305,7 @@ class ProjectIndex:
         # Each hard limit a row tells, as a table by the column's numbers.
         etapes = np.array([STAGE_OF[etape] in household.etapes for etape in ETAPES])
         formes = np.array([bool(TENURES[forme] & household.statuts) for forme in FORMES])
-        departements = np.zeros(len(self._departements) + 1, np.bool_)
-        departements[[self._departements[code] for code in household.departements if code in self._departements]] = True
+        departements = self._among(household.departements)
         if household.horizon is None or not etapes.any() or not formes.any() or not departements.any() or not size:
             return []
         ok = c["alive"][:size] & c["recrute"][:size] & departements[c["departement"][:size]]
