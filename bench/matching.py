@@ -218,6 +218,7 @@ def rows_of(
         mask_of(where.etapes, EtapeRejointe),
         mask_of(matters.valeurs, Valeur),
         mask_of(matters.apports, Apport),
+        mask_of(where.milieux, Milieu),
     )
     tags = {
         "departement": departements,
@@ -233,8 +234,8 @@ def rows_of(
 PROFILE_INSERT = (
     "INSERT INTO household_profiles (user_id, guild_id, step, code_insee, lat, lon, radius_km, horizon, adults,"
     " children, seniors, accessibility, budget_min, budget_max, intro, visible_households, visible_projects, paused,"
-    " digest, locale, created_at, updated_at, departements, statut_mask, etape_mask, valeur_mask, apport_mask)"
-    f" VALUES ({', '.join('?' * 27)})"
+    " digest, locale, created_at, updated_at, departements, statut_mask, etape_mask, valeur_mask, apport_mask,"
+    f" milieu_mask) VALUES ({', '.join('?' * 28)})"
 )
 TAG_INSERT = "INSERT INTO household_tags (user_id, kind, value) VALUES (?, ?, ?)"
 

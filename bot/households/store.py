@@ -36,6 +36,7 @@ from bot.vocabulary import (
     Statut,
     Valeur,
     mask_of,
+    members_of,
 )
 
 _SETTLED = "(" + ", ".join(f"'{status.value}'" for status in SETTLED) + ")"
@@ -57,21 +58,17 @@ class HouseholdStore:
         return found[0] if found else None
 
     async def get_many(self, user_ids: Sequence[int]) -> list[HouseholdProfile]:
+        """Profiles in the order of `user_ids` (those that exist), from their rows alone: the sets are the rows'
+        bitmasks and départements, written with the tags (migrations 0022 and 0025)."""
         if not user_ids:
             return []
-        placeholders = marks(user_ids)
         rows = await self.db.fetchall(
-            f"SELECT * FROM household_profiles WHERE user_id IN ({placeholders})", tuple(user_ids)
+            f"SELECT * FROM household_profiles WHERE user_id IN ({marks(user_ids)})", tuple(user_ids)
         )
-        tags: dict[int, dict[str, set[str]]] = {}
-        for tag in await self.db.fetchall(
-            f"SELECT user_id, kind, value FROM household_tags WHERE user_id IN ({placeholders})", tuple(user_ids)
-        ):
-            tags.setdefault(tag["user_id"], {}).setdefault(tag["kind"], set()).add(tag["value"])
-        by_id = {row["user_id"]: self._profile(row, tags.get(row["user_id"], {})) for row in rows}
+        by_id = {row["user_id"]: self._profile(row) for row in rows}
         return [by_id[i] for i in user_ids if i in by_id]
 
-    def _profile(self, row: Row, tags: dict[str, set[str]]) -> HouseholdProfile:
+    def _profile(self, row: Row) -> HouseholdProfile:
         commune = self.geo.commune(row["code_insee"]) if row["code_insee"] else None
         # Rows were validated on the way in; building thousands per search, validation is the cost.
         return HouseholdProfile.model_construct(
@@ -83,19 +80,19 @@ class HouseholdStore:
             lat=row["lat"],
             lon=row["lon"],
             radius_km=row["radius_km"],
-            departements=frozenset(tags.get("departement", ())),
-            milieux=frozenset(Milieu(v) for v in tags.get("milieu", ())),
+            departements=frozenset(row["departements"].split()),
+            milieux=members_of(row["milieu_mask"], Milieu),
             horizon=Horizon(row["horizon"]) if row["horizon"] else None,
-            etapes=frozenset(EtapeRejointe(v) for v in tags.get("etape", ())),
+            etapes=members_of(row["etape_mask"], EtapeRejointe),
             adults=row["adults"],
             children=row["children"],
             seniors=row["seniors"],
             accessibility=bool(row["accessibility"]),
-            statuts=frozenset(Statut(v) for v in tags.get("statut", ())),
+            statuts=members_of(row["statut_mask"], Statut),
             budget_min=row["budget_min"],
             budget_max=row["budget_max"],
-            valeurs=frozenset(Valeur(v) for v in tags.get("valeur", ())),
-            apports=frozenset(Apport(v) for v in tags.get("apport", ())),
+            valeurs=members_of(row["valeur_mask"], Valeur),
+            apports=members_of(row["apport_mask"], Apport),
             intro=row["intro"],
             visible_households=bool(row["visible_households"]),
             visible_projects=bool(row["visible_projects"]),
@@ -146,7 +143,7 @@ class HouseholdStore:
             await self._ensure(user_id, guild_id, locale)
             await self.db.execute(
                 "UPDATE household_profiles SET code_insee = ?, lat = ?, lon = ?, radius_km = ?, horizon = ?,"
-                " departements = ?, etape_mask = ? WHERE user_id = ?",
+                " departements = ?, etape_mask = ?, milieu_mask = ? WHERE user_id = ?",
                 (
                     step.code_insee,
                     commune.lat if commune else None,
@@ -155,6 +152,7 @@ class HouseholdStore:
                     step.horizon.value,
                     " ".join(sorted(departements)),
                     mask_of(step.etapes, EtapeRejointe),
+                    mask_of(step.milieux, Milieu),
                     user_id,
                 ),
             )

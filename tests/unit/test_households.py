@@ -51,7 +51,18 @@ from bot.notify import Delivery
 from bot.outbox import FIRST_RETRY, Status, subject
 from bot.postgres import PostgresDatabase
 from bot.projects.models import ProjectDraft
-from bot.vocabulary import EspacePartage, Etape, EtapeRejointe, FormeJuridique, Horizon, Public, Statut, Valeur
+from bot.vocabulary import (
+    Apport,
+    EspacePartage,
+    Etape,
+    EtapeRejointe,
+    FormeJuridique,
+    Horizon,
+    Milieu,
+    Public,
+    Statut,
+    Valeur,
+)
 from tests.support import ManualDateClock, RecordingNotifier, due_letters
 
 FOYER = IntroductionKind.foyer
@@ -651,7 +662,8 @@ async def test_a_question_the_old_code_claimed_is_asked_again_through_the_ledger
 
 
 async def test_households_introduced_before_the_index_are_suggested_as_before(tmp_path: Path) -> None:
-    """Migration 0022 writes each profile's départements and masks from its tags, and numbers it for the index."""
+    """Migrations 0022 and 0025 write each profile's départements and masks from its tags (read from the row
+    since), and 0022 numbers it for the index."""
     old = tmp_path / "migrations"
     old.mkdir()
     for path in sorted(MIGRATIONS_DIR.glob("*.sql"))[:20]:
@@ -667,7 +679,7 @@ async def test_households_introduced_before_the_index_are_suggested_as_before(tm
                 (user_id, moment, moment),
             )
             tags = [("departement", "63"), ("departement", "03"), ("statut", statut), ("etape", "lieu_existant")]
-            tags += [("valeur", "ecologie"), ("valeur", "culture"), ("apport", "soin")]
+            tags += [("valeur", "ecologie"), ("valeur", "culture"), ("apport", "soin"), ("milieu", "rural")]
             await db.execute_many(
                 "INSERT INTO household_tags (user_id, kind, value) VALUES (?, ?, ?)", [(user_id, *t) for t in tags]
             )
@@ -676,9 +688,22 @@ async def test_households_introduced_before_the_index_are_suggested_as_before(tm
         assert row is not None
         assert sorted(row["departements"].split()) == ["03", "63"]
         assert (row["statut_mask"], row["etape_mask"], row["valeur_mask"], row["apport_mask"]) == (4, 4, 513, 2048)
+        assert row["milieu_mask"] == 4
         core = build_core(Settings(_env_file=None), db=db, clock=clock, notifier=RecordingNotifier())
         shown = await core.households.suggestions(1)
         assert [s.target_id for s in shown.households] == [2]  # 3 shares no tenure
+        profile = await core.households.get(1)
+        assert profile is not None
+        assert (profile.departements, profile.milieux, profile.statuts) == (
+            frozenset({"03", "63"}),
+            frozenset({Milieu.rural}),
+            frozenset({Statut.achat}),
+        )
+        assert (profile.etapes, profile.valeurs, profile.apports) == (
+            frozenset({EtapeRejointe.lieu_existant}),
+            frozenset({Valeur.ecologie, Valeur.culture}),
+            frozenset({Apport.soin}),
+        )
         assert ("en commun : {valeurs}", {"valeurs": ["culture", "ecologie"]}) in [
             (r.text, r.params) for r in shown.households[0].reasons
         ]
