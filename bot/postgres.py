@@ -39,8 +39,8 @@ log = logging.getLogger(__name__)
 PG_MIGRATIONS_DIR = MIGRATIONS_DIR / "postgresql"
 # One lock number for this bot's migrations: two processes starting together migrate one after the other.
 _MIGRATION_LOCK = 0x48_41_42_49_54  # "HABIT"
-# Filled by the target's own triggers as the rows they follow are copied (migration 0022).
-DERIVED = ("household_changes",)
+# Filled by the target's own triggers as the rows they follow are copied (migrations 0022 and 0024).
+DERIVED = ("household_changes", "project_changes")
 UNACCENT_MISSING = (
     "L'extension PostgreSQL « unaccent » manque et ce rôle ne peut pas la créer : demandez à l'administrateur"
     " de la base d'exécuter « CREATE EXTENSION unaccent; » en superutilisateur dans cette base, puis relancez."

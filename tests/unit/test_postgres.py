@@ -9,8 +9,12 @@ import pytest
 from bot.__main__ import copy_to_postgres
 from bot.config import Settings
 from bot.db import MIGRATIONS_DIR, Database, SqliteDatabase, discover_migrations
+from bot.geo import geography
 from bot.postgres import PG_MIGRATIONS_DIR, PostgresDatabase, numbered
 from bot.problems import Stop
+from bot.projects.models import ProjectDraft
+from bot.projects.store import ProjectStore
+from bot.vocabulary import Etape
 from tests.pg import Cluster
 
 
@@ -74,6 +78,11 @@ def test_copy_database_moves_every_row_into_an_empty_postgresql_once(
             await lite.execute_many(
                 "INSERT INTO guild_reminder_offsets (guild_id, minutes) VALUES (1, ?)", [(10,), (60,)]
             )
+            projects = ProjectStore(lite, geography())
+            await projects.propose(
+                ProjectDraft(nom="Les Choux", code_insee="63113", etape=Etape.emergence),
+                proposer_id=5, guild_id=None, locale="fr",
+            )  # fmt: skip
             for n in range(3):
                 await lite.insert(
                     "INSERT INTO outbox (kind, target, recipient_id, due_at, created_at) VALUES (?, 'dm', 5, 'x', 'x')"
@@ -85,10 +94,14 @@ def test_copy_database_moves_every_row_into_an_empty_postgresql_once(
     url = asyncio.run(postgres_cluster.fresh())
     assert copy_to_postgres(settings, url) == 0
     printed = capsys.readouterr().out
-    assert "outbox : 3" in printed and "guild_reminder_offsets : 2" in printed and "6 lignes" in printed
+    assert "outbox : 3" in printed and "guild_reminder_offsets : 2" in printed and "projects : 1" in printed
 
     async def after() -> tuple[int, list[str]]:
         async with PostgresDatabase(url) as pg:
+            # The copied project is in the target's change log, as the target's triggers wrote it: its index
+            # finds it, and the next change is numbered after it.
+            logged = await pg.fetchall("SELECT seq, project_id FROM project_changes")
+            assert [tuple(row) for row in logged] == [(1, 1)]
             new_id = await pg.insert(
                 "INSERT INTO outbox (kind, target, recipient_id, due_at, created_at) VALUES ('n', 'dm', 5, 'x', 'x')"
                 " RETURNING id"
