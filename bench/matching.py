@@ -352,25 +352,24 @@ async def add_members(box: Sandbox, geo: Geography, reach: Reach, count: int, rn
 
 async def sample_candidates(box: Sandbox, members: list[User], r: Results) -> None:
     """Outside the timed loop: what `HouseholdService.suggestions` works on, and how long each part takes."""
-    service, households, projects = box.bot.households, box.bot.households.store, box.bot.projects
+    service, households = box.bot.households, box.bot.households.store
     catalogue = box.bot.project_service
     parts: dict[str, list[float]] = {
-        "households.get (own profile)": [],
-        "settled introductions": [],
+        "own profile and settled": [],
         "index refresh": [],
         "index rank": [],
         "shortlist get_many": [],
         "projects' index refresh": [],
         "projects' index recruiting": [],
-        "projects.get_many (shortlist)": [],
+        "projects' summaries": [],
         "suggest (scoring)": [],
     }
     for member in members:
-        with timed(parts["households.get (own profile)"]):
-            profile = await households.get(member.id)
+        with timed(parts["own profile and settled"]):
+            profile, (settled_households, settled) = await asyncio.gather(
+                households.get(member.id), households.settled(member.id)
+            )
         assert profile is not None
-        with timed(parts["settled introductions"]):
-            settled_households, settled = await households.settled(member.id)
         with timed(parts["index refresh"]):
             await service.refresh()
         with timed(parts["index rank"]):
@@ -381,8 +380,8 @@ async def sample_candidates(box: Sandbox, members: list[User], r: Results) -> No
             await catalogue.refresh()
         with timed(parts["projects' index recruiting"]):
             chosen = catalogue.index.recruiting(profile, settled, SUGGESTIONS + SHORTLIST_MARGIN)
-        with timed(parts["projects.get_many (shortlist)"]):
-            records = await projects.get_many(chosen)
+        with timed(parts["projects' summaries"]):
+            records = catalogue.index.summaries(chosen)
         with timed(parts["suggest (scoring)"]):
             suggest(profile, others, records)
     r.sampled = len(members)

@@ -1,7 +1,9 @@
 """Where an in-memory index stands in a change log that triggers feed (`household_changes`, `project_changes`):
 one row per changed key, renumbered on each change. Every refresh reads the numbers past the last one seen,
 and asks again, for a while, for those it found missing: on PostgreSQL a transaction may commit its number
-after a later one. Also how the indexes keep their rows: numpy columns, grown as rows are appended."""
+after a later one; it reads nothing while the database's count of the log's changes (`Database.change_count`)
+stands where it stood at the last reading. Also how the indexes keep their rows: numpy columns, grown as rows
+are appended."""
 
 from __future__ import annotations
 
@@ -25,6 +27,11 @@ class ChangeCursor:
     def __init__(self) -> None:
         self.since = 0  # the last change number read
         self._missing: dict[int, float] = {}  # change numbers not seen yet -> when first missed
+        self.count: int | None = None  # the log's change count when it was last read to its end
+
+    def current(self, count: int | None) -> bool:
+        """Whether the log has not moved since it was last read to its end (None: that cannot be told)."""
+        return count is not None and count == self.count
 
     def wanted(self, now: float) -> list[int]:
         """The missing change numbers still worth asking for, besides those past `since`."""

@@ -295,6 +295,12 @@ class Database(ABC):
             (to_db(now), *params, to_db(now - lease), limit),
         )
 
+    def change_count(self, log: str) -> int | None:
+        """A number that moves whenever a row of the change log `log` (`household_changes`, `project_changes`) is
+        written, by any process, read in this thread at once: an in-memory index reads its log only when the
+        number moved since its last reading. None: it cannot be told now, and the log must be read."""
+        return None
+
     @abstractmethod
     async def tables(self) -> list[str]:
         """The tables holding the bot's data, by name (the full-text indexes, derived, left out)."""
@@ -353,6 +359,9 @@ class SqliteDatabase(Database):
         self.path = Path(path)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        # Read in the event loop's thread, for `change_count` alone: a read of one small table's page, where
+        # the trip to aiosqlite's thread and back is worth tenths of a millisecond to a member waiting.
+        self._counter: sqlite3.Connection | None = None
 
     async def connect(self) -> None:
         if self.path.parent != Path():
@@ -371,6 +380,11 @@ class SqliteDatabase(Database):
             await conn.close()
             raise
         self._conn = conn
+        try:
+            # Never waits for a lock (timeout 0): a busy database answers None, and the log is read.
+            self._counter = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=0)
+        except sqlite3.Error:
+            log.warning("%s : compteur des changements indisponible, les index liront leur journal", self.path)
 
     async def check_writable(self) -> None:
         """Raise sqlite3's error now if the file cannot be written (read-only file or folder), without
@@ -394,9 +408,24 @@ class SqliteDatabase(Database):
                 await copy.close()
 
     async def close(self) -> None:
+        if self._counter is not None:
+            self._counter.close()
+            self._counter = None
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
+
+    def change_count(self, log: str) -> int | None:
+        # A log's AUTOINCREMENT number, which each row written takes past all others (a row renumbered as well),
+        # committed by any connection: SQLite writes one transaction at a time, so none comes in later below it.
+        if self._counter is None:
+            return None
+        try:
+            # fetchall: the statement ends, and with it the read that would hold back the WAL's checkpoints.
+            rows = self._counter.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (log,)).fetchall()
+        except sqlite3.Error:  # busy, or not migrated yet
+            return None
+        return int(rows[0][0]) if rows else 0
 
     @property
     def is_connected(self) -> bool:

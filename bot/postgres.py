@@ -9,8 +9,10 @@ like the SQLite lock: every helper it calls meanwhile reuses that connection.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from functools import lru_cache
@@ -45,6 +47,11 @@ UNACCENT_MISSING = (
     "L'extension PostgreSQL « unaccent » manque et ce rôle ne peut pas la créer : demandez à l'administrateur"
     " de la base d'exécuter « CREATE EXTENSION unaccent; » en superutilisateur dans cette base, puis relancez."
 )
+
+# Migration 0026: a change log's trigger names the log on this channel once its transaction commits, and in a
+# notice to the connection that wrote it, with the statement's answer.
+CHANGES_CHANNEL = "habitat_changes"
+LISTEN_RETRY_S = 5.0  # between two attempts to open the connection that hears other processes' changes
 
 _held: contextvars.ContextVar[tuple[PostgresDatabase, asyncpg.Connection] | None] = contextvars.ContextVar(
     "pg_held", default=None
@@ -134,11 +141,22 @@ class PostgresDatabase(Database):
         self.url = url
         self.pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
+        self._heard: Counter[str] = Counter()  # change log -> the times this process heard it moved
+        self._listener: asyncpg.Connection | None = None
+        self._listening: asyncio.Task[None] | None = None
+        self._listens = 0  # connections opened to hear changes: one lost may have missed some
+        self._next_listen = 0.0
 
     async def connect(self) -> None:
         self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=self.pool_size, init=_setup)
 
     async def close(self) -> None:
+        if self._listening is not None:
+            self._listening.cancel()
+            self._listening = None
+        if self._listener is not None:
+            await self._listener.close()
+            self._listener = None
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
@@ -160,7 +178,7 @@ class PostgresDatabase(Database):
             if held is not None and held[0] is self:
                 yield held[1]
                 return
-            async with self.pool.acquire() as conn:
+            async with self.pool.acquire() as conn, self._telling(conn):
                 yield conn
         except asyncpg.UniqueViolationError as exc:
             raise Duplicate(str(exc)) from exc
@@ -172,12 +190,66 @@ class PostgresDatabase(Database):
             async with held[1].transaction():  # a savepoint inside the held transaction
                 yield
             return
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.pool.acquire() as conn, self._telling(conn), conn.transaction():
             token = _held.set((self, conn))
             try:
                 yield
             finally:
                 _held.reset(token)
+
+    # ----------------------------------------------------------------- hearing changes
+
+    def change_count(self, log: str) -> int | None:
+        listener = self._listener
+        if listener is None or listener.is_closed():
+            self._listen_soon()
+            return None
+        # A new connection may have missed what happened while none listened: the count moves with it.
+        return self._listens << 40 | self._heard[log]
+
+    @asynccontextmanager
+    async def _telling(self, conn: asyncpg.Connection) -> AsyncIterator[None]:
+        """The change logs this connection's statements wrote to are counted once the block ends, its
+        transaction committed: an index of this process then reads them at once, where the notification may
+        arrive a moment later. A notice is handed to its listener before the statement's answer."""
+        told: set[str] = set()
+
+        def hear(_: object, message: asyncpg.PostgresLogMessage) -> None:
+            detail = getattr(message, "detail", None)
+            if message.message == CHANGES_CHANNEL and detail:
+                told.add(detail)
+
+        conn.add_log_listener(hear)
+        try:
+            yield
+        finally:
+            conn.remove_log_listener(hear)
+            self._heard.update(told)
+
+    def _listen_soon(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._pool is None or self._listening is not None or loop.time() < self._next_listen:
+            return
+        self._next_listen = loop.time() + LISTEN_RETRY_S
+        self._listening = loop.create_task(self._listen(), name="postgres-listen")
+
+    async def _listen(self) -> None:
+        """A connection of its own hears the other processes' changes (the pool's are reset on release)."""
+        try:
+            conn = await asyncpg.connect(self.url)
+            await conn.add_listener(CHANGES_CHANNEL, self._notified)
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("écoute des changements impossible (%s) : les index liront leur journal à chaque fois", exc)
+            return
+        finally:
+            self._listening = None
+        old, self._listener = self._listener, conn
+        self._listens += 1
+        if old is not None:
+            old.terminate()
+
+    def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        self._heard[payload] += 1
 
     async def check_writable(self) -> None:
         async with self._use() as conn:

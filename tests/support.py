@@ -1,6 +1,6 @@
 """What tests put in place of the world: clocks moved by hand (time passes only when a test says so),
-a notifier that records what the core would send to Discord, and local sites served beside a command
-that runs its own event loop."""
+a notifier that records what the core would send to Discord, local sites served beside a command
+that runs its own event loop, and a second process's connection to a test's database."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ import pytest
 
 from bot.clock import to_db
 from bot.config import Settings
+from bot.db import Database, SqliteDatabase
 from bot.notify import Delivery, NotSent, Outgoing, Sent
 from bot.outbox import LEASE, Letter, OutboxStore
+from bot.postgres import PostgresDatabase
 
 
 class ManualClock:
@@ -118,3 +120,20 @@ async def due_letters(store: OutboxStore, now: datetime) -> list[Letter]:
         (to_db(now), to_db(now - LEASE)),
     )
     return [letter for row in rows if (letter := await store.get(row["id"])) is not None]
+
+
+def another(db: Database) -> Database:
+    """What another process would open on `db`'s database (not connected yet)."""
+    if isinstance(db, PostgresDatabase):
+        return PostgresDatabase(db.url, pool_size=2)
+    assert isinstance(db, SqliteDatabase)
+    return SqliteDatabase(db.path)
+
+
+async def heard(db: Database, log: str, before: int | None) -> None:
+    """Until `db` knows that the change log `log` moved past its count `before`: SQLite reads it from the file at
+    once; on PostgreSQL another process hears of it by a notification, a moment after the commit."""
+    async with asyncio.timeout(10):
+        # The count is a number asyncpg's callbacks move, no event: each turn of the loop gives them their chance.
+        while (count := db.change_count(log)) is None or count == before:  # noqa: ASYNC110
+            await asyncio.sleep(0)

@@ -43,7 +43,7 @@ from bot.i18n import gettext, ngettext
 from bot.limits import EMBED_FIELD_VALUE, clip
 from bot.notify import Button, Outgoing
 from bot.outbox import Kind, Letter, Outbox, Skip, Status, Target, subject
-from bot.projects.models import Project
+from bot.projects.models import Project, ProjectSummary
 from bot.projects.service import ProjectService
 from bot.projects.store import ProjectStore
 from bot.vocabulary import label
@@ -84,7 +84,7 @@ class Shown:
     households: list[Suggestion]
     projects: list[Suggestion]
     profiles: dict[int, HouseholdProfile] = field(default_factory=dict)
-    records: dict[int, Project] = field(default_factory=dict)
+    records: dict[int, ProjectSummary] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -209,8 +209,9 @@ class HouseholdService:
 
     # ----------------------------------------------------------------- suggestions
 
-    async def _suggest(self, profile: HouseholdProfile) -> Shown:
-        settled_households, settled_projects = await self.store.settled(profile.user_id)
+    async def _suggest(self, profile: HouseholdProfile, settled: tuple[set[int], set[int]]) -> Shown:
+        """`settled`: the households and projects `profile` already met, declined or waits on (`store.settled`)."""
+        settled_households, settled_projects = settled
         # Both at once: on PostgreSQL each has a connection of its own.
         others, records = await asyncio.gather(
             self._best_households(profile, settled_households), self._best_projects(profile, settled_projects)
@@ -230,11 +231,15 @@ class HouseholdService:
         """The index of matchable households brought up to date with the database (all of it, the first time:
         the bot starts it in the background once connected)."""
         async with self._refreshing:
+            count = self.db.change_count("household_changes")
+            if self.index.changes.current(count):
+                return
             while True:
                 now = self.clock().timestamp()
                 rows = await self.store.changes(self.index.changes.since, self.index.changes.wanted(now), CHANGES_PAGE)
                 self.index.apply(rows, now)
                 if len(rows) < CHANGES_PAGE:
+                    self.index.changes.count = count
                     self.loaded = True
                     return
 
@@ -260,21 +265,22 @@ class HouseholdService:
             found = kept
         return found
 
-    async def _best_projects(self, profile: HouseholdProfile, settled: Collection[int]) -> list[Project]:
-        """The recruiting projects the index ranks first for `profile`, read whole as the database has them now:
-        a few more than are shown, should one change in between (its record is what gets scored)."""
+    async def _best_projects(self, profile: HouseholdProfile, settled: Collection[int]) -> list[ProjectSummary]:
+        """The recruiting projects the index ranks first for `profile`, as the index holds them: a few more than
+        are shown, for the pure scoring to order."""
         shortlist = await self.catalogue.recruiting(profile, settled, SUGGESTIONS + SHORTLIST_MARGIN)
-        return await self.projects.get_many(shortlist)
+        return await self.catalogue.summaries(shortlist)
 
     async def suggestions(self, user_id: int, show: Callable[[Shown], Awaitable[None]] | None = None) -> Shown:
         """The households and projects that suit a member, best first, each with its reasons, given to `show`
         (the member's answer); what was shown is remembered then, so that the weekly digest only brings news."""
-        profile = await self.store.get(user_id)
+        # Both at once: on PostgreSQL each has a connection of its own, on SQLite they follow each other in its thread.
+        profile, settled = await asyncio.gather(self.store.get(user_id), self.store.settled(user_id))
         if profile is None or not profile.complete:
             raise UserError("Présentez d'abord votre foyer : /presentation creer.")
         if profile.paused:
             raise UserError("Votre présentation est en pause : /mise-en-lien reprendre.")
-        shown = await self._suggest(profile)
+        shown = await self._suggest(profile, settled)
         if show is not None:
             await show(shown)
         await self.store.seen(
@@ -456,7 +462,7 @@ class HouseholdService:
         """The week's news for each member: new suggestions since the last digest, if any."""
         settled = 0
         for profile in await self.store.get_many(await self.store.digest_due(now, DIGEST_EVERY, BATCH)):
-            shown = await self._suggest(profile)
+            shown = await self._suggest(profile, await self.store.settled(profile.user_id))
             async with self.db.transaction():
                 if not await self.store.digest_done(profile.user_id, now, DIGEST_EVERY):
                     continue

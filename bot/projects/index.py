@@ -13,8 +13,12 @@ an IDF of at least 1e-6) over the published projects; then distance, then name, 
 that a household's suggested projects are those the pure function would rank first (a property test holds the
 two together); the service reads the best few whole and scores them again with it, which also gives the reasons.
 
-Kept current from `project_changes` (migration 0024), as the households' index is (bot/changes.py). Changed
-rows are appended, with their own small table of stems, and everything is rebuilt once that tail grows."""
+Each row also keeps what a page of results shows of its project (`ProjectSummary`): a search and its pages
+read nothing from the database.
+
+Kept current from `project_changes` (migrations 0024 and 0026), as the households' index is (bot/changes.py).
+Changed rows are appended, with their own small table of stems, and everything is rebuilt once that tail
+grows."""
 
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bot.changes import ChangeCursor, Changed, put_rows
+from bot.clock import from_db
 from bot.geo import EARTH_RADIUS_KM, bounding_box
 from bot.households.matching import (
     HORIZON_OF,
@@ -39,7 +44,8 @@ from bot.households.matching import (
     reach,
 )
 from bot.households.models import HouseholdProfile
-from bot.projects.models import ProjectStatus, SearchFilters, SearchHit
+from bot.limits import clip
+from bot.projects.models import EXCERPT, ProjectStatus, ProjectSummary, SearchFilters, SearchHit
 from bot.text import stems
 from bot.vocabulary import EspacePartage, Etape, FormeJuridique, Initiative, Public, Valeur, mask_of
 
@@ -121,6 +127,7 @@ class ProjectIndex:
         self.cols: dict[str, Array] = {name: np.zeros(0, dtype) for name, dtype in COLUMNS.items()}
         self.names: list[str] = []  # each row's folded name, the order's first key
         self.texts: list[str] = []  # each row's stems, to rebuild the postings
+        self.shown: list[ProjectSummary] = []  # each row's project, as a page of results shows it
         self.size = 0  # rows used, alive or not
         self.built = 0  # rows [0, built) are in `self.postings`, the others in `self.tail`
         self.postings = self.tail = Postings(0, [])
@@ -197,6 +204,25 @@ class ProjectIndex:
         start, self.size = self.size, put_rows(self.cols, self.size, new, 256)
         self.names.extend(row["nom_cle"] for row in rows)
         self.texts.extend(texts)
+        self.shown.extend(
+            ProjectSummary(
+                id=row["id"],
+                nom=row["nom"],
+                commune=row["commune"],
+                departement=row["departement"],
+                lat=row["lat"],
+                lon=row["lon"],
+                etape=Etape(row["etape"]),
+                forme_juridique=FormeJuridique(row["forme_juridique"]),
+                recrute=bool(row["recrute"]),
+                logements=row["logements"],
+                public_mask=row["public_mask"],
+                space_mask=row["space_mask"],
+                excerpt=clip(" ".join(row["description"].split()), EXCERPT),
+                confirmed_at=from_db(row["confirmed_at"]),
+            )
+            for row in rows
+        )
         self._row.update(zip(new["id"].tolist(), range(start, self.size), strict=True))
 
     def _compact(self) -> None:
@@ -206,6 +232,7 @@ class ProjectIndex:
         kept = live.tolist()
         self.names = [self.names[row] for row in kept]
         self.texts = [self.texts[row] for row in kept]
+        self.shown = [self.shown[row] for row in kept]
         self.size = self.built = len(kept)
         self._row = dict(zip(self.cols["id"].tolist(), range(self.size), strict=True))
         self.postings = Postings(0, self.texts)
@@ -215,6 +242,10 @@ class ProjectIndex:
         """Each row's place in the order of names, then ids: a search's last keys."""
         order = np.lexsort((self.cols["id"][: self.size], np.array(self.names, dtype=str)))
         self.cols["order"][order] = np.arange(self.size)
+
+    def summaries(self, ids: Iterable[int]) -> list[ProjectSummary]:
+        """These published projects as a page of results shows them, in the order of `ids` (the others left out)."""
+        return [self.shown[self._row[i]] for i in ids if i in self._row]
 
     # ----------------------------------------------------------------- searching
 

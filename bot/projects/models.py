@@ -13,11 +13,12 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.geo import Commune
-from bot.vocabulary import EspacePartage, Etape, FormeJuridique, Initiative, Public
+from bot.vocabulary import EspacePartage, Etape, FormeJuridique, Initiative, Public, members_of
 
 STALE_AFTER = timedelta(days=365)
 RECRUTE_STALE_AFTER = timedelta(days=182)
 SEARCH_LIMIT = 200
+EXCERPT = 160  # characters of a description shown in a search result
 MODERATED_FIELDS = ("nom", "code_insee", "etape")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
@@ -173,11 +174,51 @@ class Project(ProjectDraft):
 
     def unconfirmed_since(self, now: datetime) -> datetime | None:
         """When the record was last confirmed, if that is more than a year ago."""
-        return self.confirmed_at if now - self.confirmed_at > STALE_AFTER else None
+        return unconfirmed_since(self.confirmed_at, now)
 
     @property
     def draft(self) -> ProjectDraft:
         return ProjectDraft.model_validate(self.model_dump(include=set(ProjectDraft.model_fields)))
+
+
+def unconfirmed_since(confirmed_at: datetime, now: datetime) -> datetime | None:
+    return confirmed_at if now - confirmed_at > STALE_AFTER else None
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectSummary:
+    """What a page of search results and its map show of a published project, and what a household's suggestions
+    score (`Recruiting`), kept in the projects' index."""
+
+    id: int
+    nom: str
+    commune: str
+    departement: str
+    lat: float | None
+    lon: float | None
+    etape: Etape
+    forme_juridique: FormeJuridique
+    recrute: bool
+    logements: int | None
+    public_mask: int  # bit i: the i-th member of Public, as the row holds them (migration 0024)
+    space_mask: int
+    excerpt: str  # the description's start, on one line (EXCERPT characters at most)
+    confirmed_at: datetime
+
+    @property
+    def published(self) -> bool:
+        return True  # the index holds the published projects only
+
+    @property
+    def publics(self) -> frozenset[Public]:
+        return members_of(self.public_mask, Public)
+
+    @property
+    def espaces_partages(self) -> frozenset[EspacePartage]:
+        return members_of(self.space_mask, EspacePartage)
+
+    def unconfirmed_since(self, now: datetime) -> datetime | None:
+        return unconfirmed_since(self.confirmed_at, now)
 
 
 @dataclass(frozen=True)

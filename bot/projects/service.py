@@ -36,6 +36,7 @@ from bot.projects.models import (
     ProjectDraft,
     ProjectFacts,
     ProjectStatus,
+    ProjectSummary,
     Question,
     Relayed,
     SearchFilters,
@@ -82,6 +83,9 @@ class ProjectService:
         """The index of published projects brought up to date with the database (all of it, the first time:
         the bot starts it in the background once connected)."""
         async with self._refreshing:
+            count = self.db.change_count("project_changes")
+            if self.index.changes.current(count):
+                return
             while True:
                 now = self.clock().timestamp()
                 rows = await self.store.changes(self.index.changes.since, self.index.changes.wanted(now), CHANGES_PAGE)
@@ -90,6 +94,7 @@ class ProjectService:
                 ]
                 self.index.apply(rows, now, await self.store.fill_stems(unstemmed) if unstemmed else {})
                 if len(rows) < CHANGES_PAGE:
+                    self.index.changes.count = count
                     return
 
     async def search(self, filters: SearchFilters, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
@@ -102,9 +107,11 @@ class ProjectService:
         await self.refresh()
         return self.index.recruiting(household, exclude, limit)
 
-    async def projects(self, ids: Sequence[int]) -> list[Project]:
-        """A page of results: the records of these ids, in their order."""
-        return await self.store.get_many(ids)
+    async def summaries(self, ids: Sequence[int]) -> list[ProjectSummary]:
+        """A page of results or its map: these projects as the index shows them, in the order of `ids` (those
+        still published)."""
+        await self.refresh()
+        return self.index.summaries(ids)
 
     async def names(self, typed: str, *, user_id: int | None = None) -> list[tuple[int, str, str]]:
         """(id, name, commune) of published projects whose name holds `typed`, or of a référent's own."""

@@ -161,8 +161,9 @@ class ProjectStore:
         """Projects changed past change number `since` (or numbered `missing`), in order, with what the index
         reads of them (bot/projects/index.py); a deleted project's columns are NULL."""
         select = (
-            "SELECT c.seq, c.project_id AS id, p.statut, p.nom_cle, p.lat, p.lon, p.departement, p.etape,"
-            " p.initiative, p.forme_juridique, p.recrute, p.public_mask, p.space_mask, p.stems"
+            "SELECT c.seq, c.project_id AS id, p.statut, p.nom, p.nom_cle, p.commune, p.lat, p.lon, p.departement,"
+            " p.etape, p.initiative, p.forme_juridique, p.recrute, p.logements, p.description, p.confirmed_at,"
+            " p.public_mask, p.space_mask, p.stems"
             " FROM project_changes c LEFT JOIN projects p ON p.id = c.project_id"
         )
         return await self.db.fetchall(*changes_since(select, since, missing, limit))

@@ -14,7 +14,7 @@ from bot.events.models import Event, EventFilters
 from bot.geo import Commune
 from bot.pictures import drawn
 from bot.pictures.maps import Around, MapRequest, Marker, draw_map
-from bot.projects.models import Project, SearchFilters, SearchHit
+from bot.projects.models import Project, ProjectSummary, SearchFilters, SearchHit
 from bot.vocabulary import Etape, EventKind
 from cogs.ui.project_forms import tl
 from cogs.ui.text import t, tn
@@ -43,7 +43,7 @@ def events_area(filters: EventFilters, near: Commune | None) -> Area:
 
 def projects_map(
     interaction: discord.Interaction[Any],
-    projects: Sequence[Project],
+    projects: Sequence[ProjectSummary],
     hits: Sequence[SearchHit],
     area: Area,
 ) -> MapRequest:
@@ -99,7 +99,7 @@ def projects_map_button(interaction: discord.Interaction[Any], hits: Sequence[Se
     found = tuple(hits)
 
     async def answer(clicked: discord.Interaction[Any]) -> tuple[MapRequest, str]:
-        projects = await bot_of(clicked).project_service.projects([hit.project_id for hit in found])
+        projects = await bot_of(clicked).project_service.summaries([hit.project_id for hit in found])
         request = projects_map(clicked, projects, found, area)
         count = len(request.markers)
         return request, tn(clicked, "{n} projet sur la carte.", "{n} projets sur la carte.", count)

@@ -3,7 +3,6 @@ the settled moderation card. The forms are in cogs/ui/project_forms.py."""
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Sequence
 from datetime import datetime
@@ -34,6 +33,7 @@ from bot.projects.models import (
     MESSAGE_MIN,
     Project,
     ProjectStatus,
+    ProjectSummary,
     Relayed,
     SearchHit,
 )
@@ -90,7 +90,9 @@ def project_choices(found: list[tuple[int, str, str]]) -> list[app_commands.Choi
 # ---------------------------------------------------------------------- results and the record
 
 
-def unconfirmed_note(interaction: discord.Interaction[Any], project: Project, now: datetime, zone: ZoneInfo) -> str:
+def unconfirmed_note(
+    interaction: discord.Interaction[Any], project: Project | ProjectSummary, now: datetime, zone: ZoneInfo
+) -> str:
     since = project.unconfirmed_since(now)
     if since is None:
         return ""
@@ -98,7 +100,7 @@ def unconfirmed_note(interaction: discord.Interaction[Any], project: Project, no
 
 
 def result_block(
-    interaction: discord.Interaction[Any], project: Project, hit: SearchHit, now: datetime, zone: ZoneInfo
+    interaction: discord.Interaction[Any], project: ProjectSummary, hit: SearchHit, now: datetime, zone: ZoneInfo
 ) -> tuple[str, str]:
     """(field name, field value) of one search result."""
     head = f"{STAGE_EMOJI[project.etape.value]} {project.nom}"
@@ -112,8 +114,8 @@ def result_block(
     if project.logements:
         facts.append(tn(interaction, "{n} logement", "{n} logements", project.logements))
     lines = [" · ".join(facts)]
-    if project.description:
-        lines.append(clip(" ".join(project.description.split()), 160))
+    if project.excerpt:
+        lines.append(project.excerpt)
     note = unconfirmed_note(interaction, project, now, zone)
     if note:
         lines.append(note)
@@ -122,7 +124,7 @@ def result_block(
 
 def results_embed(
     interaction: discord.Interaction[Any],
-    projects: Sequence[Project],
+    projects: Sequence[ProjectSummary],
     hits: Sequence[SearchHit],
     *,
     page: int,
@@ -164,10 +166,11 @@ class ResultsView(Paginator):
 
     async def _render(self, index: int) -> discord.Embed:
         page_hits = self.hits[index * PER_PAGE : (index + 1) * PER_PAGE]
-        # Both at once: on PostgreSQL each has a connection of its own.
-        projects, zone = await asyncio.gather(
-            self.bot.project_service.projects([hit.project_id for hit in page_hits]), server_zone(self.asker)
-        )
+        projects = await self.bot.project_service.summaries([hit.project_id for hit in page_hits])
+        now = self.bot.clock()
+        # The server's time zone dates only the note of a record unconfirmed for a year: read when one is shown.
+        stale = any(project.unconfirmed_since(now) for project in projects)
+        zone = await server_zone(self.asker) if stale else self.bot.guild_settings.default_zone
         self.opener.options = [
             discord.SelectOption(
                 label=clip(p.nom, SELECT_LABEL),
@@ -176,9 +179,7 @@ class ResultsView(Paginator):
             )
             for p in projects
         ]
-        return results_embed(
-            self.asker, projects, page_hits, page=index, total=len(self.hits), now=self.bot.clock(), zone=zone
-        )
+        return results_embed(self.asker, projects, page_hits, page=index, total=len(self.hits), now=now, zone=zone)
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         # Anyone may open a record from the menu or see the map; only the asker turns the pages.

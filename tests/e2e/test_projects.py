@@ -75,6 +75,21 @@ async def test_anyone_can_open_a_record_from_the_results(furnished: Sandbox) -> 
     assert "Family" in opened.text or "Families" in opened.text  # Sam's Discord is in English
 
 
+async def test_a_result_unconfirmed_for_a_year_says_since_when_in_the_server_s_time_zone(furnished: Sandbox) -> None:
+    sb = furnished
+    alex = sb.demo.user("alex")
+    # Confirmed on 31 January 2025 at 23:30 in Paris, which was already 1 February in Tokyo.
+    await sb.bot.db.execute(
+        "UPDATE projects SET confirmed_at = '2025-01-31T22:30:00+00:00' WHERE nom = ?", (HIRONDELLES,)
+    )
+    reply = await sb.driver.slash(alex, "projet chercher", texte="hirondelles")
+    [result] = reply.embeds[0]["fields"]
+    assert result["value"].endswith("⚠️ non confirmé depuis janvier 2025")
+    await sb.bot.guild_settings.update(sb.demo.guild.id, timezone="Asia/Tokyo")
+    reply = await sb.driver.slash(alex, "projet chercher", texte="hirondelles")
+    assert reply.embeds[0]["fields"][0]["value"].endswith("⚠️ non confirmé depuis février 2025")
+
+
 async def test_search_near_a_commune_shows_distances(furnished: Sandbox) -> None:
     sb = furnished
     reply = await sb.driver.slash(

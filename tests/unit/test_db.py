@@ -8,6 +8,12 @@ from pathlib import Path
 import pytest
 
 from bot.db import MIGRATIONS_DIR, Database, Duplicate, MigrationError, SqliteDatabase, discover_migrations
+from bot.geo import geography
+from bot.postgres import PostgresDatabase
+from bot.projects.models import ProjectDraft
+from bot.projects.store import ProjectStore
+from bot.vocabulary import Etape
+from tests.support import another, heard
 
 
 async def tables(db: Database) -> set[str]:
@@ -180,3 +186,41 @@ async def test_a_repeated_unique_key_is_the_same_error_on_every_engine(db: Datab
             await db.execute("INSERT INTO guild_settings (guild_id, updated_at) VALUES (2, 'x')")
             await db.execute(insert)
     assert [row["guild_id"] for row in await db.fetchall("SELECT guild_id FROM guild_settings")] == [1]
+
+
+async def test_a_change_log_counts_what_this_process_writes_at_once_and_another_s_once_heard(db: Database) -> None:
+    """An index reads its change log only when the count moved: at once for this process's writes, for another
+    process's from the database (SQLite) or its notification (PostgreSQL); never for another table's writes."""
+    log = "project_changes"
+    verger = ProjectDraft(nom="Le Verger", code_insee="63113", etape=Etape.emergence)
+    async with another(db) as other:
+        await heard(db, log, None)  # on PostgreSQL, listening
+        start = db.change_count(log)
+        await db.execute("INSERT INTO guild_settings (guild_id, updated_at) VALUES (1, 'x')")
+        assert db.change_count(log) == start
+        await ProjectStore(db, geography()).import_drafts([verger])
+        mine = db.change_count(log)
+        assert mine != start
+        households = db.change_count("household_changes")
+        await ProjectStore(other, geography()).import_drafts([verger.model_copy(update={"nom": "La Grange"})])
+        await heard(db, log, mine)
+        assert db.change_count("household_changes") == households
+
+
+async def test_postgresql_hears_changes_again_once_its_listening_connection_is_back(db: Database) -> None:
+    if not isinstance(db, PostgresDatabase):
+        pytest.skip("PostgreSQL's notifications")
+    log = "project_changes"
+    await heard(db, log, None)
+    before = db.change_count(log)
+    listener = db._listener
+    assert listener is not None
+    await db.execute("SELECT pg_terminate_backend(?)", (listener.get_server_pid(),))
+    # Another process's change while nobody listened: the count moves with the new connection, and the index
+    # reads its log (meanwhile the count is unknown, and it reads it every time).
+    async with another(db) as other:
+        await ProjectStore(other, geography()).import_drafts(
+            [ProjectDraft(nom="Le Verger", code_insee="63113", etape=Etape.emergence)]
+        )
+    await heard(db, log, before)
+    assert db._listener is not listener and not db._listener.is_closed()  # type: ignore[union-attr]

@@ -43,13 +43,18 @@ class Recruiting:
     espaces_partages: frozenset[EspacePartage]
 
 
-def row_of(project: Recruiting, seq: int, stems: str = "habitat") -> dict[str, Any]:
+def row_of(project: Recruiting, seq: int, stems: str = "habitat", description: str = "") -> dict[str, Any]:
     """The changed row as `ProjectStore.changes` reads it."""
     return {
         "seq": seq,
         "id": project.id,
         "statut": ProjectStatus.publie if project.published else ProjectStatus.en_attente,
+        "nom": f"Projet {project.id}",
         "nom_cle": f"projet {project.id}",
+        "commune": "Clermont-Ferrand",
+        "logements": 12,
+        "description": description,
+        "confirmed_at": "2026-01-01T00:00:00+00:00",
         "lat": project.lat,
         "lon": project.lon,
         "departement": project.departement,
@@ -133,14 +138,17 @@ def test_a_project_changed_refused_or_deleted_is_found_as_it_now_is() -> None:
         {},
     )
     assert [hit.project_id for hit in index.search(SearchFilters(texte="vergers"), 10)] == [1]
-    index.apply([row_of(base, 3, stemmed("cerisiers"))], 0.0, {})
+    index.apply([row_of(base, 3, stemmed("cerisiers"), "Des cerisiers\n\n  en  fleurs " + "et " * 100)], 0.0, {})
     assert index.search(SearchFilters(texte="vergers"), 10) == []
     assert [hit.project_id for hit in index.search(SearchFilters(texte="cerisiers"), 10)] == [1]
+    # A page of results shows the project as it now is: its description's start, on one line.
+    [shown] = index.summaries([3, 1])
+    assert shown.id == 1 and shown.excerpt.startswith("Des cerisiers en fleurs et et") and len(shown.excerpt) <= 160
     index.apply([{**row_of(base, 4), "statut": ProjectStatus.refuse}], 0.0, {})
     assert [hit.project_id for hit in index.search(SearchFilters(), 10)] == [2]
     deleted = dict.fromkeys(row_of(base, 5), None) | {"seq": 6, "id": 2}  # as the change log's LEFT JOIN reads it
     index.apply([deleted], 0.0, {})
-    assert index.search(SearchFilters(), 10) == [] and len(index) == 0
+    assert index.search(SearchFilters(), 10) == [] and len(index) == 0 and index.summaries([1, 2]) == []
 
 
 def test_a_record_without_stems_is_indexed_with_those_worked_out_for_it() -> None:

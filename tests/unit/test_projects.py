@@ -33,7 +33,7 @@ from bot.projects.store import ProjectStore
 from bot.text import fts_query
 from bot.vocabulary import EspacePartage, Etape, FormeJuridique, Initiative, Public
 from tests.pg import Cluster
-from tests.support import ManualDateClock, RecordingNotifier
+from tests.support import ManualDateClock, RecordingNotifier, another, heard
 
 CLERMONT, THIERS, RIOM, LYON, MONTREUIL = "63113", "63430", "63300", "69123", "93048"
 
@@ -66,7 +66,7 @@ async def published(store: ProjectStore, *drafts: ProjectDraft) -> list[int]:
 
 async def found(service: ProjectService, **filters: object) -> list[str]:
     hits = await service.search(SearchFilters(**filters))  # type: ignore[arg-type]
-    return [p.nom for p in await service.projects([hit.project_id for hit in hits])]
+    return [p.nom for p in await service.summaries([hit.project_id for hit in hits])]
 
 
 # ---------------------------------------------------------------------- proposing and moderating
@@ -926,7 +926,7 @@ async def test_records_written_before_0024_are_found_and_ranked_as_new_ones(
         )
         assert [
             p.commune
-            for p in await service.projects(
+            for p in await service.summaries(
                 [h.project_id for h in await service.search(SearchFilters(texte="écoquartier"))]
             )
         ] == ["Riom"]
@@ -965,26 +965,32 @@ async def test_an_import_larger_than_a_statement_takes_is_written_whole(
 async def test_what_another_process_changes_is_found_by_the_next_search(
     db: Database, core: Core, clock: ManualDateClock, geo: Geography
 ) -> None:
-    """Two processes on one database: each searches its own index, kept current from the change log alone."""
-    other_db: Database
-    if isinstance(db, PostgresDatabase):
-        other_db = PostgresDatabase(db.url, pool_size=2)
-    else:
-        assert isinstance(db, SqliteDatabase)
-        other_db = SqliteDatabase(db.path)
-    async with other_db:
+    """Two processes on one database: each searches its own index, kept current from the change log alone, and
+    reads it once it knows the log moved (on PostgreSQL, from the other's notification)."""
+    log = "project_changes"
+    async with another(db) as other_db:
         other = build_core(Settings(_env_file=None), db=other_db, clock=clock)
         assert await found(other.project_service, texte="verger") == []  # read whole, empty
+        before = other_db.change_count(log)
         [project_id] = await published(core.projects, draft("Le Verger", description="pommiers"))
+        await heard(other_db, log, before)
         assert await found(other.project_service, texte="pommiers") == ["Le Verger"]
+        before = other_db.change_count(log)
         await core.projects.update(
             project_id, draft("Le Verger", description="cerisiers"), editor_id=1, guild_id=None, locale="fr"
         )
+        await heard(other_db, log, before)
         assert await found(other.project_service, texte="pommiers") == []
         assert await found(other.project_service, texte="cerisiers") == ["Le Verger"]
+        [shown] = await other.project_service.summaries([project_id])
+        assert shown.excerpt == "cerisiers"
         proposed = await other.projects.propose(draft("La Grange", THIERS), proposer_id=7, guild_id=1, locale="fr")
         assert await found(core.project_service, texte="grange") == []  # waiting for a moderator
+        before = db.change_count(log)
         await other.projects.publish(proposed.id)
+        await heard(db, log, before)
         assert await found(core.project_service, texte="grange") == ["La Grange"]
+        before = other_db.change_count(log)
         await core.projects.refuse(project_id)  # not published any more: out of the other's results
+        await heard(other_db, log, before)
         assert await found(other.project_service) == ["La Grange"]
