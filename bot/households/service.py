@@ -63,7 +63,7 @@ ASK_AGAIN_AFTER = timedelta(days=30)  # a yearly question that never reached the
 SUGGESTIONS = 5
 SHORTLIST_MARGIN = 3
 CONFIRM_ROUNDS = 3  # then what was confirmed is shown: the index is only ever behind by a few changes
-CHANGES_PAGE = 20_000  # changed households read at once (all of them at start)
+CHANGES_PAGE = 5_000  # changed households read at once (all of them at start)
 BATCH = 20  # rows a round's step settles: a digest costs a whole suggestion search
 ROOM_TITLE = "Mise en lien"
 

@@ -13,8 +13,8 @@ an IDF of at least 1e-6) over the published projects; then distance, then name, 
 that a household's suggested projects are those the pure function would rank first (a property test holds the
 two together); the service reads the best few whole and scores them again with it, which also gives the reasons.
 
-Each row also keeps what a page of results shows of its project (`ProjectSummary`): a search and its pages
-read nothing from the database.
+Each row also keeps what a page of results shows of its project (`ProjectSummary`, put together when asked
+for from the columns and the row's words): a search and its pages read nothing from the database.
 
 Kept current from `project_changes` (migrations 0024 and 0026), as the households' index is (bot/changes.py).
 Changed rows are appended, with their own small table of stems, and everything is rebuilt once that tail
@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,7 @@ PART = 1_000  # texts split at a time while building the postings
 COMPACT_AT = 512  # changed rows appended before everything is rebuilt (or a sixteenth of the rows)
 K1, B = 1.2, 0.75  # FTS5's bm25()
 IDF_FLOOR = 1e-6
+EPOCH, MICROSECOND = datetime(1970, 1, 1, tzinfo=UTC), timedelta(microseconds=1)
 LAST = "\U0010ffff"  # sorts after any character a stem may hold
 ETAPES, INITIATIVES, FORMES = list(Etape), list(Initiative), list(FormeJuridique)
 PUBLICS, SPACES = list(Public), list(EspacePartage)
@@ -70,7 +72,10 @@ COLUMNS: dict[str, type[np.generic]] = {
     "forme": np.int8,
     "recrute": np.bool_,
     "publics": np.uint16,
+    "spaces": np.uint16,
     "valeurs": np.uint16,  # the values its publics and spaces show (PROJECT_VALUES), as a household's mask
+    "logements": np.int32,  # 0: not said
+    "confirmed": np.int64,  # when last confirmed, in microseconds since 1970 (UTC)
     "length": np.float64,  # stems in its text
     "order": np.int64,  # its place in the order of names (then ids)
     "alive": np.bool_,
@@ -127,7 +132,7 @@ class ProjectIndex:
         self.cols: dict[str, Array] = {name: np.zeros(0, dtype) for name, dtype in COLUMNS.items()}
         self.names: list[str] = []  # each row's folded name, the order's first key
         self.texts: list[str] = []  # each row's stems, to rebuild the postings
-        self.shown: list[ProjectSummary] = []  # each row's project, as a page of results shows it
+        self.labels: list[tuple[str, str, str]] = []  # each row's name, commune and excerpt, for its summary
         self.size = 0  # rows used, alive or not
         self.built = 0  # rows [0, built) are in `self.postings`, the others in `self.tail`
         self.postings = self.tail = Postings(0, [])
@@ -194,8 +199,13 @@ class ProjectIndex:
             ),
             "recrute": np.fromiter((bool(row["recrute"]) for row in rows), np.bool_, count),
             "publics": np.fromiter((row["public_mask"] for row in rows), np.uint16, count),
+            "spaces": np.fromiter((row["space_mask"] for row in rows), np.uint16, count),
             "valeurs": np.fromiter(
                 (_shown_values(row["public_mask"], row["space_mask"]) for row in rows), np.uint16, count
+            ),
+            "logements": np.fromiter((row["logements"] or 0 for row in rows), np.int32, count),
+            "confirmed": np.fromiter(
+                ((from_db(row["confirmed_at"]) - EPOCH) // MICROSECOND for row in rows), np.int64, count
             ),
             "length": np.fromiter((text.count(" ") + 1 if text else 0 for text in texts), np.float64, count),
             "order": np.zeros(count, np.int64),
@@ -204,24 +214,9 @@ class ProjectIndex:
         start, self.size = self.size, put_rows(self.cols, self.size, new, 256)
         self.names.extend(row["nom_cle"] for row in rows)
         self.texts.extend(texts)
-        self.shown.extend(
-            ProjectSummary(
-                id=row["id"],
-                nom=row["nom"],
-                commune=row["commune"],
-                departement=row["departement"],
-                lat=row["lat"],
-                lon=row["lon"],
-                etape=Etape(row["etape"]),
-                forme_juridique=FormeJuridique(row["forme_juridique"]),
-                recrute=bool(row["recrute"]),
-                logements=row["logements"],
-                public_mask=row["public_mask"],
-                space_mask=row["space_mask"],
-                excerpt=clip(" ".join(row["description"].split()), EXCERPT),
-                confirmed_at=from_db(row["confirmed_at"]),
-            )
-            for row in rows
+        # Their words only: a summary is put together from the columns when asked for (a page's worth).
+        self.labels.extend(
+            (row["nom"], row["commune"], clip(" ".join(row["description"].split()), EXCERPT)) for row in rows
         )
         self._row.update(zip(new["id"].tolist(), range(start, self.size), strict=True))
 
@@ -232,7 +227,7 @@ class ProjectIndex:
         kept = live.tolist()
         self.names = [self.names[row] for row in kept]
         self.texts = [self.texts[row] for row in kept]
-        self.shown = [self.shown[row] for row in kept]
+        self.labels = [self.labels[row] for row in kept]
         self.size = self.built = len(kept)
         self._row = dict(zip(self.cols["id"].tolist(), range(self.size), strict=True))
         self.postings = Postings(0, self.texts)
@@ -245,7 +240,33 @@ class ProjectIndex:
 
     def summaries(self, ids: Iterable[int]) -> list[ProjectSummary]:
         """These published projects as a page of results shows them, in the order of `ids` (the others left out)."""
-        return [self.shown[self._row[i]] for i in ids if i in self._row]
+        c, codes = self.cols, list(self._departements)
+        found = []
+        for project_id in ids:
+            row = self._row.get(project_id)
+            if row is None:
+                continue
+            nom, commune, excerpt = self.labels[row]
+            lat, lon = float(c["lat"][row]), float(c["lon"][row])
+            found.append(
+                ProjectSummary(
+                    id=project_id,
+                    nom=nom,
+                    commune=commune,
+                    departement=codes[c["departement"][row]],
+                    lat=None if math.isnan(lat) else lat,
+                    lon=None if math.isnan(lon) else lon,
+                    etape=ETAPES[c["etape"][row]],
+                    forme_juridique=FORMES[c["forme"][row]],
+                    recrute=bool(c["recrute"][row]),
+                    logements=int(c["logements"][row]) or None,
+                    public_mask=int(c["publics"][row]),
+                    space_mask=int(c["spaces"][row]),
+                    excerpt=excerpt,
+                    confirmed_at=EPOCH + int(c["confirmed"][row]) * MICROSECOND,
+                )
+            )
+        return found
 
     # ----------------------------------------------------------------- searching
 

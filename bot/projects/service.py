@@ -57,7 +57,7 @@ QUESTION_BATCH = 100  # stale records asked per round step
 IMPORT_BATCH = 100
 EXPORT_BATCH = 500
 EXPORT_LIMIT = 100_000
-CHANGES_PAGE = 20_000  # changed projects read at once (all of them at start)
+CHANGES_PAGE = 5_000  # changed projects read at once (all of them at start)
 
 
 def about(project_id: int) -> str:

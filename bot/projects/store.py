@@ -68,6 +68,9 @@ def _record_values(draft: ProjectDraft, commune: Commune) -> tuple[Any, ...]:
 
 
 STATEMENT_RECORDS = 500  # records a statement of an import writes at most
+# What the index reads of a description, for its excerpt (EXCERPT characters once its spaces are folded): a
+# page of changes then holds no more than this of each, and the resident memory keeps no trace of the rest.
+DESCRIPTION_START = 1_000
 
 
 class ProjectStore:
@@ -162,7 +165,8 @@ class ProjectStore:
         reads of them (bot/projects/index.py); a deleted project's columns are NULL."""
         select = (
             "SELECT c.seq, c.project_id AS id, p.statut, p.nom, p.nom_cle, p.commune, p.lat, p.lon, p.departement,"
-            " p.etape, p.initiative, p.forme_juridique, p.recrute, p.logements, p.description, p.confirmed_at,"
+            " p.etape, p.initiative, p.forme_juridique, p.recrute, p.logements,"
+            f" substr(p.description, 1, {DESCRIPTION_START}) AS description, p.confirmed_at,"
             " p.public_mask, p.space_mask, p.stems"
             " FROM project_changes c LEFT JOIN projects p ON p.id = c.project_id"
         )

@@ -5,6 +5,7 @@ projects; and it follows the change log as the households' index does."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import given, settings
@@ -144,6 +145,13 @@ def test_a_project_changed_refused_or_deleted_is_found_as_it_now_is() -> None:
     # A page of results shows the project as it now is: its description's start, on one line.
     [shown] = index.summaries([3, 1])
     assert shown.id == 1 and shown.excerpt.startswith("Des cerisiers en fleurs et et") and len(shown.excerpt) <= 160
+    assert (shown.nom, shown.commune, shown.departement, shown.lat, shown.lon) == (
+        "Projet 1", "Clermont-Ferrand", "63", 45.78, 3.09
+    )  # fmt: skip
+    assert (shown.etape, shown.forme_juridique, shown.recrute, shown.logements) == (
+        Etape.emergence, FormeJuridique.autre, True, 12
+    )  # fmt: skip
+    assert shown.confirmed_at == datetime(2026, 1, 1, tzinfo=UTC) and shown.publics == frozenset()
     index.apply([{**row_of(base, 4), "statut": ProjectStatus.refuse}], 0.0, {})
     assert [hit.project_id for hit in index.search(SearchFilters(), 10)] == [2]
     deleted = dict.fromkeys(row_of(base, 5), None) | {"seq": 6, "id": 2}  # as the change log's LEFT JOIN reads it
@@ -156,5 +164,7 @@ def test_a_record_without_stems_is_indexed_with_those_worked_out_for_it() -> Non
     base = Recruiting(
         7, True, True, "63", "Ici", None, None, Etape.emergence, FormeJuridique.autre, frozenset(), frozenset()
     )
-    index.apply([{**row_of(base, 1), "stems": None}], 0.0, {7: stemmed("grange en paille")})
+    index.apply([{**row_of(base, 1), "stems": None, "logements": None}], 0.0, {7: stemmed("grange en paille")})
     assert [hit.project_id for hit in index.search(SearchFilters(texte="paille"), 10)] == [7]
+    [shown] = index.summaries([7])  # no place, no number of homes
+    assert (shown.lat, shown.lon, shown.logements) == (None, None, None)
