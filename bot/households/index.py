@@ -6,8 +6,12 @@ the best against the database and scores them again with the pure function, whic
 
 Rows are kept in order of latitude, so that the households a circle can reach are one slice: no two points
 are nearer than their latitudes are apart. Changed rows are appended after that slice and the whole put back
-in order once the tail grows. Kept current from `household_changes` (migration 0022): every call reads the
-numbers past the last one seen (bot/changes.py)."""
+in order once the tail grows. In a dense area tens of thousands of households are within reach: the terms of
+the score that the distance does not change are worked out first, and the distance only for the rows that
+could still rank (`_pruned`).
+
+Kept current from `household_changes` (migration 0022): a call reads the numbers past the last one seen, once
+the log moved (bot/changes.py)."""
 
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ from bot.vocabulary import Apport, EtapeRejointe, Statut, Valeur, mask_of
 
 COMPACT_AT = 512  # changed rows appended before the rows are put back in order (or a sixteenth of them)
 DEPARTEMENT_BITS = 128
+PRUNE_PAST = 4  # times the households asked for: past this many within the hard limits, the hopeless are left out
 # By the gap between two horizons' positions.
 HORIZON_SCORES = np.array([horizon_score(HORIZONS[0], other) for other in HORIZONS])
 COLUMNS: dict[str, type[np.generic]] = {
@@ -168,12 +173,13 @@ class MatchIndex:
         was = self.cols["alive"][hidden].copy()
         self.cols["alive"][hidden] = False
         try:
-            found = [self._score(profile, start, end) for start, end in self._slices(profile)]
+            rows = np.concatenate([self._allowed(profile, start, end) for start, end in self._slices(profile)])
         finally:
             self.cols["alive"][hidden] = was
-        uid = np.concatenate([f[0] for f in found])
-        score = np.concatenate([f[1] for f in found])
-        distance = np.concatenate([f[2] for f in found])
+        parts = self._parts(profile, rows)
+        if len(rows) > PRUNE_PAST * limit:
+            rows, parts = self._pruned(profile, rows, parts, limit)
+        uid, score, distance = self._scored(profile, rows, parts)
         rounded = np.round(score, 1)
         if len(uid) > limit:
             # Whatever ties with the last one kept goes on to the finer order.
@@ -193,15 +199,44 @@ class MatchIndex:
         end = int(np.searchsorted(lat, profile.lat + band, "right"))
         return [(start, end), (self.centred, self.size)]
 
-    def _score(self, a: HouseholdProfile, start: int, end: int) -> tuple[Array, Array, Array]:
-        """The households of rows [start, end) that `score_households(a, b)` accepts: ids, scores (unrounded),
-        distances (NaN: unknown)."""
-        assert a.horizon is not None
+    def _allowed(self, a: HouseholdProfile, start: int, end: int) -> Array:
+        """The rows of [start, end) that the hard limits of `score_households(a, b)` but distance allow."""
         c = self.cols
         low, high = (np.uint64(m) for m in self._masks(a.departements))
         ok = c["alive"][start:end] & ((c["statuts"][start:end] & np.uint8(mask_of(a.statuts, Statut))) != 0)
         ok &= ((c["dep_low"][start:end] & low) | (c["dep_high"][start:end] & high)) != 0
-        rows = np.flatnonzero(ok) + start
+        return np.flatnonzero(ok) + start
+
+    def _parts(self, a: HouseholdProfile, rows: Array) -> Array:
+        """For these rows, the score's terms that the distance does not change: horizon, values, fit (as rows)."""
+        assert a.horizon is not None
+        c = self.cols
+        horizons = HORIZON_SCORES[np.abs(c["horizon"][rows].astype(np.int64) - HORIZONS.index(a.horizon))]
+        shared = np.bitwise_count(c["valeurs"][rows] & np.uint16(mask_of(a.valeurs, Valeur)))
+        exchanged = np.bitwise_count(c["apports"][rows] ^ np.uint16(mask_of(a.apports, Apport)))
+        stages = (c["etapes"][rows] & np.uint8(mask_of(a.etapes, EtapeRejointe))) != 0
+        fit = 0.6 * (np.minimum(exchanged, COMPLEMENT_CAP) / COMPLEMENT_CAP) + 0.4 * stages
+        return np.stack((horizons, np.minimum(shared, SHARED_VALUES_CAP) / SHARED_VALUES_CAP, fit))
+
+    def _pruned(self, a: HouseholdProfile, rows: Array, parts: Array, limit: int) -> tuple[Array, Array]:
+        """The rows that may still rank among the first `limit`: in a dense area tens of thousands are within
+        reach, and only those whose other terms are among the best can make up with the distance. The best of
+        them by those terms are scored whole; a row whose score, however near it is, could not round up to the
+        `limit`-th best of these is left out (and none is if too few of them are within reach)."""
+        others = WEIGHTS["horizon"] * parts[0] + WEIGHTS["values"] * parts[1] + WEIGHTS["fit"] * parts[2]
+        first = np.argpartition(-others, PRUNE_PAST * limit)[: PRUNE_PAST * limit]
+        _, score, _ = self._scored(a, rows[first], parts[:, first])
+        if len(score) < limit:
+            return rows, parts
+        # The `limit`-th best rounded score; a score rounds to it from 0.05 below (with room for the sums' order).
+        bar = np.partition(np.round(score, 1), len(score) - limit)[len(score) - limit] - 0.05 - 1e-6
+        keep = others + WEIGHTS["distance"] >= bar
+        return rows[keep], parts[:, keep]
+
+    def _scored(self, a: HouseholdProfile, rows: Array, parts: Array) -> tuple[Array, Array, Array]:
+        """Of these rows, the households within reach of `a`: ids, scores (unrounded) as `score_households`
+        computes them, operation for operation, and distances (NaN: unknown)."""
+        c = self.cols
         limit = reach(a) + c["reach"][rows]
         if a.lat is not None and a.lon is not None:
             # distance_km, operation for operation.
@@ -211,21 +246,16 @@ class MatchIndex:
             h = north * north + math.cos(phi1) * c["cos_phi"][rows] * (east * east)
             distance = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
             near = ~(distance > limit)  # NaN (no centre) is never too far
-            rows, limit, distance = rows[near], limit[near], distance[near]
+            rows, limit, distance, parts = rows[near], limit[near], distance[near], parts[:, near]
             decay = np.where(np.isnan(distance), 0.5, np.maximum(0.0, 1.0 - distance / limit))
         else:
             distance = np.full(len(rows), math.nan)
             decay = np.full(len(rows), 0.5)
-        horizons = HORIZON_SCORES[np.abs(c["horizon"][rows].astype(np.int64) - HORIZONS.index(a.horizon))]
-        shared = np.bitwise_count(c["valeurs"][rows] & np.uint16(mask_of(a.valeurs, Valeur)))
-        exchanged = np.bitwise_count(c["apports"][rows] ^ np.uint16(mask_of(a.apports, Apport)))
-        stages = (c["etapes"][rows] & np.uint8(mask_of(a.etapes, EtapeRejointe))) != 0
-        fit = 0.6 * (np.minimum(exchanged, COMPLEMENT_CAP) / COMPLEMENT_CAP) + 0.4 * stages
         score = (
             WEIGHTS["distance"] * decay
-            + WEIGHTS["horizon"] * horizons
-            + WEIGHTS["values"] * (np.minimum(shared, SHARED_VALUES_CAP) / SHARED_VALUES_CAP)
-            + WEIGHTS["fit"] * fit
+            + WEIGHTS["horizon"] * parts[0]
+            + WEIGHTS["values"] * parts[1]
+            + WEIGHTS["fit"] * parts[2]
         )
         return c["uid"][rows], score, distance
 
