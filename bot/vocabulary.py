@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import TypeVar
+from functools import lru_cache
+from typing import TypeVar, cast
 
 from bot.errors import UserError
 from bot.text import fold
@@ -26,6 +27,12 @@ def mask_of(values: Iterable[StrEnum], vocabulary: type[StrEnum]) -> int:
 
 def members_of(mask: int, vocabulary: type[E]) -> frozenset[E]:
     """The vocabulary's members a bitmask of `mask_of` holds."""
+    return cast(frozenset[E], _members(mask, vocabulary))
+
+
+@lru_cache(maxsize=4096)
+def _members(mask: int, vocabulary: type[StrEnum]) -> frozenset[StrEnum]:
+    # Every profile and project read turns a few masks into sets, and few masks occur: each is worked out once.
     return frozenset(member for bit, member in enumerate(vocabulary) if mask >> bit & 1)
 
 
