@@ -1,12 +1,13 @@
 """Where an in-memory index stands in a change log that triggers feed (`household_changes`, `project_changes`):
-one row per changed key, renumbered on each change. Every refresh reads the numbers past the last one seen,
-and asks again, for a while, for those it found missing: on PostgreSQL a transaction may commit its number
-after a later one; it reads nothing while the database's count of the log's changes (`Database.change_count`)
-stands where it stood at the last reading. Also how the indexes keep their rows: numpy columns, grown as rows
-are appended."""
+one row per changed key, renumbered on each change. A refresh reads the log only once the database's count of
+its changes (`Database.change_count`) moved since the last reading, or that reading is a minute old (a lost
+notification is not waited for longer). It then reads the numbers past the last one seen, and asks again, for
+a while, for those it found missing: on PostgreSQL a transaction may commit its number after a later one.
+Also how the indexes keep their rows: numpy columns, grown as rows are appended."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -15,6 +16,7 @@ from numpy.typing import NDArray
 
 MISSING_WAIT = 60.0  # seconds a number missing from the changes is asked for again
 MISSING_KEPT = 256  # the newest missing numbers looked for; an older one was a rollback or a renumbered row
+REREAD_AFTER = 60.0  # seconds a reading is trusted while the count stands still
 
 
 class Changed(Protocol):
@@ -28,10 +30,15 @@ class ChangeCursor:
         self.since = 0  # the last change number read
         self._missing: dict[int, float] = {}  # change numbers not seen yet -> when first missed
         self.count: int | None = None  # the log's change count when it was last read to its end
+        self._read_at = -math.inf  # and when
 
-    def current(self, count: int | None) -> bool:
+    def current(self, count: int | None, now: float) -> bool:
         """Whether the log has not moved since it was last read to its end (None: that cannot be told)."""
-        return count is not None and count == self.count
+        return count is not None and count == self.count and now - self._read_at < REREAD_AFTER
+
+    def caught_up(self, count: int | None, now: float) -> None:
+        """The log was read to its end, its change count `count` taken before."""
+        self.count, self._read_at = count, now
 
     def wanted(self, now: float) -> list[int]:
         """The missing change numbers still worth asking for, besides those past `since`."""

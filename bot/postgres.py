@@ -155,7 +155,7 @@ class PostgresDatabase(Database):
             self._listening.cancel()
             self._listening = None
         if self._listener is not None:
-            await self._listener.close()
+            self._listener.terminate()  # it only listens: nothing to finish, and a dead link would not answer
             self._listener = None
         if self._pool is not None:
             await self._pool.close()
@@ -211,7 +211,8 @@ class PostgresDatabase(Database):
     async def _telling(self, conn: asyncpg.Connection) -> AsyncIterator[None]:
         """The change logs this connection's statements wrote to are counted once the block ends, its
         transaction committed: an index of this process then reads them at once, where the notification may
-        arrive a moment later. A notice is handed to its listener before the statement's answer."""
+        arrive a moment later. asyncpg queues a notice's callback (call_soon) as it reads the notice, before the
+        statement's answer that wakes the task up: the callback has run when the statement's await returns."""
         told: set[str] = set()
 
         def hear(_: object, message: asyncpg.PostgresLogMessage) -> None:
@@ -235,10 +236,16 @@ class PostgresDatabase(Database):
 
     async def _listen(self) -> None:
         """A connection of its own hears the other processes' changes (the pool's are reset on release)."""
+        conn: asyncpg.Connection | None = None
         try:
             conn = await asyncpg.connect(self.url)
             await conn.add_listener(CHANGES_CHANNEL, self._notified)
-        except (OSError, asyncpg.PostgresError) as exc:
+        except BaseException as exc:
+            if conn is not None:
+                conn.terminate()
+            if not isinstance(exc, Exception):  # cancelled by close()
+                raise
+            # Whatever the cause, the indexes read their logs every time meanwhile.
             log.warning("écoute des changements impossible (%s) : les index liront leur journal à chaque fois", exc)
             return
         finally:

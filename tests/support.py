@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import to_db
+from bot.clock import Clock, to_db, utc_now
 from bot.config import Settings
 from bot.db import Database, SqliteDatabase
 from bot.notify import Delivery, NotSent, Outgoing, Sent
@@ -122,12 +122,12 @@ async def due_letters(store: OutboxStore, now: datetime) -> list[Letter]:
     return [letter for row in rows if (letter := await store.get(row["id"])) is not None]
 
 
-def another(db: Database) -> Database:
+def another(db: Database, clock: Clock = utc_now) -> Database:
     """What another process would open on `db`'s database (not connected yet)."""
     if isinstance(db, PostgresDatabase):
-        return PostgresDatabase(db.url, pool_size=2)
+        return PostgresDatabase(db.url, clock=clock, pool_size=2)
     assert isinstance(db, SqliteDatabase)
-    return SqliteDatabase(db.path)
+    return SqliteDatabase(db.path, clock=clock)
 
 
 async def heard(db: Database, log: str, before: int | None) -> None:

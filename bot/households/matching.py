@@ -77,7 +77,7 @@ PROJECT_VALUES: dict[Public | EspacePartage, Valeur] = {
 
 
 class Recruiting(Protocol):
-    """What `score_project` reads of a project (a `Project`; the projects' index holds the same as columns)."""
+    """What `score_project` reads of a project: a `Project`, or its `ProjectSummary` from the projects' index."""
 
     @property
     def id(self) -> int: ...

@@ -231,15 +231,14 @@ class HouseholdService:
         """The index of matchable households brought up to date with the database (all of it, the first time:
         the bot starts it in the background once connected)."""
         async with self._refreshing:
-            count = self.db.change_count("household_changes")
-            if self.index.changes.current(count):
+            count, now = self.db.change_count("household_changes"), self.clock().timestamp()
+            if self.index.changes.current(count, now):
                 return
             while True:
-                now = self.clock().timestamp()
                 rows = await self.store.changes(self.index.changes.since, self.index.changes.wanted(now), CHANGES_PAGE)
                 self.index.apply(rows, now)
                 if len(rows) < CHANGES_PAGE:
-                    self.index.changes.count = count
+                    self.index.changes.caught_up(count, now)
                     self.loaded = True
                     return
 

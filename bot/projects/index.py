@@ -11,7 +11,8 @@ an IDF of at least 1e-6) over the published projects; then distance, then name, 
 
 `recruiting` applies the hard limits of `score_project` and computes its score with the same operations, so
 that a household's suggested projects are those the pure function would rank first (a property test holds the
-two together); the service reads the best few whole and scores them again with it, which also gives the reasons.
+two together); the service scores the best few again with it, from their summaries, which also gives the
+reasons.
 
 Each row also keeps what a page of results shows of its project (`ProjectSummary`, put together when asked
 for from the columns and the row's words): a search and its pages read nothing from the database.

@@ -83,18 +83,17 @@ class ProjectService:
         """The index of published projects brought up to date with the database (all of it, the first time:
         the bot starts it in the background once connected)."""
         async with self._refreshing:
-            count = self.db.change_count("project_changes")
-            if self.index.changes.current(count):
+            count, now = self.db.change_count("project_changes"), self.clock().timestamp()
+            if self.index.changes.current(count, now):
                 return
             while True:
-                now = self.clock().timestamp()
                 rows = await self.store.changes(self.index.changes.since, self.index.changes.wanted(now), CHANGES_PAGE)
                 unstemmed = [
                     row["id"] for row in rows if row["stems"] is None and row["statut"] == ProjectStatus.publie
                 ]
                 self.index.apply(rows, now, await self.store.fill_stems(unstemmed) if unstemmed else {})
                 if len(rows) < CHANGES_PAGE:
-                    self.index.changes.count = count
+                    self.index.changes.caught_up(count, now)
                     return
 
     async def search(self, filters: SearchFilters, limit: int = SEARCH_LIMIT) -> list[SearchHit]:

@@ -224,3 +224,13 @@ async def test_postgresql_hears_changes_again_once_its_listening_connection_is_b
         )
     await heard(db, log, before)
     assert db._listener is not listener and not db._listener.is_closed()  # type: ignore[union-attr]
+
+
+async def test_the_count_of_changes_is_read_in_place_whatever_the_file_is_called(tmp_path: Path) -> None:
+    async with SqliteDatabase(tmp_path / "habitat #1 ?à%20.sqlite3") as db:
+        await db.migrate()
+        assert db.change_count("project_changes") == 0  # read from the file, not unknown
+        await ProjectStore(db, geography()).import_drafts(
+            [ProjectDraft(nom="Le Verger", code_insee="63113", etape=Etape.emergence)]
+        )
+        assert db.change_count("project_changes") == 1

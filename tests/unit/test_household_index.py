@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.changes import MISSING_WAIT
+from bot.changes import MISSING_WAIT, REREAD_AFTER, ChangeCursor
 from bot.households.index import MatchIndex
 from bot.households.matching import ranked, score_households
 from bot.households.models import COMPLETE, HouseholdProfile
@@ -156,3 +156,13 @@ def test_a_change_number_found_missing_is_asked_for_again_for_a_while() -> None:
     index.apply([row_of(other, 3)], 101.0)
     assert index.changes.wanted(100.0 + MISSING_WAIT / 2) == [2]
     assert index.changes.wanted(100.0 + MISSING_WAIT) == []  # rolled back, or renumbered since
+
+
+def test_a_reading_is_trusted_a_minute_while_the_count_of_changes_stands_still() -> None:
+    cursor = ChangeCursor()
+    assert not cursor.current(None, 0.0) and not cursor.current(0, 0.0)  # never read
+    cursor.caught_up(5, 100.0)
+    assert cursor.current(5, 100.0 + REREAD_AFTER - 1)
+    assert not cursor.current(6, 101.0)  # the log moved
+    assert not cursor.current(None, 101.0)  # that cannot be told now (PostgreSQL not listening)
+    assert not cursor.current(5, 100.0 + REREAD_AFTER)  # a lost notification is not waited for longer

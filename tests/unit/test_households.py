@@ -10,7 +10,7 @@ import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -49,7 +49,6 @@ from bot.households.store import HouseholdStore, IntroductionStore
 from bot.i18n import explain
 from bot.notify import Delivery
 from bot.outbox import FIRST_RETRY, Status, subject
-from bot.postgres import PostgresDatabase
 from bot.projects.models import ProjectDraft
 from bot.vocabulary import (
     Apport,
@@ -63,7 +62,7 @@ from bot.vocabulary import (
     Statut,
     Valeur,
 )
-from tests.support import ManualDateClock, RecordingNotifier, due_letters
+from tests.support import ManualDateClock, RecordingNotifier, another, due_letters, heard
 
 FOYER = IntroductionKind.foyer
 GUILD = 1
@@ -223,15 +222,13 @@ async def test_only_visible_complete_unpaused_reachable_households_are_suggested
     assert await suggested(core, 1) == [2]
 
 
+LOG = "household_changes"
+
+
 @contextlib.asynccontextmanager
 async def another_process(db: Database, clock: ManualDateClock) -> AsyncIterator[Core]:
     """A second bot process on the same database: its own connection, its own index of households."""
-    other: Database = (
-        PostgresDatabase(db.url, clock=clock, pool_size=2)
-        if isinstance(db, PostgresDatabase)
-        else SqliteDatabase(cast(SqliteDatabase, db).path, clock=clock)
-    )
-    async with other:
+    async with another(db, clock) as other:
         yield build_core(Settings(_env_file=None), db=other, clock=clock, notifier=RecordingNotifier())
 
 
@@ -241,6 +238,9 @@ async def test_households_changed_in_another_process_are_seen_by_the_next_sugges
     for user_id in (1, 2, 3, 4):
         await complete(core.households.store, user_id)
     assert await suggested(core, 1) == [2, 3, 4]
+    await heard(db, LOG, None)  # on PostgreSQL, listening: what follows is heard of, not read every time
+    assert await suggested(core, 1) == [2, 3, 4]
+    before = db.change_count(LOG)
     async with another_process(db, clock) as other:
         await other.households.still_holds(2, False)  # paused there
         await other.households.save_step(3, 3, {"visibilite": "projets"}, guild_id=GUILD, locale="fr")
@@ -249,6 +249,7 @@ async def test_households_changed_in_another_process_are_seen_by_the_next_sugges
         await other.households.save_step(
             4, 1, {"lieu": "Thiers", "horizon": "maintenant", "etapes": {"lieu_existant"}}, guild_id=GUILD, locale="fr"
         )
+    await heard(db, LOG, before)
     assert await suggested(core, 1) == [5, 4]
 
 

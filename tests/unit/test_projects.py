@@ -23,11 +23,20 @@ from bot.db import MIGRATIONS_DIR, Database, Row, SqliteDatabase
 from bot.errors import UserError, invalid
 from bot.geo import Geography, distance_km, geography
 from bot.i18n import explain, gettext
+from bot.limits import clip
 from bot.notify import Delivery
 from bot.outbox import Status
 from bot.postgres import PG_MIGRATIONS_DIR, PostgresDatabase
 from bot.projects.csvfile import CSV_HEADER, ImportError_, parse_csv
-from bot.projects.models import SEARCH_LIMIT, Project, ProjectDraft, ProjectStatus, SearchFilters, SearchHit
+from bot.projects.models import (
+    EXCERPT,
+    SEARCH_LIMIT,
+    Project,
+    ProjectDraft,
+    ProjectStatus,
+    SearchFilters,
+    SearchHit,
+)
 from bot.projects.service import IMPORT_BATCH, MODERATION, QUESTION, QUESTION_BATCH, VERDICT, ProjectService
 from bot.projects.store import ProjectStore
 from bot.text import fts_query
@@ -207,6 +216,44 @@ async def test_index_follows_updates_and_deletes(store: ProjectStore, service: P
     assert await found(service, texte="cerisiers") == ["Le Verger"]
     await store.db.execute("DELETE FROM projects WHERE id = ?", (project_id,))
     assert await found(service, texte="cerisiers") == []
+
+
+async def test_a_results_page_shows_each_column_as_the_record_now_holds_it(
+    store: ProjectStore, service: ProjectService
+) -> None:
+    """What the index keeps for a page of results follows every column it shows (migration 0026), decoded as
+    the store decodes the record."""
+    [project_id] = await published(
+        store,
+        draft(
+            "Le Verger",
+            description="  Des pommiers\n et des   poiriers ",
+            logements=12,
+            recrute=True,
+            publics={"familles", "seniors"},
+            espaces_partages={"jardin"},
+        ),
+    )
+    changes = [
+        ("nom", "Le Grand Verger"),
+        ("commune", "Riom-ès-Montagnes"),
+        ("logements", 30),
+        ("logements", None),
+        ("description", "Des cerisiers " * 30),
+        ("confirmed_at", "2025-01-31T22:30:00+00:00"),
+    ]
+    for column, value in [("", None), *changes]:
+        if column:
+            await store.db.execute(f"UPDATE projects SET {column} = ? WHERE id = ?", (value, project_id))
+        record = await store.get(project_id)
+        [shown] = await service.summaries([project_id])
+        assert record is not None
+        fields = ("nom", "commune", "departement", "lat", "lon", "etape", "forme_juridique", "recrute", "logements")
+        assert [getattr(shown, f) for f in fields] == [getattr(record, f) for f in fields], column
+        assert (shown.publics, shown.espaces_partages, shown.confirmed_at) == (
+            record.publics, record.espaces_partages, record.confirmed_at
+        ), column  # fmt: skip
+        assert shown.excerpt == clip(" ".join(record.description.split()), EXCERPT), column
 
 
 async def published_rows(db: Database) -> list[Row]:
