@@ -202,6 +202,11 @@ async def measure(args: argparse.Namespace, database: Path, profile: cProfile.Pr
         start = time.perf_counter()
         members = await add_members(box, geo, data.population.reach, args.members, rng)
         r.members_s = time.perf_counter() - start
+        # The rows written behind the bot's back are read into its indexes now, as a bot starting on this database
+        # reads them before it counts as loaded, rather than by the first interaction (on a slow machine, past the
+        # driver's guard).
+        await box.bot.project_service.refresh()
+        await box.bot.households.refresh()
         progress(f"projects imported in {r.import_s:.1f} s, {len(members)} members added; measuring")
         asker = box.demo.user("alex")
         interactions = interactions_of(box, asker, members, rng, r)
