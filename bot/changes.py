@@ -8,7 +8,7 @@ Also how the indexes keep their rows: numpy columns, grown as rows are appended.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -57,6 +57,16 @@ class ChangeCursor:
             self._missing.pop(seq, None)
         if len(self._missing) > MISSING_KEPT:
             self._missing = dict(sorted(self._missing.items())[-MISSING_KEPT:])
+
+
+async def catch_up(cursor: ChangeCursor, count: int | None, now: float, page: Callable[[], Awaitable[bool]]) -> None:
+    """Read a log's pages to its end (`page` reads and applies the next one, and says whether it was the last),
+    unless its change count `count`, taken first, says that nothing moved since the last reading."""
+    if cursor.current(count, now):
+        return
+    while not await page():
+        pass
+    cursor.caught_up(count, now)
 
 
 def put_rows(cols: dict[str, NDArray[Any]], size: int, new: Mapping[str, NDArray[Any]], spare: int) -> int:

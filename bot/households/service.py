@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from bot.changes import catch_up
 from bot.clock import Clock
 from bot.dates import format_day
 from bot.db import Database
@@ -231,16 +232,15 @@ class HouseholdService:
         """The index of matchable households brought up to date with the database (all of it, the first time:
         the bot starts it in the background once connected)."""
         async with self._refreshing:
-            count, now = self.db.change_count("household_changes"), self.clock().timestamp()
-            if self.index.changes.current(count, now):
-                return
-            while True:
+            now = self.clock().timestamp()
+
+            async def page() -> bool:
                 rows = await self.store.changes(self.index.changes.since, self.index.changes.wanted(now), CHANGES_PAGE)
                 self.index.apply(rows, now)
-                if len(rows) < CHANGES_PAGE:
-                    self.index.changes.caught_up(count, now)
-                    self.loaded = True
-                    return
+                return len(rows) < CHANGES_PAGE
+
+            await catch_up(self.index.changes, self.db.change_count("household_changes"), now, page)
+            self.loaded = True
 
     def forget(self, user_id: int) -> None:
         """An erased member leaves this process's index at once (others find them gone when confirming)."""

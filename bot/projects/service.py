@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from bot.changes import catch_up
 from bot.clock import Clock, to_db
 from bot.errors import UserError, invalid
 from bot.guild_settings import GuildSettingsStore
@@ -83,18 +84,17 @@ class ProjectService:
         """The index of published projects brought up to date with the database (all of it, the first time:
         the bot starts it in the background once connected)."""
         async with self._refreshing:
-            count, now = self.db.change_count("project_changes"), self.clock().timestamp()
-            if self.index.changes.current(count, now):
-                return
-            while True:
+            now = self.clock().timestamp()
+
+            async def page() -> bool:
                 rows = await self.store.changes(self.index.changes.since, self.index.changes.wanted(now), CHANGES_PAGE)
                 unstemmed = [
                     row["id"] for row in rows if row["stems"] is None and row["statut"] == ProjectStatus.publie
                 ]
                 self.index.apply(rows, now, await self.store.fill_stems(unstemmed) if unstemmed else {})
-                if len(rows) < CHANGES_PAGE:
-                    self.index.changes.caught_up(count, now)
-                    return
+                return len(rows) < CHANGES_PAGE
+
+            await catch_up(self.index.changes, self.db.change_count("project_changes"), now, page)
 
     async def search(self, filters: SearchFilters, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
         """Published projects matching every filter, by relevance then distance then name."""
