@@ -220,18 +220,29 @@ class MatchIndex:
 
     def _pruned(self, a: HouseholdProfile, rows: Array, parts: Array, limit: int) -> tuple[Array, Array]:
         """The rows that may still rank among the first `limit`: in a dense area tens of thousands are within
-        reach, and only those whose other terms are among the best can make up with the distance. The best of
-        them by those terms are scored whole; a row whose score, however near it is, could not round up to the
-        `limit`-th best of these is left out (and none is if too few of them are within reach)."""
+        reach, and only those whose other terms are among the best and that are near enough can make up with the
+        distance. No two points are nearer than their latitudes are apart, so a row's distance term is at most
+        what its gap in latitude leaves: the best by that bound are scored whole, and a row whose bound could not
+        round up to the `limit`-th best of these is left out (none is if too few of them are within reach)."""
         others = WEIGHTS["horizon"] * parts[0] + WEIGHTS["values"] * parts[1] + WEIGHTS["fit"] * parts[2]
-        first = np.argpartition(-others, PRUNE_PAST * limit)[: PRUNE_PAST * limit]
+        bound = others + WEIGHTS["distance"] * self._nearest(a, rows)
+        first = np.argpartition(-bound, PRUNE_PAST * limit)[: PRUNE_PAST * limit]
         _, score, _ = self._scored(a, rows[first], parts[:, first])
         if len(score) < limit:
             return rows, parts
         # The `limit`-th best rounded score; a score rounds to it from 0.05 below (with room for the sums' order).
         bar = np.partition(np.round(score, 1), len(score) - limit)[len(score) - limit] - 0.05 - 1e-6
-        keep = others + WEIGHTS["distance"] >= bar
+        keep = bound >= bar
         return rows[keep], parts[:, keep]
+
+    def _nearest(self, a: HouseholdProfile, rows: Array) -> Array:
+        """For these rows, the most the distance's decay can be: 0.5 where a centre is unknown, else what the gap
+        in latitude leaves of both reaches (with room for rounding)."""
+        if a.lat is None or a.lon is None:
+            return np.full(len(rows), 0.5)
+        gap = np.abs(self.cols["lat"][rows] - a.lat) * (KM_PER_DEGREE * (1 - 1e-9))
+        decay = np.maximum(0.0, 1.0 - gap / (reach(a) + self.cols["reach"][rows])) + 1e-9
+        return np.where(np.isnan(decay), 0.5, decay)
 
     def _scored(self, a: HouseholdProfile, rows: Array, parts: Array) -> tuple[Array, Array, Array]:
         """Of these rows, the households within reach of `a`: ids, scores (unrounded) as `score_households`
