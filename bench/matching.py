@@ -36,7 +36,7 @@ from bot.households.models import (
     WhatMatters,
     WhereWhen,
 )
-from bot.households.service import SHORTLIST_MARGIN, SUGGESTIONS
+from bot.households.service import SHORTLIST
 from bot.projects.models import ProjectDraft
 from bot.sandbox.harness import Sandbox, sandbox
 from bot.sandbox.state import User
@@ -373,13 +373,13 @@ async def sample_candidates(box: Sandbox, members: list[User], r: Results) -> No
         with timed(parts["index refresh"]):
             await service.refresh()
         with timed(parts["index rank"]):
-            shortlist = service.index.rank(profile, settled_households, SUGGESTIONS + SHORTLIST_MARGIN)
+            shortlist = service.index.rank(service.index.asker(profile), settled_households, SHORTLIST)
         with timed(parts["shortlist get_many"]):
             others = await households.get_many(shortlist)
         with timed(parts["projects' index refresh"]):
             await catalogue.refresh()
         with timed(parts["projects' index recruiting"]):
-            chosen = catalogue.index.recruiting(profile, settled, SUGGESTIONS + SHORTLIST_MARGIN)
+            chosen = catalogue.index.recruiting(profile, settled, SHORTLIST)
         with timed(parts["projects' summaries"]):
             records = catalogue.index.summaries(chosen)
         with timed(parts["suggest (scoring)"]):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,23 @@ COLUMNS: dict[str, type[np.generic]] = {
 }
 
 Array = NDArray[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Asker:
+    """What ranking households for one of them reads: the numbers of their profile, as the index keeps them."""
+
+    user_id: int
+    lat: float | None  # None: no centre
+    lon: float | None
+    reach: float
+    horizon: int  # its position in HORIZONS
+    statuts: int  # the vocabularies' bitmasks
+    etapes: int
+    valeurs: int
+    apports: int
+    dep_low: int  # the départements, as the index's two words
+    dep_high: int
 
 
 def matchable(row: Changed) -> bool:
@@ -163,23 +181,67 @@ class MatchIndex:
 
     # ----------------------------------------------------------------- ranking
 
-    def rank(self, profile: HouseholdProfile, exclude: Collection[int], limit: int) -> list[int]:
-        """The `limit` households best suited to `profile`, best first, by the rounded score, then distance
-        (unknown last), then id, as `ranked` orders `score_households`; `exclude` and `profile` itself left out."""
-        if not profile.departements or not profile.statuts or profile.horizon is None or not self.size:
+    def asker(self, profile: HouseholdProfile) -> Asker | None:
+        """What a ranking reads of `profile` (None when it cannot be matched: no département, tenure or
+        horizon)."""
+        if not profile.departements or not profile.statuts or profile.horizon is None:
+            return None
+        low, high = self._masks(profile.departements)
+        centred = profile.lat is not None and profile.lon is not None
+        return Asker(
+            profile.user_id,
+            profile.lat if centred else None,
+            profile.lon if centred else None,
+            reach(profile),
+            HORIZONS.index(profile.horizon),
+            mask_of(profile.statuts, Statut),
+            mask_of(profile.etapes, EtapeRejointe),
+            mask_of(profile.valeurs, Valeur),
+            mask_of(profile.apports, Apport),
+            low,
+            high,
+        )
+
+    def own(self, user_id: int) -> Asker | None:
+        """What a ranking reads of a matchable household, from its own row (None when it has none): the same
+        as `asker` of its profile, as of the index's last reading."""
+        row = int(self._rows_of(np.array([user_id], np.int64))[0])
+        c = self.cols
+        if row < 0 or not c["alive"][row]:
+            return None
+        lat, lon = float(c["lat"][row]), float(c["lon"][row])
+        centred = not (math.isnan(lat) or math.isnan(lon))
+        return Asker(
+            user_id,
+            lat if centred else None,
+            lon if centred else None,
+            float(c["reach"][row]),
+            int(c["horizon"][row]),
+            int(c["statuts"][row]),
+            int(c["etapes"][row]),
+            int(c["valeurs"][row]),
+            int(c["apports"][row]),
+            int(c["dep_low"][row]),
+            int(c["dep_high"][row]),
+        )
+
+    def rank(self, a: Asker | None, exclude: Collection[int], limit: int) -> list[int]:
+        """The `limit` households best suited to `a`, best first, by the rounded score, then distance (unknown
+        last), then id, as `ranked` orders `score_households`; `exclude` and `a` itself left out."""
+        if a is None or not (a.dep_low or a.dep_high) or not a.statuts or not self.size:
             return []
-        hidden = self._rows_of(np.fromiter((*exclude, profile.user_id), np.int64))
+        hidden = self._rows_of(np.fromiter((*exclude, a.user_id), np.int64))
         hidden = hidden[hidden >= 0]
         was = self.cols["alive"][hidden].copy()
         self.cols["alive"][hidden] = False
         try:
-            rows = np.concatenate([self._allowed(profile, start, end) for start, end in self._slices(profile)])
+            rows = np.concatenate([self._allowed(a, start, end) for start, end in self._slices(a)])
         finally:
             self.cols["alive"][hidden] = was
-        parts = self._parts(profile, rows)
+        parts = self._parts(a, rows)
         if len(rows) > PRUNE_PAST * limit:
-            rows, parts = self._pruned(profile, rows, parts, limit)
-        uid, score, distance = self._scored(profile, rows, parts)
+            rows, parts = self._pruned(a, rows, parts, limit)
+        uid, score, distance = self._scored(a, rows, parts)
         rounded = np.round(score, 1)
         if len(uid) > limit:
             # Whatever ties with the last one kept goes on to the finer order.
@@ -188,37 +250,37 @@ class MatchIndex:
         order = np.lexsort((uid, np.where(np.isnan(distance), np.inf, distance), -rounded))[:limit]
         return [int(u) for u in uid[order]]
 
-    def _slices(self, profile: HouseholdProfile) -> list[tuple[int, int]]:
+    def _slices(self, a: Asker) -> list[tuple[int, int]]:
         """The row ranges that may hold a household within reach: a band of latitude among the rows with a
         centre (none farther could be), then those without one and the tail."""
-        if profile.lat is None or profile.lon is None:
+        if a.lat is None or a.lon is None:
             return [(0, self.size)]
-        band = (reach(profile) + self.max_reach) / KM_PER_DEGREE * (1 + 1e-9) + 1e-9
+        band = (a.reach + self.max_reach) / KM_PER_DEGREE * (1 + 1e-9) + 1e-9
         lat = self.cols["lat"][: self.centred]
-        start = int(np.searchsorted(lat, profile.lat - band, "left"))
-        end = int(np.searchsorted(lat, profile.lat + band, "right"))
+        start = int(np.searchsorted(lat, a.lat - band, "left"))
+        end = int(np.searchsorted(lat, a.lat + band, "right"))
         return [(start, end), (self.centred, self.size)]
 
-    def _allowed(self, a: HouseholdProfile, start: int, end: int) -> Array:
+    def _allowed(self, a: Asker, start: int, end: int) -> Array:
         """The rows of [start, end) that the hard limits of `score_households(a, b)` but distance allow."""
         c = self.cols
-        low, high = (np.uint64(m) for m in self._masks(a.departements))
-        ok = c["alive"][start:end] & ((c["statuts"][start:end] & np.uint8(mask_of(a.statuts, Statut))) != 0)
-        ok &= ((c["dep_low"][start:end] & low) | (c["dep_high"][start:end] & high)) != 0
+        ok = c["alive"][start:end] & ((c["statuts"][start:end] & np.uint8(a.statuts)) != 0)
+        ok &= (
+            (c["dep_low"][start:end] & np.uint64(a.dep_low)) | (c["dep_high"][start:end] & np.uint64(a.dep_high))
+        ) != 0
         return np.flatnonzero(ok) + start
 
-    def _parts(self, a: HouseholdProfile, rows: Array) -> Array:
+    def _parts(self, a: Asker, rows: Array) -> Array:
         """For these rows, the score's terms that the distance does not change: horizon, values, fit (as rows)."""
-        assert a.horizon is not None
         c = self.cols
-        horizons = HORIZON_SCORES[np.abs(c["horizon"][rows].astype(np.int64) - HORIZONS.index(a.horizon))]
-        shared = np.bitwise_count(c["valeurs"][rows] & np.uint16(mask_of(a.valeurs, Valeur)))
-        exchanged = np.bitwise_count(c["apports"][rows] ^ np.uint16(mask_of(a.apports, Apport)))
-        stages = (c["etapes"][rows] & np.uint8(mask_of(a.etapes, EtapeRejointe))) != 0
+        horizons = HORIZON_SCORES[np.abs(c["horizon"][rows].astype(np.int64) - a.horizon)]
+        shared = np.bitwise_count(c["valeurs"][rows] & np.uint16(a.valeurs))
+        exchanged = np.bitwise_count(c["apports"][rows] ^ np.uint16(a.apports))
+        stages = (c["etapes"][rows] & np.uint8(a.etapes)) != 0
         fit = 0.6 * (np.minimum(exchanged, COMPLEMENT_CAP) / COMPLEMENT_CAP) + 0.4 * stages
         return np.stack((horizons, np.minimum(shared, SHARED_VALUES_CAP) / SHARED_VALUES_CAP, fit))
 
-    def _pruned(self, a: HouseholdProfile, rows: Array, parts: Array, limit: int) -> tuple[Array, Array]:
+    def _pruned(self, a: Asker, rows: Array, parts: Array, limit: int) -> tuple[Array, Array]:
         """The rows that may still rank among the first `limit`: in a dense area tens of thousands are within
         reach, and only those whose other terms are among the best and that are near enough can make up with the
         distance. No two points are nearer than their latitudes are apart, so a row's distance term is at most
@@ -235,20 +297,20 @@ class MatchIndex:
         keep = bound >= bar
         return rows[keep], parts[:, keep]
 
-    def _nearest(self, a: HouseholdProfile, rows: Array) -> Array:
+    def _nearest(self, a: Asker, rows: Array) -> Array:
         """For these rows, the most the distance's decay can be: 0.5 where a centre is unknown, else what the gap
         in latitude leaves of both reaches (with room for rounding)."""
         if a.lat is None or a.lon is None:
             return np.full(len(rows), 0.5)
         gap = np.abs(self.cols["lat"][rows] - a.lat) * (KM_PER_DEGREE * (1 - 1e-9))
-        decay = np.maximum(0.0, 1.0 - gap / (reach(a) + self.cols["reach"][rows])) + 1e-9
+        decay = np.maximum(0.0, 1.0 - gap / (a.reach + self.cols["reach"][rows])) + 1e-9
         return np.where(np.isnan(decay), 0.5, decay)
 
-    def _scored(self, a: HouseholdProfile, rows: Array, parts: Array) -> tuple[Array, Array, Array]:
+    def _scored(self, a: Asker, rows: Array, parts: Array) -> tuple[Array, Array, Array]:
         """Of these rows, the households within reach of `a`: ids, scores (unrounded) as `score_households`
         computes them, operation for operation, and distances (NaN: unknown)."""
         c = self.cols
-        limit = reach(a) + c["reach"][rows]
+        limit = a.reach + c["reach"][rows]
         if a.lat is not None and a.lon is not None:
             # distance_km, operation for operation.
             phi1 = math.radians(a.lat)

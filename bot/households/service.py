@@ -24,7 +24,7 @@ from bot.db import Database
 from bot.errors import Text, UserError, invalid
 from bot.geo import Geography
 from bot.guild_settings import GuildSettingsStore
-from bot.households.index import MatchIndex
+from bot.households.index import Asker, MatchIndex
 from bot.households.matching import Suggestion, ranked, score_households, score_project
 from bot.households.models import (
     REQUEST_LIFETIME,
@@ -63,6 +63,9 @@ DIGEST_EVERY = timedelta(days=7)
 ASK_AGAIN_AFTER = timedelta(days=30)  # a yearly question that never reached the member is asked again
 SUGGESTIONS = 5
 SHORTLIST_MARGIN = 3
+SHORTLIST = SUGGESTIONS + SHORTLIST_MARGIN
+# Ranked from a member's own row before what they settled is read: this many more, for those to be left out.
+SETTLED_ROOM = 8
 CONFIRM_ROUNDS = 3  # then what was confirmed is shown: the index is only ever behind by a few changes
 CHANGES_PAGE = 5_000  # changed households read at once (all of them at start)
 BATCH = 20  # rows a round's step settles: a digest costs a whole suggestion search
@@ -210,12 +213,15 @@ class HouseholdService:
 
     # ----------------------------------------------------------------- suggestions
 
-    async def _suggest(self, profile: HouseholdProfile, settled: tuple[set[int], set[int]]) -> Shown:
-        """`settled`: the households and projects `profile` already met, declined or waits on (`store.settled`)."""
+    async def _suggest(
+        self, profile: HouseholdProfile, settled: tuple[set[int], set[int]], early: list[int] | None = None
+    ) -> Shown:
+        """`settled`: the households and projects `profile` already met, declined or waits on (`store.settled`);
+        `early`: the households ranked first from the member's own row, if it was (`_rank_own`)."""
         settled_households, settled_projects = settled
         # Both at once: on PostgreSQL each has a connection of its own.
         others, records = await asyncio.gather(
-            self._best_households(profile, settled_households), self._best_projects(profile, settled_projects)
+            self._best_households(profile, settled_households, early), self._best_projects(profile, settled_projects)
         )
         households = ranked((score_households(profile, other) for other in others), SUGGESTIONS)
         projects = ranked((score_project(profile, record) for record in records), SUGGESTIONS)
@@ -246,15 +252,29 @@ class HouseholdService:
         """An erased member leaves this process's index at once (others find them gone when confirming)."""
         self.index.drop(user_id)
 
-    async def _best_households(self, profile: HouseholdProfile, settled: Collection[int]) -> list[HouseholdProfile]:
+    async def _rank_own(self, user_id: int) -> list[int] | None:
+        """The households ranked first for a member from their own row in the index, before their profile is
+        read (None when they have no row there: not matchable themselves, or the index still loading); what
+        they settled is not known yet, so a few more."""
+        if not self.loaded:
+            return None
+        await self.refresh()
+        asker = self.index.own(user_id)
+        return None if asker is None else self.index.rank(asker, (), SHORTLIST + SETTLED_ROOM)
+
+    async def _best_households(
+        self, profile: HouseholdProfile, settled: Collection[int], early: list[int] | None
+    ) -> list[HouseholdProfile]:
         """The households the index ranks first for `profile`, every matchable one considered, as the database
         has them now: one no longer matchable (paused, erased, consent withdrawn, DMs closed) leaves the index
         and the next are taken. A few more than are shown, for the pure scoring to order (its rounding may
         part from numpy's by a hair)."""
         await self.refresh()
+        asker = self.index.asker(profile)
         found: list[HouseholdProfile] = []
         for _ in range(CONFIRM_ROUNDS):
-            shortlist = self.index.rank(profile, settled, SUGGESTIONS + SHORTLIST_MARGIN)
+            shortlist = self._shortlist(asker, settled, early)
+            early = None
             found = await self.store.get_many(shortlist)
             kept = [other for other in found if open_to_households(other)]
             for gone in set(shortlist) - {other.user_id for other in kept}:
@@ -264,22 +284,35 @@ class HouseholdService:
             found = kept
         return found
 
+    def _shortlist(self, asker: Asker | None, settled: Collection[int], early: list[int] | None) -> list[int]:
+        # The early ranking without the settled is the index's order, if enough are left or it held them all.
+        left = [user_id for user_id in early or () if user_id not in settled]
+        if early is not None and (len(left) >= SHORTLIST or len(early) < SHORTLIST + SETTLED_ROOM):
+            return left[:SHORTLIST]
+        return self.index.rank(asker, settled, SHORTLIST)
+
     async def _best_projects(self, profile: HouseholdProfile, settled: Collection[int]) -> list[ProjectSummary]:
         """The recruiting projects the index ranks first for `profile`, as the index holds them: a few more than
         are shown, for the pure scoring to order."""
-        shortlist = await self.catalogue.recruiting(profile, settled, SUGGESTIONS + SHORTLIST_MARGIN)
+        shortlist = await self.catalogue.recruiting(profile, settled, SHORTLIST)
         return await self.catalogue.summaries(shortlist)
 
     async def suggestions(self, user_id: int, show: Callable[[Shown], Awaitable[None]] | None = None) -> Shown:
         """The households and projects that suit a member, best first, each with its reasons, given to `show`
         (the member's answer); what was shown is remembered then, so that the weekly digest only brings news."""
-        # Both at once: on PostgreSQL each has a connection of its own, on SQLite they follow each other in its thread.
-        profile, settled = await asyncio.gather(self.store.get(user_id), self.store.settled(user_id))
+        # The member's profile is read while the index ranks from their own row there: the database works in
+        # aiosqlite's thread (or PostgreSQL's server) as the ranking does on the event loop.
+        basis = asyncio.ensure_future(self.store.get_settled(user_id))
+        await asyncio.sleep(0)  # the read leaves for the database before the ranking holds the loop
+        try:
+            early = await self._rank_own(user_id)
+        finally:
+            profile, settled = await basis
         if profile is None or not profile.complete:
             raise UserError("Présentez d'abord votre foyer : /presentation creer.")
         if profile.paused:
             raise UserError("Votre présentation est en pause : /mise-en-lien reprendre.")
-        shown = await self._suggest(profile, settled)
+        shown = await self._suggest(profile, settled, early)
         if show is not None:
             await show(shown)
         await self.store.seen(

@@ -40,10 +40,25 @@ from bot.vocabulary import (
 )
 
 _SETTLED = "(" + ", ".join(f"'{status.value}'" for status in SETTLED) + ")"
+# A member's introductions that are settled, either way round (their id twice).
+_MINE = (
+    "SELECT requester_id, target_user_id, project_id FROM introductions"
+    f" WHERE requester_id = ? AND status IN {_SETTLED}"
+    " UNION ALL SELECT requester_id, target_user_id, project_id FROM introductions WHERE target_user_id = ?"
+    f" AND status IN {_SETTLED}"
+)
 
 
 def _moment(text: str | None) -> datetime | None:
     return from_db(text) if text else None
+
+
+def _settled_of(row: Row) -> tuple[set[int], set[int]]:
+    """The households and projects of `settled_households` and `settled_projects` (ids apart by spaces)."""
+    households, projects = (
+        {int(i) for i in (row[column] or "").split()} for column in ("settled_households", "settled_projects")
+    )
+    return households, projects
 
 
 class HouseholdStore:
@@ -236,19 +251,26 @@ class HouseholdStore:
     async def settled(self, user_id: int) -> tuple[set[int], set[int]]:
         """The households and the projects this member was put in touch with, declined, or is waiting on
         (either way round)."""
-        rows = await self.db.fetchall(
-            f"SELECT requester_id, target_user_id, project_id FROM introductions WHERE requester_id = ?"
-            f" AND status IN {_SETTLED}"
-            f" UNION ALL SELECT requester_id, target_user_id, project_id FROM introductions WHERE target_user_id = ?"
-            f" AND status IN {_SETTLED}",
-            (user_id, user_id),
+        row = await self.db.fetchone(f"WITH mine AS ({_MINE}) SELECT {self._settled_columns()}", (user_id,) * 3)
+        assert row is not None
+        return _settled_of(row)
+
+    async def get_settled(self, user_id: int) -> tuple[HouseholdProfile | None, tuple[set[int], set[int]]]:
+        """`get` and `settled` in one trip to the database (what settled is empty for a member with no profile)."""
+        row = await self.db.fetchone(
+            f"WITH mine AS ({_MINE}) SELECT p.*, {self._settled_columns()} FROM household_profiles p"
+            " WHERE p.user_id = ?",
+            (user_id,) * 4,
         )
-        households: set[int] = set()
-        for row in rows:
-            other = row["target_user_id"] if row["requester_id"] == user_id else row["requester_id"]
-            if other is not None:
-                households.add(other)
-        return households, {row["project_id"] for row in rows if row["project_id"] is not None}
+        return (None, (set(), set())) if row is None else (self._profile(row), _settled_of(row))
+
+    def _settled_columns(self) -> str:
+        listed = self.db.dialect.listed
+        other = listed("CASE WHEN requester_id = ? THEN target_user_id ELSE requester_id END")
+        return (
+            f"(SELECT {other} FROM mine) AS settled_households, (SELECT {listed('project_id')} FROM mine)"
+            " AS settled_projects"
+        )
 
     async def households_for_project(
         self,
