@@ -139,6 +139,9 @@ class ProjectIndex:
         self.postings = self.tail = Postings(0, [])
         self._row: dict[int, int] = {}  # project -> its live row
         self._departements: dict[str, int] = {}  # a département's number in the column
+        # The rows rebuilt, by département number: those of number d are _grouped[_starts[d]:_starts[d + 1]].
+        self._grouped: Array = np.zeros(0, np.int64)
+        self._starts: Array = np.zeros(1, np.int64)
         self.changes = ChangeCursor()
 
     def __len__(self) -> int:
@@ -147,7 +150,7 @@ class ProjectIndex:
     @property
     def nbytes(self) -> int:
         postings = (self.postings, self.tail)
-        arrays = [*self.cols.values(), *(p.rows for p in postings), *(p.counts for p in postings)]
+        arrays = [*self.cols.values(), *(p.rows for p in postings), *(p.counts for p in postings), self._grouped]
         return sum(int(array.nbytes) for array in arrays)
 
     # ----------------------------------------------------------------- keeping current
@@ -233,6 +236,9 @@ class ProjectIndex:
         self._row = dict(zip(self.cols["id"].tolist(), range(self.size), strict=True))
         self.postings = Postings(0, self.texts)
         self.tail = Postings(self.size, [])
+        departements = self.cols["departement"][: self.size]
+        self._grouped = np.argsort(departements, kind="stable")
+        self._starts = np.searchsorted(departements[self._grouped], np.arange(len(self._departements) + 1))
 
     def _order(self) -> None:
         """Each row's place in the order of names, then ids: a search's last keys."""
@@ -318,6 +324,16 @@ class ProjectIndex:
             for row, at in zip(rows[best].tolist(), best.tolist(), strict=True)
         ]
 
+    def _in_departements(self, codes: Iterable[str]) -> Array:
+        """The rows that may be in these départements: theirs among the rows rebuilt (a few hundred each, of
+        20,000), then every row changed since."""
+        runs = [
+            self._grouped[self._starts[number] : self._starts[number + 1]]
+            for number in (self._departements.get(code) for code in codes)
+            if number is not None and number + 1 < len(self._starts)
+        ]
+        return np.concatenate([*runs, np.arange(self.built, self.size)])
+
     def _among(self, codes: Iterable[str]) -> Array:
         """By a département's number in the column: whether it is one of `codes`."""
         table = np.zeros(len(self._departements) + 1, np.bool_)
@@ -361,19 +377,19 @@ class ProjectIndex:
         departements = self._among(household.departements)
         if household.horizon is None or not etapes.any() or not formes.any() or not departements.any() or not size:
             return []
-        ok = c["alive"][:size] & c["recrute"][:size] & departements[c["departement"][:size]]
-        ok &= etapes[c["etape"][:size]] & formes[c["forme"][:size]]
-        for project_id in exclude:
-            row = self._row.get(project_id)
-            if row is not None:
-                ok[row] = False
+        rows = self._in_departements(household.departements)
+        ok = c["alive"][rows] & c["recrute"][rows] & departements[c["departement"][rows]]
+        ok &= etapes[c["etape"][rows]] & formes[c["forme"][rows]]
+        hidden = [self._row[project_id] for project_id in exclude if project_id in self._row]
+        if hidden:
+            ok &= ~np.isin(rows, hidden)
         limit_km = reach(household)
         if household.has_centre:
             assert household.lat is not None and household.lon is not None
             south, north, west, east = bounding_box(household.lat, household.lon, limit_km)
-            lat, lon = c["lat"][:size], c["lon"][:size]
+            lat, lon = c["lat"][rows], c["lon"][rows]
             ok &= (lat >= south) & (lat <= north) & (lon >= west) & (lon <= east)
-        rows = np.flatnonzero(ok)
+        rows = rows[ok]
         if household.lat is not None and household.lon is not None:
             distance = self._distances(household.lat, household.lon, rows)
             if household.has_centre:
