@@ -1,14 +1,16 @@
-"""The matchable households in memory, ranked for one profile all at once with numpy: every complete, visible,
-unpaused household whose DMs are open, as columns (place, reach, horizon, the départements and the sets as
-bitmasks). `rank` applies the hard limits of `score_households` and computes its score with the same operations
-in the same order, so that the bits agree (a property test holds the two together); the service then confirms
-the best against the database and scores them again with the pure function, which also gives the reasons.
+"""The matchable households in memory, ranked for one household all at once with numpy: every complete,
+visible, unpaused household whose DMs are open, as columns (place, reach, horizon, the départements and the sets
+as bitmasks). A ranking reads an `Asker`, the numbers of a profile, from the profile (`asker`) or from the
+household's own row (`asker_of`, for a member asking before their profile is read). `rank` applies the hard
+limits of `score_households` and computes its score with the same operations in the same order, so that the
+bits agree (a property test holds the two together); the service then confirms the best against the database
+and scores them again with the pure function, which also gives the reasons.
 
 Rows are kept in order of latitude, so that the households a circle can reach are one slice: no two points
 are nearer than their latitudes are apart. Changed rows are appended after that slice and the whole put back
 in order once the tail grows. In a dense area tens of thousands of households are within reach: the terms of
-the score that the distance does not change are worked out first, and the distance only for the rows that
-could still rank (`_pruned`).
+the score that the distance does not change are worked out first, the gap in latitude caps the distance term,
+and the distance itself is worked out only for the rows that could still rank (`_pruned`).
 
 Kept current from `household_changes` (migration 0022): a call reads the numbers past the last one seen, once
 the log moved (bot/changes.py)."""
@@ -202,7 +204,7 @@ class MatchIndex:
             high,
         )
 
-    def own(self, user_id: int) -> Asker | None:
+    def asker_of(self, user_id: int) -> Asker | None:
         """What a ranking reads of a matchable household, from its own row (None when it has none): the same
         as `asker` of its profile, as of the index's last reading."""
         row = int(self._rows_of(np.array([user_id], np.int64))[0])

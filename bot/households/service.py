@@ -66,6 +66,8 @@ SHORTLIST_MARGIN = 3
 SHORTLIST = SUGGESTIONS + SHORTLIST_MARGIN
 # Ranked from a member's own row before what they settled is read: this many more, for those to be left out.
 SETTLED_ROOM = 8
+# A ranking made from a member's own row in the index: the numbers it read, and the households it put first.
+Early = tuple[Asker, list[int]]
 CONFIRM_ROUNDS = 3  # then what was confirmed is shown: the index is only ever behind by a few changes
 CHANGES_PAGE = 5_000  # changed households read at once (all of them at start)
 BATCH = 20  # rows a round's step settles: a digest costs a whole suggestion search
@@ -214,10 +216,10 @@ class HouseholdService:
     # ----------------------------------------------------------------- suggestions
 
     async def _suggest(
-        self, profile: HouseholdProfile, settled: tuple[set[int], set[int]], early: list[int] | None = None
+        self, profile: HouseholdProfile, settled: tuple[set[int], set[int]], early: Early | None = None
     ) -> Shown:
         """`settled`: the households and projects `profile` already met, declined or waits on (`store.settled`);
-        `early`: the households ranked first from the member's own row, if it was (`_rank_own`)."""
+        `early`: the households ranked first from the member's own row, if they were (`_rank_own`)."""
         settled_households, settled_projects = settled
         # Both at once: on PostgreSQL each has a connection of its own.
         others, records = await asyncio.gather(
@@ -252,23 +254,23 @@ class HouseholdService:
         """An erased member leaves this process's index at once (others find them gone when confirming)."""
         self.index.drop(user_id)
 
-    async def _rank_own(self, user_id: int) -> list[int] | None:
+    async def _rank_own(self, user_id: int) -> Early | None:
         """The households ranked first for a member from their own row in the index, before their profile is
         read (None when they have no row there: not matchable themselves, or the index still loading); what
         they settled is not known yet, so a few more."""
         if not self.loaded:
             return None
         await self.refresh()
-        asker = self.index.own(user_id)
-        return None if asker is None else self.index.rank(asker, (), SHORTLIST + SETTLED_ROOM)
+        asker = self.index.asker_of(user_id)
+        return None if asker is None else (asker, self.index.rank(asker, (), SHORTLIST + SETTLED_ROOM))
 
     async def _best_households(
-        self, profile: HouseholdProfile, settled: Collection[int], early: list[int] | None
+        self, profile: HouseholdProfile, settled: Collection[int], early: Early | None
     ) -> list[HouseholdProfile]:
         """The households the index ranks first for `profile`, every matchable one considered, as the database
         has them now: one no longer matchable (paused, erased, consent withdrawn, DMs closed) leaves the index
         and the next are taken. A few more than are shown, for the pure scoring to order (its rounding may
-        part from numpy's by a hair)."""
+        part from numpy's by a hair). `early`: as `_rank_own` ranked them, to start from."""
         await self.refresh()
         asker = self.index.asker(profile)
         found: list[HouseholdProfile] = []
@@ -284,11 +286,14 @@ class HouseholdService:
             found = kept
         return found
 
-    def _shortlist(self, asker: Asker | None, settled: Collection[int], early: list[int] | None) -> list[int]:
-        # The early ranking without the settled is the index's order, if enough are left or it held them all.
-        left = [user_id for user_id in early or () if user_id not in settled]
-        if early is not None and (len(left) >= SHORTLIST or len(early) < SHORTLIST + SETTLED_ROOM):
-            return left[:SHORTLIST]
+    def _shortlist(self, asker: Asker | None, settled: Collection[int], early: Early | None) -> list[int]:
+        """The index's first households for `asker` but the settled ones: the early ranking without them, if it
+        read the same numbers as the profile (the index may not have heard yet of a change made by another
+        process) and enough are left or it held them all; else a ranking now."""
+        if early is not None and early[0] == asker:
+            left = [user_id for user_id in early[1] if user_id not in settled]
+            if len(left) >= SHORTLIST or len(early[1]) < SHORTLIST + SETTLED_ROOM:
+                return left[:SHORTLIST]
         return self.index.rank(asker, settled, SHORTLIST)
 
     async def _best_projects(self, profile: HouseholdProfile, settled: Collection[int]) -> list[ProjectSummary]:
@@ -300,14 +305,9 @@ class HouseholdService:
     async def suggestions(self, user_id: int, show: Callable[[Shown], Awaitable[None]] | None = None) -> Shown:
         """The households and projects that suit a member, best first, each with its reasons, given to `show`
         (the member's answer); what was shown is remembered then, so that the weekly digest only brings news."""
-        # The member's profile is read while the index ranks from their own row there: the database works in
-        # aiosqlite's thread (or PostgreSQL's server) as the ranking does on the event loop.
-        basis = asyncio.ensure_future(self.store.get_settled(user_id))
-        await asyncio.sleep(0)  # the read leaves for the database before the ranking holds the loop
-        try:
-            early = await self._rank_own(user_id)
-        finally:
-            profile, settled = await basis
+        # The member's profile is read while the index ranks from their own row there: the read is sent first,
+        # then the database works (aiosqlite's thread, or PostgreSQL's server) as the ranking does on the loop.
+        (profile, settled), early = await asyncio.gather(self.store.get_settled(user_id), self._rank_own(user_id))
         if profile is None or not profile.complete:
             raise UserError("Présentez d'abord votre foyer : /presentation creer.")
         if profile.paused:

@@ -112,7 +112,7 @@ def test_the_index_ranks_every_household_as_the_pure_functions_do(
     expected = [s.target_id for s in ranked((score_households(me, other) for other in candidates), limit)]
     assert index.rank(index.asker(me), settled, limit) == expected
     # Ranked from the household's own row, as a member asking is before their profile is read: the same.
-    own = index.own(me.user_id)
+    own = index.asker_of(me.user_id)
     assert (own is not None) == open_to_households(me)
     if own is not None:
         assert index.rank(own, settled, limit) == expected

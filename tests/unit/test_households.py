@@ -344,6 +344,23 @@ async def test_more_settled_households_than_the_early_ranking_holds_are_all_left
     assert await store.get_settled(99) == (None, (set(), set()))
 
 
+async def test_a_change_the_index_has_not_heard_of_yet_still_ranks_from_the_profile_read(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = core.households.store
+    for user_id in (1, 2, 3):
+        await complete(store, user_id)  # Clermont-Ferrand
+    for user_id in (4, 5):
+        await complete(store, user_id, insee="69123")  # Lyon, 130 km away
+    assert await suggested(core, 1) == [2, 3]
+    # Member 1 moves to Lyon through another process, which this one has not heard of yet (a notification on
+    # PostgreSQL may come a moment later, and a reading stands for a minute): its index still has them here.
+    heard = core.db.change_count("household_changes")
+    monkeypatch.setattr(core.db, "change_count", lambda log: heard)
+    await complete(store, 1, insee="69123")
+    assert await suggested(core, 1) == [4, 5]
+
+
 # ---------------------------------------------------------------------- the introduction in three steps
 
 
