@@ -351,31 +351,28 @@ async def add_members(box: Sandbox, geo: Geography, reach: Reach, count: int, rn
 
 
 async def sample_candidates(box: Sandbox, members: list[User], r: Results) -> None:
-    """Outside the timed loop: what `HouseholdService.suggestions` works on, and how long each part takes, one
-    after the other (the service reads the profile while it ranks from the member's own row)."""
+    """Outside the timed loop: what `HouseholdService.suggestions` works on, and how long each part takes, in
+    its order: ranked from the member's own row, then one read of their profile, what they settled and the
+    households ranked first."""
     service, households = box.bot.households, box.bot.households.store
     catalogue = box.bot.project_service
     parts: dict[str, list[float]] = {
-        "own profile and settled (one read)": [],
         "index refresh": [],
         "index rank (from the member's row)": [],
-        "shortlist get_many": [],
+        "profile, settled and shortlist (one read)": [],
         "projects' index refresh": [],
         "projects' index recruiting": [],
         "projects' summaries": [],
         "suggest (scoring)": [],
     }
     for member in members:
-        with timed(parts["own profile and settled (one read)"]):
-            profile, (settled_households, settled) = await households.get_settled(member.id)
-        assert profile is not None
         with timed(parts["index refresh"]):
             await service.refresh()
         with timed(parts["index rank (from the member's row)"]):
             early = service.index.rank(service.index.asker_of(member.id), (), SHORTLIST + SETTLED_ROOM)
-            shortlist = [other for other in early if other not in settled_households][:SHORTLIST]
-        with timed(parts["shortlist get_many"]):
-            others = await households.get_many(shortlist)
+        with timed(parts["profile, settled and shortlist (one read)"]):
+            profile, (_, settled), others = await households.get_settled(member.id, early[:SHORTLIST])
+        assert profile is not None
         with timed(parts["projects' index refresh"]):
             await catalogue.refresh()
         with timed(parts["projects' index recruiting"]):

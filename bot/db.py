@@ -253,6 +253,10 @@ class Database(ABC):
     @abstractmethod
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
 
+    async def lookup(self, sql: str, params: Params = ()) -> list[Row]:
+        """`fetchall` for a read of a few rows by key, which an engine may do at once (SQLite)."""
+        return await self.fetchall(sql, params)
+
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """The first row of a query meant to give at most one (it reads them all)."""
         rows = await self.fetchall(sql, params)
@@ -359,9 +363,9 @@ class SqliteDatabase(Database):
         self.path = Path(path)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
-        # Read in the event loop's thread, for `change_count` alone: a read of one small table's page, where
-        # the trip to aiosqlite's thread and back is worth tenths of a millisecond to a member waiting.
-        self._counter: sqlite3.Connection | None = None
+        # Read in the event loop's thread, for `change_count` and `lookup`: reads of a few pages, where the trip
+        # to aiosqlite's thread and back is worth tenths of a millisecond, or more, to a member waiting.
+        self._reader: sqlite3.Connection | None = None
 
     async def connect(self) -> None:
         if self.path.parent != Path():
@@ -382,9 +386,10 @@ class SqliteDatabase(Database):
         self._conn = conn
         try:
             # Never waits for a lock (timeout 0): a busy database answers None, and the log is read.
-            self._counter = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=0)
+            self._reader = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=0)
+            self._reader.row_factory = sqlite3.Row
         except sqlite3.Error:
-            log.warning("%s : compteur des changements indisponible, les index liront leur journal", self.path)
+            log.warning("%s : lecteur immédiat indisponible, les index liront leur journal", self.path)
 
     async def check_writable(self) -> None:
         """Raise sqlite3's error now if the file cannot be written (read-only file or folder), without
@@ -408,9 +413,9 @@ class SqliteDatabase(Database):
                 await copy.close()
 
     async def close(self) -> None:
-        if self._counter is not None:
-            self._counter.close()
-            self._counter = None
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
@@ -418,11 +423,11 @@ class SqliteDatabase(Database):
     def change_count(self, log: str) -> int | None:
         # A log's AUTOINCREMENT number, which each row written takes past all others (a row renumbered as well),
         # committed by any connection: SQLite writes one transaction at a time, so none comes in later below it.
-        if self._counter is None:
+        if self._reader is None:
             return None
         try:
             # fetchall: the statement ends, and with it the read that would hold back the WAL's checkpoints.
-            rows = self._counter.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (log,)).fetchall()
+            rows = self._reader.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (log,)).fetchall()
         except sqlite3.Error:  # busy, or not migrated yet
             return None
         return int(rows[0][0]) if rows else 0
@@ -489,6 +494,17 @@ class SqliteDatabase(Database):
         # One trip to aiosqlite's thread; a cursor would take three (execute, fetch, close).
         async with self._use() as conn:
             return list(await conn.execute_fetchall(sql, params))
+
+    async def lookup(self, sql: str, params: Params = ()) -> list[Row]:
+        # In WAL mode a reader never waits for the writer: what is committed, read at once (timeout 0: busy, as
+        # when the file is being recovered, it goes the usual way). Inside this task's transaction, that way
+        # too, which sees what the transaction wrote.
+        if self._reader is not None and _holder.get() is not self:
+            try:
+                return self._reader.execute(sql, params).fetchall()
+            except sqlite3.OperationalError:
+                pass
+        return await self.fetchall(sql, params)
 
     async def tables(self) -> list[str]:
         # An FTS5 table's shadow tables are named after it: project_fts_data, …; sqlite_sequence is SQLite's own.

@@ -1,16 +1,18 @@
-"""The matchable households in memory, ranked for one household all at once with numpy: every complete,
-visible, unpaused household whose DMs are open, as columns (place, reach, horizon, the départements and the sets
-as bitmasks). A ranking reads an `Asker`, the numbers of a profile, from the profile (`asker`) or from the
-household's own row (`asker_of`, for a member asking before their profile is read). `rank` applies the hard
-limits of `score_households` and computes its score with the same operations in the same order, so that the
-bits agree (a property test holds the two together); the service then confirms the best against the database
-and scores them again with the pure function, which also gives the reasons.
+"""The households in memory, ranked for one household all at once with numpy: every complete, unpaused
+household, as columns (place, reach, horizon, the départements and the sets as bitmasks); those visible to
+households whose DMs are open are the candidates. A ranking reads an `Asker`, the numbers of a profile, from the
+profile (`asker`) or from the household's own row (`asker_of`: a member asking is ranked for before their profile
+is read, whether others may meet them or not). `rank` applies the hard limits of `score_households` and computes
+its score with the same operations in the same order, so that the bits agree (a property test holds the two
+together); the service then confirms the best against the database and scores them again with the pure
+function, which also gives the reasons.
 
-Rows are kept in order of latitude, so that the households a circle can reach are one slice: no two points
-are nearer than their latitudes are apart. Changed rows are appended after that slice and the whole put back
-in order once the tail grows. In a dense area tens of thousands of households are within reach: the terms of
-the score that the distance does not change are worked out first, the gap in latitude caps the distance term,
-and the distance itself is worked out only for the rows that could still rank (`_pruned`).
+The candidates are kept first and in order of latitude, so that those a circle can reach are one slice: no two
+points are nearer than their latitudes are apart; the households that only ask come after them. Changed rows
+are appended after both and the whole put back in order once the tail grows. In a dense area tens of thousands
+of households are within reach: the terms of the score that the distance does not change are worked out first,
+the gap in latitude caps the distance term, and the distance itself is worked out only for the rows that could
+still rank (`_pruned`).
 
 Kept current from `household_changes` (migration 0022): a call reads the numbers past the last one seen, once
 the log moved (bot/changes.py)."""
@@ -58,7 +60,8 @@ COLUMNS: dict[str, type[np.generic]] = {
     "apports": np.uint16,
     "dep_low": np.uint64,
     "dep_high": np.uint64,
-    "alive": np.bool_,
+    "alive": np.bool_,  # the household's current row
+    "candidate": np.bool_,  # ...and may be suggested (`matchable`)
 }
 
 Array = NDArray[Any]
@@ -81,17 +84,23 @@ class Asker:
     dep_high: int
 
 
+def asks(row: Changed) -> bool:
+    """What the store's rows must say for a household to be given suggestions."""
+    return bool(row["step"] == COMPLETE and not row["paused"])
+
+
 def matchable(row: Changed) -> bool:
     """What the store's rows must say for a household to be suggested to another one."""
-    return bool(row["step"] == COMPLETE and row["visible_households"] and not row["paused"] and not row["dm_closed"])
+    return asks(row) and bool(row["visible_households"] and not row["dm_closed"])
 
 
 class MatchIndex:
     def __init__(self) -> None:
         self.cols: dict[str, Array] = {name: np.zeros(0, dtype) for name, dtype in COLUMNS.items()}
         self.size = 0  # rows used, alive or not
-        self.ordered = 0  # rows [0, ordered) are in order of latitude, those with a centre first
-        self.centred = 0  # rows [0, centred) have a centre
+        self.ordered = 0  # rows [0, ordered) are in order: the candidates by latitude, those with a centre first
+        self.centred = 0  # rows [0, centred) are candidates with a centre
+        self.candidates = 0  # rows [0, candidates) are candidates, [candidates, ordered) only ask
         self.max_reach = 0.0
         self._bits: dict[str, int] = {}  # a département's bit
         self._tail: dict[int, int] = {}  # household -> row, past `ordered`
@@ -100,7 +109,8 @@ class MatchIndex:
         self.changes = ChangeCursor()
 
     def __len__(self) -> int:
-        return int(np.count_nonzero(self.cols["alive"][: self.size]))
+        """The households that may be suggested."""
+        return int(np.count_nonzero(self.cols["candidate"][: self.size]))
 
     @property
     def nbytes(self) -> int:
@@ -114,7 +124,7 @@ class MatchIndex:
             return
         self.changes.read([int(row["seq"]) for row in rows], now)
         self._forget(np.fromiter((row["user_id"] for row in rows), np.int64, len(rows)))
-        self._append([row for row in rows if matchable(row)])
+        self._append([row for row in rows if asks(row)])
         if self.size - self.ordered > max(COMPACT_AT, self.ordered // 16):
             self._compact()
 
@@ -137,7 +147,8 @@ class MatchIndex:
 
     def _forget(self, uids: Array) -> None:
         rows = self._rows_of(uids)
-        self.cols["alive"][rows[rows >= 0]] = False
+        rows = rows[rows >= 0]
+        self.cols["alive"][rows] = self.cols["candidate"][rows] = False
 
     def _append(self, rows: Sequence[Changed]) -> None:
         if not rows:
@@ -164,22 +175,25 @@ class MatchIndex:
             "dep_low": np.fromiter((low for low, _ in departements), np.uint64, count),
             "dep_high": np.fromiter((high for _, high in departements), np.uint64, count),
             "alive": np.ones(count, np.bool_),
+            "candidate": np.fromiter((matchable(row) for row in rows), np.bool_, count),
         }
         start, self.size = self.size, put_rows(self.cols, self.size, new, 1024)
         self._tail.update(zip(new["uid"].tolist(), range(start, self.size), strict=True))
-        self.max_reach = max(self.max_reach, float(new["reach"].max()))
+        self.max_reach = max(self.max_reach, float(new["reach"][new["candidate"]].max(initial=0.0)))
 
     def _compact(self) -> None:
-        """The live rows back in order of latitude, those without a centre last."""
+        """The live rows back in order: the candidates by latitude, those without a centre last, then the rest."""
         live = np.flatnonzero(self.cols["alive"][: self.size])
-        order = live[np.argsort(self.cols["lat"][live], kind="stable")]  # NaN sorts last
+        candidate = self.cols["candidate"][live]
+        order = live[np.lexsort((self.cols["lat"][live], ~candidate))]  # NaN sorts last
         self.cols = {name: column[order] for name, column in self.cols.items()}
         self.size = self.ordered = len(order)
-        self.centred = int(np.count_nonzero(~np.isnan(self.cols["lat"])))
+        self.candidates = int(np.count_nonzero(candidate))
+        self.centred = int(np.count_nonzero(~np.isnan(self.cols["lat"][: self.candidates])))
         self._tail.clear()
         self._by_uid = np.argsort(self.cols["uid"], kind="stable")
         self._uids = self.cols["uid"][self._by_uid]
-        self.max_reach = float(self.cols["reach"].max(initial=0.0))
+        self.max_reach = float(self.cols["reach"][: self.candidates].max(initial=0.0))
 
     # ----------------------------------------------------------------- ranking
 
@@ -205,8 +219,8 @@ class MatchIndex:
         )
 
     def asker_of(self, user_id: int) -> Asker | None:
-        """What a ranking reads of a matchable household, from its own row (None when it has none): the same
-        as `asker` of its profile, as of the index's last reading."""
+        """What a ranking reads of a household, from its own row (None when it has none: not complete, or
+        paused): the same as `asker` of its profile, as of the index's last reading."""
         row = int(self._rows_of(np.array([user_id], np.int64))[0])
         c = self.cols
         if row < 0 or not c["alive"][row]:
@@ -234,16 +248,15 @@ class MatchIndex:
             return []
         hidden = self._rows_of(np.fromiter((*exclude, a.user_id), np.int64))
         hidden = hidden[hidden >= 0]
-        was = self.cols["alive"][hidden].copy()
-        self.cols["alive"][hidden] = False
+        was = self.cols["candidate"][hidden].copy()
+        self.cols["candidate"][hidden] = False
         try:
             rows = np.concatenate([self._allowed(a, start, end) for start, end in self._slices(a)])
         finally:
-            self.cols["alive"][hidden] = was
-        parts = self._parts(a, rows)
+            self.cols["candidate"][hidden] = was
         if len(rows) > PRUNE_PAST * limit:
-            rows, parts = self._pruned(a, rows, parts, limit)
-        uid, score, distance = self._scored(a, rows, parts)
+            rows = self._pruned(a, rows, limit)
+        uid, score, distance = self._scored(a, rows, self._parts(a, rows))
         rounded = np.round(score, 1)
         if len(uid) > limit:
             # Whatever ties with the last one kept goes on to the finer order.
@@ -253,23 +266,29 @@ class MatchIndex:
         return [int(u) for u in uid[order]]
 
     def _slices(self, a: Asker) -> list[tuple[int, int]]:
-        """The row ranges that may hold a household within reach: a band of latitude among the rows with a
+        """The row ranges that may hold a candidate within reach: a band of latitude among the candidates with a
         centre (none farther could be), then those without one and the tail."""
         if a.lat is None or a.lon is None:
-            return [(0, self.size)]
+            return [(0, self.candidates), (self.ordered, self.size)]
         band = (a.reach + self.max_reach) / KM_PER_DEGREE * (1 + 1e-9) + 1e-9
         lat = self.cols["lat"][: self.centred]
         start = int(np.searchsorted(lat, a.lat - band, "left"))
         end = int(np.searchsorted(lat, a.lat + band, "right"))
-        return [(start, end), (self.centred, self.size)]
+        return [(start, end), (self.centred, self.candidates), (self.ordered, self.size)]
 
     def _allowed(self, a: Asker, start: int, end: int) -> Array:
         """The rows of [start, end) that the hard limits of `score_households(a, b)` but distance allow."""
         c = self.cols
-        ok = c["alive"][start:end] & ((c["statuts"][start:end] & np.uint8(a.statuts)) != 0)
-        ok &= (
-            (c["dep_low"][start:end] & np.uint64(a.dep_low)) | (c["dep_high"][start:end] & np.uint64(a.dep_high))
-        ) != 0
+        ok = c["candidate"][start:end] & ((c["statuts"][start:end] & np.uint8(a.statuts)) != 0)
+        # Most households' départements are all in one of the two words: the other one is not read.
+        if a.dep_low and a.dep_high:
+            ok &= (
+                (c["dep_low"][start:end] & np.uint64(a.dep_low)) | (c["dep_high"][start:end] & np.uint64(a.dep_high))
+            ) != 0
+        elif a.dep_low:
+            ok &= (c["dep_low"][start:end] & np.uint64(a.dep_low)) != 0
+        else:
+            ok &= (c["dep_high"][start:end] & np.uint64(a.dep_high)) != 0
         return np.flatnonzero(ok) + start
 
     def _parts(self, a: Asker, rows: Array) -> Array:
@@ -282,22 +301,36 @@ class MatchIndex:
         fit = 0.6 * (np.minimum(exchanged, COMPLEMENT_CAP) / COMPLEMENT_CAP) + 0.4 * stages
         return np.stack((horizons, np.minimum(shared, SHARED_VALUES_CAP) / SHARED_VALUES_CAP, fit))
 
-    def _pruned(self, a: Asker, rows: Array, parts: Array, limit: int) -> tuple[Array, Array]:
+    def _pruned(self, a: Asker, rows: Array, limit: int) -> Array:
         """The rows that may still rank among the first `limit`: in a dense area tens of thousands are within
         reach, and only those whose other terms are among the best and that are near enough can make up with the
         distance. No two points are nearer than their latitudes are apart, so a row's distance term is at most
         what its gap in latitude leaves: the best by that bound are scored whole, and a row whose bound could not
         round up to the `limit`-th best of these is left out (none is if too few of them are within reach)."""
-        others = WEIGHTS["horizon"] * parts[0] + WEIGHTS["values"] * parts[1] + WEIGHTS["fit"] * parts[2]
-        bound = others + WEIGHTS["distance"] * self._nearest(a, rows)
-        first = np.argpartition(-bound, PRUNE_PAST * limit)[: PRUNE_PAST * limit]
-        _, score, _ = self._scored(a, rows[first], parts[:, first])
+        bound = self._others(a, rows) + WEIGHTS["distance"] * self._nearest(a, rows)
+        first = rows[np.argpartition(-bound, PRUNE_PAST * limit)[: PRUNE_PAST * limit]]
+        _, score, _ = self._scored(a, first, self._parts(a, first))
         if len(score) < limit:
-            return rows, parts
+            return rows
         # The `limit`-th best rounded score; a score rounds to it from 0.05 below (with room for the sums' order).
         bar = np.partition(np.round(score, 1), len(score) - limit)[len(score) - limit] - 0.05 - 1e-6
-        keep = bound >= bar
-        return rows[keep], parts[:, keep]
+        kept: Array = rows[bound >= bar]
+        return kept
+
+    def _others(self, a: Asker, rows: Array) -> Array:
+        """For these rows, the score's terms that the distance does not change, weighted and summed (in another
+        order than the score's, so within a hair of it): each column read through a table of what each of its
+        values gives with `a`'s, a few thousand entries, rather than worked out row by row."""
+        c = self.cols
+        horizons = WEIGHTS["horizon"] * HORIZON_SCORES[np.abs(np.arange(len(HORIZONS)) - a.horizon)]
+        shared = np.bitwise_count(np.arange(1 << len(Valeur), dtype=np.uint16) & np.uint16(a.valeurs))
+        values = WEIGHTS["values"] * (np.minimum(shared, SHARED_VALUES_CAP) / SHARED_VALUES_CAP)
+        exchanged = np.bitwise_count(np.arange(1 << len(Apport), dtype=np.uint16) ^ np.uint16(a.apports))
+        apports = WEIGHTS["fit"] * (0.6 * (np.minimum(exchanged, COMPLEMENT_CAP) / COMPLEMENT_CAP))
+        stages = WEIGHTS["fit"] * (0.4 * ((np.arange(1 << len(EtapeRejointe)) & a.etapes) != 0))
+        others: Array = horizons[c["horizon"][rows]] + values[c["valeurs"][rows]] + apports[c["apports"][rows]]
+        others += stages[c["etapes"][rows]]
+        return others
 
     def _nearest(self, a: Asker, rows: Array) -> Array:
         """For these rows, the most the distance's decay can be: 0.5 where a centre is unknown, else what the gap

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -216,14 +216,20 @@ class HouseholdService:
     # ----------------------------------------------------------------- suggestions
 
     async def _suggest(
-        self, profile: HouseholdProfile, settled: tuple[set[int], set[int]], early: Early | None = None
+        self,
+        profile: HouseholdProfile,
+        settled: tuple[set[int], set[int]],
+        early: Early | None = None,
+        fetched: Sequence[HouseholdProfile] = (),
     ) -> Shown:
         """`settled`: the households and projects `profile` already met, declined or waits on (`store.settled`);
-        `early`: the households ranked first from the member's own row, if they were (`_rank_own`)."""
+        `early`: the households ranked first from the member's own row, if they were (`_rank_own`), and
+        `fetched` those of them read with the profile."""
         settled_households, settled_projects = settled
         # Both at once: on PostgreSQL each has a connection of its own.
         others, records = await asyncio.gather(
-            self._best_households(profile, settled_households, early), self._best_projects(profile, settled_projects)
+            self._best_households(profile, settled_households, early, fetched),
+            self._best_projects(profile, settled_projects),
         )
         households = ranked((score_households(profile, other) for other in others), SUGGESTIONS)
         projects = ranked((score_project(profile, record) for record in records), SUGGESTIONS)
@@ -256,8 +262,8 @@ class HouseholdService:
 
     async def _rank_own(self, user_id: int) -> Early | None:
         """The households ranked first for a member from their own row in the index, before their profile is
-        read (None when they have no row there: not matchable themselves, or the index still loading); what
-        they settled is not known yet, so a few more."""
+        read (None when they have no row there: no complete profile, or the index still loading); what they
+        settled is not known yet, so a few more."""
         if not self.loaded:
             return None
         await self.refresh()
@@ -265,19 +271,26 @@ class HouseholdService:
         return None if asker is None else (asker, self.index.rank(asker, (), SHORTLIST + SETTLED_ROOM))
 
     async def _best_households(
-        self, profile: HouseholdProfile, settled: Collection[int], early: Early | None
+        self,
+        profile: HouseholdProfile,
+        settled: Collection[int],
+        early: Early | None,
+        fetched: Sequence[HouseholdProfile],
     ) -> list[HouseholdProfile]:
         """The households the index ranks first for `profile`, every matchable one considered, as the database
         has them now: one no longer matchable (paused, erased, consent withdrawn, DMs closed) leaves the index
         and the next are taken. A few more than are shown, for the pure scoring to order (its rounding may
-        part from numpy's by a hair). `early`: as `_rank_own` ranked them, to start from."""
+        part from numpy's by a hair). `early`: as `_rank_own` ranked them, to start from; `fetched`: those
+        already read, as the database has them now."""
         await self.refresh()
         asker = self.index.asker(profile)
+        known = {other.user_id: other for other in fetched}
         found: list[HouseholdProfile] = []
         for _ in range(CONFIRM_ROUNDS):
             shortlist = self._shortlist(asker, settled, early)
             early = None
-            found = await self.store.get_many(shortlist)
+            found = [known[i] for i in shortlist if i in known]
+            found += await self.store.get_many([i for i in shortlist if i not in known])
             kept = [other for other in found if open_to_households(other)]
             for gone in set(shortlist) - {other.user_id for other in kept}:
                 self.index.drop(gone)
@@ -305,14 +318,15 @@ class HouseholdService:
     async def suggestions(self, user_id: int, show: Callable[[Shown], Awaitable[None]] | None = None) -> Shown:
         """The households and projects that suit a member, best first, each with its reasons, given to `show`
         (the member's answer); what was shown is remembered then, so that the weekly digest only brings news."""
-        # The member's profile is read while the index ranks from their own row there: the read is sent first,
-        # then the database works (aiosqlite's thread, or PostgreSQL's server) as the ranking does on the loop.
-        (profile, settled), early = await asyncio.gather(self.store.get_settled(user_id), self._rank_own(user_id))
+        # Ranked from the member's own row in the index first, then a single trip to the database reads their
+        # profile, what they settled and the households ranked first: a second trip would wait for the loop.
+        early = await self._rank_own(user_id)
+        profile, settled, fetched = await self.store.get_settled(user_id, early[1][:SHORTLIST] if early else ())
         if profile is None or not profile.complete:
             raise UserError("Présentez d'abord votre foyer : /presentation creer.")
         if profile.paused:
             raise UserError("Votre présentation est en pause : /mise-en-lien reprendre.")
-        shown = await self._suggest(profile, settled, early)
+        shown = await self._suggest(profile, settled, early, fetched)
         if show is not None:
             await show(shown)
         await self.store.seen(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from bot.clock import from_db, to_db
 from bot.db import Database, Row, changes_since, from_row, marks
@@ -61,6 +62,14 @@ def _settled_of(row: Row) -> tuple[set[int], set[int]]:
     return households, projects
 
 
+class Asking(NamedTuple):
+    """A member asking for suggestions, as `HouseholdStore.get_settled` reads them."""
+
+    profile: HouseholdProfile | None
+    settled: tuple[set[int], set[int]]  # the households and projects met, declined or waited on
+    others: list[HouseholdProfile]  # those asked for that exist, in the order asked
+
+
 class HouseholdStore:
     def __init__(self, db: Database, geo: Geography) -> None:
         self.db = db
@@ -77,7 +86,7 @@ class HouseholdStore:
         bitmasks and départements, written with the tags (migrations 0022 and 0025)."""
         if not user_ids:
             return []
-        rows = await self.db.fetchall(
+        rows = await self.db.lookup(
             f"SELECT * FROM household_profiles WHERE user_id IN ({marks(user_ids)})", tuple(user_ids)
         )
         by_id = {row["user_id"]: self._profile(row) for row in rows}
@@ -255,14 +264,20 @@ class HouseholdStore:
         assert row is not None
         return _settled_of(row)
 
-    async def get_settled(self, user_id: int) -> tuple[HouseholdProfile | None, tuple[set[int], set[int]]]:
-        """`get` and `settled` in one trip to the database (what settled is empty for a member with no profile)."""
-        row = await self.db.fetchone(
+    async def get_settled(self, user_id: int, others: Sequence[int] = ()) -> Asking:
+        """`get` and `settled` in one trip to the database (what settled is empty for a member with no profile),
+        and `get_many(others)`."""
+        ids = [user_id, *(other for other in others if other != user_id)]
+        rows = await self.db.lookup(
             f"WITH mine AS ({_MINE}) SELECT p.*, {self._settled_columns()} FROM household_profiles p"
-            " WHERE p.user_id = ?",
-            (user_id,) * 4,
+            f" WHERE p.user_id IN ({marks(ids)})",
+            (user_id,) * 3 + tuple(ids),
         )
-        return (None, (set(), set())) if row is None else (self._profile(row), _settled_of(row))
+        by_id = {row["user_id"]: row for row in rows}
+        mine = by_id.pop(user_id, None)
+        if mine is None:
+            return Asking(None, (set(), set()), [])
+        return Asking(self._profile(mine), _settled_of(mine), [self._profile(by_id[i]) for i in others if i in by_id])
 
     def _settled_columns(self) -> str:
         listed = self.db.dialect.listed

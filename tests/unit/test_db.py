@@ -139,6 +139,30 @@ async def test_other_tasks_never_see_an_open_transaction(db: Database) -> None:
     assert seen == [0]
 
 
+async def test_a_lookup_reads_what_is_committed_without_waiting_and_a_transaction_its_own_writes(db: Database) -> None:
+    sql = "SELECT guild_id FROM guild_settings WHERE guild_id IN (1, 2) ORDER BY guild_id"
+    await db.execute("INSERT INTO guild_settings (guild_id, updated_at) VALUES (1, 'x')")
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def writer() -> None:
+        async with db.transaction():
+            await db.execute("INSERT INTO guild_settings (guild_id, updated_at) VALUES (2, 'x')")
+            assert [row["guild_id"] for row in await db.lookup(sql)] == [1, 2]
+            inside.set()
+            await release.wait()
+
+    writing = asyncio.create_task(writer())
+    await inside.wait()
+    read = asyncio.create_task(db.lookup(sql))
+    done, _ = await asyncio.wait({read}, timeout=30)  # a guard: the read must not wait for the transaction
+    release.set()
+    await writing
+    assert read in done
+    assert [row["guild_id"] for row in read.result()] == [1]
+    assert [row["guild_id"] for row in await db.lookup(sql)] == [1, 2]
+
+
 def test_a_file_that_cannot_be_opened_leaves_no_thread_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Neither a worker thread that keeps the process alive (not a database) nor one that reports to
     a closed event loop with a traceback (a folder): the command line stops with one line."""

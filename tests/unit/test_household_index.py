@@ -111,11 +111,12 @@ def test_the_index_ranks_every_household_as_the_pure_functions_do(
     candidates = [o for o in others if open_to_households(o) and o.user_id not in settled]
     expected = [s.target_id for s in ranked((score_households(me, other) for other in candidates), limit)]
     assert index.rank(index.asker(me), settled, limit) == expected
-    # Ranked from the household's own row, as a member asking is before their profile is read: the same.
+    # Ranked from the household's own row, as a member asking is before their profile is read: the same, whether
+    # others may meet them or not.
     own = index.asker_of(me.user_id)
-    assert (own is not None) == open_to_households(me)
-    if own is not None:
-        assert index.rank(own, settled, limit) == expected
+    assert own == index.asker(me)
+    assert index.rank(own, settled, limit) == expected
+    assert len(index) == sum(open_to_households(p) for p in {p.user_id: p for p in [me, *others]}.values())
 
 
 def test_a_household_no_longer_matchable_leaves_the_index() -> None:

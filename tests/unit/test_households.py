@@ -340,8 +340,14 @@ async def test_more_settled_households_than_the_early_ranking_holds_are_all_left
     store = core.households.store
     settled = (set(range(2, 2 + SHORTLIST + SETTLED_ROOM)), set[int]())
     assert await store.settled(1) == settled
-    assert await store.get_settled(1) == (await store.get(1), settled)
-    assert await store.get_settled(99) == (None, (set(), set()))
+    assert await store.get_settled(1) == (await store.get(1), settled, [])
+    # The households asked for are read in the same trip, in the order asked: those that exist, but the member.
+    assert await store.get_settled(1, [21, 99, 3, 1]) == (
+        await store.get(1),
+        settled,
+        await store.get_many([21, 3]),
+    )
+    assert await store.get_settled(99, [2]) == (None, (set(), set()), [])
 
 
 async def test_a_change_the_index_has_not_heard_of_yet_still_ranks_from_the_profile_read(
