@@ -7,12 +7,14 @@ its score with the same operations in the same order, so that the bits agree (a 
 together); the service then confirms the best against the database and scores them again with the pure
 function, which also gives the reasons.
 
-The candidates are kept first and in order of latitude, so that those a circle can reach are one slice: no two
-points are nearer than their latitudes are apart; the households that only ask come after them. Changed rows
-are appended after both and the whole put back in order once the tail grows. In a dense area tens of thousands
-of households are within reach: the terms of the score that the distance does not change are worked out first,
-the gap in latitude caps the distance term, and the distance itself is worked out only for the rows that could
-still rank (`_pruned`).
+The candidates with a centre are kept first, by rows of cells of latitude and by longitude in a row, so that
+those a circle can reach are a few ranges of rows: one per row of cells its box crosses (or one band of latitude,
+for a wide circle). The candidates without a centre come next, then the households that only ask; changed rows
+are appended after them all and the whole put back in order once the tail grows. In a dense area thousands of
+households are within reach, thousands at one commune's centre: the candidates of a first small circle give a
+bar, the score to reach, and with it the distance past which even the best other terms cannot reach it; the
+terms the distance does not change are read through tables, the gap in latitude caps the distance term, and the
+score itself is worked out only for the rows that could still reach the bar.
 
 Kept current from `household_changes` (migration 0022): a call reads the numbers past the last one seen, once
 the log moved (bot/changes.py)."""
@@ -28,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bot.changes import ChangeCursor, Changed, put_rows
-from bot.geo import EARTH_RADIUS_KM, KM_PER_DEGREE
+from bot.geo import EARTH_RADIUS_KM, KM_PER_DEGREE, bounding_box
 from bot.households.matching import (
     COMPLEMENT_CAP,
     DEFAULT_AREA_KM,
@@ -41,11 +43,26 @@ from bot.households.matching import (
 from bot.households.models import COMPLETE, HouseholdProfile
 from bot.vocabulary import Apport, EtapeRejointe, Statut, Valeur, mask_of
 
+CELL_DEGREES = 0.1  # the candidates with a centre are kept by rows of cells this tall, by longitude in each row
+BOX_CELLS = 16  # past this many rows of cells, a circle's candidates are read as one band of latitude
+FIRST_KM = 10.0  # the circle searched first, for the score the others must reach
 COMPACT_AT = 512  # changed rows appended before the rows are put back in order (or a sixteenth of them)
 DEPARTEMENT_BITS = 128
 PRUNE_PAST = 4  # times the households asked for: past this many within the hard limits, the hopeless are left out
 # By the gap between two horizons' positions.
 HORIZON_SCORES = np.array([horizon_score(HORIZONS[0], other) for other in HORIZONS])
+# The weighted terms by what two households share (or one lacks), for `_tables`: by the two horizons' positions,
+# the number of values shared, of skills one brings and not the other, and by the two sets of stages.
+HORIZON_TERMS = (
+    WEIGHTS["horizon"] * HORIZON_SCORES[np.abs(np.subtract.outer(range(len(HORIZONS)), range(len(HORIZONS))))]
+)
+SHARED_TERMS = WEIGHTS["values"] * (np.minimum(np.arange(len(Valeur) + 1), SHARED_VALUES_CAP) / SHARED_VALUES_CAP)
+EXCHANGED_TERMS = WEIGHTS["fit"] * (0.6 * (np.minimum(np.arange(len(Apport) + 1), COMPLEMENT_CAP) / COMPLEMENT_CAP))
+STAGE_TERMS = WEIGHTS["fit"] * (
+    0.4 * (np.bitwise_and.outer(range(1 << len(EtapeRejointe)), range(1 << len(EtapeRejointe))) != 0)
+)
+VALUE_MASKS = np.arange(1 << len(Valeur), dtype=np.uint16)
+APPORT_MASKS = np.arange(1 << len(Apport), dtype=np.uint16)
 COLUMNS: dict[str, type[np.generic]] = {
     "uid": np.int64,
     "lat": np.float64,  # NaN: no centre
@@ -65,6 +82,7 @@ COLUMNS: dict[str, type[np.generic]] = {
 }
 
 Array = NDArray[Any]
+Tables = tuple[Array, Array, Array, Array]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +124,7 @@ class MatchIndex:
         self._tail: dict[int, int] = {}  # household -> row, past `ordered`
         self._by_uid: Array = np.zeros(0, np.int64)  # the ordered rows, sorted by household
         self._uids: Array = np.zeros(0, np.int64)
+        self._key: Array = np.zeros(0, np.float64)  # the candidates with a centre: their row of cells, then longitude
         self.changes = ChangeCursor()
 
     def __len__(self) -> int:
@@ -114,7 +133,7 @@ class MatchIndex:
 
     @property
     def nbytes(self) -> int:
-        return sum(c.nbytes for c in self.cols.values()) + self._by_uid.nbytes + self._uids.nbytes
+        return sum(c.nbytes for c in self.cols.values()) + self._by_uid.nbytes + self._uids.nbytes + self._key.nbytes
 
     # ----------------------------------------------------------------- keeping current
 
@@ -182,14 +201,19 @@ class MatchIndex:
         self.max_reach = max(self.max_reach, float(new["reach"][new["candidate"]].max(initial=0.0)))
 
     def _compact(self) -> None:
-        """The live rows back in order: the candidates by latitude, those without a centre last, then the rest."""
+        """The live rows back in order: the candidates with a centre by row of cells then longitude, those
+        without one, then the households that only ask."""
         live = np.flatnonzero(self.cols["alive"][: self.size])
-        candidate = self.cols["candidate"][live]
-        order = live[np.lexsort((self.cols["lat"][live], ~candidate))]  # NaN sorts last
+        lat, lon, candidate = self.cols["lat"][live], self.cols["lon"][live], self.cols["candidate"][live]
+        centred = candidate & ~np.isnan(lat) & ~np.isnan(lon)
+        key = np.floor(lat / CELL_DEGREES) * 1000.0 + (lon + 180.0)
+        by = np.lexsort((np.where(centred, key, 0.0), np.where(centred, 0, np.where(candidate, 1, 2))))
+        order = live[by]
         self.cols = {name: column[order] for name, column in self.cols.items()}
         self.size = self.ordered = len(order)
         self.candidates = int(np.count_nonzero(candidate))
-        self.centred = int(np.count_nonzero(~np.isnan(self.cols["lat"][: self.candidates])))
+        self.centred = int(np.count_nonzero(centred))
+        self._key = key[by][: self.centred]
         self._tail.clear()
         self._by_uid = np.argsort(self.cols["uid"], kind="stable")
         self._uids = self.cols["uid"][self._by_uid]
@@ -250,12 +274,16 @@ class MatchIndex:
         hidden = hidden[hidden >= 0]
         was = self.cols["candidate"][hidden].copy()
         self.cols["candidate"][hidden] = False
+        tables = self._tables(a)
         try:
-            rows = np.concatenate([self._allowed(a, start, end) for start, end in self._slices(a)])
+            rows, bound, bar = self._within(a, tables, limit)
         finally:
             self.cols["candidate"][hidden] = was
-        if len(rows) > PRUNE_PAST * limit:
-            rows = self._pruned(a, rows, limit)
+        if bar is None and len(rows) > PRUNE_PAST * limit:
+            bar = self._bar(a, rows, bound, limit)
+        if bar is not None:
+            # Left out: the rows whose score could not round up to the `limit`-th best.
+            rows = rows[bound >= bar]
         uid, score, distance = self._scored(a, rows, self._parts(a, rows))
         rounded = np.round(score, 1)
         if len(uid) > limit:
@@ -265,31 +293,83 @@ class MatchIndex:
         order = np.lexsort((uid, np.where(np.isnan(distance), np.inf, distance), -rounded))[:limit]
         return [int(u) for u in uid[order]]
 
-    def _slices(self, a: Asker) -> list[tuple[int, int]]:
-        """The row ranges that may hold a candidate within reach: a band of latitude among the candidates with a
-        centre (none farther could be), then those without one and the tail."""
+    def _within(self, a: Asker, tables: Tables, limit: int) -> tuple[Array, Array, float | None]:
+        """The rows that the hard limits of `score_households(a, b)` but distance allow, among those near enough
+        to rank, the most each one's score can be (`_bound`) and, when known, the least score that may still rank
+        (`_bar`). For a household with a centre, the candidates within FIRST_KM give that bar, and none farther
+        than what the best other terms leave of the distance term to reach it can rank; those without a centre
+        and the tail are always read."""
+        rest = np.concatenate(
+            [
+                self._allowed(a, start, end)
+                for start, end in ((self.centred, self.candidates), (self.ordered, self.size))
+            ]
+        )
         if a.lat is None or a.lon is None:
-            return [(0, self.candidates), (self.ordered, self.size)]
-        band = (a.reach + self.max_reach) / KM_PER_DEGREE * (1 + 1e-9) + 1e-9
-        lat = self.cols["lat"][: self.centred]
-        start = int(np.searchsorted(lat, a.lat - band, "left"))
-        end = int(np.searchsorted(lat, a.lat + band, "right"))
-        return [(start, end), (self.centred, self.candidates), (self.ordered, self.size)]
+            rows = np.concatenate([self._allowed(a, 0, self.centred), rest])
+            return rows, self._bound(a, tables, rows), None
+        full = a.reach + self.max_reach
+        if full > FIRST_KM:
+            near = self._in_box(a, FIRST_KM)
+            near_bound = self._bound(a, tables, near)
+            bar = self._bar(a, near, near_bound, limit)
+            if bar is not None:
+                ceiling = sum(float(table.max()) for table in tables)
+                radius = min(full, (1 - (bar - ceiling) / WEIGHTS["distance"]) * full)
+                if radius <= FIRST_KM:
+                    return np.concatenate([near, rest]), np.concatenate([near_bound, self._bound(a, tables, rest)]), bar
+                rows = np.concatenate([self._in_box(a, radius), rest])
+                return rows, self._bound(a, tables, rows), bar
+        rows = np.concatenate([self._in_box(a, full), rest])
+        return rows, self._bound(a, tables, rows), None
+
+    def _in_box(self, a: Asker, radius: float) -> Array:
+        """The candidates with a centre within `radius` of `a`'s, and a few more, that the other hard limits allow:
+        the rows of the box's ranges gathered at once, a few thousand at most, rather than read range by range."""
+        starts, ends = self._box(a, radius)
+        if len(starts) == 1:
+            return self._allowed(a, int(starts[0]), int(ends[0]))
+        lengths = ends - starts
+        rows = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
+        return self._allowed_among(a, rows)
+
+    def _box(self, a: Asker, radius: float) -> tuple[Array, Array]:
+        """The ranges of candidates with a centre that hold every one within `radius` of `a`'s, as their starts
+        and ends: in each row of cells the box crosses, those between its longitudes; one band of latitude for a
+        tall box (or one that crosses the antimeridian)."""
+        assert a.lat is not None and a.lon is not None
+        south, north, west, east = bounding_box(a.lat, a.lon, radius * (1 + 1e-9) + 1e-6)
+        first, last = math.floor(south / CELL_DEGREES), math.floor(north / CELL_DEGREES)
+        if last - first >= BOX_CELLS or west < -180 or east > 180:
+            band = np.searchsorted(self._key, [first * 1000.0, (last + 1) * 1000.0])
+            return band[:1], band[1:]
+        cells = np.arange(first, last + 1) * 1000.0
+        return (
+            np.searchsorted(self._key, cells + (west + 180.0), "left"),
+            np.searchsorted(self._key, cells + (east + 180.0), "right"),
+        )
 
     def _allowed(self, a: Asker, start: int, end: int) -> Array:
         """The rows of [start, end) that the hard limits of `score_households(a, b)` but distance allow."""
+        return np.flatnonzero(self._allows(a, slice(start, end))) + start
+
+    def _allowed_among(self, a: Asker, rows: Array) -> Array:
+        """Those of these rows that the hard limits of `score_households(a, b)` but distance allow."""
+        allowed: Array = rows[self._allows(a, rows)]
+        return allowed
+
+    def _allows(self, a: Asker, at: slice | Array) -> Array:
+        """Whether the hard limits but distance allow each of these rows."""
         c = self.cols
-        ok = c["candidate"][start:end] & ((c["statuts"][start:end] & np.uint8(a.statuts)) != 0)
+        ok: Array = c["candidate"][at] & ((c["statuts"][at] & np.uint8(a.statuts)) != 0)
         # Most households' départements are all in one of the two words: the other one is not read.
         if a.dep_low and a.dep_high:
-            ok &= (
-                (c["dep_low"][start:end] & np.uint64(a.dep_low)) | (c["dep_high"][start:end] & np.uint64(a.dep_high))
-            ) != 0
+            ok &= ((c["dep_low"][at] & np.uint64(a.dep_low)) | (c["dep_high"][at] & np.uint64(a.dep_high))) != 0
         elif a.dep_low:
-            ok &= (c["dep_low"][start:end] & np.uint64(a.dep_low)) != 0
+            ok &= (c["dep_low"][at] & np.uint64(a.dep_low)) != 0
         else:
-            ok &= (c["dep_high"][start:end] & np.uint64(a.dep_high)) != 0
-        return np.flatnonzero(ok) + start
+            ok &= (c["dep_high"][at] & np.uint64(a.dep_high)) != 0
+        return ok
 
     def _parts(self, a: Asker, rows: Array) -> Array:
         """For these rows, the score's terms that the distance does not change: horizon, values, fit (as rows)."""
@@ -301,36 +381,36 @@ class MatchIndex:
         fit = 0.6 * (np.minimum(exchanged, COMPLEMENT_CAP) / COMPLEMENT_CAP) + 0.4 * stages
         return np.stack((horizons, np.minimum(shared, SHARED_VALUES_CAP) / SHARED_VALUES_CAP, fit))
 
-    def _pruned(self, a: Asker, rows: Array, limit: int) -> Array:
-        """The rows that may still rank among the first `limit`: in a dense area tens of thousands are within
-        reach, and only those whose other terms are among the best and that are near enough can make up with the
-        distance. No two points are nearer than their latitudes are apart, so a row's distance term is at most
-        what its gap in latitude leaves: the best by that bound are scored whole, and a row whose bound could not
-        round up to the `limit`-th best of these is left out (none is if too few of them are within reach)."""
-        bound = self._others(a, rows) + WEIGHTS["distance"] * self._nearest(a, rows)
-        first = rows[np.argpartition(-bound, PRUNE_PAST * limit)[: PRUNE_PAST * limit]]
-        _, score, _ = self._scored(a, first, self._parts(a, first))
+    def _bar(self, a: Asker, rows: Array, bound: Array, limit: int) -> float | None:
+        """The least score that may still round up to the `limit`-th best: that of the best of these rows by
+        their `bound`, scored whole (None when fewer than `limit` of them are within reach)."""
+        if len(rows) > PRUNE_PAST * limit:
+            rows = rows[np.argpartition(-bound, PRUNE_PAST * limit)[: PRUNE_PAST * limit]]
+        _, score, _ = self._scored(a, rows, self._parts(a, rows))
         if len(score) < limit:
-            return rows
-        # The `limit`-th best rounded score; a score rounds to it from 0.05 below (with room for the sums' order).
-        bar = np.partition(np.round(score, 1), len(score) - limit)[len(score) - limit] - 0.05 - 1e-6
-        kept: Array = rows[bound >= bar]
-        return kept
+            return None
+        # A score rounds to the `limit`-th best from 0.05 below (with room for the sums' order).
+        return float(np.partition(np.round(score, 1), len(score) - limit)[len(score) - limit]) - 0.05 - 1e-6
 
-    def _others(self, a: Asker, rows: Array) -> Array:
-        """For these rows, the score's terms that the distance does not change, weighted and summed (in another
-        order than the score's, so within a hair of it): each column read through a table of what each of its
-        values gives with `a`'s, a few thousand entries, rather than worked out row by row."""
+    def _tables(self, a: Asker) -> Tables:
+        """What each value of a column gives to the score's terms that the distance does not change, weighted,
+        for `a`: horizon, values, complementary skills, shared stages (a few thousand entries)."""
+        return (
+            HORIZON_TERMS[a.horizon],
+            SHARED_TERMS[np.bitwise_count(VALUE_MASKS & np.uint16(a.valeurs))],
+            EXCHANGED_TERMS[np.bitwise_count(APPORT_MASKS ^ np.uint16(a.apports))],
+            STAGE_TERMS[a.etapes],
+        )
+
+    def _bound(self, a: Asker, tables: Tables, rows: Array) -> Array:
+        """For these rows, the most their score can be: the other terms read through `tables` (summed in another
+        order than the score's, so within a hair of it), and the most the distance term can be."""
         c = self.cols
-        horizons = WEIGHTS["horizon"] * HORIZON_SCORES[np.abs(np.arange(len(HORIZONS)) - a.horizon)]
-        shared = np.bitwise_count(np.arange(1 << len(Valeur), dtype=np.uint16) & np.uint16(a.valeurs))
-        values = WEIGHTS["values"] * (np.minimum(shared, SHARED_VALUES_CAP) / SHARED_VALUES_CAP)
-        exchanged = np.bitwise_count(np.arange(1 << len(Apport), dtype=np.uint16) ^ np.uint16(a.apports))
-        apports = WEIGHTS["fit"] * (0.6 * (np.minimum(exchanged, COMPLEMENT_CAP) / COMPLEMENT_CAP))
-        stages = WEIGHTS["fit"] * (0.4 * ((np.arange(1 << len(EtapeRejointe)) & a.etapes) != 0))
-        others: Array = horizons[c["horizon"][rows]] + values[c["valeurs"][rows]] + apports[c["apports"][rows]]
-        others += stages[c["etapes"][rows]]
-        return others
+        horizons, values, apports, stages = tables
+        bound: Array = horizons[c["horizon"][rows]] + values[c["valeurs"][rows]] + apports[c["apports"][rows]]
+        bound += stages[c["etapes"][rows]]
+        bound += WEIGHTS["distance"] * self._nearest(a, rows)
+        return bound
 
     def _nearest(self, a: Asker, rows: Array) -> Array:
         """For these rows, the most the distance's decay can be: 0.5 where a centre is unknown, else what the gap

@@ -45,13 +45,17 @@ def sets(values: Any, least: int = 0) -> st.SearchStrategy[frozenset[Any]]:
     return st.frozensets(st.sampled_from(list(values)), min_size=least)
 
 
+# Often at the very same place, as households of one commune are: then only the id parts them.
+REGION = st.sampled_from([(45.7797, 3.0863), (45.8566, 3.5475), (46.1277, 3.4258)]) | st.tuples(
+    st.floats(44.5, 46.5), st.floats(2.0, 4.5)
+)
+# A city and its outskirts: most households at its centre, the others within a few cells of it.
+CITY = st.just((45.7797, 3.0863)) | st.tuples(st.floats(45.6, 45.95), st.floats(2.85, 3.3))
+
+
 @st.composite
-def profiles(draw: st.DrawFn, user_id: int) -> HouseholdProfile:
+def profiles(draw: st.DrawFn, user_id: int, place: st.SearchStrategy[tuple[float, float]] = REGION) -> HouseholdProfile:
     centred = draw(st.booleans()) or draw(st.booleans())
-    # Often at the very same place, as households of one commune are: then only the id parts them.
-    place = st.sampled_from([(45.7797, 3.0863), (45.8566, 3.5475), (46.1277, 3.4258)]) | st.tuples(
-        st.floats(44.5, 46.5), st.floats(2.0, 4.5)
-    )
     lat, lon = draw(place) if centred else (None, None)
     return HouseholdProfile(
         user_id=user_id,
@@ -61,7 +65,7 @@ def profiles(draw: st.DrawFn, user_id: int) -> HouseholdProfile:
         commune="Ici" if centred else None,
         lat=lat,
         lon=lon,
-        radius_km=draw(st.integers(1, 300)) if centred else None,
+        radius_km=draw(st.integers(1, 300) if place is REGION else st.integers(1, 40)) if centred else None,
         departements=draw(sets(DEPARTEMENTS, 1)),
         milieux=frozenset(),
         horizon=draw(st.sampled_from(list(Horizon))),
@@ -88,9 +92,11 @@ def profiles(draw: st.DrawFn, user_id: int) -> HouseholdProfile:
 
 
 @st.composite
-def networks(draw: st.DrawFn) -> tuple[HouseholdProfile, list[HouseholdProfile]]:
-    me = draw(profiles(1))
-    others = [draw(profiles(user_id)) for user_id in range(2, 2 + draw(st.integers(0, 40)))]
+def networks(
+    draw: st.DrawFn, most: int = 40, place: st.SearchStrategy[tuple[float, float]] = REGION
+) -> tuple[HouseholdProfile, list[HouseholdProfile]]:
+    me = draw(profiles(1, place))
+    others = [draw(profiles(user_id, place)) for user_id in range(2, 2 + draw(st.integers(0, most)))]
     return me.model_copy(update={"step": COMPLETE, "paused": False}), others
 
 
@@ -99,13 +105,28 @@ def networks(draw: st.DrawFn) -> tuple[HouseholdProfile, list[HouseholdProfile]]
 def test_the_index_ranks_every_household_as_the_pure_functions_do(
     network: tuple[HouseholdProfile, list[HouseholdProfile]], limit: int, data: st.DataObject
 ) -> None:
+    ranks_as_the_pure_functions_do(network, limit, data)
+
+
+@settings(max_examples=40, deadline=None)
+@given(networks(120, CITY), st.integers(1, 8), st.data())
+def test_in_a_city_the_index_still_ranks_as_the_pure_functions_do(
+    network: tuple[HouseholdProfile, list[HouseholdProfile]], limit: int, data: st.DataObject
+) -> None:
+    # Many within reach: a bar from the first circle, and the box it leaves, cell row by cell row.
+    ranks_as_the_pure_functions_do(network, limit, data)
+
+
+def ranks_as_the_pure_functions_do(
+    network: tuple[HouseholdProfile, list[HouseholdProfile]], limit: int, data: st.DataObject
+) -> None:
     me, others = network
     index = MatchIndex()
     # In two changes, the second renumbering some households: a household is where its last change says.
     changed = data.draw(st.lists(st.sampled_from(others), unique_by=lambda p: p.user_id)) if others else []
     index.apply([row_of(p, seq) for seq, p in enumerate([me, *others], start=1)], 0.0)
     if data.draw(st.booleans()):
-        index._compact()  # as after many changes: these in order of latitude, the next ones after them
+        index._compact()  # as after many changes: these by rows of cells, the next ones after them
     index.apply([row_of(other, len(others) + 1 + n) for n, other in enumerate(changed, start=1)], 0.0)
     settled = set(data.draw(st.lists(st.sampled_from([o.user_id for o in others] or [0]), max_size=3)))
     candidates = [o for o in others if open_to_households(o) and o.user_id not in settled]
