@@ -229,7 +229,8 @@ class HouseholdService:
         # Both at once: on PostgreSQL each has a connection of its own.
         others, records = await asyncio.gather(
             self._best_households(profile, settled_households, early, fetched),
-            self._best_projects(profile, settled_projects),
+            # A few more than are shown, for the pure scoring to order.
+            self.catalogue.recruiting(profile, settled_projects, SHORTLIST),
         )
         households = ranked((score_households(profile, other) for other in others), SUGGESTIONS)
         projects = ranked((score_project(profile, record) for record in records), SUGGESTIONS)
@@ -308,12 +309,6 @@ class HouseholdService:
             if len(left) >= SHORTLIST or len(early[1]) < SHORTLIST + SETTLED_ROOM:
                 return left[:SHORTLIST]
         return self.index.rank(asker, settled, SHORTLIST)
-
-    async def _best_projects(self, profile: HouseholdProfile, settled: Collection[int]) -> list[ProjectSummary]:
-        """The recruiting projects the index ranks first for `profile`, as the index holds them: a few more than
-        are shown, for the pure scoring to order."""
-        shortlist = await self.catalogue.recruiting(profile, settled, SHORTLIST)
-        return await self.catalogue.summaries(shortlist)
 
     async def suggestions(self, user_id: int, show: Callable[[Shown], Awaitable[None]] | None = None) -> Shown:
         """The households and projects that suit a member, best first, each with its reasons, given to `show`

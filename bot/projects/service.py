@@ -101,10 +101,13 @@ class ProjectService:
         await self.refresh()
         return self.index.search(filters, limit)
 
-    async def recruiting(self, household: HouseholdProfile, exclude: Collection[int], limit: int) -> list[int]:
-        """The recruiting projects best suited to a household, best first (see `ProjectIndex.recruiting`)."""
+    async def recruiting(
+        self, household: HouseholdProfile, exclude: Collection[int], limit: int
+    ) -> list[ProjectSummary]:
+        """The recruiting projects best suited to a household, best first (see `ProjectIndex.recruiting`), as the
+        index shows them."""
         await self.refresh()
-        return self.index.recruiting(household, exclude, limit)
+        return self.index.summaries(self.index.recruiting(household, exclude, limit))
 
     async def summaries(self, ids: Sequence[int]) -> list[ProjectSummary]:
         """A page of results or its map: these projects as the index shows them, in the order of `ids` (those
