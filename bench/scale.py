@@ -4,12 +4,16 @@ import of the projects, the resident memory and the cold start of a bot on that 
 printed beside its goal.
 
     .venv/bin/python bench/scale.py [--scale 1] [--count 300] [--seed 1] [--members 100]
-        [--postgres | --database-url postgresql://…] [--profile aide|chercher|pres_de|suggestions|import|start]
+        [--postgres | --database-url postgresql://… | --keep FOLDER]
+        [--profile aide|chercher|pres_de|suggestions|import|start]
 
 `--scale 0.1` divides every size by ten (the import's goal with it); `--postgres` runs on a throwaway
 PostgreSQL cluster started as the tests start theirs (tests/pg.py: the Debian package's server in a temporary
 folder), and `--database-url` on an empty PostgreSQL database of your own, instead of a temporary SQLite file.
-A profiled measure is slowed by the profiler: take its figures from a run without `--profile`.
+`--keep` writes the SQLite database and its members in FOLDER, and a later run with the same folder measures on
+them again without generating or loading anything (a minute instead of five, for comparing two versions of the
+code; the generation, the writes and the import are then not measured). A profiled measure is slowed by the
+profiler: take its figures from a run without `--profile`.
 """
 
 from __future__ import annotations
@@ -150,6 +154,7 @@ class Results:
     late: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     hits: list[int] = field(default_factory=list)
     suggestions_empty: int = 0
+    kept: bool = False  # measured on a kept database: nothing generated, written or imported
 
 
 async def load(
@@ -178,14 +183,40 @@ async def load(
         profile.disable()
     if report.created != len(drafts):
         raise SystemExit(f"import created {report.created} projects out of {len(drafts)}")
+    await count(box, r)
+
+
+async def count(box: Sandbox, r: Results) -> None:
     for table in ("household_profiles", "projects", "ads", "events"):
-        row = await db.fetchone(f"SELECT COUNT(*) FROM {table}")
+        row = await box.bot.db.fetchone(f"SELECT COUNT(*) FROM {table}")
         r.counts[table] = int(row[0]) if row else 0
+
+
+def kept_members(box: Sandbox, saved: Path) -> list[User]:
+    """The members of a kept database back in this run's emulator, with their ids (their profiles are saved)."""
+    members = []
+    for user_id, name, locale in json.loads(saved.read_text()):
+        user = User(user_id, name, global_name=name, locale=locale)
+        box.emulator.users[user_id] = user
+        box.emulator.add_member(box.demo.guild, user)
+        members.append(user)
+    return members
 
 
 async def measure(args: argparse.Namespace, database: Path, profile: cProfile.Profile | None) -> Results:
     r = Results()
     rng = random.Random(args.seed)
+    saved = database.with_suffix(".members.json")
+    if saved.exists():
+        r.kept = True
+        async with sandbox(database) as box:
+            await box.driver.settle()
+            await box.bot.scheduler.stop()
+            await count(box, r)
+            assert box.bot.index_loading is not None
+            await box.bot.index_loading
+            await measure_interactions(args, box, kept_members(box, saved), rng, r, profile)
+        return r
     geo = geography()  # the instance the bot will use, loaded once as at start
     data, drafts = generate(geo, args.scale, rng)
     r.generate_s = data.seconds
@@ -202,30 +233,44 @@ async def measure(args: argparse.Namespace, database: Path, profile: cProfile.Pr
         start = time.perf_counter()
         members = await add_members(box, geo, data.population.reach, args.members, rng)
         r.members_s = time.perf_counter() - start
+        if args.keep is not None:
+            saved.write_text(json.dumps([[m.id, m.username, m.locale] for m in members]))
         # The rows written behind the bot's back are read into its indexes now, as a bot starting on this database
         # reads them before it counts as loaded, rather than by the first interaction (on a slow machine, past the
         # driver's guard).
         await box.bot.project_service.refresh()
         await box.bot.households.refresh()
         progress(f"projects imported in {r.import_s:.1f} s, {len(members)} members added; measuring")
-        asker = box.demo.user("alex")
-        interactions = interactions_of(box, asker, members, rng, r)
-        for round_number in range(WARM_UP + args.count):
-            measured = round_number >= WARM_UP
-            # Interleaved, in a new order each round: a slower minute of the shared machine weighs on all alike.
-            for kind in rng.sample(KINDS, len(KINDS)):
-                watched = profile if measured and args.profile == kind else None
-                if watched is not None:
-                    watched.enable()
-                ms, late = await interactions[kind](measured)
-                if watched is not None:
-                    watched.disable()
-                if measured:
-                    r.timings[kind].append(ms)
-                    r.late[kind] += late
-            # Keep the emulator's memory flat across thousands of interactions.
-            box.emulator.interactions.clear()
+        await measure_interactions(args, box, members, rng, r, profile)
     return r
+
+
+async def measure_interactions(
+    args: argparse.Namespace,
+    box: Sandbox,
+    members: list[User],
+    rng: random.Random,
+    r: Results,
+    profile: cProfile.Profile | None,
+) -> None:
+    """The measured rounds: each kind of interaction once a round, in a new order each time."""
+    asker = box.demo.user("alex")
+    interactions = interactions_of(box, asker, members, rng, r)
+    for round_number in range(WARM_UP + args.count):
+        measured = round_number >= WARM_UP
+        # Interleaved, in a new order each round: a slower minute of the shared machine weighs on all alike.
+        for kind in rng.sample(KINDS, len(KINDS)):
+            watched = profile if measured and args.profile == kind else None
+            if watched is not None:
+                watched.enable()
+            ms, late = await interactions[kind](measured)
+            if watched is not None:
+                watched.disable()
+            if measured:
+                r.timings[kind].append(ms)
+                r.late[kind] += late
+        # Keep the emulator's memory flat across thousands of interactions.
+        box.emulator.interactions.clear()
 
 
 Interact = Callable[[bool], Awaitable[tuple[float, bool]]]
@@ -331,13 +376,18 @@ def verdict(ok: bool) -> str:
 
 def report(args: argparse.Namespace, r: Results, start: dict[str, float]) -> None:
     c = r.counts
-    print(
-        f"data (scale {args.scale:g}): {c['household_profiles']} household profiles, {c['projects']} projects, "
-        f"{c['ads']} ads, {c['events']} events, on {'PostgreSQL' if args.database_url else 'SQLite'}; "
-        f"generated in {r.generate_s:.1f} s, households, ads and events written directly in batches of {BATCH} "
-        f"rows a transaction in {r.insert_s:.1f} s; {args.members} members with a profile saved through the "
-        f"store in {r.members_s:.1f} s"
+    data = (
+        f"data: {c['household_profiles']} household profiles, {c['projects']} projects, {c['ads']} ads, "
+        f"{c['events']} events, on {'PostgreSQL' if args.database_url else 'SQLite'}"
     )
+    if r.kept:
+        print(f"{data}, kept in {args.keep} by an earlier run (generation, writes and import not measured again)")
+    else:
+        print(
+            f"{data} (scale {args.scale:g}); generated in {r.generate_s:.1f} s, households, ads and events written "
+            f"directly in batches of {BATCH} rows a transaction in {r.insert_s:.1f} s; {args.members} members with "
+            f"a profile saved through the store in {r.members_s:.1f} s"
+        )
     print(
         f"{args.count} interactions of each kind after {WARM_UP} of warm-up, interleaved in random order, timed "
         "to the answer the member reads (after a deferral, the follow-up); emulator and bot in one process"
@@ -357,10 +407,12 @@ def report(args: argparse.Namespace, r: Results, start: dict[str, float]) -> Non
             f"{r.late[kind]:>6}  {end}"
         )
     import_goal = IMPORT_GOAL_S * c["projects"] / PROJECTS
-    print(
-        f"{'import of ' + str(c['projects']) + ' projects':<36} {r.import_s:>9.2f} s {'':>9} "
-        f"{r.import_s / import_goal:>6.2f}× {f'≤ {import_goal:g} s':>10} {'':>6}  {verdict(r.import_s <= import_goal)}"
-    )
+    if not r.kept:
+        print(
+            f"{'import of ' + str(c['projects']) + ' projects':<36} {r.import_s:>9.2f} s {'':>9} "
+            f"{r.import_s / import_goal:>6.2f}× {f'≤ {import_goal:g} s':>10} {'':>6}  "
+            f"{verdict(r.import_s <= import_goal)}"
+        )
     rss = start["rss_mb"]
     print(
         f"{'resident memory, index built':<36} {rss:>8.0f} MB {'':>9} {rss / MEMORY_GOAL_MB:>6.2f}× "
@@ -378,10 +430,11 @@ def report(args: argparse.Namespace, r: Results, start: dict[str, float]) -> Non
         f"{sum(h == 0 for h in hits) / len(hits):.0%} empty; /mise-en-lien suggestions: "
         f"{r.suggestions_empty} of {args.count} answers without a suggestion"
     )
-    print(
-        f"import: ProjectService.import_drafts, checked drafts written {IMPORT_BATCH} a transaction "
-        f"({c['projects'] / max(r.import_s, 1e-9):.0f} projects/s)"
-    )
+    if not r.kept:
+        print(
+            f"import: ProjectService.import_drafts, checked drafts written {IMPORT_BATCH} a transaction "
+            f"({c['projects'] / max(r.import_s, 1e-9):.0f} projects/s)"
+        )
     print(
         f"memory: VmRSS of a fresh Python process that started the bot on this database and an emulator with the "
         f"demo server, read once the bot is ready, its index of {start['indexed']:.0f} matchable households built, "
@@ -407,6 +460,7 @@ def main() -> None:
     engine = parser.add_mutually_exclusive_group()
     engine.add_argument("--database-url", help="an empty PostgreSQL database (postgresql://…) instead of SQLite")
     engine.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster instead of SQLite")
+    engine.add_argument("--keep", type=Path, help="a folder where the SQLite database is kept, and measured again")
     parser.add_argument("--profile", choices=PROFILED, help="print the top of a cProfile of this measure")
     parser.add_argument("--start-only", type=Path, help=argparse.SUPPRESS)  # the cold start's own process
     args = parser.parse_args()
@@ -422,7 +476,9 @@ def main() -> None:
         return
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch, throwaway_postgres(args):
-        database = Path(scratch) / "bench.sqlite3"
+        if args.keep is not None:
+            args.keep.mkdir(parents=True, exist_ok=True)
+        database = (args.keep or Path(scratch)) / "bench.sqlite3"
         results = asyncio.run(measure(args, database, profile))
         progress("measured; now the cold start in a fresh process")
         start = cold_start(args, database)
