@@ -9,6 +9,7 @@ import gc
 import logging
 import pkgutil
 import socket
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ from discord.ext import commands
 import cogs
 from bot import i18n
 from bot.clock import Clock, utc_now
+from bot.collector import IdleCollector
 from bot.config import Settings
 from bot.core import build_core
 from bot.db import Database, open_database
@@ -173,8 +175,16 @@ class HabitatBot(commands.AutoShardedBot):
         # What the start did, said at INFO once Discord has let the bot in: until then, the only line
         # the owner sees is what stops it (token, intent, network), if anything does.
         self.startup_notes: list[str] = []
+        self.collector = IdleCollector(time.monotonic)
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        if event_name == "interaction":
+            # Called as the interaction is received, its handling only scheduled: counted as waiting from here.
+            self.collector.arrived(args[0])
+        super().dispatch(event_name, *args, **kwargs)
 
     async def setup_hook(self) -> None:
+        self.collector.start()
         if not self.db.is_connected:
             await self.db.connect()
         applied = await self.db.migrate()
@@ -240,6 +250,7 @@ class HabitatBot(commands.AutoShardedBot):
         if self.index_loading is not None:
             self.index_loading.cancel()
             gc.unfreeze()  # another bot of this process (the tests') may still be using what was frozen
+        await self.collector.stop()
         await self.scheduler.stop()
         await self.core.bazar.running.stop()
         await self.core.feeds.running.stop()
