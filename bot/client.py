@@ -180,7 +180,7 @@ class HabitatBot(commands.AutoShardedBot):
     def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
         if event_name == "interaction":
             # Called as the interaction is received, its handling only scheduled: counted as waiting from here.
-            self.collector.arrived(args[0])
+            self.collector.arrived(args[0].response.is_done)
         super().dispatch(event_name, *args, **kwargs)
 
     async def setup_hook(self) -> None:

@@ -15,8 +15,6 @@ import gc
 from collections.abc import Callable
 from typing import ClassVar
 
-import discord
-
 WATCH_SECONDS = 0.02
 SAFETY = 100  # times the usual number of new objects at which the collector starts by itself, members waiting or not
 ANSWER_SECONDS = 3.0  # past this, Discord has refused any answer: nobody waits on that interaction any more
@@ -30,12 +28,12 @@ class IdleCollector:
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self.clock = clock  # only durations are read
-        self._waiting: list[tuple[float, discord.Interaction[discord.Client]]] = []
+        self._waiting: list[tuple[float, Callable[[], bool]]] = []
         self._watch: asyncio.Task[None] | None = None
 
-    def arrived(self, interaction: discord.Interaction[discord.Client]) -> None:
-        """An interaction received, before any of it is handled."""
-        self._waiting.append((self.clock(), interaction))
+    def arrived(self, answered: Callable[[], bool]) -> None:
+        """An interaction received, before any of it is handled; `answered` tells when it has been."""
+        self._waiting.append((self.clock(), answered))
 
     @property
     def thresholds(self) -> tuple[int, int, int]:
@@ -62,11 +60,7 @@ class IdleCollector:
     def idle(self) -> bool:
         """Whether no member waits for an answer from this bot."""
         now = self.clock()
-        self._waiting = [
-            (at, interaction)
-            for at, interaction in self._waiting
-            if not interaction.response.is_done() and now - at < ANSWER_SECONDS
-        ]
+        self._waiting = [(at, done) for at, done in self._waiting if not done() and now - at < ANSWER_SECONDS]
         return not self._waiting
 
     def due(self) -> int | None:
