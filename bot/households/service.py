@@ -283,7 +283,8 @@ class HouseholdService:
         and the next are taken. A few more than are shown, for the pure scoring to order (its rounding may
         part from numpy's by a hair). `early`: as `_rank_own` ranked them, to start from; `fetched`: those
         already read, as the database has them now."""
-        await self.refresh()
+        if early is None:
+            await self.refresh()  # else `_rank_own` just did
         asker = self.index.asker(profile)
         known = {other.user_id: other for other in fetched}
         found: list[HouseholdProfile] = []
