@@ -101,7 +101,7 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     # The French rules change letters only: a number is its own stem, and each new one would cost a call of
-    # the pure-Python stemmer (~50 µs), as many as the numbered records of an import.
+    # the stemmer, as many as the numbered records of an import.
     return word if word.isdigit() else str(_stemmer.stemWord(word))
 
 

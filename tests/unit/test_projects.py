@@ -557,7 +557,8 @@ def test_a_file_has_at_most_so_many_rows(geo: Geography, monkeypatch: pytest.Mon
 async def test_members_are_served_while_a_big_import_is_written(service: ProjectService, geo: Geography) -> None:
     """The rows go in a batch per transaction: a query that comes during the import is answered before
     it ends, not after the last row."""
-    communes = [c for c in geo.communes.values() if c.parent is None][: IMPORT_BATCH * 4]
+    # Enough batches that the import outlasts one query by far, however fast each batch is written.
+    communes = [c for c in geo.communes.values() if c.parent is None][: IMPORT_BATCH * 12]
     drafts = [draft(f"Projet {n}", c.insee) for n, c in enumerate(communes)]
     importing = asyncio.create_task(service.import_drafts(drafts))
     await asyncio.sleep(0)  # the import takes the connection first (SQLite's one; PostgreSQL lends another)

@@ -8,6 +8,7 @@ import pytest
 import snowballstemmer  # type: ignore[import-untyped]
 from hypothesis import given
 from hypothesis import strategies as st
+from snowballstemmer.french_stemmer import FrenchStemmer  # type: ignore[import-untyped]
 
 from bot.text import ROW_ID_MAX, search_words, stems, strip_accents, typed_id
 
@@ -58,3 +59,14 @@ def test_text_is_stemmed_a_piece_at_a_time_as_a_whole(text: str) -> None:
     folding and splitting the whole of it gives: the stems the projects' index holds stay the same."""
     whole = [snowballstemmer.stemmer("french").stemWord(w) if not w.isdigit() else w for w in search_words(text)]
     assert stems(text) == whole
+
+
+FRENCH_LETTERS = "abcdefghijklmnopqrstuvwxyzàâäçéèêëîïôöùûüÿœæ"
+
+
+@given(st.text(alphabet=FRENCH_LETTERS, min_size=1, max_size=20))
+def test_the_compiled_stemmer_gives_the_stems_the_pure_python_one_wrote(word: str) -> None:
+    """The projects' full-text entries written with snowballstemmer's own French stemmer are found with the one it
+    takes from PyStemmer: the same Snowball rules, word for word."""
+    assert type(snowballstemmer.stemmer("french")).__module__ == "Stemmer"
+    assert snowballstemmer.stemmer("french").stemWord(word) == FrenchStemmer().stemWord(word)
