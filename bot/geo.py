@@ -121,10 +121,11 @@ class Geography:
         self._by_postal: dict[str, list[Commune]] = defaultdict(list)
         self._by_name: dict[str, list[Commune]] = defaultdict(list)
         self._grid: dict[tuple[int, int], list[Commune]] = defaultdict(list)
+        folded = {insee: fold(commune.nom) for insee, commune in self.communes.items()}  # once: a third of the start
         for commune in self.communes.values():
             for code in commune.codes_postaux:
                 self._by_postal[code].append(commune)
-            self._by_name[fold(commune.nom)].append(commune)
+            self._by_name[folded[commune.insee]].append(commune)
             if commune.lat is not None and commune.lon is not None:
                 self._grid[(math.floor(commune.lat), math.floor(commune.lon))].append(commune)
         for found in (*self._by_postal.values(), *self._by_name.values()):
@@ -134,7 +135,7 @@ class Geography:
         # largest few be picked among plain integers instead of sorting the communes on every keystroke.
         self._by_size = sorted(self.communes.values(), key=lambda c: (-c.population, c.insee))
         size_rank = {c.insee: rank for rank, c in enumerate(self._by_size)}
-        named = sorted((fold(c.nom), size_rank[c.insee]) for c in self.communes.values())
+        named = sorted((folded[insee], rank) for insee, rank in size_rank.items())
         self._names = [name for name, _ in named]
         self._name_ranks = [rank for _, rank in named]
         postal = sorted((code, size_rank[c.insee]) for code, cs in self._by_postal.items() for c in cs)
