@@ -1,8 +1,8 @@
 """Python's cyclic garbage collector, run between answers rather than in the middle of one.
 
-Left to itself, the collector starts whenever 700 more objects are alive than before, wherever the code is: half
-of the suggestions were paused by a young collection (about 0.5 ms), one in thirty by an older one (2 to 7 ms),
-and now and then one by a full pass over every object made since the start (about 0.1 s). Here its own trigger is
+Left to itself, the collector starts whenever 700 more objects are alive than before, wherever the code is: close
+to half of the suggestions were paused by a young collection (about 0.5 ms), one in thirty by an older one (2 to
+7 ms), and now and then one by a full pass over every object made since the start (about 0.1 s). Here its own trigger is
 set far higher, a safety net, and a watch every few milliseconds runs the collection that would have been due, as
 CPython chooses it (the youngest objects, every tenth time the middle generation, every hundredth all of them),
 once no member waits for an answer: every interaction received has been answered (or deferred) or is past the
