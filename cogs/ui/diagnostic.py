@@ -28,10 +28,10 @@ from bot.resources.diagnostic.rules import suggested_step
 from bot.resources.diagnostic.service import Diagnosis, DiagnosticService
 from bot.resources.framework import BLOCAGES, PHASE, STEPS
 from bot.vocabulary import Etape, Initiative, Volet, label
-from cogs.ui.diagnostic_cards import add_menus, result_embeds, tl
+from cogs.ui.diagnostic_cards import add_menus, result_embeds
 from cogs.ui.errors import reported
 from cogs.ui.project_forms import PlaceOrChoices, with_commune
-from cogs.ui.text import reply, t
+from cogs.ui.text import reply, t, tl
 from cogs.ui.views import HabitatModal, OwnedView
 
 TITLES = {1: "Votre projet (1/3)", 2: "Où en est le groupe (2/3)", 3: "Ce qui coince (3/3)"}

@@ -4,7 +4,6 @@ next, the step's resources), and the menus that open a facilitator's record or a
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 import discord
@@ -17,17 +16,11 @@ from bot.resources.diagnostic.models import Kept
 from bot.resources.diagnostic.rules import Standing
 from bot.resources.diagnostic.service import Diagnosis, Suggestion
 from bot.resources.models import Resource
-from bot.vocabulary import label
 from cogs.ui.facilitators import show_record
 from cogs.ui.resources import show_resource
-from cogs.ui.text import fit, t
+from cogs.ui.text import fit, t, tl
 
 COLOUR = discord.Colour.from_rgb(0, 121, 107)
-
-
-def tl(interaction: discord.Interaction[Any], value: StrEnum) -> str:
-    """The label of a vocabulary value, in the member's language."""
-    return t(interaction, label(value))
 
 
 def lowered(text: str) -> str:

@@ -27,8 +27,8 @@ from bot.vocabulary import Etape, Expertise, Posture
 from cogs.ui.buttons import ActionButton
 from cogs.ui.errors import reported
 from cogs.ui.notifier import render
-from cogs.ui.project_forms import moderates, tl
-from cogs.ui.text import reply, t
+from cogs.ui.project_forms import moderates
+from cogs.ui.text import reply, t, tl
 from cogs.ui.transformers import server_zone
 from cogs.ui.views import HabitatModal, TextModal
 

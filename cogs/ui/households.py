@@ -25,8 +25,8 @@ from bot.households.models import (
 )
 from bot.households.service import Requested, Shown, public_contact
 from bot.limits import EMBED_FIELD_NAME, EMBED_FIELD_VALUE, EMBED_TITLE, INPUT_LABEL, MODAL_TITLE, SELECT_LABEL, clip
-from bot.vocabulary import Apport, EtapeRejointe, Horizon, Milieu, Statut, Valeur, label
-from cogs.ui.text import t
+from bot.vocabulary import Apport, EtapeRejointe, Horizon, Milieu, Statut, Valeur
+from cogs.ui.text import t, tl
 from cogs.ui.views import HabitatModal
 
 log = logging.getLogger(__name__)
@@ -42,10 +42,6 @@ VISIBILITIES = {
 STEP_TITLES = {1: "Où et quand (1/3)", 2: "Votre foyer (2/3)", 3: "Ce qui compte (3/3)"}
 
 Submit = Callable[[discord.Interaction[Any], int, dict[str, Any]], Awaitable[None]]
-
-
-def tl(interaction: discord.Interaction[Any], value: StrEnum) -> str:
-    return t(interaction, label(value))
 
 
 def options(interaction: discord.Interaction[Any], kind: type[StrEnum], chosen: set[str]) -> list[discord.SelectOption]:

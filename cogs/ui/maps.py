@@ -16,8 +16,7 @@ from bot.pictures import drawn
 from bot.pictures.maps import Around, MapRequest, Marker, draw_map
 from bot.projects.models import Project, ProjectSummary, SearchFilters, SearchHit
 from bot.vocabulary import Etape, EventKind
-from cogs.ui.project_forms import tl
-from cogs.ui.text import t, tn
+from cogs.ui.text import t, tl, tn
 
 MAP_BUTTON_ID = "projets:carte"
 

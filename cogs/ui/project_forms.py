@@ -30,19 +30,14 @@ from bot.projects.models import (
     ProjectFacts,
     Submitted,
 )
-from bot.vocabulary import EspacePartage, Public, label
+from bot.vocabulary import EspacePartage, Public
 from cogs.ui.errors import describe
 from cogs.ui.members import is_moderator
-from cogs.ui.text import reply, t
+from cogs.ui.text import reply, t, tl
 from cogs.ui.transformers import CommuneTransformer
 from cogs.ui.views import HabitatModal, OwnedView
 
 MAX_CANDIDATES = 25  # a select's options
-
-
-def tl(interaction: discord.Interaction[Any], value: Any) -> str:
-    """The label of a vocabulary value, in the member's language."""
-    return t(interaction, label(value))
 
 
 async def moderates(interaction: discord.Interaction[Any]) -> bool:

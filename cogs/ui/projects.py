@@ -40,8 +40,8 @@ from bot.projects.models import (
 from cogs.ui.maps import MAP_BUTTON_ID, Area, locator_button, projects_map_button
 from cogs.ui.notifier import render
 from cogs.ui.paginator import Paginator
-from cogs.ui.project_forms import moderates, open_edit_form, tl
-from cogs.ui.text import reply, t, tn
+from cogs.ui.project_forms import moderates, open_edit_form
+from cogs.ui.text import reply, t, tl, tn
 from cogs.ui.transformers import server_zone
 from cogs.ui.views import HabitatView, TextModal
 

@@ -39,8 +39,8 @@ from bot.resources.models import (
 )
 from bot.vocabulary import Destinataire
 from cogs.ui.paginator import Paginator
-from cogs.ui.project_forms import moderates, tl
-from cogs.ui.text import reply, t, tn
+from cogs.ui.project_forms import moderates
+from cogs.ui.text import reply, t, tl, tn
 from cogs.ui.views import HabitatModal
 
 COLOUR = discord.Colour.from_rgb(0, 105, 92)

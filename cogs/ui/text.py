@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 import discord
@@ -9,11 +10,17 @@ import discord
 from bot import limits
 from bot.i18n import gettext, ngettext
 from bot.limits import clip
+from bot.vocabulary import label
 
 
 def t(interaction: discord.Interaction[Any], text: str, /, **params: Any) -> str:
     """`text` (French source) in the interacting member's language, placeholders filled."""
     return gettext(text, interaction.locale.value, **params)
+
+
+def tl(interaction: discord.Interaction[Any], value: StrEnum) -> str:
+    """The label of a vocabulary value, in the member's language."""
+    return t(interaction, label(value))
 
 
 def tn(interaction: discord.Interaction[Any], singular: str, plural: str, n: float, /, **params: Any) -> str:
