@@ -226,12 +226,11 @@ class HouseholdService:
         `early`: the households ranked first from the member's own row, if they were (`_rank_own`), and
         `fetched` those of them read with the profile."""
         settled_households, settled_projects = settled
-        # Both at once: on PostgreSQL each has a connection of its own.
-        others, records = await asyncio.gather(
-            self._best_households(profile, settled_households, early, fetched),
-            # A few more than are shown, for the pure scoring to order.
-            self.catalogue.recruiting(profile, settled_projects, SHORTLIST),
-        )
+        # One after the other: both are the indexes' work in this thread, and wait for the database only when
+        # it changed under them; run as two tasks, each would wait for a turn of the loop.
+        others = await self._best_households(profile, settled_households, early, fetched)
+        # A few more than are shown, for the pure scoring to order.
+        records = await self.catalogue.recruiting(profile, settled_projects, SHORTLIST)
         households = ranked((score_households(profile, other) for other in others), SUGGESTIONS)
         projects = ranked((score_project(profile, record) for record in records), SUGGESTIONS)
         named = {s.target_id for s in households}
