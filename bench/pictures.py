@@ -20,7 +20,8 @@ from pathlib import Path
 from measures import percentile, read_ms
 
 from bot.geo import geography
-from bot.pictures.maps import MapRequest, Marker, draw_map
+from bot.pictures.maps import draw_map
+from bot.pictures.models import MapRequest, Marker
 from bot.sandbox.driver import Message
 from bot.sandbox.harness import Sandbox, furnish, sandbox
 from bot.vocabulary import Etape

@@ -12,8 +12,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import HabitatBot
-from bot.pictures import drawn
-from bot.pictures.charts import BarChart, draw_bars
+from bot.pictures import drawn_bars
+from bot.pictures.models import BarChart
 from bot.projects.stats import Figures, FiguresStore
 from bot.vocabulary import label
 from cogs.ui.text import reply, t, tn
@@ -117,7 +117,7 @@ class Observatory(commands.Cog):
         names = {r.code: r.nom for r in self.bot.geo.regions.values()}
         panels = charts(interaction, figures, names)
         title = t(interaction, "Observatoire de l'habitat participatif — {lieu}", lieu=where)
-        picture = await drawn(draw_bars, panels, title)
+        picture = await drawn_bars(panels, title)
         files = [
             discord.File(io.BytesIO(picture), filename="observatoire.png"),
             discord.File(io.BytesIO(figures_csv(interaction, figures, panels)), filename="observatoire.csv"),

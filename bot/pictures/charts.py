@@ -6,24 +6,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from bot.pictures.models import BarChart
 
 WIDTH_IN = 8.0
 BAR_IN = 0.32  # height of one bar and its gap
 PANEL_IN = 0.9  # a panel's title and margins
 DPI = 100
 COLOUR = "#1565c0"  # the blue of the bot's cards (cogs/ui/events.COLOUR)
-
-
-@dataclass(frozen=True)
-class BarChart:
-    """One panel: its title and its bars (label, value), drawn top to bottom in this order."""
-
-    title: str
-    bars: tuple[tuple[str, int], ...]
 
 
 def draw_bars(charts: Sequence[BarChart], title: str) -> bytes:

@@ -25,6 +25,7 @@ from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D
 
 from bot.geo import geography
+from bot.pictures.models import Around, DrawnMap, LegendEntry, MapRequest, Marker, Placed
 
 BOUNDARIES = Path(__file__).resolve().parent.parent.parent / "data" / "geo" / "departements.json"
 EARTH_KM = 6371.0
@@ -41,64 +42,10 @@ STYLES = (
     ("#455a64", "p"),
 )
 SCALE_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500)
-SIZE_PX = 800
 LAND, AROUND = "#f3efe6", "#dcdcdc"
 DPI = 100
 
 Ring = list[tuple[float, float]]  # (lon, lat)
-
-
-@dataclass(frozen=True)
-class Marker:
-    number: int
-    lat: float
-    lon: float
-    departement: str
-    kind: str  # key of one of the legend's kinds
-
-
-@dataclass(frozen=True)
-class Around:
-    """The searched commune and radius, drawn as a star and a circle."""
-
-    name: str
-    lat: float
-    lon: float
-    radius_km: float
-
-
-@dataclass(frozen=True)
-class MapRequest:
-    markers: tuple[Marker, ...]
-    kinds: tuple[tuple[str, str], ...]  # (key, label), in legend order
-    departements: tuple[str, ...] = ()  # the searched area; empty: all of metropolitan France
-    around: Around | None = None
-    title: str = ""
-    size_px: int = SIZE_PX  # a square; a project's locator map is smaller than a search's
-
-
-@dataclass(frozen=True)
-class Placed:
-    number: int
-    panel: str  # "main" or the code of an overseas inset
-    x_km: float
-    y_km: float
-
-
-@dataclass(frozen=True)
-class LegendEntry:
-    label: str
-    colour: str
-    shape: str
-
-
-@dataclass(frozen=True)
-class DrawnMap:
-    png: bytes
-    placed: tuple[Placed, ...]
-    legend: tuple[LegendEntry, ...]
-    insets: tuple[str, ...]
-    scale_km: int
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from bot.client import bot_of
 from bot.dates import format_day
 from bot.events.stats import EventStats
 from bot.limits import EMBED_TITLE, clip
-from bot.pictures import drawn
-from bot.pictures.charts import BarChart, draw_bars
+from bot.pictures import drawn_bars
+from bot.pictures.models import BarChart
 from cogs.ui.checkin import attendance_text
 from cogs.ui.events import COLOUR, EventOption, manager
 from cogs.ui.text import fit, reply, t, tn
@@ -116,7 +116,7 @@ class StatsCommands(commands.Cog):
         panels = stats_charts(interaction, figures)
         files = []
         if panels:
-            picture = await drawn(draw_bars, panels, embed.title or "")
+            picture = await drawn_bars(panels, embed.title or "")
             files.append(discord.File(io.BytesIO(picture), filename="statistiques.png"))
             embed.set_image(url="attachment://statistiques.png")  # the chart inside the card, not beside it
         await reply(interaction, "", embed=embed, files=files)

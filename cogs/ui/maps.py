@@ -12,8 +12,8 @@ import discord
 from bot.client import bot_of
 from bot.events.models import Event, EventFilters
 from bot.geo import Commune
-from bot.pictures import drawn
-from bot.pictures.maps import Around, MapRequest, Marker, draw_map
+from bot.pictures import drawn_map
+from bot.pictures.models import Around, MapRequest, Marker
 from bot.projects.models import Project, ProjectSummary, SearchFilters, SearchHit
 from bot.vocabulary import Etape, EventKind
 from cogs.ui.text import t, tl, tn
@@ -88,7 +88,7 @@ class MapButton(discord.ui.Button[Any]):
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         request, text = await self.answer(interaction)
-        picture = await drawn(draw_map, request)
+        picture = await drawn_map(request)
         await interaction.followup.send(
             text, file=discord.File(io.BytesIO(picture.png), filename="carte.png"), ephemeral=True
         )

@@ -20,7 +20,8 @@ from bot.announcements.service import ANNOUNCEMENT
 from bot.events.reminders import REMINDER
 from bot.events.service import CANCELLED, CARD, CHANGED, POSTED, PROMOTED
 from bot.outbox import FIRST_RETRY, Status
-from bot.pictures.maps import DrawnMap, MapRequest, draw_map
+from bot.pictures.maps import draw_map
+from bot.pictures.models import DrawnMap, MapRequest
 from bot.sandbox.driver import Message, Reply
 from bot.sandbox.harness import Sandbox
 from bot.sandbox.state import User
@@ -737,7 +738,7 @@ async def test_the_events_map_is_framed_on_the_listed_departement(
         requests.append(request)
         return draw_map(request)
 
-    monkeypatch.setattr("cogs.ui.maps.draw_map", recorded)
+    monkeypatch.setattr("bot.pictures.maps.draw_map", recorded)
     await create(sb)
     await create(sb, titre="JPO lyonnaise", commune="insee:69123")
     alex = sb.demo.user("alex")

@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from bot.outbox import UNREACHABLE, Target
-from bot.pictures.maps import DrawnMap, MapRequest, Projection, draw_map
+from bot.pictures.maps import Projection, draw_map
+from bot.pictures.models import DrawnMap, MapRequest
 from bot.projects.csvfile import CSV_HEADER
 from bot.projects.models import ProjectDraft
 from bot.projects.service import MODERATION, QUESTION, VERDICT
@@ -627,7 +628,7 @@ async def test_the_map_of_a_search_near_clermont_numbers_the_found_projects(
         maps.append(draw_map(request))
         return maps[-1]
 
-    monkeypatch.setattr("cogs.ui.maps.draw_map", recorded)
+    monkeypatch.setattr("bot.pictures.maps.draw_map", recorded)
     reply = await sb.driver.slash(sb.demo.user("alex"), "projet chercher", pres_de="insee:63113", rayon_km=30)
     assert reply.message is not None
     found = int(reply.embeds[0]["description"].split()[0])
@@ -661,7 +662,7 @@ async def test_a_record_locates_its_project_on_its_regions_map(
         maps.append((request, draw_map(request)))
         return maps[-1][1]
 
-    monkeypatch.setattr("cogs.ui.maps.draw_map", recorded)
+    monkeypatch.setattr("bot.pictures.maps.draw_map", recorded)
     alex = sb.demo.user("alex")
     fiche = await sb.driver.slash(alex, "projet fiche", projet="Le Hameau des Essais (démo)")
     assert fiche.message is not None

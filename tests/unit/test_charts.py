@@ -4,12 +4,15 @@ accents drawn (matplotlib warns of a missing glyph), drawn beside the event loop
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import warnings
 
 from PIL import Image
 
-from bot.pictures import drawn
-from bot.pictures.charts import BAR_IN, DPI, PANEL_IN, WIDTH_IN, BarChart, draw_bars
+from bot.pictures import drawn_bars
+from bot.pictures.charts import BAR_IN, DPI, PANEL_IN, WIDTH_IN, draw_bars
+from bot.pictures.models import BarChart
 
 PANELS = [
     BarChart("Projets par étape", (("Émergence", 12), ("Réalisation", 5), ("Vivre ensemble", 0))),
@@ -36,5 +39,18 @@ def test_all_zero_bars_still_draw() -> None:
 
 
 async def test_charts_are_drawn_beside_the_event_loop() -> None:
-    data = await drawn(draw_bars, PANELS, "Observatoire")
+    data = await drawn_bars(PANELS, "Observatoire")
     assert data.startswith(b"\x89PNG")
+
+
+def test_the_bot_starts_without_matplotlib() -> None:
+    """Half a second of an operator's cold start: matplotlib waits for the first picture."""
+    script = (
+        "import importlib, sys, bot.__main__\n"
+        "from bot.client import cog_extensions\n"
+        "for name in cog_extensions(): importlib.import_module(name)\n"
+        "print(len(cog_extensions()), 'matplotlib' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    count, imported = done.stdout.split()
+    assert int(count) >= 12 and imported == "False"

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-from bot.pictures.charts import BarChart, draw_bars
-from bot.pictures.maps import Around, MapRequest, Marker, draw_map
+from bot.pictures.charts import draw_bars
+from bot.pictures.maps import draw_map
+from bot.pictures.models import Around, BarChart, MapRequest, Marker
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "golden"
 KINDS = (("emergence", "Émergence"), ("realisation", "Réalisation"), ("vivre_ensemble", "Vivre ensemble"))

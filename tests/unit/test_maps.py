@@ -9,19 +9,9 @@ import warnings
 import pytest
 from PIL import Image
 
-from bot.pictures import drawn
-from bot.pictures.maps import (
-    OVERSEAS,
-    STYLES,
-    Around,
-    MapRequest,
-    Marker,
-    Projection,
-    draw_map,
-    extent,
-    nice_scale,
-    outlines,
-)
+from bot import pictures
+from bot.pictures.maps import OVERSEAS, STYLES, Projection, draw_map, extent, nice_scale, outlines
+from bot.pictures.models import Around, MapRequest, Marker
 from bot.vocabulary import EventKind
 
 KINDS = (("emergence", "Émergence"), ("realisation", "Réalisation"), ("vivre_ensemble", "Vivre ensemble"))
@@ -104,7 +94,7 @@ def test_accented_titles_are_drawn() -> None:
 
 
 async def test_maps_are_drawn_beside_the_event_loop() -> None:
-    drawn_map = await drawn(draw_map, MapRequest((CLERMONT,), KINDS))
+    drawn_map = await pictures.drawn_map(MapRequest((CLERMONT,), KINDS))
     assert image(drawn_map.png).size == (800, 800)
 
 
