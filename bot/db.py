@@ -250,6 +250,32 @@ class Database(ABC):
             raise RuntimeError(f"no id returned by: {sql}")
         return int(row[0])
 
+    async def write_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Many new rows of `table` at once (an import's): an INSERT of a few hundred rows at a time."""
+        await self._insert_rows(table, columns, rows, returning="")
+
+    async def write_numbered(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[int]:
+        """As `write_rows`, for a table keyed by `id`: the new rows' ids, in the rows' order."""
+        returned = await self._insert_rows(table, columns, rows, returning=" RETURNING id")
+        # Both engines number new rows in the order of VALUES (SQLite one past the greatest id, PostgreSQL from
+        # its sequence), while RETURNING lists them in no promised order.
+        return sorted(row["id"] for row in returned)
+
+    async def _insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, returning: str
+    ) -> list[Row]:
+        # SQLite takes at most 32,766 parameters a statement.
+        size = max(1, 32_766 // len(columns))
+        returned: list[Row] = []
+        for start in range(0, len(rows), size):
+            part = rows[start : start + size]
+            returned += await self.fetchall(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([f'({marks(columns)})'] * len(part))}"
+                + returning,
+                [value for row in part for value in row],
+            )
+        return returned
+
     @abstractmethod
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
 

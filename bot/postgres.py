@@ -13,7 +13,7 @@ import asyncio
 import contextvars
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -278,6 +278,23 @@ class PostgresDatabase(Database):
     async def update(self, sql: str, params: Params = ()) -> int:
         async with self._use() as conn:
             return _changed(await conn.execute(numbered(sql), *_args(params)))
+
+    async def write_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        # COPY: no statement to parse and plan, no parameter list to build (an import twice as fast). It fires
+        # the tables' INSERT triggers, the change logs' included.
+        if rows:
+            async with self._use() as conn:
+                await conn.copy_records_to_table(table, records=[_args(row) for row in rows], columns=list(columns))
+
+    async def write_numbered(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[int]:
+        # COPY returns nothing: the ids are taken from the table's sequence first, and written with the rows.
+        found = await self.fetchall(
+            "SELECT nextval(pg_get_serial_sequence(?, 'id')) AS id FROM generate_series(1, ?) ORDER BY 1",
+            (table, len(rows)),
+        )
+        ids = [int(row["id"]) for row in found]
+        await self.write_rows(table, ["id", *columns], [(id_, *row) for id_, row in zip(ids, rows, strict=True)])
+        return ids
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         async with self._use() as conn:

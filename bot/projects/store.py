@@ -41,6 +41,12 @@ RECORD_COLUMNS = (
     "nom, nom_cle, code_insee, commune, departement, region, lat, lon, etape, initiative, forme_juridique,"
     " logements, recrute, description, site, contact, stems, public_mask, space_mask"
 )
+# A new record's: those of its draft, then its status and who proposed it where, and when.
+INSERTED_COLUMNS = (
+    *RECORD_COLUMNS.replace(" ", "").split(","),
+    *("statut", "guild_id", "proposed_by", "locale", "created_at", "updated_at", "confirmed_at"),
+    "recrute_confirmed_at",
+)
 
 
 def _record_values(draft: ProjectDraft, commune: Commune) -> tuple[Any, ...]:
@@ -244,7 +250,7 @@ class ProjectStore:
         guild_id: int | None = None,
         locale: str = "fr",
     ) -> list[int]:
-        """The new records of these drafts (one per key), in one statement; their ids, in the drafts' order."""
+        """The new records of these drafts (one per key), written at once; their ids, in the drafts' order."""
         if not drafts:
             return []
         now = to_db(self.db.clock())
@@ -263,16 +269,7 @@ class ProjectStore:
             )
             for draft, commune in zip(drafts, communes, strict=True)
         ]
-        returned = await self.db.fetchall(
-            f"INSERT INTO projects ({RECORD_COLUMNS}, statut, guild_id,"
-            " proposed_by, locale, created_at, updated_at, confirmed_at, recrute_confirmed_at)"
-            f" VALUES {', '.join([f'({marks(rows[0])})'] * len(rows))} RETURNING id",
-            [value for row in rows for value in row],
-        )
-        # Both engines number new rows in the order of VALUES (SQLite one past the greatest id, PostgreSQL from
-        # its sequence), while RETURNING lists them in no promised order. Not by key: PostgreSQL's text drops
-        # a NUL character, so a name may come back other than it was sent.
-        return sorted(row["id"] for row in returned)
+        return await self.db.write_numbered("projects", INSERTED_COLUMNS, rows)
 
     async def _replace_lists(self, written: Sequence[tuple[int, ProjectDraft]]) -> None:
         """The publics and shared spaces of these projects, as their drafts say."""
@@ -284,19 +281,17 @@ class ProjectStore:
         await self._add_lists(written)
 
     async def _add_lists(self, written: Sequence[tuple[int, ProjectDraft]]) -> None:
-        """The publics and shared spaces of these projects, which hold none yet: a statement for each list."""
-        for sql, rows in (
-            (
-                "INSERT INTO project_publics (project_id, public) VALUES ",
-                [(project_id, p.value) for project_id, draft in written for p in sorted(draft.publics)],
-            ),
-            (
-                "INSERT INTO project_spaces (project_id, espace) VALUES ",
-                [(project_id, e.value) for project_id, draft in written for e in sorted(draft.espaces_partages)],
-            ),
-        ):
-            if rows:
-                await self.db.execute(sql + ", ".join(["(?, ?)"] * len(rows)), [value for row in rows for value in row])
+        """The publics and shared spaces of these projects, which hold none yet."""
+        await self.db.write_rows(
+            "project_publics",
+            ("project_id", "public"),
+            [(project_id, p.value) for project_id, draft in written for p in sorted(draft.publics)],
+        )
+        await self.db.write_rows(
+            "project_spaces",
+            ("project_id", "espace"),
+            [(project_id, e.value) for project_id, draft in written for e in sorted(draft.espaces_partages)],
+        )
 
     async def must_get(self, project_id: int) -> Project:
         project = await self.get(project_id)
