@@ -257,8 +257,8 @@ class Database(ABC):
     async def write_numbered(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[int]:
         """As `write_rows`, for a table keyed by `id`: the new rows' ids, in the rows' order."""
         returned = await self._insert_rows(table, columns, rows, returning=" RETURNING id")
-        # Both engines number new rows in the order of VALUES (SQLite one past the greatest id, PostgreSQL from
-        # its sequence), while RETURNING lists them in no promised order.
+        # SQLite numbers new rows in the order of VALUES (one past the greatest id), while RETURNING lists them
+        # in no promised order. (PostgreSQL takes its ids from the sequence before copying the rows.)
         return sorted(row["id"] for row in returned)
 
     async def _insert_rows(

