@@ -53,7 +53,6 @@ from bot.config import Settings
 from bot.db import Database
 from bot.geo import Geography, geography
 from bot.projects.models import ProjectDraft
-from bot.projects.service import IMPORT_BATCH
 from bot.sandbox.driver import AUTOCOMPLETE
 from bot.sandbox.harness import Sandbox, sandbox
 from bot.sandbox.state import User
@@ -149,6 +148,7 @@ class Results:
     counts: dict[str, int] = field(default_factory=dict)
     insert_s: float = 0.0
     import_s: float = 0.0
+    import_batch: int = 0  # drafts a transaction of the import writes (the engine's)
     members_s: float = 0.0
     timings: dict[str, list[float]] = field(default_factory=lambda: {kind: [] for kind in KINDS})
     late: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
@@ -181,6 +181,7 @@ async def load(
         progress("vacuumed and analysed")
     if profile is not None:
         profile.enable()
+    r.import_batch = db.dialect.batch_rows
     start = time.perf_counter()
     report = await box.bot.project_service.import_drafts(drafts)
     r.import_s = time.perf_counter() - start
@@ -437,7 +438,7 @@ def report(args: argparse.Namespace, r: Results, start: dict[str, float]) -> Non
     )
     if not r.kept:
         print(
-            f"import: ProjectService.import_drafts, checked drafts written {IMPORT_BATCH} a transaction "
+            f"import: ProjectService.import_drafts, checked drafts written {r.import_batch} a transaction "
             f"({c['projects'] / max(r.import_s, 1e-9):.0f} projects/s)"
         )
     print(

@@ -161,6 +161,9 @@ class Dialect(ABC):
     for_update = ""
     # A query taking a lock on its one text parameter until the transaction ends (SQLite: none needed, as above).
     lock_name = ""
+    # Rows a long write (an import) commits at a time: SQLite has one writer, and every other member's write
+    # waits for the commit.
+    batch_rows = 100
 
     @abstractmethod
     def listed(self, expression: str) -> str:

@@ -53,9 +53,6 @@ VERDICT = "project.verdict"  # published / refused, a change accepted / refused:
 QUESTION = "project.question"  # "still true?" / "still recruiting?": to each référent
 
 QUESTION_BATCH = 100  # stale records asked per round step
-# Rows written per transaction, in a few statements (~25 ms on SQLite for 100 new records, bench/scale.py):
-# other members' commands pass in between.
-IMPORT_BATCH = 100
 EXPORT_BATCH = 500
 EXPORT_LIMIT = 100_000
 CHANGES_PAGE = 5_000  # changed projects read at once (all of them at start)
@@ -291,12 +288,13 @@ class ProjectService:
         return await self.import_drafts(drafts)
 
     async def import_drafts(self, drafts: Sequence[ProjectDraft]) -> ImportReport:
-        """Checked rows, written a batch per transaction, so that the one connection serves other
-        members between two batches. Importing a file again changes nothing: an import cut short by a
+        """Checked rows, written a batch per transaction (the engine's `batch_rows`), so that other members'
+        writes pass between two batches. Importing a file again changes nothing: an import cut short by a
         crash is finished by importing the same file again."""
         report = ImportReport()
-        for start in range(0, len(drafts), IMPORT_BATCH):
-            report.add(await self.store.import_drafts(drafts[start : start + IMPORT_BATCH]))
+        batch = self.db.dialect.batch_rows
+        for start in range(0, len(drafts), batch):
+            report.add(await self.store.import_drafts(drafts[start : start + batch]))
         return report
 
     async def export_csv(self, filters: SearchFilters | None = None) -> tuple[str, int]:

@@ -37,7 +37,7 @@ from bot.projects.models import (
     SearchFilters,
     SearchHit,
 )
-from bot.projects.service import IMPORT_BATCH, MODERATION, QUESTION, QUESTION_BATCH, VERDICT, ProjectService
+from bot.projects.service import MODERATION, QUESTION, QUESTION_BATCH, VERDICT, ProjectService
 from bot.projects.store import ProjectStore
 from bot.text import fts_query
 from bot.vocabulary import EspacePartage, Etape, FormeJuridique, Initiative, Public
@@ -558,7 +558,7 @@ async def test_members_are_served_while_a_big_import_is_written(service: Project
     """The rows go in a batch per transaction: a query that comes during the import is answered before
     it ends, not after the last row."""
     # Enough batches that the import outlasts one query by far, however fast each batch is written.
-    communes = [c for c in geo.communes.values() if c.parent is None][: IMPORT_BATCH * 12]
+    communes = [c for c in geo.communes.values() if c.parent is None][: service.db.dialect.batch_rows * 12]
     drafts = [draft(f"Projet {n}", c.insee) for n, c in enumerate(communes)]
     importing = asyncio.create_task(service.import_drafts(drafts))
     await asyncio.sleep(0)  # the import takes the connection first (SQLite's one; PostgreSQL lends another)
